@@ -1,0 +1,112 @@
+"""`povdsl run|check ...`: thin; every decision lives in the library.
+
+Exit codes: 0 success, 1 a problem in the spec or the data, 2 usage or I/O.
+A user's mistake never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from povdsl.errors import EstimationError, PovdslError, SpecError
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse exits 2 on usage errors, as we want
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"povdsl: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="povdsl", description="Econometric model specs in, paper-ready tables out.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="fit every model of a spec and write its tables")
+    run.add_argument("spec", type=Path)
+    run.add_argument("--out", type=Path, default=Path("tables"), help="folder for the tables (default: tables)")
+    run.add_argument("--format", action="append", choices=("latex", "markdown", "html"), help="output format; repeat for several (default: latex)")
+    run.add_argument("--standalone", action="store_true", help="wrap each LaTeX table in a compilable document")
+    run.add_argument("--siunitx", action="store_true", help="align numbers with siunitx S columns")
+    run.add_argument("--pdf", action="store_true", help="also compile each LaTeX table to PDF with pdflatex")
+    run.add_argument("--allow-outside", type=Path, action="append", default=[], metavar="PATH", help="allow data files under PATH outside the project folder")
+
+    check = sub.add_parser("check", help="parse and check spec files; report every problem")
+    check.add_argument("specs", type=Path, nargs="+")
+    check.add_argument("--allow-outside", type=Path, action="append", default=[], metavar="PATH")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except SpecError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_PROBLEM
+    except EstimationError as exc:
+        where = f"{exc.span.path}:{exc.span.line}:{exc.span.col}: " if exc.span else ""
+        print(f"{where}error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+    except PovdslError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+    except OSError as exc:
+        print(f"povdsl: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _run(args) -> int:
+    from povdsl.run import run
+
+    formats = tuple(dict.fromkeys(args.format or ["latex"]))
+    output = run(args.spec, args.out, formats=formats, standalone=args.standalone or args.pdf, siunitx=args.siunitx, allow_outside=tuple(args.allow_outside))
+    for path in output.written:
+        print(path)
+    if args.pdf:
+        from povdsl.latex import compile_pdf, pdflatex_path
+
+        if pdflatex_path() is None:
+            print("povdsl: pdflatex not found; the .tex files are written but no PDF (Debian: apt-get install texlive-latex-base texlive-latex-extra)", file=sys.stderr)
+            return EXIT_USAGE
+        status = EXIT_OK
+        for path in output.written:
+            if path.suffix == ".tex":
+                report = compile_pdf(path)
+                if report.ok and report.pdf is not None:
+                    path.with_suffix(".pdf").write_bytes(report.pdf)
+                    print(path.with_suffix(".pdf"))
+                else:
+                    print(f"{path}: pdflatex failed: {'; '.join(report.errors)}", file=sys.stderr)
+                    status = EXIT_PROBLEM
+        return status
+    return EXIT_OK
+
+
+def _check(args) -> int:
+    from povdsl.run import load_plan
+
+    status = EXIT_OK
+    for path in args.specs:
+        if not path.is_file():
+            print(f"povdsl: no such file: {path}", file=sys.stderr)
+            status = max(status, EXIT_USAGE)
+            continue
+        try:
+            plan = load_plan(path, allow_outside=tuple(args.allow_outside))
+        except SpecError as exc:
+            print(str(exc), file=sys.stderr)
+            status = max(status, EXIT_PROBLEM) if status != EXIT_USAGE else status
+            continue
+        print(f"{path}: ok ({len(plan.models)} models, {len(plan.tables)} tables)")
+    return status
+
+
+_COMMANDS = {"run": _run, "check": _check}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""Plan + frames -> Design: the exact matrices an estimator will see.
+
+povdsl's own terms (W, L, D and every `let`) are materialised as columns named
+by their canonical text; formulaic then builds the design from a formula that
+povdsl prints from its checked syntax tree (never from the user's text), with
+those columns quoted in backticks. Nothing here fits anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from formulaic import model_matrix
+
+from povdsl import syntax as s
+from povdsl.data import Frames
+from povdsl.design import Design, Vcov
+from povdsl.errors import DataError
+from povdsl.evaluate import Evaluator, as_mask
+from povdsl.plan import ModelPlan
+from povdsl.printer import expr_text
+
+# What formulaic may call: these names only, bound to numpy.
+FORMULA_CONTEXT = {"log": np.log, "exp": np.exp, "sqrt": np.sqrt, "abs": np.abs}
+
+
+@dataclass(frozen=True)
+class Compiled:
+    design: Design
+    vcov: Vcov
+    formula: str  # the formula handed to formulaic, for explain and debugging
+    sample_size: int  # rows after `where`, before listwise deletion
+
+
+def lag_name(var: str, k: int) -> str:
+    return var if k == 0 else f"L{k}.{var}"
+
+
+class _Materialiser:
+    """Adds the columns of povdsl's own terms to a working frame, once each."""
+
+    def __init__(self, frames: Frames, frame: pd.DataFrame):
+        self.frames = frames
+        self.frame = frame
+
+    def term(self, e: s.Expr) -> str:
+        """Formulaic text for a term, materialising W/L/D columns as needed."""
+        match e:
+            case s.Call(func="W", args=(x, w)):
+                name = expr_text(e)
+                if name not in self.frame:
+                    self.frame[name] = self._spatial(x, w.id)
+                return _quote(name)
+            case s.Call(func="L", args=(x, lags)):
+                from povdsl.signatures import _lag_range
+
+                first, last = _lag_range(lags)
+                names = [self._lag(x, k) for k in range(first, last + 1)]
+                return " + ".join(_quote(n) for n in names) if len(names) == 1 else "(" + " + ".join(_quote(n) for n in names) + ")"
+            case s.Call(func="D", args=(x,)):
+                name = expr_text(e)
+                if name not in self.frame:
+                    base = self._column(x)
+                    self.frame[name] = base - self._shift(base, 1)
+                return _quote(name)
+            case s.Call(func=func, args=args):
+                return f"{func}({', '.join(self.inner(a) for a in args)})"
+            case s.BinOp(op=op, left=a, right=b):
+                sep = op if op in (":", "**") else f" {op} "
+                return f"{self.term(a)}{sep}{self.term(b)}"
+            case s.Paren(inner=inner):
+                return f"({self.term(inner)})"
+            case s.Name(id=name):
+                return _quote(name)
+            case s.Number(text=t):
+                return t
+        return expr_text(e)
+
+    def inner(self, e) -> str:
+        """Arguments of formulaic-side functions: names quoted, arithmetic kept."""
+        if isinstance(e, s.Name):
+            return _quote(e.id)
+        if isinstance(e, s.BinOp):
+            sep = f" {e.op} " if e.op not in ("**",) else "**"
+            return f"{self.inner(e.left)}{sep}{self.inner(e.right)}"
+        if isinstance(e, s.Paren):
+            return f"({self.inner(e.inner)})"
+        if isinstance(e, s.Negate):
+            return f"-{self.inner(e.operand)}"
+        if isinstance(e, s.Call):
+            return self.term(e)
+        return expr_text(e)
+
+    def _column(self, x: s.Expr) -> pd.Series:
+        if isinstance(x, s.Name):
+            return self.frame[x.id].astype(float)
+        return pd.Series(np.asarray(Evaluator(self.frame, self.frames.scalars)(x), dtype=float), index=self.frame.index)
+
+    def _shift(self, values: pd.Series, k: int) -> pd.Series:
+        from povdsl.dynpanel import lag
+
+        f = self.frames
+        if f.unit_col is None or f.time_col is None:
+            raise DataError("L() and D() need panel data: declare panel(unit, time)")
+        return pd.Series(np.asarray(lag(values.to_numpy(), self.frame[f.unit_col].to_numpy(), self.frame[f.time_col].to_numpy(), k), dtype=float), index=self.frame.index)
+
+    def _lag(self, x: s.Expr, k: int) -> str:
+        name = lag_name(expr_text(x), k)
+        if name not in self.frame:
+            base = self._column(x)
+            self.frame[name] = base if k == 0 else self._shift(base, k)
+        return name
+
+    def _spatial(self, x: s.Expr, weights_name: str) -> pd.Series:
+        f = self.frames
+        region = f.region
+        if region is None or (isinstance(x, s.Name) and x.id not in region.columns and x.id in f.unit.columns):
+            region = _collapse_to_regions(f, x)
+        values = Evaluator(region, f.scalars, spatial=f.spatial_lag)(x)
+        lagged = f.spatial_lag(pd.Series(values, index=region.index), weights_name)
+        unit_values = f.to_unit(lagged)
+        return unit_values.reindex(self.frame.index)
+
+
+def _collapse_to_regions(f: Frames, x: s.Expr) -> pd.DataFrame:
+    """Region frame from unit rows, for povdsl.fit without a region table."""
+    if f.region_col is None:
+        raise DataError("W() needs region=: the column of the data that names each row's region")
+    keys = [f.region_col] + ([f.time_col] if f.time_col else [])
+    names = sorted({n.id for n in _names(x)} - set(f.scalars))
+    grouped = f.unit.groupby(keys, sort=True)
+    varying = [n for n in names if (grouped[n].nunique(dropna=False) > 1).any()]
+    if varying:
+        raise DataError(f"W() needs a region-level variable, but '{varying[0]}' varies within {' and '.join(keys)}")
+    return grouped[names].first()
+
+
+def _names(e):
+    from povdsl.check import walk
+
+    return [n for n in walk(e) if isinstance(n, s.Name)]
+
+
+def _quote(name: str) -> str:
+    if name.isidentifier():
+        return name
+    return "`" + name.replace("`", "") + "`"
+
+
+def _matrix(formula_rhs: str, frame: pd.DataFrame, intercept: bool) -> pd.DataFrame:
+    text = ("1 + " if intercept else "0 + ") + formula_rhs if formula_rhs else ("1" if intercept else "0")
+    mm = model_matrix(text, frame, context=FORMULA_CONTEXT, na_action="drop", output="pandas")
+    return pd.DataFrame(mm)
+
+
+def compile_model(model: ModelPlan, frames: Frames) -> Compiled:
+    """Build the Design of one (non-dynamic) model."""
+    frame = frames.unit.copy()
+    if model.where is not None:
+        mask = as_mask(Evaluator(frame, frames.scalars)(model.where), frame.index)
+        frame = frame[mask.to_numpy()]
+    if frame.empty:
+        raise DataError("no rows satisfy the where condition")
+    m = _Materialiser(frames, frame)
+    endog_texts = {expr_text(t) for t in model.endog}
+    exog_terms = [m.term(t) for t in model.terms if expr_text(t) not in endog_texts]
+    outcome = m.term(model.outcome)
+    endog_terms = [m.term(t) for t in model.endog]
+    instrument_terms = [m.term(t) for t in model.instruments]
+    frame = m.frame
+    parts = {
+        "y": _matrix(outcome, frame, False),
+        "exog": _matrix(" + ".join(exog_terms), frame, model.intercept),
+    }
+    if endog_terms:
+        parts["endog"] = _matrix(" + ".join(endog_terms), frame, False)
+        parts["instruments"] = _matrix(" + ".join(instrument_terms), frame, False)
+    extra = [c for c in (model.entity, model.time, *model.vcov_groups) if c]
+    keys = frame[extra] if extra else pd.DataFrame(index=frame.index)
+    index = frame.index
+    for part in parts.values():
+        index = index.intersection(part.index, sort=False)
+    if extra:
+        index = index.intersection(keys.dropna().index, sort=False)
+    index = frame.index[frame.index.isin(index)]  # keep the frame's row order
+    y = parts["y"].loc[index]
+    if y.shape[1] != 1:
+        raise DataError(f"the outcome '{expr_text(model.outcome)}' must be one numeric column, got {y.shape[1]}")
+    design = Design(
+        y=y.iloc[:, 0].rename(expr_text(model.outcome)),
+        exog=parts["exog"].loc[index],
+        endog=parts["endog"].loc[index] if "endog" in parts else None,
+        instruments=parts["instruments"].loc[index] if "instruments" in parts else None,
+        entity=frame.loc[index, model.entity] if model.entity else None,
+        time=frame.loc[index, model.time] if model.time else None,
+        groups=frame.loc[index, list(model.vcov_groups)] if model.vcov_groups else None,
+        dropped=len(frame) - len(index),
+    )
+    formula = f"{outcome} ~ {' + '.join(exog_terms) or '1'}"
+    if endog_terms:
+        formula += f" | {' + '.join(endog_terms)} ~ {' + '.join(instrument_terms)}"
+    return Compiled(design, Vcov(model.vcov_kind, model.vcov_groups), formula, len(frame))

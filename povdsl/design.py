@@ -1,0 +1,43 @@
+"""The materialised input of one fit: what the compile stage hands an estimator.
+
+Adapters never see formulas or spec text, only these frames, so every backend
+is tested on plain data and the compiler is tested without fitting anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+VcovKind = Literal["default", "unadjusted", "robust", "cluster"]
+
+
+@dataclass(frozen=True)
+class Vcov:
+    """Variance estimator requested by the spec; "default" lets the estimator choose."""
+
+    kind: VcovKind = "default"
+    clusters: tuple[str, ...] = ()  # column names in Design.groups, for kind == "cluster"
+
+
+@dataclass(frozen=True, eq=False)
+class Design:
+    """Aligned frames after listwise deletion; all share one index.
+
+    ``exog`` holds the exogenous regressors including an ``Intercept`` column
+    when the model has one. ``endog`` and ``instruments`` are set only for IV
+    estimators (``instruments`` = excluded instruments). ``entity`` and
+    ``time`` are set for panel estimators; ``groups`` holds the cluster
+    variables named by ``Vcov.clusters``.
+    """
+
+    y: pd.Series
+    exog: pd.DataFrame
+    endog: pd.DataFrame | None = None
+    instruments: pd.DataFrame | None = None
+    entity: pd.Series | None = None
+    time: pd.Series | None = None
+    groups: pd.DataFrame | None = None
+    dropped: int = 0

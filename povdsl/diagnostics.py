@@ -1,0 +1,54 @@
+"""Printing diagnostics the way compilers do: path:line:col, the line, a caret."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable, Mapping
+
+from povdsl.errors import Diagnostic
+
+MAX_SHOWN = 50  # more than this and the rest is counted, not printed
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate, as a hint, or None when nothing is close."""
+    match = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean '{match[0]}'?" if match else None
+
+
+def format_diagnostic(d: Diagnostic, sources: Mapping[str, str]) -> str:
+    if d.span is None:
+        head = f"{d.severity}[{d.code}]: {d.message}"
+        return head + (f"\n  = hint: {d.hint}" if d.hint else "")
+    sp = d.span
+    lines = [f"{sp.path}:{sp.line}:{sp.col}: {d.severity}[{d.code}]: {d.message}"]
+    text = sources.get(sp.path)
+    if text is not None:
+        source_lines = text.splitlines()
+        if 1 <= sp.line <= len(source_lines):
+            shown = source_lines[sp.line - 1].expandtabs(1)
+            if len(shown) > 200:  # keep huge lines readable
+                start = max(0, sp.col - 100)
+                shown = shown[start : start + 200]
+                col = sp.col - start
+            else:
+                col = sp.col
+            width = (sp.end_col - sp.col) if sp.end_line == sp.line else len(shown) - col + 1
+            width = max(1, min(width, len(shown) - col + 1 if len(shown) >= col else 1))
+            gutter = f"{sp.line} | "
+            lines.append(gutter + shown)
+            lines.append(" " * (len(gutter) + col - 1) + "^" * width)
+    if d.hint:
+        lines.append(f"  = hint: {d.hint}")
+    return "\n".join(lines)
+
+
+def format_diagnostics(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str]) -> str:
+    diagnostics = list(diagnostics)
+    parts = [format_diagnostic(d, sources) for d in diagnostics[:MAX_SHOWN]]
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    if len(diagnostics) > MAX_SHOWN:
+        parts.append(f"... and {len(diagnostics) - MAX_SHOWN} more")
+    if errors:
+        parts.append(f"{errors} error{'s' if errors != 1 else ''} found")
+    return "\n".join(parts)

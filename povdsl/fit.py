@@ -1,0 +1,58 @@
+"""Compiled designs -> Results, through the estimator registry.
+
+The registry adapters know nothing of specs; this stage stamps each Result
+with its model's name, label and outcome, and turns a data problem into an
+error that names the model and points at its declaration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from povdsl.compile import compile_model
+from povdsl.data import Frames
+from povdsl.errors import DataError, EstimationError
+from povdsl.estimators import REGISTRY
+from povdsl.plan import ModelPlan
+from povdsl.printer import expr_text
+from povdsl.result import Result
+
+
+def fit_model(model: ModelPlan, frames: Frames) -> Result:
+    try:
+        result = _fit_dynamic(model, frames) if model.dynamic is not None else _fit_static(model, frames)
+    except (EstimationError, DataError) as exc:
+        message = exc.message if isinstance(exc, EstimationError) else str(exc)
+        hint = exc.hint if isinstance(exc, EstimationError) else None
+        raise EstimationError(message, hint=hint, model=model.name, span=model.span) from None
+    return replace(result, model=model.name, label=model.label, dependent=expr_text(model.outcome))
+
+
+def _fit_static(model: ModelPlan, frames: Frames) -> Result:
+    compiled = compile_model(model, frames)
+    estimator = REGISTRY[model.estimator]
+    options = {**estimator.option_defaults(), **dict(model.options)}
+    return estimator.fit(compiled.design, options, compiled.vcov)
+
+
+def _fit_dynamic(model: ModelPlan, frames: Frames) -> Result:
+    from povdsl.dynpanel import DynamicPanelSpec, GmmInstrument, IvInstrument, fit_dynamic_panel
+
+    d = model.dynamic
+    spec = DynamicPanelSpec(
+        y=d.y,
+        regressors=d.regressors,
+        gmm=tuple(GmmInstrument(var, first, last, collapse) for var, first, last, collapse in d.gmm),
+        iv=tuple(IvInstrument(v) for v in d.iv),
+        system=d.system,
+        steps=d.steps,
+        time_effects=d.time_effects,
+        constant=d.constant,
+        collapse=d.collapse,
+    )
+    frame = frames.unit
+    if model.where is not None:
+        from povdsl.evaluate import Evaluator, as_mask
+
+        frame = frame[as_mask(Evaluator(frame, frames.scalars)(model.where), frame.index).to_numpy()]
+    return fit_dynamic_panel(frame, spec, unit=frames.unit_col, time=frames.time_col)

@@ -1,0 +1,440 @@
+"""Text -> syntax tree. Lark does the parsing; the Transformer only builds nodes.
+
+Syntax errors become diagnostics with the exact position. When a file has
+errors, each declaration is parsed on its own as well, so one run reports
+every broken declaration rather than only the first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import lru_cache
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from povdsl import syntax as s
+from povdsl.errors import Diagnostic, Span, SpecError
+
+MAX_SPEC_BYTES = 5_000_000  # larger files are refused before parsing (see docs/security.md)
+MAX_NESTING = 100  # parentheses/call depth; deeper input is refused, not recursed into
+
+_DECLARATION_START = re.compile(r"^(data|weights|let|terms|model|table)\b", re.MULTILINE)
+
+_TOKEN_WORDS = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "STRING": "a string",
+    "COMPARE": "a comparison",
+    "PLUS": "'+'",
+    "MINUS": "'-'",
+    "MUL_OP": "'*' or '/'",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "COMMA": "','",
+    "COLON": "':'",
+    "EQUAL": "'='",
+    "TILDE": "'~'",
+    "VBAR": "'|'",
+    "DOT": "'.'",
+    "__ANON_0": "'**'",
+    "$END": "end of file",
+}
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return Lark.open(
+        "grammar.lark",
+        rel_to=__file__,
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
+
+
+def parse(text: str, path: str = "<spec>") -> s.Spec:
+    """Parse spec text into a syntax tree; raise SpecError with every syntax error."""
+    if len(text) > MAX_SPEC_BYTES:
+        raise SpecError(
+            [Diagnostic("E001", f"spec is {len(text):,} characters; the limit is {MAX_SPEC_BYTES:,}", Span(path, 1, 1, 1, 2))],
+            {path: text[:10_000]},
+        )
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise SpecError([Diagnostic("E002", "spec contains a NUL byte; is this a binary file?", Span(path, line, 1, line, 2))], {path: text})
+    depth_error = _nesting_error(text, path)
+    if depth_error:
+        raise SpecError([depth_error], {path: text})
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput:
+        raise SpecError(_all_syntax_errors(text, path), {path: text}) from None
+    try:
+        declarations = _Build(path).transform(tree)
+    except VisitError as exc:  # a bug in the builder, not the user's mistake
+        raise exc.orig_exc from None
+    return _attach_comments(declarations, _comments(text), path)
+
+
+def _comments(text: str) -> list[tuple[int, str]]:
+    """(line, text) of every comment; strings never span lines, so a line scan is exact."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        in_string = escaped = False
+        for i, ch in enumerate(line):
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif ch == "\\":
+                    escaped = True
+                elif ch == '"':
+                    in_string = False
+            elif ch == '"':
+                in_string = True
+            elif ch == "#":
+                found.append((number, line[i:].rstrip()))
+                break
+    return found
+
+
+def _nesting_error(text: str, path: str) -> Diagnostic | None:
+    depth = 0
+    line, col = 1, 0
+    in_string = in_comment = False
+    for ch in text:
+        col += 1
+        if ch == "\n":
+            line, col, in_comment, in_string = line + 1, 0, False, False
+        elif in_comment:
+            continue
+        elif ch == '"':
+            in_string = not in_string
+        elif in_string:
+            continue
+        elif ch == "#":
+            in_comment = True
+        elif ch == "(":
+            depth += 1
+            if depth > MAX_NESTING:
+                return Diagnostic(
+                    "E003",
+                    f"parentheses nested deeper than {MAX_NESTING} levels",
+                    Span(path, line, col, line, col + 1),
+                    "split the expression with `let` declarations",
+                )
+        elif ch == ")":
+            depth = max(0, depth - 1)
+    return None
+
+
+# ----------------------------------------------------------------- errors
+
+
+def _all_syntax_errors(text: str, path: str) -> list[Diagnostic]:
+    """Parse each declaration alone so every broken one gets its diagnostic."""
+    starts = [m.start() for m in _DECLARATION_START.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    starts.append(len(text))
+    found: list[Diagnostic] = []
+    for begin, end in zip(starts, starts[1:]):
+        prefix_lines = text.count("\n", 0, begin)
+        chunk = "\n" * prefix_lines + text[begin:end]
+        try:
+            _parser().parse(chunk)
+        except UnexpectedInput as exc:
+            found.append(_syntax_diagnostic(exc, chunk, path))
+    if not found:  # the chunks parse alone but not together; report the whole
+        try:
+            _parser().parse(text)
+        except UnexpectedInput as exc:
+            found.append(_syntax_diagnostic(exc, text, path))
+    return found
+
+
+def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
+    line, col = exc.line, exc.column
+    if line is None or line < 1:  # end of input
+        line = text.count("\n") + 1
+        col = len(text) - (text.rfind("\n") + 1) + 1
+    if isinstance(exc, UnexpectedCharacters):
+        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        if char == '"':
+            return Diagnostic("E010", "unterminated string", Span(path, line, col, line, col + 1), 'close the string with " on the same line')
+        shown = repr(char) if char.isprintable() else f"U+{ord(char):04X}"
+        hint = None
+        if char in "[]{}":
+            hint = "subscripts and braces are not part of the spec language"
+        elif char == "'":
+            hint = 'strings use double quotes: "..."'
+        return Diagnostic("E011", f"unexpected character {shown}", Span(path, line, col, line, col + 1), hint)
+    if isinstance(exc, UnexpectedToken):
+        token = exc.token
+        expected = _expected_words(exc.expected)
+        if token.type == "$END":
+            return Diagnostic("E012", f"unexpected end of file; expected {expected}", Span(path, line, col, line, col + 1))
+        width = max(1, len(str(token)))
+        message = f"unexpected {_describe(token)}; expected {expected}"
+        return Diagnostic("E013", message, Span(path, line, col, line, col + width), _token_hint(token, exc.expected))
+    if isinstance(exc, UnexpectedEOF):
+        return Diagnostic("E012", f"unexpected end of file; expected {_expected_words(exc.expected)}", Span(path, line, col, line, col + 1))
+    return Diagnostic("E014", str(exc).splitlines()[0], Span(path, line, col, line, col + 1))
+
+
+def _describe(token: Token) -> str:
+    if token.type == "NAME":
+        return f"name '{token}'"
+    if token.type == "STRING":
+        return f"string {token}"
+    if token.type == "NUMBER":
+        return f"number {token}"
+    return f"'{token}'"
+
+
+def _expected_words(expected) -> str:
+    """Operators and punctuation first, then declaration keywords, capped."""
+    symbols, keywords = set(), set()
+    for name in expected:
+        if name in _TOKEN_WORDS:
+            symbols.add(_TOKEN_WORDS[name])
+        else:
+            keywords.add(f"'{name.lower()}'")
+    words = sorted(symbols) + sorted(keywords)
+    if len(words) > 6:
+        return ", ".join(words[:6]) + ", …"
+    return " or ".join(words) if len(words) <= 2 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _token_hint(token: Token, expected) -> str | None:
+    if token == "=" and ("COMPARE" in expected or "VCOV" in expected):
+        return "use '==' to compare"
+    if token.type == "NAME" and "VBAR" in expected:
+        return "separate the estimator from the formula with '|', e.g. `y ~ x | ols`"
+    if token == "~" and "COLON" in expected:
+        return 'a model needs a colon after its name or label: `model m1 "Model 1": y ~ x | ols`'
+    return None
+
+
+# ---------------------------------------------------------------- builder
+
+
+def _span(path: str, meta_or_token) -> Span | None:
+    m = meta_or_token
+    line = getattr(m, "line", None)
+    if line is None:
+        return None
+    return Span(path, line, m.column, m.end_line, m.end_column)
+
+
+def _unquote(token: str) -> str:
+    body = token[1:-1]
+    return re.sub(r'\\(["\\nt])', lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
+@v_args(meta=True)
+class _Build(Transformer):
+    """One method per rule; builds nodes, never validates."""
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+
+    def _sp(self, meta):
+        return _span(self.path, meta)
+
+    # declarations
+    def start(self, meta, children):
+        return list(children)
+
+    def data_decl(self, meta, c):
+        name, source, *options = c
+        return s.DataDecl(str(name), source, tuple(options), span=self._sp(meta), name_span=_span(self.path, name))
+
+    def weights_decl(self, meta, c):
+        name, builder = c
+        return s.WeightsDecl(str(name), builder, span=self._sp(meta), name_span=_span(self.path, name))
+
+    def let_decl(self, meta, c):
+        name, value = c
+        return s.LetDecl(str(name), value, span=self._sp(meta), name_span=_span(self.path, name))
+
+    def terms_decl(self, meta, c):
+        name, value = c
+        return s.TermsDecl(str(name), value, span=self._sp(meta), name_span=_span(self.path, name))
+
+    def model_decl(self, meta, c):
+        name, label, sweep, lhs, rhs, estimator, (where, vcov) = c
+        return s.ModelDecl(
+            str(name),
+            _unquote(label) if label is not None else None,
+            sweep,
+            lhs,
+            rhs,
+            estimator,
+            where,
+            vcov,
+            span=self._sp(meta),
+            name_span=_span(self.path, name),
+        )
+
+    def model_clauses(self, meta, c):
+        where = next((x for x in c if isinstance(x, s.Where)), None)
+        vcov = next((x for x in c if isinstance(x, s.VcovClause)), None)
+        return where, vcov
+
+    def sweep(self, meta, c):
+        var, over = c
+        return s.Sweep(str(var), over, span=self._sp(meta))
+
+    def estimator(self, meta, c):
+        name, args = c
+        return s.Estimator(str(name), tuple(args or ()), span=self._sp(meta))
+
+    def where_clause(self, meta, c):
+        return s.Where(c[0], span=self._sp(meta))
+
+    def vcov_clause(self, meta, c):
+        kind, groups = c
+        names = tuple(groups or ())
+        return s.VcovClause(str(kind), names, span=self._sp(meta))
+
+    def table_decl(self, meta, c):
+        name, title, models, *options = c
+        return s.TableDecl(
+            str(name),
+            _unquote(title) if title is not None else None,
+            tuple(models),
+            tuple(options),
+            span=self._sp(meta),
+            name_span=_span(self.path, name),
+        )
+
+    def label_option(self, meta, c):
+        target, text = c
+        return s.TableOption("label", (s.String(_unquote(text), span=_span(self.path, text)),), target, span=self._sp(meta))
+
+    def stat_option(self, meta, c):
+        return s.TableOption("stat", (self.name(c[0], [c[0]]),), span=self._sp(meta))
+
+    def stars_option(self, meta, c):
+        return s.TableOption("stars", tuple(s.Number(str(t), span=_span(self.path, t)) for t in c), span=self._sp(meta))
+
+    def _list_option(kind):
+        def build(self, meta, c):
+            return s.TableOption(kind, tuple(c[0]), span=self._sp(meta))
+
+        return build
+
+    keep_option = _list_option("keep")
+    drop_option = _list_option("drop")
+    order_option = _list_option("order")
+    fit_option = _list_option("fit")
+
+    def note_option(self, meta, c):
+        return s.TableOption("note", (s.String(_unquote(c[0]), span=_span(self.path, c[0])),), span=self._sp(meta))
+
+    def significant_option(self, meta, c):
+        return s.TableOption("significant", span=self._sp(meta))
+
+    def layout_option(self, meta, c):
+        return s.TableOption("layout", (self.name(c[0], [c[0]]),), span=self._sp(meta))
+
+    def name_list(self, meta, c):
+        return [s.Name(str(t), span=_span(self.path, t)) for t in c]
+
+    def expr_list(self, meta, c):
+        return list(c)
+
+    # expressions
+    def or_op(self, meta, c):
+        return s.BoolOp("or", c[0], c[1], span=self._sp(meta))
+
+    def and_op(self, meta, c):
+        return s.BoolOp("and", c[0], c[1], span=self._sp(meta))
+
+    def not_op(self, meta, c):
+        return s.Not(c[0], span=self._sp(meta))
+
+    def compare(self, meta, c):
+        left, op, right = c
+        return s.Compare(str(op), left, right, span=self._sp(meta))
+
+    def binary(self, meta, c):
+        left, op, right = c
+        return s.BinOp(str(op), left, right, span=self._sp(meta))
+
+    def interaction(self, meta, c):
+        return s.BinOp(":", c[0], c[1], span=self._sp(meta))
+
+    def negate(self, meta, c):
+        return s.Negate(c[1], span=self._sp(meta))
+
+    def power_op(self, meta, c):
+        base, exponent = c
+        return s.BinOp("**", base, exponent, span=self._sp(meta))
+
+    def number(self, meta, c):
+        return s.Number(str(c[0]), span=self._sp(meta))
+
+    def string(self, meta, c):
+        return s.String(_unquote(c[0]), span=self._sp(meta))
+
+    def name(self, meta, c):
+        return s.Name(str(c[0]), span=_span(self.path, c[0]))
+
+    def open_bound(self, meta, c):
+        return s.OpenBound(span=self._sp(meta))
+
+    def paren(self, meta, c):
+        return s.Paren(c[0], span=self._sp(meta))
+
+    def call(self, meta, c):
+        func, args = c
+        return s.Call(str(func), tuple(args or ()), span=self._sp(meta), func_span=_span(self.path, func))
+
+    def arguments(self, meta, c):
+        return [a for a in c if a is not None]
+
+    def keyword_argument(self, meta, c):
+        name, value = c
+        return s.Keyword(str(name), value, span=self._sp(meta))
+
+
+# --------------------------------------------------------------- comments
+
+
+def _attach_comments(declarations, comments, path) -> s.Spec:
+    """Give each comment to the declaration or table option it belongs to."""
+    items = []  # (start line, end line, decl index, option index or None)
+    for i, decl in enumerate(declarations):
+        items.append((decl.span.line, _head_end(decl), i, None))
+        if isinstance(decl, s.TableDecl):
+            for j, opt in enumerate(decl.options):
+                items.append((opt.span.line, opt.span.end_line, i, j))
+    leading: dict[tuple, list[str]] = {}
+    trailing: list[str] = []
+    for line, text in comments:
+        owner = next((it for it in items if it[0] <= line <= it[1]), None)
+        if owner is None:
+            owner = next((it for it in sorted(items) if it[0] > line), None)
+        if owner is None:
+            trailing.append(text)
+        else:
+            leading.setdefault((owner[2], owner[3]), []).append(text)
+    out = []
+    for i, decl in enumerate(declarations):
+        if isinstance(decl, s.TableDecl):
+            options = tuple(
+                replace(opt, comments=tuple(leading.get((i, j), ()))) for j, opt in enumerate(decl.options)
+            )
+            decl = replace(decl, options=options)
+        out.append(replace(decl, comments=tuple(leading.get((i, None), ()))))
+    return s.Spec(tuple(out), path=path, trailing_comments=tuple(trailing))
+
+
+def _head_end(decl) -> int:
+    if isinstance(decl, s.TableDecl) and decl.options:
+        return decl.options[0].span.line - 1
+    return decl.span.end_line

@@ -1,0 +1,64 @@
+"""The one result type every estimator adapter returns.
+
+Tables, diffs and the public API read only this type, so a new backend is one
+adapter and nothing else changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import pandas as pd
+
+# Keys of Result.stats, so that templates and diffs agree on names.
+FIT_STATISTICS = (
+    "r2",  # R-squared (OLS, IV)
+    "r2_within",  # within R-squared (fixed effects)
+    "pseudo_r2",  # McFadden pseudo R-squared (logit, probit)
+    "loglik",  # log-likelihood
+    "ngroups",  # number of groups (panel estimators)
+    "j_stat",  # Hansen J statistic (over-identified GMM)
+    "j_pvalue",
+    "first_stage_f",  # smallest first-stage F statistic (IV)
+    "ninstruments",  # number of instruments (GMM)
+    "sargan",
+    "sargan_pvalue",
+    "hansen",
+    "hansen_pvalue",
+    "ar1",
+    "ar1_pvalue",
+    "ar2",
+    "ar2_pvalue",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """Estimates of one model, indexed by formulaic term names."""
+
+    params: pd.Series
+    std_errors: pd.Series
+    tstats: pd.Series
+    pvalues: pd.Series
+    nobs: int
+    estimator: str  # registry name, e.g. "logit", "fe"
+    vcov: str = "unadjusted"  # human-readable variance description
+    stats: Mapping[str, float] = field(default_factory=dict)
+    dropped: int = 0  # rows dropped for missing values
+    model: str = ""  # spec model name, "" for povdsl.fit
+    label: str = ""  # model label from the spec
+    dependent: str = ""  # outcome as written, e.g. "log(income)"
+    warnings: tuple[str, ...] = ()
+    raw: object = None  # the backend's own result object, for power users
+
+    def summary_frame(self) -> pd.DataFrame:
+        """Coefficients, standard errors, t statistics and p-values side by side."""
+        return pd.DataFrame(
+            {
+                "coef": self.params,
+                "std_error": self.std_errors,
+                "t": self.tstats,
+                "p": self.pvalues,
+            }
+        )

@@ -1,0 +1,100 @@
+"""The whole pipeline for one spec file: check, load, fit every model, render every table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from povdsl.check import Environment, check, walk
+from povdsl.data import Frames, load as load_frames
+from povdsl.estimators import REGISTRY
+from povdsl.fit import fit_model
+from povdsl.parse import parse
+from povdsl.plan import Plan
+from povdsl.printer import expr_text
+from povdsl.render import render
+from povdsl import syntax as s
+from povdsl.result import Result
+from povdsl.tables import TableContext, build_model_table
+
+FORMAT_SUFFIX = {"latex": ".tex", "markdown": ".md", "html": ".html"}
+DYNAMIC_LABELS = {"diffgmm": "Difference GMM", "sysgmm": "System GMM"}
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    plan: Plan
+    results: dict[str, Result]
+    tables: dict[str, dict[str, str]]  # table name -> format -> text
+    written: tuple[Path, ...] = ()
+
+
+def load_plan(path: str | Path, *, allow_outside: tuple[Path, ...] = ()) -> Plan:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        from povdsl.errors import Diagnostic, SpecError, Span
+
+        raise SpecError([Diagnostic("E002", "spec is not UTF-8 text; is this a binary file?", Span(str(path), 1, 1, 1, 2))]) from None
+    spec = _parse_with_source(text, str(path))
+    return check(spec, Environment(spec_path=path, allow_outside=allow_outside), source_text=text)
+
+
+def _parse_with_source(text: str, path: str):
+    return parse(text, path)
+
+
+def run(
+    path: str | Path,
+    out: str | Path | None = None,
+    *,
+    formats: tuple[str, ...] = ("latex",),
+    standalone: bool = False,
+    siunitx: bool = False,
+    allow_outside: tuple[Path, ...] = (),
+) -> RunOutput:
+    """Fit every model of the spec and render every table; write files when `out` is given."""
+    plan = load_plan(path, allow_outside=allow_outside)
+    frames = load_frames(plan)
+    results = {m.name: fit_model(m, frames) for m in plan.models}
+    tables: dict[str, dict[str, str]] = {}
+    written: list[Path] = []
+    for spec in plan.tables:
+        table = build_model_table(spec, [results[m] for m in spec.models], table_context(plan, frames, spec, results))
+        tables[spec.name] = {fmt: render(table, fmt, standalone=standalone, siunitx=siunitx) for fmt in formats}
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, by_format in tables.items():
+            for fmt, text in by_format.items():
+                target = out / f"{name}{FORMAT_SUFFIX[fmt]}"
+                target.write_text(text, encoding="utf-8")
+                written.append(target)
+    return RunOutput(plan, results, tables, tuple(written))
+
+
+def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) -> TableContext:
+    models = [plan.model(m) for m in spec.models]
+    labels = dict(spec.labels)
+    used_lets = {n.id for m in models for part in (m.outcome, m.where) if part is not None for n in walk(part) if isinstance(n, s.Name)}
+    lines = {}
+    for text, value in frames.cutoffs:
+        name = text.split(":", 1)[0]
+        if name in used_lets:
+            lines[text] = value
+    weights_used = {t.positional[1].id for m in models for t in (*m.terms, *m.instruments) for n in walk(t) for t in [n] if isinstance(t, s.Call) and t.func == "W"}
+    weights = "; ".join(f"{name}: {frames.weights[name].description}" for name in sorted(weights_used))
+    iv_models = [m for m in models if m.instruments]
+    instruments = "; ".join(
+        f"{m.label}: {', '.join(expr_text(t) for t in m.endog)} instrumented by {', '.join(expr_text(t) for t in m.instruments)}" for m in iv_models
+    )
+    estimator_labels = {name: e.label for name, e in REGISTRY.items()} | DYNAMIC_LABELS
+    return TableContext(
+        estimator_labels=estimator_labels,
+        dependent_labels={expr_text(m.outcome): labels.get(expr_text(m.outcome), expr_text(m.outcome)) for m in models},
+        poverty_lines=lines,
+        weight_matrix=weights,
+        instruments=instruments,
+        variance={name: results[name].vcov for name in spec.models},
+    )

@@ -1,0 +1,247 @@
+"""The syntax tree: frozen, slotted dataclasses, one per construct.
+
+Spans never take part in equality, so two trees that differ only in layout
+compare equal; that is what `fmt` round-trips and `diff` rely on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from povdsl.errors import Span
+
+
+def _span():
+    return field(default=None, compare=False, repr=False, kw_only=True)
+
+
+def _comments():
+    return field(default=(), kw_only=True)
+
+
+# --------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    id: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    text: str  # as written, so fmt keeps "0.10" and a diff sees 0.1 == 0.10 via value
+
+    @property
+    def value(self) -> float:
+        return float(self.text)
+
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class String:
+    value: str  # unescaped
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class OpenBound:
+    """The `.` in `gmm(n, 2:.)`: all available lags."""
+
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """`name = value` inside a call's argument list."""
+
+    name: str
+    value: "Expr"
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    func: str
+    args: tuple["Expr | Keyword", ...]
+    span: Span | None = _span()
+    func_span: Span | None = _span()
+
+    @property
+    def positional(self) -> tuple["Expr", ...]:
+        return tuple(a for a in self.args if not isinstance(a, Keyword))
+
+    @property
+    def keywords(self) -> tuple[Keyword, ...]:
+        return tuple(a for a in self.args if isinstance(a, Keyword))
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    """Binary operator: + - * / : ** (formula or arithmetic, by context)."""
+
+    op: str
+    left: "Expr"
+    right: "Expr"
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Negate:
+    operand: "Expr"
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    op: str  # == != < <= > >=
+    left: "Expr"
+    right: "Expr"
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class BoolOp:
+    op: str  # "and" | "or"
+    left: "Expr"
+    right: "Expr"
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    operand: "Expr"
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Paren:
+    """Kept so that fmt prints the parentheses the author wrote."""
+
+    inner: "Expr"
+    span: Span | None = _span()
+
+
+Expr = Name | Number | String | OpenBound | Call | BinOp | Negate | Compare | BoolOp | Not | Paren
+
+
+# -------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True, slots=True)
+class DataDecl:
+    name: str
+    source: Expr  # a String path or a call such as bundled("zhejiang/households.csv")
+    options: tuple[Call, ...]  # panel(unit, time), key(region, time), region(county)
+    span: Span | None = _span()
+    name_span: Span | None = _span()
+    comments: tuple[str, ...] = _comments()
+
+
+@dataclass(frozen=True, slots=True)
+class WeightsDecl:
+    name: str
+    builder: Call  # inverse(source, origin, destination, value, ...)
+    span: Span | None = _span()
+    name_span: Span | None = _span()
+    comments: tuple[str, ...] = _comments()
+
+
+@dataclass(frozen=True, slots=True)
+class LetDecl:
+    name: str
+    value: Expr
+    span: Span | None = _span()
+    name_span: Span | None = _span()
+    comments: tuple[str, ...] = _comments()
+
+
+@dataclass(frozen=True, slots=True)
+class TermsDecl:
+    name: str
+    value: Expr
+    span: Span | None = _span()
+    name_span: Span | None = _span()
+    comments: tuple[str, ...] = _comments()
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    """`for industry in industries(census, digits=3)`: one model per item."""
+
+    var: str
+    over: Expr
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Estimator:
+    name: str
+    args: tuple[Expr | Keyword, ...] = ()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    condition: Expr
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class VcovClause:
+    kind: str  # unadjusted | robust | cluster
+    groups: tuple[Name, ...] = ()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ModelDecl:
+    name: str
+    label: str | None
+    sweep: Sweep | None
+    lhs: Expr
+    rhs: Expr
+    estimator: Estimator
+    where: Where | None = None
+    vcov: VcovClause | None = None
+    span: Span | None = _span()
+    name_span: Span | None = _span()
+    comments: tuple[str, ...] = _comments()
+
+
+@dataclass(frozen=True, slots=True)
+class TableOption:
+    """One option line of a table.
+
+    kind is the keyword (label, stat, stars, keep, drop, order, note, fit,
+    significant, layout); ``target`` is the labelled term for `label`;
+    ``values`` holds the rest (expressions, names, numbers, strings).
+    """
+
+    kind: str
+    values: tuple[Expr, ...] = ()
+    target: Expr | None = None
+    span: Span | None = _span()
+    comments: tuple[str, ...] = _comments()
+
+
+@dataclass(frozen=True, slots=True)
+class TableDecl:
+    name: str
+    title: str | None
+    models: tuple[Name, ...]
+    options: tuple[TableOption, ...] = ()
+    span: Span | None = _span()
+    name_span: Span | None = _span()
+    comments: tuple[str, ...] = _comments()
+
+
+Declaration = DataDecl | WeightsDecl | LetDecl | TermsDecl | ModelDecl | TableDecl
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    declarations: tuple[Declaration, ...]
+    path: str = field(default="<spec>", compare=False)
+    trailing_comments: tuple[str, ...] = ()  # comments after the last declaration

@@ -1,0 +1,171 @@
+"""Each data problem stops the fit with an EstimationError that names the cause."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from povdsl.design import Design, Vcov
+from povdsl.errors import EstimationError
+from povdsl.estimators import get
+
+RNG = np.random.default_rng(3)
+N = 200
+DATA = pd.DataFrame(
+    {
+        "x1": RNG.normal(size=N),
+        "x2": RNG.normal(size=N),
+        "z": RNG.normal(size=N),
+        "household": np.repeat(np.arange(40), 5),
+        "year": np.tile(np.arange(2000, 2005), 40),
+    }
+)
+DATA["poor"] = (DATA.x1 + RNG.logistic(size=N) > 0).astype(float)
+DATA["income"] = 1 + DATA.x1 + RNG.normal(size=N)
+
+
+def exog(*columns: str, data: pd.DataFrame = DATA) -> pd.DataFrame:
+    return data[list(columns)].assign(Intercept=1.0)[["Intercept", *columns]]
+
+
+BINARY = {"margins": False, "maxiter": 35}
+
+
+@pytest.mark.parametrize("name", ["logit", "probit", "lpm"])
+def test_non_binary_outcome_names_the_values_found(name):
+    design = Design(y=DATA.income.round().rename("income"), exog=exog("x1"))
+    with pytest.raises(EstimationError, match="0/1 outcome") as caught:
+        get(name).fit(design, BINARY, Vcov())
+    found = sorted(DATA.income.round().unique())
+    assert f"{found[0]:g}" in caught.value.message and "'income'" in caught.value.message
+
+
+@pytest.mark.parametrize("name", ["logit", "probit"])
+def test_complete_separation_names_the_regressor(name):
+    design = Design(y=(DATA.x2 > 0.1).astype(float).rename("poor"), exog=exog("x1", "x2"))
+    with pytest.raises(EstimationError, match="separation") as caught:
+        get(name).fit(design, BINARY, Vcov())
+    assert "'x2'" in caught.value.message and "'x1'" not in caught.value.message
+
+
+@pytest.mark.parametrize("name", ["logit", "probit"])
+def test_quasi_separation_by_a_dummy_names_the_dummy(name):
+    data = DATA.assign(in_cluster=(DATA.index % 10 == 0).astype(float))
+    data.loc[data.in_cluster == 1, "poor"] = 0.0  # no cluster household is poor
+    design = Design(y=data.poor, exog=exog("x1", "in_cluster", data=data))
+    with pytest.raises(EstimationError, match="separation") as caught:
+        get(name).fit(design, BINARY, Vcov())
+    assert "'in_cluster'" in caught.value.message
+
+
+def test_non_convergence_reports_iterations():
+    design = Design(y=DATA.poor, exog=exog("x1", "x2"))
+    with pytest.raises(EstimationError, match="did not converge after 1 iterations") as caught:
+        get("logit").fit(design, {"margins": False, "maxiter": 1}, Vcov())
+    assert "maxiter" in caught.value.hint
+
+
+@pytest.mark.parametrize("name", ["ols", "lpm", "logit", "probit", "re"])
+def test_collinear_regressor_is_named_with_its_partners(name):
+    data = DATA.assign(x3=DATA.x1 + 2 * DATA.x2)
+    design = Design(y=data.poor, exog=exog("x1", "x2", "z", "x3", data=data), entity=data.household, time=data.year)
+    with pytest.raises(EstimationError) as caught:
+        get(name).fit(design, BINARY, Vcov())
+    assert "'x3' is collinear with 'x1', 'x2'" in caught.value.message
+
+
+def test_zero_column_is_named():
+    design = Design(y=DATA.income, exog=exog("x1").assign(empty=0.0))
+    with pytest.raises(EstimationError, match="'empty' is zero in every row"):
+        get("ols").fit(design, {}, Vcov())
+
+
+def test_fixed_effects_name_time_invariant_regressor():
+    data = DATA.assign(county_gdp=np.repeat(RNG.normal(size=40), 5))
+    design = Design(y=data.income, exog=exog("x1", "county_gdp", data=data), entity=data.household, time=data.year)
+    with pytest.raises(EstimationError, match="'county_gdp' is absorbed by the entity fixed effects"):
+        get("fe").fit(design, {"time_effects": False}, Vcov())
+
+
+def test_two_way_fixed_effects_name_regressor_linear_in_time():
+    data = DATA.assign(age=DATA.year - 1950 + DATA.household % 7)
+    design = Design(y=data.income, exog=exog("x1", "age", data=data), entity=data.household, time=data.year)
+    with pytest.raises(EstimationError, match="'age' is absorbed by the entity and time fixed effects"):
+        get("fe").fit(design, {"time_effects": True}, Vcov())
+
+
+IV_DATA = DATA.assign(gdp=DATA.z + DATA.x2 + RNG.normal(size=N), gdp_lag10=DATA.z, z2=RNG.normal(size=N))
+
+
+def iv_design(instruments: list[str], endog: list[str] = ["gdp"], data: pd.DataFrame = IV_DATA) -> Design:
+    return Design(y=data.income, exog=exog("x1", data=data), endog=data[endog], instruments=data[instruments], entity=data.household)
+
+
+@pytest.mark.parametrize("name", ["iv", "gmm"])
+def test_fewer_instruments_than_endogenous_regressors(name):
+    design = iv_design(["gdp_lag10"], endog=["gdp", "x2"])
+    with pytest.raises(EstimationError, match=r"1 excluded instrument\(s\) for 2 endogenous regressor\(s\) \(gdp, x2\)"):
+        get(name).fit(design, {}, Vcov())
+
+
+def test_collinear_instrument_is_named():
+    data = IV_DATA.assign(z3=2 * IV_DATA.gdp_lag10 - IV_DATA.x1)
+    with pytest.raises(EstimationError, match="instruments: 'z3' is collinear with 'x1', 'gdp_lag10'"):
+        get("gmm").fit(iv_design(["gdp_lag10", "z3"], data=data), {}, Vcov())
+
+
+def test_absorbed_instrument_is_named():
+    data = IV_DATA.assign(county_gdp=np.repeat(RNG.normal(size=40), 5))
+    with pytest.raises(EstimationError, match="'county_gdp' is absorbed by the entity fixed effects"):
+        get("gmm").fit(iv_design(["gdp_lag10", "county_gdp"], data=data), {"absorb": True}, Vcov())
+
+
+def test_absorb_without_entity():
+    design = Design(y=IV_DATA.income, exog=exog("x1", data=IV_DATA), endog=IV_DATA[["gdp"]], instruments=IV_DATA[["gdp_lag10"]])
+    with pytest.raises(EstimationError, match="entity"):
+        get("iv").fit(design, {"absorb": True}, Vcov())
+
+
+@pytest.mark.parametrize("name", ["ols", "logit", "fe", "iv"])
+def test_empty_design(name):
+    empty = DATA.iloc[:0]
+    design = Design(
+        y=empty.poor, exog=exog("x1", data=empty), endog=empty[["x2"]], instruments=empty[["z"]], entity=empty.household, time=empty.year, dropped=N
+    )
+    with pytest.raises(EstimationError, match="the design is empty"):
+        get(name).fit(design, BINARY, Vcov())
+
+
+@pytest.mark.parametrize("name", ["ols", "probit", "iv"])
+def test_fewer_observations_than_parameters(name):
+    few = DATA.iloc[:3].assign(poor=[0.0, 1.0, 0.0])
+    design = Design(y=few.poor, exog=exog("x1", "x2", data=few), endog=few[["z"]], instruments=few[["year"]])
+    with pytest.raises(EstimationError, match="3 observations for"):
+        get(name).fit(design, BINARY, Vcov())
+
+
+def test_fixed_effects_count_absorbed_effects_as_parameters():
+    """30 households x 2 years with 30 regressors: 60 observations cannot identify 30 slopes and 30 means."""
+    data = pd.DataFrame(RNG.normal(size=(60, 30)), columns=[f"x{i}" for i in range(30)])
+    data["household"], data["year"] = np.arange(60) // 2, np.arange(60) % 2
+    design = Design(y=data.x0.rename("y"), exog=exog(*[f"x{i}" for i in range(1, 30)], data=data), entity=data.household, time=data.year)
+    with pytest.raises(EstimationError, match="60 observations for 60 parameters"):
+        get("fe").fit(design, {}, Vcov())
+
+
+def test_duplicate_entity_period_is_refused():
+    design = Design(y=DATA.income, exog=exog("x1"), entity=DATA.household, time=DATA.year.where(DATA.year < 2004, 2003))
+    with pytest.raises(EstimationError, match="appears more than once in period 2003"):
+        get("fe").fit(design, {}, Vcov())
+
+
+def test_unknown_cluster_variable():
+    with pytest.raises(EstimationError, match="county"):
+        get("ols").fit(Design(y=DATA.income, exog=exog("x1")), {}, Vcov("cluster", ("county",)))
+
+
+def test_unknown_estimator_lists_known_ones():
+    with pytest.raises(EstimationError, match="unknown estimator 'tobit'") as caught:
+        get("tobit")
+    assert "logit" in caught.value.hint

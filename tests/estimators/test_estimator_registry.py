@@ -1,0 +1,112 @@
+"""The registry as the checker and `povdsl explain` see it: names, flags, options, call text."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from povdsl.design import Design, Vcov
+from povdsl.estimators import REGISTRY, Estimator, OptionSpec, get
+from povdsl.result import FIT_STATISTICS
+
+EXPECTED = {
+    # name: (label, panel, instrumental, binary_outcome, default_vcov, option names)
+    "ols": ("OLS", False, False, False, "unadjusted", ()),
+    "lpm": ("LPM", False, False, True, "robust", ()),
+    "logit": ("Logit", False, False, True, "unadjusted", ("margins", "maxiter")),
+    "probit": ("Probit", False, False, True, "unadjusted", ("margins", "maxiter")),
+    "fe": ("FE", True, False, False, "cluster", ("time_effects",)),
+    "re": ("RE", True, False, False, "unadjusted", ()),
+    "iv": ("2SLS", False, True, False, "robust", ("absorb", "small")),
+    "gmm": ("IV-GMM", False, True, False, "robust", ("absorb", "small", "steps")),
+}
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_registry_entry(name):
+    estimator = get(name)
+    label, panel, instrumental, binary, default_vcov, options = EXPECTED[name]
+    assert (estimator.name, estimator.label, estimator.panel, estimator.instrumental) == (name, label, panel, instrumental)
+    assert (estimator.binary_outcome, estimator.default_vcov) == (binary, default_vcov)
+    assert tuple(option.name for option in estimator.options) == options
+
+
+def test_registry_has_exactly_the_spec_names():
+    assert list(REGISTRY) == list(EXPECTED)
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_options_are_well_formed(name):
+    expected_type = {"flag": bool, "int": int, "float": float, "name": str, "names": tuple}
+    for option in get(name).options:
+        assert isinstance(option, OptionSpec) and option.doc
+        assert isinstance(option.default, expected_type[option.type])
+
+
+def test_estimator_is_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        get("ols").label = "changed"  # type: ignore[misc]
+    assert isinstance(get("ols"), Estimator)
+
+
+NAMES = {"y": "poor", "exog": ["Intercept", "log(x)"], "endog": ["gdp"], "instruments": ["gdp_lag10"]}
+
+
+@pytest.mark.parametrize(
+    "name, options, vcov, expected",
+    [
+        ("logit", {}, Vcov("unadjusted"), "statsmodels.api.Logit(df['poor'], df[['Intercept', 'log(x)']]).fit(disp=0, maxiter=35, cov_type='nonrobust')"),
+        ("logit", {"margins": True}, Vcov("robust"), ".get_margeff(at='overall', method='dydx')"),
+        ("lpm", {}, Vcov("robust"), "statsmodels.api.OLS(df['poor'], df[['Intercept', 'log(x)']]).fit(cov_type='HC1')"),
+        ("ols", {}, Vcov("cluster", ("county", "village")), "cov_type='cluster', cov_kwds={'groups': df[['county', 'village']]}"),
+        ("fe", {"time_effects": True}, Vcov("cluster"), "PanelOLS(df['poor'], df[['Intercept', 'log(x)']], entity_effects=True, time_effects=True).fit(cov_type='clustered', cluster_entity=True, group_debias=True)"),
+        ("re", {}, Vcov("unadjusted"), "linearmodels.RandomEffects("),
+        ("iv", {}, Vcov("robust"), "linearmodels.iv.IV2SLS(df['poor'], df[['Intercept', 'log(x)']], df[['gdp']], df[['gdp_lag10']]).fit(cov_type='robust')"),
+        ("gmm", {"absorb": True}, Vcov("cluster", ("county",)), "weight_type='clustered').fit(iter_limit=2, cov_type='clustered', clusters=df[['county']])  # on data demeaned by entity"),
+    ],
+)
+def test_call_text_names_the_backend_call(name, options, vcov, expected):
+    estimator = get(name)
+    assert expected in estimator.call_text(NAMES, options, estimator.resolved_vcov(vcov))
+
+
+RNG = np.random.default_rng(5)
+SMALL = pd.DataFrame({"x": RNG.normal(size=120), "household": np.repeat(np.arange(30), 4), "year": np.tile([2001, 2002, 2003, 2004], 30)})
+SMALL["y"] = 1 + SMALL.x + RNG.normal(size=120)
+SMALL["weak_z"] = RNG.normal(size=120)
+SMALL["poor"] = (SMALL.y > 1).astype(float)
+X = SMALL[["x"]].assign(Intercept=1.0)[["Intercept", "x"]]
+
+
+@pytest.mark.parametrize(
+    "name, design, vcov_text",
+    [
+        ("ols", Design(y=SMALL.y, exog=X, dropped=7), "unadjusted"),
+        ("lpm", Design(y=SMALL.poor, exog=X, dropped=7), "robust (HC1)"),
+        ("logit", Design(y=SMALL.poor, exog=X, dropped=7), "unadjusted"),
+        ("fe", Design(y=SMALL.y, exog=X, entity=SMALL.household, time=SMALL.year, dropped=7), "clustered by household"),
+        ("re", Design(y=SMALL.y, exog=X, entity=SMALL.household, time=SMALL.year, dropped=7), "unadjusted"),
+    ],
+)
+def test_default_variance_is_described_and_dropped_rows_pass_through(name, design, vcov_text):
+    result = get(name).fit(design, get(name).option_defaults(), Vcov())
+    assert result.vcov == vcov_text
+    assert result.dropped == 7
+    assert result.estimator == name
+    assert set(result.stats) <= set(FIT_STATISTICS)
+
+
+def test_weak_instruments_warn_but_do_not_stop():
+    design = Design(y=SMALL.y, exog=SMALL[["weak_z"]].iloc[:, :0].assign(Intercept=1.0), endog=SMALL[["x"]], instruments=SMALL[["weak_z"]])
+    result = get("iv").fit(design, get("iv").option_defaults(), Vcov())
+    assert result.stats["first_stage_f"] < 10
+    assert any("weak instruments" in warning for warning in result.warnings)
+
+
+def test_lpm_warns_about_fitted_values_outside_unit_interval():
+    design = Design(y=SMALL.poor, exog=X)
+    result = get("lpm").fit(design, {}, Vcov())
+    assert any("outside [0, 1]" in warning for warning in result.warnings)

@@ -1,0 +1,140 @@
+"""Rendering: golden files byte for byte, escaping, determinism, HTML round trip.
+
+After an intended change, regenerate the goldens with
+`python tests/render/regen.py` and review the diff.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import importlib.util
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from povdsl.render import environment, latex_escape, markdown_escape, render
+
+
+def load_cases():
+    # Loaded by path: tests/render has no __init__.py and "regen" is a common name.
+    spec = importlib.util.spec_from_file_location("povdsl_render_regen", Path(__file__).with_name("regen.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+regen = load_cases()
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return {case: build() for case, build in regen.CASES.items()}
+
+
+@pytest.mark.parametrize("variant", sorted(regen.VARIANTS))
+@pytest.mark.parametrize("case", sorted(regen.CASES))
+def test_output_matches_golden_file_byte_for_byte(tables, case, variant):
+    expected = regen.golden_path(case, variant).read_bytes()
+    actual = regen.rendered(tables[case], variant).encode("utf-8")
+    assert actual == expected, f"regenerate with: python tests/render/regen.py ({case}, {variant})"
+
+
+@pytest.mark.parametrize("fmt", ["latex", "markdown", "html"])
+@pytest.mark.parametrize("standalone", [False, True])
+def test_rendering_is_deterministic_and_ends_with_one_newline(tables, fmt, standalone):
+    for table in tables.values():
+        first = render(table, fmt, standalone=standalone)
+        assert first == render(table, fmt, standalone=standalone)
+        assert first.endswith("\n") and not first.endswith("\n\n")
+
+
+def test_golden_model_table_carries_every_special_character_escaped(tables):
+    latex = regen.golden_path("model", "latex").read_text(encoding="utf-8")
+    assert r"PSI \& 50\% of \#1 (\$) \textasciitilde{} \textasciicircum{} \textbackslash{} \{\}" in latex
+    assert r"gdp\_lag10" in latex
+    assert r"\multicolumn{2}{c}{The probability of a better grade}" in latex
+    assert r"\cmidrule(lr){2-3}" in latex
+    assert "$-$" in latex and "\N{MINUS SIGN}" not in latex
+    markdown = regen.golden_path("model", "markdown").read_text(encoding="utf-8")
+    assert "gdp\\_lag10" in markdown and "\N{MINUS SIGN}" in markdown
+
+
+def test_latex_escape_is_a_character_map():
+    assert latex_escape("a_b%c&d#e$f{g}h~i^j\\k") == (
+        r"a\_b\%c\&d\#e\$f\{g\}h\textasciitilde{}i\textasciicircum{}j\textbackslash{}k"
+    )
+    assert latex_escape("\N{MINUS SIGN}1.5") == "$-$1.5"
+    assert latex_escape(r"\&") == r"\textbackslash{}\&"  # escaping is not idempotent, by design
+
+
+def test_markdown_escape_protects_cells_and_emphasis():
+    assert markdown_escape("a|b*c_d") == "a\\|b\\*c\\_d"
+
+
+def test_templates_load_from_the_package_resources():
+    # povdsl.templates maps to the top-level templates/ directory (pyproject);
+    # the loader must find them through the package, not a path to the repo.
+    files = {p.name for p in importlib.resources.files("povdsl.templates").iterdir()}
+    assert {"table.tex.j2", "sweep.tex.j2", "standalone.tex.j2", "table.md.j2", "table.html.j2"} <= files
+    for fmt in ("latex", "markdown", "html"):
+        env = environment(fmt)
+        assert isinstance(env.loader, jinja2.PackageLoader)
+        assert env.undefined is jinja2.StrictUndefined
+    assert environment("html").autoescape is True
+    assert environment("latex").autoescape is False
+    assert environment("latex") is environment("latex")  # built once
+
+
+def test_unknown_format_is_refused(tables):
+    with pytest.raises(ValueError, match="latex, markdown, html"):
+        render(tables["model"], "rtf")
+
+
+def test_standalone_latex_loads_siunitx_only_when_used(tables):
+    plain = render(tables["model"], "latex", standalone=True)
+    assert "siunitx" not in plain and r"\documentclass{article}" in plain
+    assert r"\usepackage{siunitx}" in render(tables["model"], "latex", standalone=True, siunitx=True)
+    assert r"\usepackage{tabularx}" in render(tables["sweep"], "latex", standalone=True)
+
+
+class CellCollector(HTMLParser):
+    """Rows of (tag, colspan, text) for every th/td, in document order."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows: list[list[tuple[str, int, str]]] = []
+        self.cell: list | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("th", "td"):
+            self.cell = [tag, int(dict(attrs).get("colspan", 1)), ""]
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell[2] += data
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td") and self.cell is not None:
+            self.rows[-1].append(tuple(self.cell))
+            self.cell = None
+
+
+@pytest.mark.parametrize("case", sorted(regen.CASES))
+@pytest.mark.parametrize("standalone", [False, True])
+def test_html_cells_read_back_equal_the_table_model(tables, case, standalone):
+    table = tables[case]
+    parser = CellCollector()
+    parser.feed(render(table, "html", standalone=standalone))
+    expected = [
+        [("th", 1, row.label)] + [("th", g.span, g.text) for g in row.groups] for row in table.header
+    ]
+    expected += [
+        [("th", 1, row.label)] + [("td", 1, cell.display) for cell in row.cells]
+        for row in [r for s in table.sections for r in s.rows] + list(table.footer)
+    ]
+    expected.append([("td", table.ncols + 1, "Notes: " + " ".join(table.notes))])
+    assert parser.rows == expected
