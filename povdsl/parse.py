@@ -436,5 +436,5 @@ def _attach_comments(declarations, comments, path) -> s.Spec:
 
 def _head_end(decl) -> int:
     if isinstance(decl, s.TableDecl) and decl.options:
-        return decl.options[0].span.line - 1
+        return decl.models[-1].span.end_line
     return decl.span.end_line

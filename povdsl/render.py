@@ -141,7 +141,12 @@ def markdown_widths(table: Table) -> tuple[int, ...]:
 
 
 def render(table: Table, fmt: str, *, standalone: bool = False, siunitx: bool = False) -> str:
-    """The table as `fmt` text ending in exactly one newline; same input, same bytes."""
+    """The table as `fmt` text ending in exactly one newline; same input, same bytes.
+
+    `standalone` wraps LaTeX in a compilable document and HTML in a styled
+    page (Markdown has nothing to wrap); `siunitx` decimal-aligns LaTeX
+    number columns with S columns and loads siunitx in the document.
+    """
     env = environment(fmt)
     if fmt == "latex":
         body = "sweep.tex.j2" if table.layout == "sweep" else "table.tex.j2"

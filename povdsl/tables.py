@@ -315,6 +315,11 @@ def model_name(result: Result, index: int) -> str:
     return result.label or result.model or f"({index + 1})"
 
 
+def single(text: str, column: int) -> HeaderGroup:
+    """A one-column header cell."""
+    return HeaderGroup(text, 1, column, (text,))
+
+
 def wrap_header(text: str, span: int, width: int) -> tuple[str, ...]:
     return tuple(textwrap.wrap(text, width=width * span, break_long_words=False)) or ("",)
 
@@ -387,7 +392,10 @@ def build_model_table(spec: TableSpec, results: Sequence[Result], context: Table
             runs[-1][2] += 1
         else:
             runs.append([text, column, 1])
-    groups = [HeaderGroup(text, span, first, wrap_header(text, span, context.header_wrap)) for text, first, span in runs]
+    groups = [
+        HeaderGroup(text, span, first, wrap_header(text, span, context.header_wrap))
+        for text, first, span in runs
+    ]
 
     estimators = [
         context.estimator_labels.get(r.estimator) or DEFAULT_ESTIMATOR_LABELS.get(r.estimator, r.estimator)
@@ -395,8 +403,8 @@ def build_model_table(spec: TableSpec, results: Sequence[Result], context: Table
     ]
     header = (
         HeaderRow(context.stub_header, tuple(groups), rule=True),
-        HeaderRow("", tuple(HeaderGroup(e, 1, i + 1, (e,)) for i, e in enumerate(estimators))),
-        HeaderRow("", tuple(HeaderGroup(model_name(r, i), 1, i + 1, (model_name(r, i),)) for i, r in enumerate(results))),
+        HeaderRow("", tuple(single(e, i + 1) for i, e in enumerate(estimators))),
+        HeaderRow("", tuple(single(model_name(r, i), i + 1) for i, r in enumerate(results))),
     )
 
     rows: list[Row] = []
@@ -405,7 +413,8 @@ def build_model_table(spec: TableSpec, results: Sequence[Result], context: Table
         for r in results:
             coef, pvalue = _get(r.params, term), _get(r.pvalues, term)
             coefs.append(coef_cell(coef, pvalue, spec.stars, decimals))
-            stats.append(statistic_cell(spec.stat, coef, _get(r.std_errors, term), _get(r.tstats, term), pvalue, decimals))
+            se, tstat = _get(r.std_errors, term), _get(r.tstats, term)
+            stats.append(statistic_cell(spec.stat, coef, se, tstat, pvalue, decimals))
         rows.append(Row(term_label(term, spec), tuple(coefs)))
         rows.append(Row("", tuple(stats)))
 
@@ -451,7 +460,11 @@ def build_sweep_table(spec: TableSpec, entries: Sequence[SweepEntry], context: T
         ),
         HeaderRow(
             "Code",
-            tuple(HeaderGroup(t, 1, 2 * i + 1 + j, (t,)) for i in range(len(outcomes)) for j, t in enumerate(("Industry", "Result"))),
+            tuple(
+                single(text, 2 * i + 1 + j)
+                for i in range(len(outcomes))
+                for j, text in enumerate(("Industry", "Result"))
+            ),
         ),
     )
 
@@ -480,7 +493,9 @@ def build_sweep_table(spec: TableSpec, entries: Sequence[SweepEntry], context: T
     observations: list[Cell] = []
     for o in outcomes:
         counts = sorted({e.nobs for e in entries if e.outcome == o})
-        text = format_count(counts[0]) if len(counts) == 1 else f"{format_count(counts[0])}{EN_DASH}{format_count(counts[-1])}"
+        text = format_count(counts[0])
+        if len(counts) > 1:
+            text += EN_DASH + format_count(counts[-1])
         observations += [Cell(), Cell(text, number=text if len(counts) == 1 else "")]
 
     notes = common_notes(spec, context)

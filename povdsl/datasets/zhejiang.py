@@ -71,6 +71,7 @@ class IncomeParameters:
     noise_sd: float = 0.22
 
     def industry_effect(self, code: str) -> float:
+        """theta for a 4-digit code; zero for industries without an own effect."""
         return dict(self.industry_effects).get(code, 0.0)
 
 
@@ -90,6 +91,8 @@ class CensusParameters:
 
 @dataclass(frozen=True)
 class TrueParameters:
+    """Everything the data were drawn from: the independent reference for tests."""
+
     income: IncomeParameters = IncomeParameters()
     census: CensusParameters = CensusParameters()
     cluster_rule: ClusterRule = ClusterRule()

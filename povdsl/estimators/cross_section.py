@@ -64,7 +64,9 @@ def _fit_linear(name: str, binary: bool, default_vcov: str):
         check_full_rank(design.exog, role="regressors")
         resolved = Vcov(default_vcov) if vcov.kind == "default" else vcov
         fit_args, text = _statsmodels_cov(design, resolved, "HC1")
-        res = sm.OLS(as_float(design.y), as_float(design.exog)).fit(**fit_args)
+        # use_t: t(n-k), or t(G-1) when clustered, for every variance, as Stata's regress;
+        # statsmodels would switch to normal p-values whenever cov_type is given.
+        res = sm.OLS(as_float(design.y), as_float(design.exog)).fit(use_t=True, **fit_args)
         warnings_out = ()
         if binary:
             outside = int(((res.fittedvalues < 0) | (res.fittedvalues > 1)).sum())
@@ -89,7 +91,7 @@ def _fit_linear(name: str, binary: bool, default_vcov: str):
 
 def _describe_ols(design_names, options, vcov: Vcov) -> str:
     y, x = names_of(design_names, "y", "y"), names_of(design_names, "exog", "X")
-    return f"statsmodels.api.OLS({y}, {x}).fit({_cov_call_text(vcov, 'HC1')})"
+    return f"statsmodels.api.OLS({y}, {x}).fit({_cov_call_text(vcov, 'HC1')}, use_t=True)"
 
 
 # --- logit and probit ----------------------------------------------------------------
@@ -166,7 +168,7 @@ def _fit_binary(name: str, model_class):
             margins = res.get_margeff(at="overall", method="dydx")
             frame = margins.summary_frame()
             params, se, t, p = (frame.iloc[:, i] for i in range(4))
-            text = f"{text}; average marginal effects"
+            text = f"{text}, delta method for average marginal effects"
         else:
             params, se, t, p = res.params, res.bse, res.tvalues, res.pvalues
         return build_result(

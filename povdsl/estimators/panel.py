@@ -32,13 +32,17 @@ from povdsl.result import Result
 
 
 def panel_index(design: Design) -> pd.MultiIndex:
-    """The (entity, time) index linearmodels needs; time must be numbers or dates there."""
-    if design.entity is None or design.time is None:
-        raise EstimationError(
-            "a panel estimator needs both an entity and a time variable",
-            hint="write e.g. `fe(household, year)`",
-        )
-    time = design.time
+    """The (entity, time) index linearmodels needs; time must be numbers or dates there.
+
+    Without a time variable (`fe(household)`) rows are numbered within each
+    entity: one-way effects and entity clustering never look at time.
+    """
+    if design.entity is None:
+        raise EstimationError("a panel estimator needs an entity variable", hint="write e.g. `fe(household)`")
+    if design.time is None:
+        time = design.entity.groupby(design.entity.to_numpy()).cumcount()
+    else:
+        time = design.time
     if not (pd.api.types.is_numeric_dtype(time) or pd.api.types.is_datetime64_any_dtype(time)):
         time = pd.Series(pd.factorize(time, sort=True)[0], index=time.index)
     index = pd.MultiIndex.from_arrays([design.entity.to_numpy(), time.to_numpy()], names=["entity", "time"])
@@ -93,6 +97,8 @@ def _within_rank_check(design: Design, time_effects: bool) -> None:
 
 def _fit_fe(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
     time_effects = bool(options.get("time_effects", False))
+    if time_effects and design.time is None:
+        raise EstimationError("time effects need a time variable", hint="write `fe(household, year)`")
     y, exog = _panel_frames(design)
     n_entities = design.entity.nunique()
     n_absorbed = n_entities + (design.time.nunique() - 1 if time_effects else 0)

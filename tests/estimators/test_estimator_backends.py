@@ -104,18 +104,18 @@ IV_BLOCKS = (IVD.y, IV_DESIGN.exog, IVD[["gdp"]], IVD[["gdp_lag10", "z2"]])
 IV_STATS = {"r2": lambda r: r.rsquared}
 
 CASES = [
-    Case("ols-default", "ols", cross_design, {}, Vcov(), lambda: sm.OLS(CROSS.income, CROSS_X).fit(), SM_FIT_STATS),
-    Case("ols-robust", "ols", cross_design, {}, Vcov("robust"), lambda: sm.OLS(CROSS.income, CROSS_X).fit(cov_type="HC1"), SM_FIT_STATS),
+    Case("ols-default", "ols", cross_design, {}, Vcov(), lambda: sm.OLS(CROSS.income, CROSS_X).fit(use_t=True), SM_FIT_STATS),
+    Case("ols-robust", "ols", cross_design, {}, Vcov("robust"), lambda: sm.OLS(CROSS.income, CROSS_X).fit(cov_type="HC1", use_t=True), SM_FIT_STATS),
     Case(
         "ols-cluster2",
         "ols",
         cross_design,
         {},
         Vcov("cluster", ("county", "village")),
-        lambda: sm.OLS(CROSS.income, CROSS_X).fit(cov_type="cluster", cov_kwds={"groups": _codes(CROSS_GROUPS)}),
+        lambda: sm.OLS(CROSS.income, CROSS_X).fit(cov_type="cluster", cov_kwds={"groups": _codes(CROSS_GROUPS)}, use_t=True),
         SM_FIT_STATS,
     ),
-    Case("lpm-default", "lpm", binary_design, {}, Vcov(), lambda: sm.OLS(CROSS.poor, CROSS_X).fit(cov_type="HC1"), SM_FIT_STATS),
+    Case("lpm-default", "lpm", binary_design, {}, Vcov(), lambda: sm.OLS(CROSS.poor, CROSS_X).fit(cov_type="HC1", use_t=True), SM_FIT_STATS),
     Case(
         "logit-default",
         "logit",
@@ -281,6 +281,7 @@ def test_logit_margins_are_statsmodels_average_marginal_effects():
     result = get("logit").fit(binary_design, {"margins": True, "maxiter": 35}, Vcov())
     margins = sm.Logit(CROSS.poor, CROSS_X).fit(disp=0).get_margeff(at="overall", method="dydx")
     assert list(result.params.index) == ["log(x)", "cluster_share"]
+    assert result.vcov == "unadjusted, delta method for average marginal effects"
     assert_allclose(result.params, margins.margeff, rtol=RTOL)
     assert_allclose(result.std_errors, margins.margeff_se, rtol=RTOL)
     assert_allclose(result.tstats, margins.tvalues, rtol=RTOL)

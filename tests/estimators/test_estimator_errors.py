@@ -169,3 +169,9 @@ def test_unknown_estimator_lists_known_ones():
     with pytest.raises(EstimationError, match="unknown estimator 'tobit'") as caught:
         get("tobit")
     assert "logit" in caught.value.hint
+
+
+def test_time_effects_without_time_variable():
+    design = Design(y=DATA.income, exog=exog("x1"), entity=DATA.household)
+    with pytest.raises(EstimationError, match="time effects need a time variable"):
+        get("fe").fit(design, {"time_effects": True}, Vcov())

@@ -60,7 +60,7 @@ NAMES = {"y": "poor", "exog": ["Intercept", "log(x)"], "endog": ["gdp"], "instru
     [
         ("logit", {}, Vcov("unadjusted"), "statsmodels.api.Logit(df['poor'], df[['Intercept', 'log(x)']]).fit(disp=0, maxiter=35, cov_type='nonrobust')"),
         ("logit", {"margins": True}, Vcov("robust"), ".get_margeff(at='overall', method='dydx')"),
-        ("lpm", {}, Vcov("robust"), "statsmodels.api.OLS(df['poor'], df[['Intercept', 'log(x)']]).fit(cov_type='HC1')"),
+        ("lpm", {}, Vcov("robust"), "statsmodels.api.OLS(df['poor'], df[['Intercept', 'log(x)']]).fit(cov_type='HC1', use_t=True)"),
         ("ols", {}, Vcov("cluster", ("county", "village")), "cov_type='cluster', cov_kwds={'groups': df[['county', 'village']]}"),
         ("fe", {"time_effects": True}, Vcov("cluster"), "PanelOLS(df['poor'], df[['Intercept', 'log(x)']], entity_effects=True, time_effects=True).fit(cov_type='clustered', cluster_entity=True, group_debias=True)"),
         ("re", {}, Vcov("unadjusted"), "linearmodels.RandomEffects("),
@@ -110,3 +110,14 @@ def test_lpm_warns_about_fitted_values_outside_unit_interval():
     design = Design(y=SMALL.poor, exog=X)
     result = get("lpm").fit(design, {}, Vcov())
     assert any("outside [0, 1]" in warning for warning in result.warnings)
+
+
+@pytest.mark.parametrize("name", ["fe", "re"])
+def test_one_way_panel_needs_no_time_variable(name):
+    """`fe(household)` binds no time: rows are numbered within entity, estimates are unchanged."""
+    with_time = Design(y=SMALL.y, exog=X, entity=SMALL.household, time=SMALL.year)
+    without_time = Design(y=SMALL.y, exog=X, entity=SMALL.household)
+    a = get(name).fit(with_time, {}, Vcov())
+    b = get(name).fit(without_time, {}, Vcov())
+    np.testing.assert_allclose(b.params, a.params, rtol=1e-10)
+    np.testing.assert_allclose(b.std_errors, a.std_errors, rtol=1e-10)

@@ -138,7 +138,11 @@ def test_terms_missing_from_a_model_leave_empty_cells():
 
 
 def test_header_groups_span_models_with_the_same_dependent_variable():
-    results = [result(TERMS), result(TERMS, model="m2", label="Model 2"), result(TERMS, model="m3", label="Model 3", dependent="log(income)", estimator="fe")]
+    results = [
+        result(TERMS),
+        result(TERMS, model="m2", label="Model 2"),
+        result(TERMS, model="m3", label="Model 3", dependent="log(income)", estimator="fe"),
+    ]
     context = TableContext(dependent_labels={"poor04": "The probability of poverty (2004)"})
     table = build_model_table(spec(models=("m1", "m2", "m3")), results, context)
     dependent, estimators, models = table.header
@@ -195,7 +199,10 @@ def test_dropped_rows_are_noted_only_when_non_zero():
 
 
 def test_different_variance_estimators_are_listed_per_model():
-    results = [result(TERMS, vcov="robust (HC1)"), result(TERMS, model="m2", label="Model 2", vcov="clustered by county")]
+    results = [
+        result(TERMS, vcov="robust (HC1)"),
+        result(TERMS, model="m2", label="Model 2", vcov="clustered by county"),
+    ]
     table = build_model_table(spec(models=("m1", "m2")), results, TableContext())
     assert "Standard errors: robust (HC1) in Model 1; clustered by county in Model 2." in table.notes
 
@@ -204,7 +211,10 @@ def test_different_variance_estimators_are_listed_per_model():
 
 
 def entry(outcome, name, digits, coef, p):
-    return SweepEntry(outcome, code="171", industry=name, digits=digits, coef=coef, std_error=0.1, tstat=coef / 0.1, pvalue=p, nobs=975)
+    return SweepEntry(
+        outcome, code="171", industry=name, digits=digits,
+        coef=coef, std_error=0.1, tstat=coef / 0.1, pvalue=p, nobs=975,
+    )
 
 
 def test_sweep_lists_significant_industries_by_depth_side_by_side():

@@ -1,0 +1,88 @@
+"""`povdsl run` end to end: Table 1 golden file, determinism, pdflatex, exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from povdsl.cli import main
+from povdsl.latex import compile_pdf, pdflatex_path
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = ROOT / "spec" / "zhejiang.pov"
+GOLDEN = Path(__file__).parent / "golden"
+# POVDSL_REGEN=1 python -m pytest tests/core/test_run_cli.py rewrites the golden files.
+REGEN = os.environ.get("POVDSL_REGEN") == "1"
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("tables")
+    assert main(["run", str(SPEC), "--out", str(out), "--format", "latex", "--format", "markdown", "--format", "html"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("name", ["table1.tex", "table1.md", "table1.html"])
+def test_table1_matches_golden(tables, name):
+    produced = (tables / name).read_text(encoding="utf-8")
+    if REGEN:
+        (GOLDEN / name).write_text(produced, encoding="utf-8")
+    assert produced == (GOLDEN / name).read_text(encoding="utf-8")
+
+
+def test_same_spec_same_bytes(tables, tmp_path):
+    assert main(["run", str(SPEC), "--out", str(tmp_path), "--format", "latex", "--format", "markdown", "--format", "html"]) == 0
+    for produced in tables.iterdir():
+        assert (tmp_path / produced.name).read_bytes() == produced.read_bytes()
+
+
+@pytest.mark.latex
+@pytest.mark.skipif(pdflatex_path() is None, reason="pdflatex not installed (CI installs texlive-latex-base/extra)")
+def test_table1_compiles_without_errors_or_overfull_boxes(tmp_path):
+    assert main(["run", str(SPEC), "--out", str(tmp_path), "--standalone"]) == 0
+    report = compile_pdf(tmp_path / "table1.tex")
+    assert report.ok, report.errors
+    assert report.overfull == ()
+
+
+def test_templates_work_from_a_non_editable_install(tmp_path):
+    """Build a wheel, install it into a fresh target dir, run from elsewhere."""
+    wheel_dir, target = tmp_path / "wheel", tmp_path / "site"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheel_dir), str(ROOT)],
+        capture_output=True, text=True,
+    )
+    assert build.returncode == 0, build.stderr
+    wheel = next(wheel_dir.glob("povdsl-*.whl"))
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], capture_output=True, text=True)
+    assert install.returncode == 0, install.stderr
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    code = "import povdsl, sys; print(povdsl.__file__); povdsl.run(sys.argv[1], sys.argv[2])"
+    done = subprocess.run([sys.executable, "-c", code, str(SPEC), str(tmp_path / "out")], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(str(target))
+    assert (tmp_path / "out" / "table1.tex").read_text(encoding="utf-8") == (GOLDEN / "table1.tex").read_text(encoding="utf-8")
+
+
+def test_check_exit_codes_and_no_traceback(tmp_path, capsys):
+    assert main(["check", str(SPEC)]) == 0
+    bad = tmp_path / "bad.pov"
+    bad.write_text("model m: y ~ clustr | ols\n", encoding="utf-8")
+    assert main(["check", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:1:14: error[E" in err and "Traceback" not in err
+    assert main(["check", str(tmp_path / "missing.pov")]) == 2
+    garbage = tmp_path / "garbage.pov"
+    garbage.write_bytes(bytes(range(256)) * 4)
+    assert main(["check", str(garbage)]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_usage_error_exits_2():
+    with pytest.raises(SystemExit) as info:
+        main(["run"])
+    assert info.value.code == 2
