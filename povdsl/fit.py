@@ -25,7 +25,38 @@ def fit_model(model: ModelPlan, frames: Frames) -> Result:
         message = exc.message if isinstance(exc, EstimationError) else str(exc)
         hint = exc.hint if isinstance(exc, EstimationError) else None
         raise EstimationError(message, hint=hint, model=model.name, span=model.span) from None
+    result = _in_formula_order(result, model)
     return replace(result, model=model.name, label=model.label, dependent=expr_text(model.outcome))
+
+
+def _in_formula_order(result: Result, model: ModelPlan) -> Result:
+    """Coefficients in the order the spec wrote the terms (IV backends put endogenous ones last)."""
+    if model.dynamic is not None:  # the dynamic-panel engine orders its own terms
+        return result
+    texts = [_column_stem(t) for t in model.terms]
+
+    def rank(name: str) -> tuple[int, int]:
+        if name == "Intercept":
+            return (-1, 0)
+        base = name.split("[", 1)[0]
+        if name.startswith("L") and "." in name and name.split(".", 1)[0][1:].isdigit():
+            base = "L." + name.split(".", 1)[1]
+        for i, text in enumerate(texts):
+            if name == text or base == text:
+                return (i, 0)
+        return (len(texts), 0)
+
+    names = list(result.params.index)
+    order = sorted(names, key=lambda n: (rank(n), names.index(n)))
+    if order == names:
+        return result
+    return replace(
+        result,
+        params=result.params[order],
+        std_errors=result.std_errors[order],
+        tstats=result.tstats[order],
+        pvalues=result.pvalues[order],
+    )
 
 
 def _fit_static(model: ModelPlan, frames: Frames) -> Result:
@@ -56,3 +87,12 @@ def _fit_dynamic(model: ModelPlan, frames: Frames) -> Result:
 
         frame = frame[as_mask(Evaluator(frame, frames.scalars)(model.where), frame.index).to_numpy()]
     return fit_dynamic_panel(frame, spec, unit=frames.unit_col, time=frames.time_col)
+
+
+def _column_stem(term) -> str:
+    """What the columns of a term start with: `L.x` stands for every L{k}.x."""
+    from povdsl import syntax as s
+
+    if isinstance(term, s.Call) and term.func == "L":
+        return "L." + expr_text(term.positional[0])
+    return expr_text(term)

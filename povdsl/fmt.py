@@ -10,8 +10,10 @@ Layout rules (docs/language.md, "Canonical layout", shows them on an example):
   options go on their own lines, indented two spaces. `where` comes before
   `vcov` (the tree does not record the order and neither changes the meaning).
 * Blank lines separate groups: consecutive declarations of the same kind stay
-  together (three `data` lines, a run of `let`s, a run of one-line models);
-  a blank line goes between declarations of different kinds and around every
+  together (three `data` lines, a run of `let`s, a run of one-line models).
+  A blank line goes between declarations of different kinds, before every
+  declaration that has a comment above it (a comment opens a paragraph, as
+  in "# Robustness: ..." above a group of models), and around every
   declaration that takes more than one line (a model with clauses, a table
   with options), so multi-line blocks never run into each other.
 * Comments stay on the node the parser gave them to and are printed on their
@@ -71,7 +73,8 @@ def format_spec(spec: s.Spec) -> str:
 
 def _blank_between(previous: tuple[type, list[str]], current: tuple[type, list[str]]) -> bool:
     (kind_a, lines_a), (kind_b, lines_b) = previous, current
-    return kind_a is not kind_b or _multi_line(lines_a) or _multi_line(lines_b)
+    commented = lines_b[0].startswith("#")
+    return kind_a is not kind_b or commented or _multi_line(lines_a) or _multi_line(lines_b)
 
 
 def _multi_line(lines: list[str]) -> bool:

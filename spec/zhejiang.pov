@@ -13,12 +13,28 @@ let cluster = clusters(census, digits=4, lq=1.25, min_firms=10)
 # Relative poverty lines: half of mean income in 2004 and in 2008.
 let poor04 = income < 0.5 * mean(income, year == 2004)
 let poor08 = income < 0.5 * mean(income, year == 2008)
+# Economic density: GDP (100 million yuan) per square kilometre.
+let density = gdp / area
 
 terms controls = age + edu + gender + pop + land + capital
 
 model m1 "Model 1": poor04 ~ cluster + W(cluster, traveltime) + controls | logit
 model m2 "Model 2": poor08 ~ cluster + W(cluster, traveltime) + controls | logit
 model m3 "Model 3": log(income) ~ cluster + W(cluster, traveltime) + controls | fe(household)
+
+# Robustness: economic density instead of cluster counts.
+model m4 "Model 4": log(income) ~ density + controls | fe(household)
+model m5 "Model 5": poor04 ~ density + controls | logit
+
+# Endogeneity: county GDP ten years earlier instruments the cluster terms.
+model m6 "Model 6": log(income) ~ cluster + W(cluster, traveltime) + controls | gmm(iv=gdp_lag10)
+model m7 "Model 7": poor04 ~ cluster + W(cluster, traveltime) + controls | gmm(iv=gdp_lag10)
+
+# Poor and non-poor households (2004 line).
+model m8 "Model 8": log(income) ~ cluster + W(cluster, traveltime) + controls | gmm(iv=gdp_lag10)
+  where poor04 == 1
+model m9 "Model 9": log(income) ~ cluster + W(cluster, traveltime) + controls | gmm(iv=gdp_lag10)
+  where poor04 == 0
 
 table table1 "Estimates of industrial clusters and poverty reduction" = m1, m2, m3
   label poor04 = "The probability of poverty (2004)"
@@ -29,3 +45,33 @@ table table1 "Estimates of industrial clusters and poverty reduction" = m1, m2, 
   label edu = "education"
   stat t
   stars 0.10 0.05 0.01
+
+table table2 "Robustness test of economic density on farmers' income" = m4, m5
+  label density = "economic density"
+  label poor04 = "The probability of poverty (2004)"
+  label log(income) = "ln(farmers' per capita net income)"
+  label cluster = "local industrial clusters"
+  label W(cluster, traveltime) = "industrial clusters in other regions"
+  label edu = "education"
+  stat t
+  stars 0.10 0.05 0.01
+
+table table3 "The estimation results of the GMM model" = m6, m7
+  label poor04 = "The probability of poverty (2004)"
+  label log(income) = "ln(farmers' per capita net income)"
+  label cluster = "local industrial clusters"
+  label W(cluster, traveltime) = "industrial clusters in other regions"
+  label edu = "education"
+  stat t
+  stars 0.10 0.05 0.01
+  fit j_stat, j_pvalue, first_stage_f
+
+table table4 "Estimates of poverty and non-poverty" = m8, m9
+  label poor04 = "The probability of poverty (2004)"
+  label log(income) = "ln(farmers' per capita net income)"
+  label cluster = "local industrial clusters"
+  label W(cluster, traveltime) = "industrial clusters in other regions"
+  label edu = "education"
+  stat t
+  stars 0.10 0.05 0.01
+  fit j_stat, j_pvalue, first_stage_f

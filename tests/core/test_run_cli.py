@@ -26,7 +26,7 @@ def tables(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.mark.parametrize("name", ["table1.tex", "table1.md", "table1.html"])
+@pytest.mark.parametrize("name", [f"table{i}.{ext}" for i in range(1, 5) for ext in ("tex", "md", "html")])
 def test_table1_matches_golden(tables, name):
     produced = (tables / name).read_text(encoding="utf-8")
     if REGEN:
@@ -42,11 +42,12 @@ def test_same_spec_same_bytes(tables, tmp_path):
 
 @pytest.mark.latex
 @pytest.mark.skipif(pdflatex_path() is None, reason="pdflatex not installed (CI installs texlive-latex-base/extra)")
-def test_table1_compiles_without_errors_or_overfull_boxes(tmp_path):
+def test_tables_compile_without_errors_or_overfull_boxes(tmp_path):
     assert main(["run", str(SPEC), "--out", str(tmp_path), "--standalone"]) == 0
-    report = compile_pdf(tmp_path / "table1.tex")
-    assert report.ok, report.errors
-    assert report.overfull == ()
+    for table in sorted(tmp_path.glob("table*.tex")):
+        report = compile_pdf(table)
+        assert report.ok, (table.name, report.errors)
+        assert report.overfull == (), table.name
 
 
 def test_templates_work_from_a_non_editable_install(tmp_path):
