@@ -291,7 +291,8 @@ class _Checker:
                 self.error("E133", f"unknown option '{kw.name}' of clusters()", kw.span, did_you_mean(kw.name, FUNCTIONS["clusters"].keywords))
                 ok = False
             elif kw.name == "industry":
-                if not isinstance(kw.value, s.String):
+                sweeping = isinstance(kw.value, s.Name) and kw.value.id == getattr(self, "sweep_var", None)
+                if not isinstance(kw.value, s.String) and not sweeping:
                     self.error("E134", 'industry takes a code as a string, e.g. industry="171"', kw.value.span)
                     ok = False
             elif kw.name == "digits" and value not in (1.0, 2.0, 3.0, 4.0):
@@ -420,6 +421,8 @@ class _Checker:
                 return False
             case s.Call(func=func):
                 fn = FUNCTIONS.get(func)
+                if func == "clusters" and getattr(self, "sweep_var", None):
+                    return self._clusters_call(e) is not None
                 if fn is None or FORMULA not in fn.contexts:
                     where = "at the top of a let" if fn and LET in fn.contexts else "outside formulas"
                     self.error("E143", f"{func}() is only allowed {where}", e.func_span, "define it with `let` and use the name")
@@ -479,8 +482,10 @@ class _Checker:
 
     def _model(self, d: s.ModelDecl) -> ModelPlan | None:
         before = len(self.diagnostics)
+        self.sweep_var = None
         if d.sweep is not None:
-            self.error("E170", "sweeps (`for x in ...`) are not supported yet", d.sweep.span, "declare one model per item for now")
+            self._sweep(d.sweep)
+            self.sweep_var = d.sweep.var
         if self.data and not any(p.role == "panel" for p in self.data.values()):
             self.error("E171", "no data set is declared panel(unit, time); models need one", d.span)
         self._formula(d.lhs, set())
@@ -542,9 +547,36 @@ class _Checker:
             vcov_kind=vcov_kind,
             vcov_groups=vcov_groups,
             dynamic=binding.dynamic,
+            sweep_var=d.sweep.var if d.sweep else None,
+            sweep_over=d.sweep.over if d.sweep else None,
             origins=tuple(origins),
             span=d.span,
         )
+
+    def _sweep(self, sweep: s.Sweep):
+        """`for industry in industries(census, digits=3, year=2004, names=industry_names)`."""
+        over = sweep.over
+        if over.func != "industries":
+            self.error("E173", f"a sweep runs over industries(...), not {over.func}()", over.func_span)
+            return
+        source = over.positional[0] if len(over.positional) == 1 else None
+        if not isinstance(source, s.Name) or source.id not in self.data:
+            name = source.id if isinstance(source, s.Name) else ""
+            self.error("E174", "industries() takes the census data set as its one positional argument", over.span, did_you_mean(name, self.data))
+        for kw in over.keywords:
+            value = literal(kw.value)
+            if kw.name == "digits" and value not in (1.0, 2.0, 3.0, 4.0):
+                self.error("E134", "digits takes 1, 2, 3 or 4", kw.value.span)
+            elif kw.name == "year" and not isinstance(value, float):
+                self.error("E175", "year takes a number", kw.value.span)
+            elif kw.name == "names":
+                plan = self.data.get(kw.value.id) if isinstance(kw.value, s.Name) else None
+                if plan is None:
+                    self.error("E176", "names takes a data set with columns code and name", kw.value.span)
+                elif plan.columns and not {"code", "name"} <= set(plan.columns):
+                    self.error("E176", f"data set '{kw.value.id}' needs columns code and name", kw.value.span)
+            elif kw.name not in ("digits", "year", "names"):
+                self.error("E177", f"industries() has no option '{kw.name}'", kw.span, did_you_mean(kw.name, ("digits", "year", "names")))
 
     # ------------------------------------------------------------- tables
 

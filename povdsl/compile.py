@@ -65,6 +65,13 @@ class _Materialiser:
                     base = self._column(x)
                     self.frame[name] = base - self._shift(base, 1)
                 return _quote(name)
+            case s.Call(func="clusters"):
+                from povdsl.data import clusters_on_units
+
+                name = expr_text(e)
+                if name not in self.frame:
+                    self.frame[name] = clusters_on_units(self.frames, e).reindex(self.frame.index)
+                return _quote(name)
             case s.Call(func=func, args=args):
                 return f"{func}({', '.join(self.inner(a) for a in args)})"
             case s.BinOp(op=op, left=a, right=b):

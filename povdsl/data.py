@@ -33,6 +33,7 @@ class Frames:
     scalars: dict[str, float] = field(default_factory=dict)
     cutoffs: list[tuple[str, float]] = field(default_factory=list)  # computed thresholds, e.g. poverty lines
     notes: list[str] = field(default_factory=list)  # data problems worth a note
+    sources: dict[str, pd.DataFrame] = field(default_factory=dict)  # every data set as read
 
     def spatial_lag(self, x: pd.Series, weights_name: str) -> pd.Series:
         """W @ x period by period on the region frame."""
@@ -75,7 +76,7 @@ def load(plan: Plan, *, tables: dict[str, pd.DataFrame] | None = None, weights: 
         raise DataError("no data set is declared panel(unit, time)")
     unit = tables[panel.name].copy()
     region = _region_frame(plan, tables, panel)
-    frames = Frames(unit, region, built, panel.unit, panel.time, panel.region)
+    frames = Frames(unit, region, built, panel.unit, panel.time, panel.region, sources=tables)
     if region is not None:
         for column in region.columns:
             if column not in frames.unit.columns:
@@ -126,12 +127,19 @@ def _region_value(frames: Frames, expr, tables) -> pd.Series:
     return _to_float(evaluator(expr))
 
 
+def clusters_on_units(frames: Frames, call: s.Call) -> pd.Series:
+    """A clusters(...) term inside a formula (sweeps): counted per region, merged onto units."""
+    return frames.to_unit(_clusters(frames, call, frames.sources))
+
+
 def _clusters(frames: Frames, call: s.Call, tables) -> pd.Series:
     from povdsl.check import literal
 
     census = tables[call.positional[0].id]
     options = dict(CLUSTER_DEFAULTS)
     options.update({kw.name: literal(kw.value) for kw in call.keywords})
+    if options.get("industry") is None:
+        options.pop("industry", None)
     options["digits"] = int(options["digits"])
     region_name, time_name = frames.region.index.names
     counts = count_clusters(census, region=region_name, time=time_name, **options)

@@ -479,7 +479,7 @@ class _Differ:
             name = self.renames.get((_KIND_OF[type(d)], d.name), d.name)
             if isinstance(d, s.TableDecl):
                 d = replace(_rename(replace(d, models=()), others), models=_rename(d.models, models))
-            else:
+            elif not isinstance(d, (s.DataDecl, s.WeightsDecl)):  # those name file columns only
                 d = _rename(d, others)
             decls.append(replace(d, name=name))
         return replace(spec, declarations=tuple(decls))
@@ -641,14 +641,11 @@ def _argument_changes(old_args, new_args, positional_names: tuple[str, ...] = ()
 
 def _argument_map(args, positional_names) -> dict[str, str]:
     out: dict[str, str] = {}
-    position = 0
-    for a in args:
-        if isinstance(a, s.Keyword):
-            out[a.name] = _text(a.value)
-        else:
-            label = positional_names[position] if position < len(positional_names) else f"argument {position + 1}"
-            out[label] = _text(a)
-            position += 1
+    for position, a in enumerate(a for a in args if not isinstance(a, s.Keyword)):
+        label = positional_names[position] if position < len(positional_names) else f"argument {position + 1}"
+        out[label] = _text(a)
+    for a in sorted((a for a in args if isinstance(a, s.Keyword)), key=lambda k: k.name):
+        out[a.name] = _text(a.value)
     return out
 
 
@@ -706,18 +703,202 @@ def format_text(changes: tuple[Change, ...], colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def format_json(files: list[tuple[str, str, tuple[Change, ...]]]) -> str:
-    """The documented JSON shape (docs/review.md): schema_version and one entry per file pair."""
-    payload = {
-        "schema_version": SCHEMA_VERSION,
-        "files": [{"old": old, "new": new, "changes": [c.as_json() for c in changes]} for old, new, changes in files],
-    }
+def format_json(files: list[tuple[str, str, tuple[Change, ...]]], reports: list | None = None) -> str:
+    """The documented JSON shape (docs/review.md): schema_version and one entry per file pair.
+
+    With reports (--results), each entry also has a "results" object.
+    """
+    entries = [{"old": old, "new": new, "changes": [c.as_json() for c in changes]} for old, new, changes in files]
+    for entry, report in zip(entries, reports or ()):
+        entry["results"] = report.as_json()
+    payload = {"schema_version": SCHEMA_VERSION, "files": entries}
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
 def _use_colour(stream) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
+
+
+# ----------------------------------------------------------------- results
+#
+# `--results`: with the data at hand, fit both versions and report estimates
+# that moved. A fit is keyed by what determines its numbers: the model plan
+# without name, label and spans, the lets it reads (transitively), the plans
+# of weights and data sets, and the sha256 of every data and weights file. A model whose key is the same
+# on both sides is fitted once; the cache lives for one run.
+
+STAR_LEVELS = (0.10, 0.05, 0.01)  # the tables' default stars
+
+
+@dataclass(frozen=True, slots=True)
+class MovedEstimate:
+    """One coefficient whose value or significance differs between the versions."""
+
+    model: str
+    term: str
+    old_coef: float | None
+    new_coef: float | None
+    old_p: float | None
+    new_p: float | None
+
+    def as_json(self) -> dict:
+        return {
+            "model": self.model,
+            "term": self.term,
+            "old_coef": self.old_coef,
+            "new_coef": self.new_coef,
+            "old_p": self.old_p,
+            "new_p": self.new_p,
+            "old_stars": _stars(self.old_p),
+            "new_stars": _stars(self.new_p),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsReport:
+    moved: tuple[MovedEstimate, ...]
+    unchanged: tuple[str, ...]  # models fitted on both sides whose numbers did not move
+    failed: tuple[tuple[str, str], ...]  # (model, message): a side that could not be fitted
+    fits: int  # fits actually run (cache misses), so reuse can be checked
+
+    def as_json(self) -> dict:
+        return {
+            "moved": [m.as_json() for m in self.moved],
+            "unchanged_models": list(self.unchanged),
+            "failed": [{"model": m, "error": e} for m, e in self.failed],
+        }
+
+
+def _stars(p: float | None) -> str:
+    return "" if p is None else "*" * sum(p < level for level in STAR_LEVELS)
+
+
+def _estimate_text(coef: float | None, p: float | None) -> str:
+    return "(absent)" if coef is None else f"{coef:.4f}{_stars(p)}"
+
+
+def compare_results(
+    old_text: str | None, old_path: str, new_text: str | None, new_path: str, rtol: float = 1e-6, renames: dict[str, str] | None = None
+) -> ResultsReport:
+    """Fit the models present on both sides and list the estimates that moved.
+
+    Each version resolves its data paths against its *_path; `--git` passes
+    the working-tree file for both, so it compares specs on today's data.
+    """
+    from povdsl.check import Environment, check
+
+    renames = renames or {}
+    plans = []
+    for text, path in ((old_text, old_path), (new_text, new_path)):
+        spec = parse(text or "", path)
+        plans.append(check(spec, Environment(spec_path=Path(path)), source_text=text))
+    old_plan, new_plan = plans
+    cache: dict[str, object] = {}
+    frames: dict[int, object] = {}
+    fits = 0
+
+    def fitted(plan, side: int, model):
+        nonlocal fits
+        key = _fit_key(plan, model)
+        if key not in cache:
+            from povdsl.data import load
+            from povdsl.errors import EstimationError
+            from povdsl.fit import fit_model
+
+            try:
+                if side not in frames:
+                    frames[side] = load(plan)
+                fits += 1
+                cache[key] = fit_model(model, frames[side])
+            except (EstimationError, PovdslError) as exc:
+                cache[key] = exc
+        return cache[key]
+
+    moved, unchanged, failed = [], [], []
+    new_models = {m.name: m for m in new_plan.models}
+    for old_model in old_plan.models:
+        name = renames.get(old_model.name, old_model.name)
+        if name not in new_models:
+            continue
+        before, after = fitted(old_plan, 0, old_model), fitted(new_plan, 1, new_models[name])
+        problems = [str(r).splitlines()[0] for r in (before, after) if isinstance(r, Exception)]
+        if problems:
+            failed.append((name, problems[0]))
+            continue
+        rows = _moved(name, before, after, rtol)
+        moved.extend(rows)
+        if not rows:
+            unchanged.append(name)
+    return ResultsReport(tuple(moved), tuple(unchanged), tuple(failed), fits)
+
+
+def _fit_key(plan, model) -> str:
+    """What a fit's numbers depend on, as text; names, labels and spans left out."""
+    import hashlib
+
+    def bare(x):
+        return replace(x, span=None) if is_dataclass(x) and hasattr(x, "span") else x
+
+    digests = []
+    for path in sorted({d.path for d in plan.data} | {w.path for w in plan.weights}):
+        try:
+            digests.append(hashlib.sha256(Path(path).read_bytes()).hexdigest())
+        except OSError:
+            digests.append(f"unreadable:{path}")
+    parts = (
+        repr(replace(model, name="", label="", span=None)),
+        repr(tuple(bare(x) for x in plan.data)),
+        repr(tuple(bare(x) for x in plan.weights)),
+        repr(tuple(bare(x) for x in _lets_read_by(plan, model))),
+        repr(digests),
+    )
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _lets_read_by(plan, model) -> list:
+    """The lets a model reads, directly or through other lets: a change elsewhere cannot move it."""
+    lets = {let.name: let for let in plan.lets}
+    wanted = {n.id for n in _names(model) if n.id in lets}
+    todo = list(wanted)
+    while todo:
+        for n in _names(lets[todo.pop()].expr):
+            if n.id in lets and n.id not in wanted:
+                wanted.add(n.id)
+                todo.append(n.id)
+    return [let for let in plan.lets if let.name in wanted]
+
+
+def _moved(model: str, before, after, rtol: float) -> list[MovedEstimate]:
+    import math
+
+    out = []
+    terms = list(before.params.index) + [t for t in after.params.index if t not in before.params.index]
+    for term in terms:
+        old_coef = float(before.params[term]) if term in before.params.index else None
+        new_coef = float(after.params[term]) if term in after.params.index else None
+        old_p = float(before.pvalues[term]) if term in before.pvalues.index else None
+        new_p = float(after.pvalues[term]) if term in after.pvalues.index else None
+        same_value = (
+            old_coef is not None
+            and new_coef is not None
+            and (math.isclose(old_coef, new_coef, rel_tol=rtol, abs_tol=0.0) or math.isnan(old_coef) and math.isnan(new_coef))
+        )
+        if not same_value or _stars(old_p) != _stars(new_p):
+            out.append(MovedEstimate(model, term, old_coef, new_coef, old_p, new_p))
+    return out
+
+
+def format_results(report: ResultsReport, rtol: float) -> str:
+    """`m3  cluster  0.0100** -> 0.0082*`, one line per moved estimate; unchanged models in one line."""
+    lines = [f"results (rtol {rtol:g})"]
+    for m in report.moved:
+        lines.append(f"  {m.model}  {m.term}  {_estimate_text(m.old_coef, m.old_p)} -> {_estimate_text(m.new_coef, m.new_p)}")
+    for model, error in report.failed:
+        lines.append(f"  {model}  fit failed: {error}")
+    if report.unchanged:
+        lines.append(f"  unchanged: {', '.join(report.unchanged)}")
+    return "\n".join(lines) + "\n"
 
 # --------------------------------------------------------------------- CLI
 
@@ -741,8 +922,22 @@ def register(subparsers) -> argparse.ArgumentParser:
         help="act as git's external diff driver: FILE is path old-file old-hex old-mode new-file new-hex new-mode",
     )
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--results", action="store_true", help="also fit both versions (needs the data) and report estimates that moved")
+    p.add_argument("--rtol", type=float, default=1e-6, help="relative tolerance for --results (default: 1e-6)")
     p.set_defaults(func=run_diff)
     return p
+
+
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    """Two versions of one spec: labels to show, texts (None: absent), files to resolve data against."""
+
+    old_label: str
+    new_label: str
+    old_text: str | None
+    new_text: str | None
+    old_base: str
+    new_base: str
 
 
 def run_diff(args) -> int:
@@ -752,10 +947,12 @@ def run_diff(args) -> int:
         if args.git is not None:
             pairs = _git_pairs(args.git, args.files)
         elif len(args.files) == 2:
-            pairs = [(args.files[0], args.files[1], _read(args.files[0]), _read(args.files[1]))]
+            old, new = args.files
+            pairs = [_Pair(old, new, _read(old), _read(new), old, new)]
         else:
             raise DiffTrouble("diff takes OLD NEW, or --git REV [PATH...]")
-        results = [(old, new, diff_specs(_parse(old_text, old), _parse(new_text, new))) for old, new, old_text, new_text in pairs]
+        results = [(p, diff_specs(_parse(p.old_text, p.old_label), _parse(p.new_text, p.new_label))) for p in pairs]
+        reports = [_results_for(p, changes, args.rtol) if args.results else None for p, changes in results]
     except SpecError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_TROUBLE
@@ -763,17 +960,29 @@ def run_diff(args) -> int:
         print(f"povdsl diff: {exc}", file=sys.stderr)
         return EXIT_TROUBLE
     if args.format == "json":
-        sys.stdout.write(format_json(results))
+        sys.stdout.write(format_json([(p.old_label, p.new_label, changes) for p, changes in results], reports if args.results else None))
     else:
-        colour = _use_colour(sys.stdout)
-        changed = [(new, changes) for _, new, changes in results if changes]
-        if args.git is None:
-            sys.stdout.write(format_text(results[0][2], colour))
-        elif not changed:
-            sys.stdout.write("no semantic change\n")
-        for path, changes in changed if args.git is not None else ():
-            sys.stdout.write(f"=== {path}\n" + format_text(changes, colour))
-    return EXIT_CHANGED if any(changes for *_, changes in results) else EXIT_SAME
+        sys.stdout.write(_text_report(results, reports, git_mode=args.git is not None, rtol=args.rtol))
+    moved = any(r is not None and (r.moved or r.failed) for r in reports)
+    return EXIT_CHANGED if moved or any(changes for _, changes in results) else EXIT_SAME
+
+
+def _results_for(pair: _Pair, changes, rtol: float) -> ResultsReport:
+    renames = {c.old: c.new for c in changes if c.declaration == "model" and c.kind == "renamed"}
+    return compare_results(pair.old_text, pair.old_base, pair.new_text, pair.new_base, rtol, renames)
+
+
+def _text_report(results, reports, *, git_mode: bool, rtol: float) -> str:
+    colour = _use_colour(sys.stdout)
+    parts = []
+    for (pair, changes), report in zip(results, reports):
+        body = format_text(changes, colour) if changes or not git_mode else ""
+        if report is not None:
+            body += format_results(report, rtol)
+        if git_mode and body:
+            body = f"=== {pair.new_label}\n" + body
+        parts.append(body)
+    return "".join(parts) or "no semantic change\n"
 
 
 def _read(path: str) -> str:
@@ -800,8 +1009,8 @@ def _git(*args: str, cwd: str | None = None) -> str:
     return done.stdout
 
 
-def _git_pairs(rev: str, paths: list[str]) -> list[tuple[str, str, str | None, str | None]]:
-    """(old label, new label, old text or None, new text or None) per path.
+def _git_pairs(rev: str, paths: list[str]) -> list[_Pair]:
+    """One pair per path: `git show REV:path` against the working-tree file.
 
     Paths are taken relative to the repository root. Without paths: the
     tracked *.pov files that differ between REV and the working tree
@@ -823,7 +1032,7 @@ def _git_pairs(rev: str, paths: list[str]) -> list[tuple[str, str, str | None, s
         new_text = _read(str(working)) if working.exists() else None
         if old_text is None and new_text is None:
             raise DiffTrouble(f"{rel}: neither in {rev} nor in the working tree")
-        pairs.append((f"{rev}:{rel}", rel, old_text, new_text))
+        pairs.append(_Pair(f"{rev}:{rel}", rel, old_text, new_text, str(working), str(working)))
     return pairs
 
 

@@ -40,6 +40,8 @@ def _find(plan: Plan, name: str) -> ModelPlan:
 
 def _model(plan: Plan, m: ModelPlan) -> str:
     rows: list[tuple[str, str]] = [("formula", _formula(m))]
+    if m.sweep_var is not None:
+        rows.append(("sweep", f"one model per {m.sweep_var} in {expr_text(m.sweep_over)}"))
     macros = sorted({macro for _, macro in m.origins})
     for macro in macros:
         rows.append(("terms", f"{macro} = " + ", ".join(text for text, origin in m.origins if origin == macro)))
@@ -182,8 +184,15 @@ def _weights_used(plan: Plan, m: ModelPlan, lets) -> list[str]:
 
 
 def _data_used(plan: Plan, m: ModelPlan, lets) -> list[str]:
-    names = _names(m) | {n.id for let in lets for n in walk(let.expr) if isinstance(n, s.Name)}
-    sources = {c.positional[0].id for let in lets for c in walk(let.expr) if isinstance(c, s.Call) and c.func == "clusters" and c.positional}
+    parts = [m.outcome, *m.terms, *m.instruments, m.where, m.sweep_over, *(let.expr for let in lets)]
+    nodes = [n for p in parts if p is not None for n in walk(p)]
+    names = {n.id for n in nodes if isinstance(n, s.Name)}
+    readers: dict[str, set[str]] = {}  # data set -> functions that read it whole
+    for call in (n for n in nodes if isinstance(n, s.Call)):
+        for arg in call.args:
+            value = arg.value if isinstance(arg, s.Keyword) else arg
+            if isinstance(value, s.Name):
+                readers.setdefault(value.id, set()).add(f"{call.func}()")
     lines = []
     for d in plan.data:
         path = Path(d.path).name if d.path else "(given in memory)"
@@ -192,8 +201,8 @@ def _data_used(plan: Plan, m: ModelPlan, lets) -> list[str]:
             lines.append(f"{d.name}: {path}, panel of {d.unit} by {d.time}{region}; the models are fitted on its rows")
         elif d.role == "region" and names & set(d.columns) - {d.region, d.time}:
             lines.append(f"{d.name}: {path}, region table keyed by {d.region} and {d.time}")
-        elif d.role == "source" and d.name in sources:
-            lines.append(f"{d.name}: {path}, records read by clusters()")
+        elif d.name in readers:
+            lines.append(f"{d.name}: {path}, read by {', '.join(sorted(readers[d.name]))}")
     return lines
 
 

@@ -54,7 +54,7 @@ FUNCTIONS: dict[str, Function] = {
 }
 
 # Functions of declarations, not of expressions.
-SOURCE_FUNCTIONS = frozenset({"bundled"})
+SOURCE_FUNCTIONS = frozenset({"bundled", "industries"})
 DATA_OPTIONS = {"panel": (2, 2), "key": (2, 2), "region": (1, 1)}
 WEIGHT_BUILDERS = {"inverse": frozenset({"alpha", "row_standardize", "cutoff", "k"})}
 CLUSTER_DEFAULTS = {"digits": 4, "lq": 1.25, "min_firms": 10, "min_employment": 0}

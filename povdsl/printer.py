@@ -62,8 +62,9 @@ def _text(node) -> str:
             return "not " + _wrap(operand, _PRECEDENCE["not"])
         case s.BinOp(op=op, left=left, right=right):
             p = _PRECEDENCE[op]
-            if op == "**":  # right-associative
-                return f"{_wrap(left, p + 1)}**{_wrap(right, p)}"
+            if op == "**":  # right-associative; a negative exponent needs no parentheses
+                exponent = _text(right) if isinstance(right, s.Negate) else _wrap(right, p)
+                return f"{_wrap(left, p + 1)}**{exponent}"
             sep = op if op == ":" else f" {op} "
             return f"{_wrap(left, p)}{sep}{_wrap(right, p + 1)}"
         case s.BoolOp(op=op, left=left, right=right):

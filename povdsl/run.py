@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from povdsl.check import Environment, check, walk
@@ -15,7 +15,8 @@ from povdsl.printer import expr_text
 from povdsl.render import render
 from povdsl import syntax as s
 from povdsl.result import Result
-from povdsl.tables import TableContext, build_model_table
+from povdsl.sweep import run_sweep
+from povdsl.tables import SweepEntry, TableContext, build_model_table, build_sweep_table
 
 FORMAT_SUFFIX = {"latex": ".tex", "markdown": ".md", "html": ".html"}
 DYNAMIC_LABELS = {"diffgmm": "Difference GMM", "sysgmm": "System GMM"}
@@ -27,6 +28,7 @@ class RunOutput:
     results: dict[str, Result]
     tables: dict[str, dict[str, str]]  # table name -> format -> text
     written: tuple[Path, ...] = ()
+    sweeps: dict = field(default_factory=dict)  # model name -> povdsl.sweep.SweepResult
 
 
 def load_plan(path: str | Path, *, allow_outside: tuple[Path, ...] = ()) -> Plan:
@@ -57,11 +59,15 @@ def run(
     """Fit every model of the spec and render every table; write files when `out` is given."""
     plan = load_plan(path, allow_outside=allow_outside)
     frames = load_frames(plan)
-    results = {m.name: fit_model(m, frames) for m in plan.models}
+    results = {m.name: fit_model(m, frames) for m in plan.models if m.sweep_var is None}
+    sweeps = {m.name: run_sweep(m, frames) for m in plan.models if m.sweep_var is not None}
     tables: dict[str, dict[str, str]] = {}
     written: list[Path] = []
     for spec in plan.tables:
-        table = build_model_table(spec, [results[m] for m in spec.models], table_context(plan, frames, spec, results))
+        if spec.layout == "sweep":
+            table = build_sweep_table(spec, sweep_entries(plan, spec, sweeps), sweep_context(plan, frames, spec, sweeps))
+        else:
+            table = build_model_table(spec, [results[m] for m in spec.models], table_context(plan, frames, spec, results))
         tables[spec.name] = {fmt: render(table, fmt, standalone=standalone, siunitx=siunitx) for fmt in formats}
     if out is not None:
         out = Path(out)
@@ -71,7 +77,7 @@ def run(
                 target = out / f"{name}{FORMAT_SUFFIX[fmt]}"
                 target.write_text(text, encoding="utf-8")
                 written.append(target)
-    return RunOutput(plan, results, tables, tuple(written))
+    return RunOutput(plan, results, tables, tuple(written), sweeps)
 
 
 def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) -> TableContext:
@@ -96,5 +102,29 @@ def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) 
         poverty_lines=lines,
         weight_matrix=weights,
         instruments=instruments,
-        variance={name: results[name].vcov for name in spec.models},
+        variance={name: results[name].vcov for name in spec.models if name in results},
     )
+
+
+def sweep_entries(plan: Plan, spec, sweeps) -> list[SweepEntry]:
+    labels = dict(spec.labels)
+    entries = []
+    for name in spec.models:
+        sweep = sweeps[name]
+        outcome = expr_text(plan.model(name).outcome)
+        for item in sweep.items:
+            r = item.result
+            f = sweep.focus
+            entries.append(
+                SweepEntry(labels.get(outcome, outcome), item.code, item.name, item.digits, float(r.params[f]), float(r.std_errors[f]), float(r.tstats[f]), float(r.pvalues[f]), r.nobs)
+            )
+    return entries
+
+
+def sweep_context(plan: Plan, frames: Frames, spec, sweeps) -> TableContext:
+    labels = dict(spec.labels)
+    base = table_context(plan, frames, spec, {})
+    skipped = [f"{name}: {len(sweeps[name].skipped)} industries skipped ({'; '.join(f'{c}: {why}' for c, why in sweeps[name].skipped[:3])}{'; …' if len(sweeps[name].skipped) > 3 else ''})" for name in spec.models if sweeps[name].skipped]
+    variance = {labels.get(expr_text(plan.model(n).outcome), expr_text(plan.model(n).outcome)): sweeps[n].items[0].result.vcov for n in spec.models if sweeps[n].items}
+    del skipped
+    return replace(base, variance=variance)

@@ -26,7 +26,7 @@ def tables(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.mark.parametrize("name", [f"table{i}.{ext}" for i in range(1, 5) for ext in ("tex", "md", "html")])
+@pytest.mark.parametrize("name", [f"table{i}.{ext}" for i in range(1, 7) for ext in ("tex", "md", "html")])
 def test_table1_matches_golden(tables, name):
     produced = (tables / name).read_text(encoding="utf-8")
     if REGEN:

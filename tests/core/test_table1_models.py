@@ -24,9 +24,9 @@ CONTROLS = ["age", "edu", "gender", "pop", "land", "capital"]
 RTOL = 1e-8
 
 
-@pytest.fixture(scope="module")
-def output():
-    return povdsl.run(SPEC)
+@pytest.fixture
+def output(zhejiang_output):
+    return zhejiang_output
 
 
 @pytest.fixture(scope="module")

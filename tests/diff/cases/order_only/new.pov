@@ -1,3 +1,4 @@
+table t1 "Estimates" = m1, m2
   label cluster = "local industrial clusters"
   stat t
 model m1 "Model 1": poor04 ~ cluster + W(cluster, traveltime) + controls | logit

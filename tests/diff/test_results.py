@@ -1,0 +1,94 @@
+"""`povdsl diff --results`: fit both versions on the bundled Zhejiang data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+
+import pytest
+
+from povdsl.diff import compare_results, register
+
+HEAD = """\
+data households = bundled("zhejiang/households.csv") panel(household, year) region(county)
+data counties = bundled("zhejiang/counties.csv") key(county, year)
+data census = bundled("zhejiang/census.csv")
+let cluster = clusters(census, digits=4, lq=1.25, min_firms=10)
+let rich = income > 2 * mean(income)
+terms controls = age + edu + gender
+"""
+OLD = HEAD + """\
+model a "A": log(income) ~ cluster + controls | ols
+model b: log(income) ~ cluster + controls | fe(household)
+model c: rich ~ cluster + controls | lpm
+"""
+
+
+def run_cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="povdsl")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["diff", *argv])
+    return args.func(args)
+
+
+@pytest.fixture
+def spec_path(tmp_path):
+    return str(tmp_path / "spec.pov")
+
+
+def test_unchanged_models_are_fitted_once(spec_path):
+    new = OLD.replace("controls | fe(household)", "controls + land | fe(household)").replace('"A"', '"Model A"')
+    report = compare_results(OLD, spec_path, new, spec_path)
+    assert report.unchanged == ("a", "c")  # a label is not a number
+    assert {m.model for m in report.moved} == {"b"}
+    assert report.fits == 4  # a and c once each, b on each side
+    land = next(m for m in report.moved if m.term == "land")
+    assert land.old_coef is None and land.new_coef is not None
+
+
+def test_a_changed_let_refits_the_models_it_reaches(spec_path):
+    report = compare_results(OLD, spec_path, OLD.replace("2 * mean", "1.5 * mean"), spec_path)
+    assert report.unchanged == ("a", "b")
+    assert {m.model for m in report.moved} == {"c"}
+    assert report.fits == 4
+
+
+def test_renamed_model_is_compared_with_its_old_self(spec_path):
+    new = OLD.replace("model b:", "model b2:")
+    report = compare_results(OLD, spec_path, new, spec_path, renames={"b": "b2"})
+    assert report.unchanged == ("a", "b2", "c") and report.fits == 3
+
+
+def test_cli_results_text_and_json(tmp_path, capsys):
+    (tmp_path / "old.pov").write_text(OLD)
+    (tmp_path / "new.pov").write_text(OLD.replace("| lpm", "| lpm where year == 2004"))
+    files = [str(tmp_path / "old.pov"), str(tmp_path / "new.pov")]
+    assert run_cli(["--results", *files]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("model c\n  where changed: (none) -> year == 2004\nresults (rtol 1e-06)\n")
+    assert re.search(r"^  c  cluster  -?\d+\.\d{4}\**( -> )-?\d+\.\d{4}\**$", out, re.MULTILINE)
+    assert out.endswith("  unchanged: a, b\n")
+    assert run_cli(["--results", "--format", "json", *files]) == 1
+    results = json.loads(capsys.readouterr().out)["files"][0]["results"]
+    assert results["unchanged_models"] == ["a", "b"] and results["failed"] == []
+    assert set(results["moved"][0]) == {"model", "term", "old_coef", "new_coef", "old_p", "new_p", "old_stars", "new_stars"}
+
+
+def test_rtol_hides_small_moves_but_not_significance(spec_path):
+    new = OLD.replace("| lpm", "| lpm where year == 2004")
+    loose = compare_results(OLD, spec_path, new, spec_path, rtol=1e9)
+    assert all(m.old_p is not None and (m.old_p < 0.1) != (m.new_p < 0.1) or (m.old_p < 0.05) != (m.new_p < 0.05) or (m.old_p < 0.01) != (m.new_p < 0.01) for m in loose.moved)
+
+
+def test_results_on_identical_specs_exit_0(tmp_path, capsys):
+    (tmp_path / "old.pov").write_text(OLD)
+    assert run_cli(["--results", str(tmp_path / "old.pov"), str(tmp_path / "old.pov")]) == 0
+    assert capsys.readouterr().out == "no semantic change\nresults (rtol 1e-06)\n  unchanged: a, b, c\n"
+
+
+def test_spec_that_does_not_check_is_trouble(tmp_path, capsys):
+    (tmp_path / "old.pov").write_text(OLD)
+    (tmp_path / "new.pov").write_text(OLD.replace("~ cluster", "~ nosuchcolumn"))
+    assert run_cli(["--results", str(tmp_path / "old.pov"), str(tmp_path / "new.pov")]) == 2
+    assert "nosuchcolumn" in capsys.readouterr().err

@@ -1,0 +1,4 @@
+# attack: one million declarations
+# generate: decl_million
+# expect: E001
+let a0 = 1

@@ -1,0 +1,7 @@
+# attack: an exponent tower inside I(): formulaic evaluates it with Python integers,
+# so 2**2**2**2**99 never finishes and eats all memory
+# isolate
+# expect: run-error
+# hole(run): compile.inner prints integer literals; formulaic's Python eval does unbounded int arithmetic
+data d = "d.csv" panel(hh, year)
+model m: y ~ I(x + 2**2**2**2**99) | ols

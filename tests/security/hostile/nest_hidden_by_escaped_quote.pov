@@ -1,0 +1,6 @@
+# attack: 5,000 nested parentheses hidden from the nesting check by an escaped quote,
+# which the check's string scanner mistakes for the end of the string
+# generate: nest_escaped_quote
+# expect: E003
+# hole: parse._nesting_error ignores backslash escapes; lark's Transformer then hits RecursionError
+let a = "\"" + ((((x))))

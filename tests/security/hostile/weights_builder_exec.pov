@@ -1,0 +1,3 @@
+# attack: exec() in place of a weights builder
+# expect: E202
+weights w = exec("open('MARKER', 'w')")

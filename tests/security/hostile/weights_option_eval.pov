@@ -1,0 +1,3 @@
+# attack: eval() as a weights builder option value
+# expect: E202
+weights w = inverse("w.csv", o, dd, v, alpha=eval("1"))
