@@ -6,6 +6,7 @@ and `SpecError`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Mapping
 
@@ -14,7 +15,7 @@ import pandas as pd
 from povdsl import syntax as s
 from povdsl.check import Environment, check
 from povdsl.data import load as load_frames
-from povdsl.errors import SpecError
+from povdsl.errors import Diagnostic, Span, SpecError
 from povdsl.fit import fit_model
 from povdsl.parse import parse
 from povdsl.plan import DataPlan, Plan, WeightsPlan
@@ -23,6 +24,7 @@ from povdsl.run import RunOutput, load_plan, run as _run
 from povdsl.weights import Weights
 
 FIT_PATH = "<fit>"
+FIT_PREFIX = "model fit: "
 
 
 def load(path: str | Path, *, allow_outside: tuple[Path, ...] = ()) -> Plan:
@@ -48,17 +50,29 @@ def fit(
     ``panel=(unit, time)`` names the panel index; ``region=`` the column that
     places each row in a region of the weight matrices given in ``weights``.
     """
-    text = f"model fit: {model}"
-    spec = parse(text, FIT_PATH)
-    if len(spec.declarations) != 1 or not isinstance(spec.declarations[0], s.ModelDecl):
-        from povdsl.errors import Diagnostic, Span
-
-        raise SpecError([Diagnostic("E020", "povdsl.fit takes one model line: `y ~ x | estimator`", Span(FIT_PATH, 1, 1, 1, 2))], {FIT_PATH: text})
-    weights = dict(weights or {})
-    unit, time = panel if panel else (None, None)
-    frame_plan = DataPlan("data", "", tuple(map(str, data.columns)), "panel", unit, time, region)
-    weight_plans = {name: WeightsPlan(name, "", "", "", "") for name in weights}
-    env = Environment(frames={"data": frame_plan}, weights=weight_plans, unit_level_w=True)
-    plan = check(spec, env, source_text=text)
+    text = FIT_PREFIX + model
+    try:
+        spec = parse(text, FIT_PATH)
+        if len(spec.declarations) != 1 or not isinstance(spec.declarations[0], s.ModelDecl):
+            raise SpecError([Diagnostic("E020", "povdsl.fit takes one model line: `y ~ x | estimator`", Span(FIT_PATH, 1, 1, 1, 2))])
+        weights = dict(weights or {})
+        unit, time = panel if panel else (None, None)
+        frame_plan = DataPlan("data", "", tuple(map(str, data.columns)), "panel", unit, time, region)
+        weight_plans = {name: WeightsPlan(name, "", "", "", "") for name in weights}
+        env = Environment(frames={"data": frame_plan}, weights=weight_plans, unit_level_w=True)
+        plan = check(spec, env)
+    except SpecError as exc:
+        raise SpecError([_unprefixed(d) for d in exc.diagnostics], {FIT_PATH: model}) from None
     frames = load_frames(plan, tables={"data": data}, weights=weights)
     return fit_model(plan.models[0], frames)
+
+
+def _unprefixed(d: Diagnostic) -> Diagnostic:
+    """Point into the user's model line, not into the declaration povdsl wrapped it in."""
+    sp = d.span
+    if sp is None or sp.line != 1:
+        return d
+    shift = len(FIT_PREFIX)
+    col = max(1, sp.col - shift)
+    end = max(col + 1, sp.end_col - shift) if sp.end_line == 1 else sp.end_col
+    return replace(d, span=Span(sp.path, 1, col, sp.end_line, end))

@@ -164,14 +164,22 @@ def count_clusters(
         firms=firms,
         employment=employment,
     )
+    every_cell = pd.MultiIndex.from_frame(census[[region, time]].drop_duplicates().sort_values([region, time]))
+    return counts_from_table(table, every_cell, industry=industry, code=code)
+
+
+def counts_from_table(table: pd.DataFrame, cells: pd.MultiIndex, *, industry: str | None = None, code: str = "industry") -> pd.Series:
+    """Cluster counts per (region, time) cell from a `cluster_table`.
+
+    Split from `count_clusters` so a sweep over hundreds of industries builds
+    the location quotients once and only re-counts per industry.
+    """
+    region, time = cells.names
     selected = table["is_cluster"]
     if industry is not None:
         selected = selected & table[code].str.startswith(industry)
-    every_cell = pd.MultiIndex.from_frame(
-        census[[region, time]].drop_duplicates().sort_values([region, time])
-    )
     counts = selected.groupby([table[region], table[time]]).sum()
-    counts = counts.reindex(every_cell, fill_value=0).astype("int64")
+    counts = counts.reindex(cells, fill_value=0).astype("int64")
     counts.index.names = [region, time]
     counts.name = "cluster"
     return counts

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from povdsl import syntax as s
-from povdsl.clusters import count_clusters
+from povdsl.clusters import cluster_table, counts_from_table
 from povdsl.errors import DataError
 from povdsl.evaluate import Evaluator
 from povdsl.functions import CLUSTER_DEFAULTS
@@ -34,6 +34,7 @@ class Frames:
     cutoffs: list[tuple[str, float]] = field(default_factory=list)  # computed thresholds, e.g. poverty lines
     notes: list[str] = field(default_factory=list)  # data problems worth a note
     sources: dict[str, pd.DataFrame] = field(default_factory=dict)  # every data set as read
+    cluster_tables: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # location quotients, built once per rule
 
     def spatial_lag(self, x: pd.Series, weights_name: str) -> pd.Series:
         """W @ x period by period on the region frame."""
@@ -135,16 +136,18 @@ def clusters_on_units(frames: Frames, call: s.Call) -> pd.Series:
 def _clusters(frames: Frames, call: s.Call, tables) -> pd.Series:
     from povdsl.check import literal
 
-    census = tables[call.positional[0].id]
+    source = call.positional[0].id
     options = dict(CLUSTER_DEFAULTS)
     options.update({kw.name: literal(kw.value) for kw in call.keywords})
-    if options.get("industry") is None:
-        options.pop("industry", None)
+    industry = options.pop("industry", None)
     options["digits"] = int(options["digits"])
     region_name, time_name = frames.region.index.names
-    counts = count_clusters(census, region=region_name, time=time_name, **options)
+    key = (source, *sorted(options.items()))
+    if key not in frames.cluster_tables:
+        frames.cluster_tables[key] = cluster_table(tables[source], region=region_name, time=time_name, **options)
+    counts = counts_from_table(frames.cluster_tables[key], frames.region.index, industry=industry)
     # a region with no census records has no clusters, not a missing count
-    return counts.reindex(frames.region.index).fillna(0).astype(float)
+    return counts.astype(float)
 
 
 def _to_float(value) -> pd.Series:

@@ -15,7 +15,10 @@ pull-request check without the (often confidential) data.
    reported as a label change on the renamed model rather than hiding the
    rename). The old side is then rewritten with the new names everywhere
    (references in formulas, W(), clusters(), table model lists), so a pure
-   rename reports one change and nothing else.
+   rename reports one change and nothing else. Data and weights
+   declarations are not rewritten: their names are file columns, and a
+   column may share its name with a renamed macro. A name declared twice
+   is the checker's to report; the diff uses the first declaration.
 3. Expressions are compared in a normal form: parentheses dropped (the tree
    already holds the grouping), numbers by value (0.10 == 0.1), call
    keywords sorted by name; then printed with `printer.expr_text`.
@@ -40,6 +43,10 @@ pull-request check without the (often confidential) data.
 7. Defaults are meaning: an absent `stat` equals `stat t`; an absent model
    label equals the model's name; `keep`/`drop` are sets, `order` and `fit`
    sequences; two-way cluster groups are a set.
+8. `--results` (needs data) fits both versions and lists coefficients that
+   moved beyond a relative tolerance or changed stars. Fits are cached by
+   what determines their numbers (see the results section below), so a
+   model unchanged in meaning is fitted once, not twice.
 
 Change records are frozen (like sqlglot's edit records) and flat (like
 hcl2's DiffEntry): declaration, name, kind, detail, old, new, via_macro,
@@ -716,8 +723,7 @@ def format_json(files: list[tuple[str, str, tuple[Change, ...]]], reports: list 
 
 
 def _use_colour(stream) -> bool:
-    return stream.isatty() and "NO_COLOR" not in os.environ
-
+    return stream.isatty() and not os.environ.get("NO_COLOR")  # no-color.org: set and non-empty
 
 
 # ----------------------------------------------------------------- results
@@ -725,8 +731,9 @@ def _use_colour(stream) -> bool:
 # `--results`: with the data at hand, fit both versions and report estimates
 # that moved. A fit is keyed by what determines its numbers: the model plan
 # without name, label and spans, the lets it reads (transitively), the plans
-# of weights and data sets, and the sha256 of every data and weights file. A model whose key is the same
-# on both sides is fitted once; the cache lives for one run.
+# of weights and data sets, and the sha256 of every data and weights file.
+# A model whose key is the same on both sides is fitted once; the cache
+# lives for one run.
 
 STAR_LEVELS = (0.10, 0.05, 0.01)  # the tables' default stars
 
@@ -746,10 +753,10 @@ class MovedEstimate:
         return {
             "model": self.model,
             "term": self.term,
-            "old_coef": self.old_coef,
-            "new_coef": self.new_coef,
-            "old_p": self.old_p,
-            "new_p": self.new_p,
+            "old_coef": _finite(self.old_coef),
+            "new_coef": _finite(self.new_coef),
+            "old_p": _finite(self.old_p),
+            "new_p": _finite(self.new_p),
             "old_stars": _stars(self.old_p),
             "new_stars": _stars(self.new_p),
         }
@@ -768,6 +775,11 @@ class ResultsReport:
             "unchanged_models": list(self.unchanged),
             "failed": [{"model": m, "error": e} for m, e in self.failed],
         }
+
+
+def _finite(x: float | None) -> float | None:
+    """JSON has no NaN: a coefficient the backend could not estimate is null."""
+    return None if x is None or x != x else x
 
 
 def _stars(p: float | None) -> str:

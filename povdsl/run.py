@@ -39,12 +39,8 @@ def load_plan(path: str | Path, *, allow_outside: tuple[Path, ...] = ()) -> Plan
         from povdsl.errors import Diagnostic, SpecError, Span
 
         raise SpecError([Diagnostic("E002", "spec is not UTF-8 text; is this a binary file?", Span(str(path), 1, 1, 1, 2))]) from None
-    spec = _parse_with_source(text, str(path))
+    spec = parse(text, str(path))
     return check(spec, Environment(spec_path=path, allow_outside=allow_outside), source_text=text)
-
-
-def _parse_with_source(text: str, path: str):
-    return parse(text, path)
 
 
 def run(
@@ -124,7 +120,5 @@ def sweep_entries(plan: Plan, spec, sweeps) -> list[SweepEntry]:
 def sweep_context(plan: Plan, frames: Frames, spec, sweeps) -> TableContext:
     labels = dict(spec.labels)
     base = table_context(plan, frames, spec, {})
-    skipped = [f"{name}: {len(sweeps[name].skipped)} industries skipped ({'; '.join(f'{c}: {why}' for c, why in sweeps[name].skipped[:3])}{'; …' if len(sweeps[name].skipped) > 3 else ''})" for name in spec.models if sweeps[name].skipped]
     variance = {labels.get(expr_text(plan.model(n).outcome), expr_text(plan.model(n).outcome)): sweeps[n].items[0].result.vcov for n in spec.models if sweeps[n].items}
-    del skipped
     return replace(base, variance=variance)

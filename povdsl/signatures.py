@@ -19,15 +19,15 @@ ARGUMENT_CALLS = frozenset({"gmm", "iv"})  # calls that only appear inside dynam
 @dataclass(frozen=True)
 class Signature:
     kind: str  # "plain", "panel", "instrumental", "dynamic"
-    flags: tuple[str, ...] = ()  # bare-name options, e.g. logit(margins)
+    flags: tuple[str, ...] = ()  # dynamic panels' bare-name options; the others' come from the estimator registry
     doc: str = ""
 
 
 SIGNATURES: dict[str, Signature] = {
     "ols": Signature("plain", doc="ordinary least squares"),
     "lpm": Signature("plain", doc="linear probability model (OLS on a 0/1 outcome)"),
-    "logit": Signature("plain", flags=("margins",), doc="logit; margins reports average marginal effects"),
-    "probit": Signature("plain", flags=("margins",), doc="probit; margins reports average marginal effects"),
+    "logit": Signature("plain", doc="logit; margins reports average marginal effects"),
+    "probit": Signature("plain", doc="probit; margins reports average marginal effects"),
     "fe": Signature("panel", doc="fixed effects: fe(unit) or fe(unit, time)"),
     "re": Signature("panel", doc="random effects: re(unit)"),
     "iv": Signature("instrumental", doc="two-stage least squares: iv(iv=z, endog=x, fe=unit)"),
@@ -73,25 +73,43 @@ def bind_estimator(est: s.Estimator, checker, terms: list) -> Binding | None:
     return binder(est, sig, checker, terms)
 
 
-def _flags(est, sig, checker, args) -> dict[str, bool] | None:
-    flags = {f: False for f in sig.flags}
+def _registry_options(est, checker, args, structural: frozenset[str] = frozenset()) -> dict[str, object] | None:
+    """Bind flags (`margins`, `small=true`) and numbers (`steps=2`) to the registry's OptionSpecs."""
+    from povdsl.estimators import REGISTRY
+
+    specs = {o.name: o for o in REGISTRY[est.name].options if o.name not in structural}
+    bound: dict[str, object] = {}
     ok = True
     for a in args:
-        if isinstance(a, s.Name) and a.id in sig.flags:
-            flags[a.id] = True
-        elif isinstance(a, s.Keyword) and a.name in sig.flags and isinstance(a.value, s.Name) and a.value.id in ("true", "false"):
-            flags[a.name] = a.value.id == "true"
-        else:
-            name = a.id if isinstance(a, s.Name) else a.name if isinstance(a, s.Keyword) else expr_text(a)
-            known = ", ".join(sig.flags) or "none"
-            checker.error("E201", f"{est.name}() has no option '{name}'", a.span, did_you_mean(name, sig.flags) or f"options: {known}")
+        name = a.id if isinstance(a, s.Name) else a.name if isinstance(a, s.Keyword) else expr_text(a)
+        spec = specs.get(name)
+        value = a.value if isinstance(a, s.Keyword) else None
+        if spec is None:
+            known = ", ".join(specs) or "none"
+            hint = did_you_mean(name, specs) or f"options: {known}"
+            if name in ("unadjusted", "robust", "cluster"):
+                hint = f"the variance is a clause of its own: `| {est.name} vcov {name}`"
+            checker.error("E201", f"{est.name}() has no option '{name}'", a.span, hint)
             ok = False
-    return flags if ok else None
+        elif spec.type == "flag" and value is None:
+            bound[name] = True
+        elif spec.type == "flag" and isinstance(value, s.Name) and value.id in ("true", "false"):
+            bound[name] = value.id == "true"
+        elif spec.type in ("int", "float") and isinstance(value, s.Number) and (spec.type == "float" or value.text.isdigit()):
+            bound[name] = int(value.text) if spec.type == "int" else value.value
+        else:
+            want = "true or false" if spec.type == "flag" else "a whole number" if spec.type == "int" else "a number"
+            checker.error("E217", f"option '{name}' of {est.name}() takes {want}", a.span)
+            ok = False
+        if name in bound and sum(1 for x in args if (x.id if isinstance(x, s.Name) else getattr(x, "name", None)) == name) > 1:
+            checker.error("E204", f"option '{name}' given twice", a.span)
+            ok = False
+    return bound if ok else None
 
 
 def _plain(est, sig, checker, terms):
-    flags = _flags(est, sig, checker, est.args)
-    return None if flags is None else Binding(options=tuple(sorted(flags.items())))
+    options = _registry_options(est, checker, est.args)
+    return None if options is None else Binding(options=tuple(sorted(options.items())))
 
 
 def _panel_column(checker, node, what) -> str | None:
@@ -124,13 +142,11 @@ def _panel(est, sig, checker, terms):
 
 def _instrumental(est, sig, checker, terms):
     kws = {}
-    ok = True
-    for a in est.args:
-        if not isinstance(a, s.Keyword) or a.name not in ("iv", "endog", "fe"):
-            name = a.name if isinstance(a, s.Keyword) else expr_text(a)
-            checker.error("E201", f"{est.name}() has no argument '{name}'", a.span, did_you_mean(name, ("iv", "endog", "fe")) or f"write {est.name}(iv=z) or {est.name}(iv=z, endog=x)")
-            ok = False
-        elif a.name in kws:
+    structural = [a for a in est.args if isinstance(a, s.Keyword) and a.name in ("iv", "endog", "fe")]
+    extra = _registry_options(est, checker, [a for a in est.args if a not in structural], frozenset({"absorb"}))
+    ok = extra is not None
+    for a in structural:
+        if a.name in kws:
             checker.error("E204", f"argument '{a.name}' given twice", a.span)
             ok = False
         else:
@@ -174,7 +190,7 @@ def _instrumental(est, sig, checker, terms):
     if overlap:
         checker.error("E209", f"instrument '{overlap[0]}' is also a regressor", kws["iv"].span, "an excluded instrument must not appear in the formula")
         return None
-    options = (("absorb", entity is not None),)
+    options = tuple(sorted({**extra, "absorb": entity is not None}.items()))
     return Binding(options=options, entity=entity, endog=tuple(endog), instruments=tuple(instruments), intercept=entity is None)
 
 

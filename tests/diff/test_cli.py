@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import shlex
 import shutil
 import subprocess
@@ -150,3 +149,23 @@ def test_git_external_diff_driver(repo):
     (repo / "spec.pov").write_text("model m1: y ~ | ols\n")
     broken = git(repo, "-c", f"diff.povdsl.command={command}", "diff", "--", "spec.pov")
     assert "error[E0" in broken and "+model m1: y ~ | ols" in broken
+
+
+def test_repository_wiring_files():
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).parents[2]
+    assert "*.pov diff=povdsl" in (root / ".gitattributes").read_text().splitlines()
+    hooks = {h["id"]: h for h in yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())}
+    assert hooks["povdsl-fmt"]["entry"] == "povdsl fmt --check"
+    assert hooks["povdsl-check"]["entry"] == "povdsl check"
+    assert all(h["files"] == r"\.pov$" and h["language"] == "python" for h in hooks.values())
+    review = (root / "docs" / "review.md").read_text()
+    assert 'diff.povdsl.command "povdsl diff --git-external"' in review and '"schema_version": 1' in review
+
+
+def test_git_external_rejects_wrong_arity(capsys):
+    assert run_cli(["--git-external", "a", "b"]) == 2
+    assert "expected path old-file" in capsys.readouterr().err

@@ -76,9 +76,14 @@ def test_cli_results_text_and_json(tmp_path, capsys):
 
 
 def test_rtol_hides_small_moves_but_not_significance(spec_path):
+    from povdsl.diff import _stars
+
     new = OLD.replace("| lpm", "| lpm where year == 2004")
+    strict = compare_results(OLD, spec_path, new, spec_path)
     loose = compare_results(OLD, spec_path, new, spec_path, rtol=1e9)
-    assert all(m.old_p is not None and (m.old_p < 0.1) != (m.new_p < 0.1) or (m.old_p < 0.05) != (m.new_p < 0.05) or (m.old_p < 0.01) != (m.new_p < 0.01) for m in loose.moved)
+    assert set(loose.moved) < set(strict.moved)
+    assert all(_stars(m.old_p) != _stars(m.new_p) for m in loose.moved)
+    assert all(m in loose.moved for m in strict.moved if _stars(m.old_p) != _stars(m.new_p))
 
 
 def test_results_on_identical_specs_exit_0(tmp_path, capsys):

@@ -410,7 +410,7 @@ def test_padded_header_fails_cleanly(project):
 def test_column_named_like_a_lag_cannot_spoof_it():
     """A column called 'L1.x' must not stand in for L(x, 1)."""
     clean = _frame()
-    spoofed = clean.assign(**{"L1.x": 100.0})
+    spoofed = clean.assign(**{"L1.x": np.random.default_rng(7).normal(size=len(clean))})
     expected = povdsl.fit("y ~ L(x, 1) | ols", clean, panel=("hh", "year")).params
     try:
         got = povdsl.fit("y ~ L(x, 1) | ols", spoofed, panel=("hh", "year")).params
