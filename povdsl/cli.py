@@ -1,4 +1,4 @@
-"""`povdsl run|check ...`: thin; every decision lives in the library.
+"""`povdsl run|check|fmt|explain|diff`: thin; every decision lives in the library.
 
 Exit codes: 0 success, 1 a problem in the spec or the data, 2 usage or I/O.
 A user's mistake never shows a traceback.
@@ -33,17 +33,23 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--siunitx", action="store_true", help="align numbers with siunitx S columns")
     run.add_argument("--pdf", action="store_true", help="also compile each LaTeX table to PDF with pdflatex")
     run.add_argument("--allow-outside", type=Path, action="append", default=[], metavar="PATH", help="allow data files under PATH outside the project folder")
+    run.add_argument("--workers", type=int, default=None, metavar="N", help="processes for sweep fits (default: all cores; large sweeps only)")
 
     check = sub.add_parser("check", help="parse and check spec files; report every problem")
     check.add_argument("specs", type=Path, nargs="+")
     check.add_argument("--allow-outside", type=Path, action="append", default=[], metavar="PATH")
+
+    from povdsl import diff, explain, fmt
+
+    for module in (fmt, explain, diff):
+        module.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _COMMANDS[args.command](args)
+        return _COMMANDS[args.command](args) if args.command in _COMMANDS else args.func(args)
     except SpecError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_PROBLEM
@@ -63,7 +69,15 @@ def _run(args) -> int:
     from povdsl.run import run
 
     formats = tuple(dict.fromkeys(args.format or ["latex"]))
-    output = run(args.spec, args.out, formats=formats, standalone=args.standalone or args.pdf, siunitx=args.siunitx, allow_outside=tuple(args.allow_outside))
+    output = run(
+        args.spec,
+        args.out,
+        formats=formats,
+        standalone=args.standalone or args.pdf,
+        siunitx=args.siunitx,
+        allow_outside=tuple(args.allow_outside),
+        workers=args.workers,
+    )
     for path in output.written:
         print(path)
     if args.pdf:

@@ -183,3 +183,16 @@ def counts_from_table(table: pd.DataFrame, cells: pd.MultiIndex, *, industry: st
     counts.index.names = [region, time]
     counts.name = "cluster"
     return counts
+
+
+def cluster_matrix(table: pd.DataFrame, cells: pd.MultiIndex, *, code: str = "industry") -> pd.DataFrame:
+    """0/1 cluster indicators with one row per (region, time) cell and one column per industry.
+
+    A sweep reads one column (or sums a prefix's columns) per industry
+    instead of filtering the long table hundreds of times.
+    """
+    region, time = cells.names
+    wide = table.pivot_table(index=[region, time], columns=code, values="is_cluster", aggfunc="sum", fill_value=0)
+    wide = wide.reindex(cells, fill_value=0).astype("int64")
+    wide.columns = [str(c) for c in wide.columns]
+    return wide

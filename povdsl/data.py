@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from povdsl import syntax as s
-from povdsl.clusters import cluster_table, counts_from_table
+from povdsl.clusters import cluster_matrix, cluster_table
 from povdsl.errors import DataError
 from povdsl.evaluate import Evaluator
 from povdsl.functions import CLUSTER_DEFAULTS
@@ -34,7 +34,7 @@ class Frames:
     cutoffs: list[tuple[str, float]] = field(default_factory=list)  # computed thresholds, e.g. poverty lines
     notes: list[str] = field(default_factory=list)  # data problems worth a note
     sources: dict[str, pd.DataFrame] = field(default_factory=dict)  # every data set as read
-    cluster_tables: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # location quotients, built once per rule
+    cluster_tables: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # cluster indicators, built once per rule
 
     def spatial_lag(self, x: pd.Series, weights_name: str) -> pd.Series:
         """W @ x period by period on the region frame."""
@@ -144,10 +144,12 @@ def _clusters(frames: Frames, call: s.Call, tables) -> pd.Series:
     region_name, time_name = frames.region.index.names
     key = (source, *sorted(options.items()))
     if key not in frames.cluster_tables:
-        frames.cluster_tables[key] = cluster_table(tables[source], region=region_name, time=time_name, **options)
-    counts = counts_from_table(frames.cluster_tables[key], frames.region.index, industry=industry)
-    # a region with no census records has no clusters, not a missing count
-    return counts.astype(float)
+        table = cluster_table(tables[source], region=region_name, time=time_name, **options)
+        frames.cluster_tables[key] = cluster_matrix(table, frames.region.index)
+    wide = frames.cluster_tables[key]
+    columns = [c for c in wide.columns if industry is None or c.startswith(str(industry))]
+    # a region with no census records, or an industry absent from the census, has no clusters
+    return wide[columns].sum(axis=1).astype(float)
 
 
 def _to_float(value) -> pd.Series:

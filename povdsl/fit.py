@@ -25,8 +25,19 @@ def fit_model(model: ModelPlan, frames: Frames) -> Result:
         message = exc.message if isinstance(exc, EstimationError) else str(exc)
         hint = exc.hint if isinstance(exc, EstimationError) else None
         raise EstimationError(message, hint=hint, model=model.name, span=model.span) from None
+    return finish(result, model)
+
+
+def finish(result: Result, model: ModelPlan) -> Result:
+    """Stamp a backend's Result with its model and put terms in formula order."""
     result = _in_formula_order(result, model)
     return replace(result, model=model.name, label=model.label, dependent=expr_text(model.outcome))
+
+
+def fit_design(estimator_name: str, design, options, vcov) -> Result:
+    """One registry fit; module-level so a process pool can run it."""
+    estimator = REGISTRY[estimator_name]
+    return estimator.fit(design, {**estimator.option_defaults(), **dict(options)}, vcov)
 
 
 def _in_formula_order(result: Result, model: ModelPlan) -> Result:
@@ -61,9 +72,7 @@ def _in_formula_order(result: Result, model: ModelPlan) -> Result:
 
 def _fit_static(model: ModelPlan, frames: Frames) -> Result:
     compiled = compile_model(model, frames)
-    estimator = REGISTRY[model.estimator]
-    options = {**estimator.option_defaults(), **dict(model.options)}
-    return estimator.fit(compiled.design, options, compiled.vcov)
+    return fit_design(model.estimator, compiled.design, model.options, compiled.vcov)
 
 
 def _fit_dynamic(model: ModelPlan, frames: Frames) -> Result:

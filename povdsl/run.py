@@ -51,12 +51,13 @@ def run(
     standalone: bool = False,
     siunitx: bool = False,
     allow_outside: tuple[Path, ...] = (),
+    workers: int | None = None,
 ) -> RunOutput:
     """Fit every model of the spec and render every table; write files when `out` is given."""
     plan = load_plan(path, allow_outside=allow_outside)
     frames = load_frames(plan)
     results = {m.name: fit_model(m, frames) for m in plan.models if m.sweep_var is None}
-    sweeps = {m.name: run_sweep(m, frames) for m in plan.models if m.sweep_var is not None}
+    sweeps = {m.name: run_sweep(m, frames, workers=workers) for m in plan.models if m.sweep_var is not None}
     tables: dict[str, dict[str, str]] = {}
     written: list[Path] = []
     for spec in plan.tables:

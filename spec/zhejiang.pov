@@ -10,9 +10,11 @@ weights traveltime = inverse(bundled("zhejiang/traveltime.csv"), origin, destina
 
 # Four-digit industries with location quotient >= 1.25 and at least 10 firms.
 let cluster = clusters(census, digits=4, lq=1.25, min_firms=10)
+
 # Relative poverty lines: half of mean income in 2004 and in 2008.
 let poor04 = income < 0.5 * mean(income, year == 2004)
 let poor08 = income < 0.5 * mean(income, year == 2008)
+
 # Economic density: GDP (100 million yuan) per square kilometre.
 let density = gdp / area
 
@@ -33,6 +35,7 @@ model m7 "Model 7": poor04 ~ cluster + W(cluster, traveltime) + controls | gmm(i
 # Poor and non-poor households (2004 line).
 model m8 "Model 8": log(income) ~ cluster + W(cluster, traveltime) + controls | gmm(iv=gdp_lag10)
   where poor04 == 1
+
 model m9 "Model 9": log(income) ~ cluster + W(cluster, traveltime) + controls | gmm(iv=gdp_lag10)
   where poor04 == 0
 
@@ -82,10 +85,13 @@ data industry_names = bundled("zhejiang/industries.csv")
 
 model inc04_3 "Income 2004, 3-digit" for industry in industries(census, digits=3, year=2004, names=industry_names): log(income) ~ clusters(census, digits=3, industry=industry) + controls | ols
   where year == 2004
+
 model inc04_4 "Income 2004, 4-digit" for industry in industries(census, digits=4, year=2004, names=industry_names): log(income) ~ clusters(census, digits=4, industry=industry) + controls | ols
   where year == 2004
+
 model pov04_3 "Poverty 2004, 3-digit" for industry in industries(census, digits=3, year=2004, names=industry_names): poor04 ~ clusters(census, digits=3, industry=industry) + controls | logit
   where year == 2004
+
 model pov04_4 "Poverty 2004, 4-digit" for industry in industries(census, digits=4, year=2004, names=industry_names): poor04 ~ clusters(census, digits=4, industry=industry) + controls | logit
   where year == 2004
 
@@ -99,10 +105,13 @@ table table5 "The estimation results of classifying industries in 2004" = inc04_
 
 model inc08_3 "Income 2008, 3-digit" for industry in industries(census, digits=3, year=2008, names=industry_names): log(income) ~ clusters(census, digits=3, industry=industry) + controls | ols
   where year == 2008
+
 model inc08_4 "Income 2008, 4-digit" for industry in industries(census, digits=4, year=2008, names=industry_names): log(income) ~ clusters(census, digits=4, industry=industry) + controls | ols
   where year == 2008
+
 model pov08_3 "Poverty 2008, 3-digit" for industry in industries(census, digits=3, year=2008, names=industry_names): poor08 ~ clusters(census, digits=3, industry=industry) + controls | logit
   where year == 2008
+
 model pov08_4 "Poverty 2008, 4-digit" for industry in industries(census, digits=4, year=2008, names=industry_names): poor08 ~ clusters(census, digits=4, industry=industry) + controls | logit
   where year == 2008
 

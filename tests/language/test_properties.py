@@ -23,7 +23,7 @@ KEYWORDS = {
     "only", "layout", "not", "and", "or",
 }  # fmt: skip
 PRECEDENCE = {"or": 1, "and": 2, "not": 3, "compare": 4, "+": 5, "-": 5, "*": 6, "/": 6, ":": 7, "neg": 8, "**": 9}
-SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 IDENTITY = sorted((Path(__file__).parent.parent / "fixtures" / "identity").glob("*.pov"))
 
 # ------------------------------------------------------------------ strategies
@@ -154,7 +154,7 @@ def mutated(draw):
     return bytes(data).decode("utf-8", errors="replace")
 
 
-@settings(max_examples=400, deadline=None, derandomize=True)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(mutated())
 def test_mutated_specs_raise_only_spec_error(text):
     try:
