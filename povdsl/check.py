@@ -74,7 +74,8 @@ class _Checker:
             if isinstance(d, s.TermsDecl):
                 self._formula(d.value, set())
         models = [m for d in decls if isinstance(d, s.ModelDecl) if (m := self._model(d))]
-        tables = [t for d in decls if isinstance(d, s.TableDecl) if (t := self._table(d, {m.name: m for m in models}))]
+        declared = {d.name for d in decls if isinstance(d, s.ModelDecl)}
+        tables = [t for d in decls if isinstance(d, s.TableDecl) if (t := self._table(d, declared))]
         if any(d.severity == "error" for d in self.diagnostics):
             raise SpecError(_sorted_unique(self.diagnostics))
         return Plan(
@@ -121,7 +122,7 @@ class _Checker:
                         "E202",
                         f"function '{sub.func}' is not allowed in a spec",
                         sub.func_span,
-                        did_you_mean(sub.func, list(FUNCTIONS)) or "see docs/language.md for the functions a spec may call",
+                        did_you_mean(sub.func, _known_calls()) or "see docs/language.md for the functions a spec may call",
                     )
             elif isinstance(sub, s.Keyword) and _dunder(sub.name):
                 self.error("E201", f"argument '{sub.name}' is not allowed in a spec", sub.span)
@@ -257,8 +258,9 @@ class _Checker:
                 self.scope[d.name] = level
                 order.append(LetPlan(d.name, d.value, level, span=d.span))
 
+        columns = set(self.scope)
         for d in decls:
-            if d.name in self.scope:
+            if d.name in columns:
                 self.error("E102", f"'{d.name}' is already a data column", d.name_span, "choose another name for the derived variable")
             visit(d, ())
         return order
@@ -526,6 +528,9 @@ class _Checker:
         if len(self.diagnostics) > before or binding is None:
             return None
         if binding.dynamic is not None:
+            if d.vcov is not None:
+                self.error("E219", f"{d.estimator.name}() reports Windmeijer-corrected two-step (or robust one-step) errors; a vcov clause does not apply", d.vcov.span, "remove the vcov clause")
+                return None
             if not isinstance(d.lhs, s.Name):
                 self.error("E216", "a dynamic panel's outcome must be a variable name", d.lhs.span, "define it with `let`")
                 return None
@@ -580,9 +585,8 @@ class _Checker:
 
     # ------------------------------------------------------------- tables
 
-    def _table(self, d: s.TableDecl, models: dict[str, ModelPlan]) -> TableSpec | None:
+    def _table(self, d: s.TableDecl, declared: set[str]) -> TableSpec | None:
         before = len(self.diagnostics)
-        declared = {m.name for m in self.spec.declarations if isinstance(m, s.ModelDecl)}
         for m in d.models:
             if m.id not in declared:
                 self.error("E190", f"unknown model '{m.id}'", m.span, did_you_mean(m.id, declared))
@@ -653,10 +657,14 @@ def _dunder(name: str) -> bool:
     return name.startswith("__") or name.endswith("__")
 
 
-def _known_call(name: str) -> bool:
+def _known_calls() -> list[str]:
     from povdsl.signatures import ARGUMENT_CALLS
 
-    return name in FUNCTIONS or name in SOURCE_FUNCTIONS or name in DATA_OPTIONS or name in WEIGHT_BUILDERS or name in ARGUMENT_CALLS
+    return [*FUNCTIONS, *SOURCE_FUNCTIONS, *DATA_OPTIONS, *WEIGHT_BUILDERS, *ARGUMENT_CALLS]
+
+
+def _known_call(name: str) -> bool:
+    return name in _known_calls()
 
 
 def _literal(e):

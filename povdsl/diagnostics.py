@@ -24,9 +24,9 @@ def format_diagnostic(d: Diagnostic, sources: Mapping[str, str]) -> str:
     lines = [f"{sp.path}:{sp.line}:{sp.col}: {d.severity}[{d.code}]: {d.message}"]
     text = sources.get(sp.path)
     if text is not None:
-        source_lines = text.splitlines()
+        source_lines = text.split("\n")  # the parser counts "\n" only
         if 1 <= sp.line <= len(source_lines):
-            shown = source_lines[sp.line - 1].expandtabs(1)
+            shown = _printable(source_lines[sp.line - 1].rstrip("\r").expandtabs(1))
             if len(shown) > 200:  # keep huge lines readable
                 start = max(0, sp.col - 100)
                 shown = shown[start : start + 200]
@@ -52,3 +52,8 @@ def format_diagnostics(diagnostics: Iterable[Diagnostic], sources: Mapping[str, 
     if errors:
         parts.append(f"{errors} error{'s' if errors != 1 else ''} found")
     return "\n".join(parts)
+
+
+def _printable(line: str) -> str:
+    """Control characters become U+FFFD one for one, so the caret stays aligned."""
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in line)

@@ -7,12 +7,13 @@ every broken declaration rather than only the first.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import replace
 from functools import lru_cache
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from povdsl import syntax as s
 from povdsl.errors import Diagnostic, Span, SpecError
@@ -71,17 +72,14 @@ def parse(text: str, path: str = "<spec>") -> s.Spec:
         tree = _parser().parse(text)
     except UnexpectedInput:
         raise SpecError(_all_syntax_errors(text, path), {path: text}) from None
-    try:
-        declarations = _Build(path).transform(tree)
-    except VisitError as exc:  # a bug in the builder, not the user's mistake
-        raise exc.orig_exc from None
+    declarations = _Build(path).transform(tree)
     return _attach_comments(declarations, _comments(text), path)
 
 
 def _comments(text: str) -> list[tuple[int, str]]:
     """(line, text) of every comment; strings never span lines, so a line scan is exact."""
     found = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # Lark counts "\n" only
         in_string = escaped = False
         for i, ch in enumerate(line):
             if in_string:
@@ -233,13 +231,19 @@ def _unquote(token: str) -> str:
     return re.sub(r'\\(["\\nt])', lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
-@v_args(meta=True)
-class _Build(Transformer):
-    """One method per rule; builds nodes, never validates."""
+class _Build:
+    """One method per rule; builds nodes, never validates.
+
+    A plain recursive walk rather than lark.Transformer: the Transformer's
+    per-call wrapping dominated parse time on large specs.
+    """
 
     def __init__(self, path: str):
-        super().__init__()
         self.path = path
+
+    def transform(self, tree):
+        children = [self.transform(c) if isinstance(c, Tree) else c for c in tree.children]
+        return getattr(self, tree.data)(tree.meta, children)
 
     def _sp(self, meta):
         return _span(self.path, meta)
@@ -413,16 +417,24 @@ def _attach_comments(declarations, comments, path) -> s.Spec:
         if isinstance(decl, s.TableDecl):
             for j, opt in enumerate(decl.options):
                 items.append((opt.span.line, opt.span.end_line, i, j))
+    commented = {line for line, _ in comments}
+    inside: dict[int, tuple] = {}
+    for start, end, i, j in items:
+        for line in commented.intersection(range(start, end + 1)):
+            inside.setdefault(line, (i, j))
+    following = sorted(items, key=lambda it: (it[0], it[1], it[2], -1 if it[3] is None else it[3]))
+    starts = [it[0] for it in following]
     leading: dict[tuple, list[str]] = {}
     trailing: list[str] = []
     for line, text in comments:
-        owner = next((it for it in items if it[0] <= line <= it[1]), None)
+        owner = inside.get(line)
         if owner is None:
-            owner = next((it for it in sorted(items) if it[0] > line), None)
+            k = bisect.bisect_right(starts, line)
+            owner = following[k][2:] if k < len(following) else None
         if owner is None:
             trailing.append(text)
         else:
-            leading.setdefault((owner[2], owner[3]), []).append(text)
+            leading.setdefault(owner, []).append(text)
     out = []
     for i, decl in enumerate(declarations):
         if isinstance(decl, s.TableDecl):

@@ -89,7 +89,7 @@ def _registry_options(est, checker, args, structural: frozenset[str] = frozenset
             hint = did_you_mean(name, specs) or f"options: {known}"
             if name in ("unadjusted", "robust", "cluster"):
                 hint = f"the variance is a clause of its own: `| {est.name} vcov {name}`"
-            checker.error("E201", f"{est.name}() has no option '{name}'", a.span, hint)
+            checker.error("E218", f"{est.name}() has no option '{name}'", a.span, hint)
             ok = False
         elif spec.type == "flag" and value is None:
             bound[name] = True
@@ -114,7 +114,7 @@ def _plain(est, sig, checker, terms):
 
 def _panel_column(checker, node, what) -> str | None:
     if not isinstance(node, s.Name):
-        checker.error("E202", f"the {what} must be a column name", node.span)
+        checker.error("E220", f"the {what} must be a column name", node.span)
         return None
     if node.id not in checker.scope:
         checker._unknown_name(node)
@@ -126,7 +126,7 @@ def _panel(est, sig, checker, terms):
     pos = [a for a in est.args if not isinstance(a, s.Keyword)]
     kws = [a for a in est.args if isinstance(a, s.Keyword)]
     for kw in kws:
-        checker.error("E201", f"{est.name}() has no option '{kw.name}'", kw.span, f"write {est.name}(unit) or {est.name}(unit, time)")
+        checker.error("E218", f"{est.name}() has no option '{kw.name}'", kw.span, f"write {est.name}(unit) or {est.name}(unit, time)")
     limit = 2 if est.name == "fe" else 1
     if not 1 <= len(pos) <= limit:
         form = "fe(unit) or fe(unit, time)" if est.name == "fe" else "re(unit)"
@@ -236,9 +236,11 @@ def _lag_range(node) -> tuple[int, int | None] | None:
 
 def _dynamic(est, sig, checker, terms):
     ok = True
+    saw_gmm = False
     gmm, iv, flags, steps, constant = [], [], dict.fromkeys(sig.flags, False), 2, None
     for a in est.args:
         if isinstance(a, s.Call) and a.func == "gmm":
+            saw_gmm = True
             pos = [x for x in a.args if not isinstance(x, s.Keyword) and not (isinstance(x, s.Name) and x.id == "collapse")]
             collapse = any(isinstance(x, s.Name) and x.id == "collapse" for x in a.args)
             rng = _lag_range(pos[1]) if len(pos) == 2 else None
@@ -274,9 +276,9 @@ def _dynamic(est, sig, checker, terms):
             flags[a.id] = True
         else:
             name = a.name if isinstance(a, s.Keyword) else expr_text(a)
-            checker.error("E201", f"{est.name}() has no argument '{name}'", a.span, "arguments: gmm(var, a:b), iv(var), steps=1|2, constant=true|false, collapse, timeeffects")
+            checker.error("E218", f"{est.name}() has no argument '{name}'", a.span, "arguments: gmm(var, a:b), iv(var), steps=1|2, constant=true|false, collapse, timeeffects")
             ok = False
-    if not gmm:
+    if not saw_gmm:
         checker.error("E214", f"{est.name}() needs at least one GMM-style instrument, e.g. gmm(n, 2:.)", est.span)
         ok = False
     regressors = []

@@ -168,7 +168,6 @@ def test_mutated_specs_raise_only_spec_error(text):
 # ------------------------------------------------------- known comment-scan bug
 
 
-@pytest.mark.xfail(strict=True, reason="parse._comments splits lines with str.splitlines (U+2028, \\f, \\r ...) unlike Lark (patch in report)")
 def test_string_with_line_separator_is_not_a_comment():
     spec = parse('table t = m\n  note "a\u2028# not a comment"\n')
     assert spec.declarations[0].options[0].comments == () and spec.trailing_comments == ()

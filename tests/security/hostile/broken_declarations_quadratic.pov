@@ -1,6 +1,6 @@
 # attack: 40,000 broken declarations: error recovery reparses each with a newline prefix (O(n^2))
 # generate: broken_40k
 # isolate
-# expect: E001 E013
+# expect: E001 E004 E013
 # hole: _all_syntax_errors is quadratic and reports every error; ~8 s here
 let a = )
