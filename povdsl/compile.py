@@ -49,10 +49,7 @@ class _Materialiser:
         """Formulaic text for a term, materialising W/L/D columns as needed."""
         match e:
             case s.Call(func="W", args=(x, w)):
-                name = expr_text(e)
-                if name not in self.frame:
-                    self.frame[name] = self._spatial(x, w.id)
-                return _quote(name)
+                return self._derived(e, lambda: self._spatial(x, w.id))
             case s.Call(func="L", args=(x, lags)):
                 from povdsl.signatures import _lag_range
 
@@ -60,18 +57,11 @@ class _Materialiser:
                 names = [self._lag(x, k) for k in range(first, last + 1)]
                 return " + ".join(_quote(n) for n in names) if len(names) == 1 else "(" + " + ".join(_quote(n) for n in names) + ")"
             case s.Call(func="D", args=(x,)):
-                name = expr_text(e)
-                if name not in self.frame:
-                    base = self._column(x)
-                    self.frame[name] = base - self._shift(base, 1)
-                return _quote(name)
+                return self._derived(e, lambda: self._column(x) - self._shift(self._column(x), 1))
             case s.Call(func="clusters"):
                 from povdsl.data import clusters_on_units
 
-                name = expr_text(e)
-                if name not in self.frame:
-                    self.frame[name] = clusters_on_units(self.frames, e).reindex(self.frame.index)
-                return _quote(name)
+                return self._derived(e, lambda: clusters_on_units(self.frames, e))
             case s.Call(func=func, args=args):
                 return f"{func}({', '.join(self.inner(a) for a in args)})"
             case s.BinOp(op=op, left=a, right=b):
@@ -84,6 +74,16 @@ class _Materialiser:
             case s.Number(text=t):
                 return t
         return expr_text(e)
+
+    def _derived(self, e: s.Expr, build) -> str:
+        """A povdsl-computed column, built once per run on all unit rows and shared by every model."""
+        name = expr_text(e)
+        if name not in self.frame:
+            cache = self.frames.derived
+            if name not in cache:
+                cache[name] = build().reindex(self.frames.unit.index)
+            self.frame[name] = cache[name].reindex(self.frame.index)
+        return _quote(name)
 
     def inner(self, e) -> str:
         """Arguments of formulaic-side functions: names quoted, arithmetic kept."""
@@ -101,23 +101,29 @@ class _Materialiser:
         return expr_text(e)
 
     def _column(self, x: s.Expr) -> pd.Series:
+        unit = self.frames.unit
         if isinstance(x, s.Name):
-            return self.frame[x.id].astype(float)
-        return pd.Series(np.asarray(Evaluator(self.frame, self.frames.scalars)(x), dtype=float), index=self.frame.index)
+            return unit[x.id].astype(float)
+        return pd.Series(np.asarray(Evaluator(unit, self.frames.scalars)(x), dtype=float), index=unit.index)
 
     def _shift(self, values: pd.Series, k: int) -> pd.Series:
+        """Lag within unit by the time value, on all rows (a `where` must not cut a lag's history)."""
         from povdsl.dynpanel import lag
 
         f = self.frames
         if f.unit_col is None or f.time_col is None:
             raise DataError("L() and D() need panel data: declare panel(unit, time)")
-        return pd.Series(np.asarray(lag(values.to_numpy(), self.frame[f.unit_col].to_numpy(), self.frame[f.time_col].to_numpy(), k), dtype=float), index=self.frame.index)
+        lagged = lag(values.to_numpy(), f.unit[f.unit_col].to_numpy(), f.unit[f.time_col].to_numpy(), k)
+        return pd.Series(np.asarray(lagged, dtype=float), index=f.unit.index)
 
     def _lag(self, x: s.Expr, k: int) -> str:
         name = lag_name(expr_text(x), k)
         if name not in self.frame:
-            base = self._column(x)
-            self.frame[name] = base if k == 0 else self._shift(base, k)
+            cache = self.frames.derived
+            if name not in cache:
+                base = self._column(x)
+                cache[name] = base if k == 0 else self._shift(base, k)
+            self.frame[name] = cache[name].reindex(self.frame.index)
         return name
 
     def _spatial(self, x: s.Expr, weights_name: str) -> pd.Series:
@@ -127,8 +133,7 @@ class _Materialiser:
             region = _collapse_to_regions(f, x)
         values = Evaluator(region, f.scalars, spatial=f.spatial_lag)(x)
         lagged = f.spatial_lag(pd.Series(values, index=region.index), weights_name)
-        unit_values = f.to_unit(lagged)
-        return unit_values.reindex(self.frame.index)
+        return f.to_unit(lagged)
 
 
 def _collapse_to_regions(f: Frames, x: s.Expr) -> pd.DataFrame:

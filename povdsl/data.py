@@ -35,6 +35,7 @@ class Frames:
     notes: list[str] = field(default_factory=list)  # data problems worth a note
     sources: dict[str, pd.DataFrame] = field(default_factory=dict)  # every data set as read
     cluster_tables: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # cluster indicators, built once per rule
+    derived: dict[str, pd.Series] = field(default_factory=dict)  # W/L/D/clusters columns on unit rows, built once per run
 
     def spatial_lag(self, x: pd.Series, weights_name: str) -> pd.Series:
         """W @ x period by period on the region frame."""

@@ -52,7 +52,7 @@ GENERATORS = {
     "size_10mb": lambda: "let a = 1\n" * 1_000_000,
     "decl_million": lambda: "".join(f"let a{i} = 1\n" for i in range(1_000_000)),
     "decl_100k": lambda: "".join(f"let a{i} = 1\n" for i in range(100_000)),
-    "comments_20k": lambda: "".join(f"let a{i} = 1 # c\n" for i in range(20_000)),
+    "comments_20k": lambda: "".join(f"let a{i} = 1 # c\n" for i in range(20_000)) + 'let z = __import__("os")\n',
     "broken_40k": lambda: "let a = )\n" * 40_000,
     "long_name": lambda: DATA_LINE + "model m: y ~ " + "z" * 3_000_000 + " | ols\n",
 }
