@@ -62,6 +62,7 @@ def run(
     written: list[Path] = []
     for spec in plan.tables:
         if spec.layout == "sweep":
+            spec = replace(spec, notes=spec.notes + skipped_notes(plan, spec, sweeps))
             table = build_sweep_table(spec, sweep_entries(plan, spec, sweeps), sweep_context(plan, frames, spec, sweeps))
         else:
             table = build_model_table(spec, [results[m] for m in spec.models], table_context(plan, frames, spec, results))
@@ -116,6 +117,17 @@ def sweep_entries(plan: Plan, spec, sweeps) -> list[SweepEntry]:
                 SweepEntry(labels.get(outcome, outcome), item.code, item.name, item.digits, float(r.params[f]), float(r.std_errors[f]), float(r.tstats[f]), float(r.pvalues[f]), r.nobs)
             )
     return entries
+
+
+def skipped_notes(plan: Plan, spec, sweeps) -> tuple[str, ...]:
+    """Industries a sweep could not estimate are listed, never silently missing."""
+    notes = []
+    for name in spec.models:
+        skipped = sweeps[name].skipped
+        if skipped:
+            reasons = "; ".join(f"{code}: {why}" for code, why in skipped)
+            notes.append(f"Not estimated in {plan.model(name).label}: {reasons}.")
+    return tuple(notes)
 
 
 def sweep_context(plan: Plan, frames: Frames, spec, sweeps) -> TableContext:
