@@ -1,0 +1,40 @@
+"""Data problems name the model and its declaration; never a traceback."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from povdsl.cli import main
+
+
+def _project(tmp_path, model_line: str):
+    rng = np.random.default_rng(3)
+    n = 200
+    x = rng.normal(size=n)
+    df = pd.DataFrame({"u": np.arange(n), "t": 1, "x": x, "z": 2 * x, "y": (x > 0).astype(float), "w": rng.normal(size=n)})
+    df.to_csv(tmp_path / "d.csv", index=False)
+    spec = tmp_path / "s.pov"
+    spec.write_text(f'data d = "d.csv" panel(u, t)\n\n{model_line}\n', encoding="utf-8")
+    return spec
+
+
+def test_perfect_separation_names_model_and_line(tmp_path, capsys):
+    spec = _project(tmp_path, "model sep: y ~ x | logit")
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{spec}:3:1: error: model 'sep': ")
+    assert "separat" in err and "Traceback" not in err
+
+
+def test_collinear_terms_are_named(tmp_path, capsys):
+    spec = _project(tmp_path, "model col: w ~ x + z | ols")
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "model 'col'" in err and "'z' is collinear with 'x'" in err
+
+
+def test_outcome_not_binary_for_logit(tmp_path, capsys):
+    spec = _project(tmp_path, "model bin: w ~ x | logit")
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    assert "model 'bin'" in capsys.readouterr().err
