@@ -194,6 +194,22 @@ def nonempty(frame: pd.DataFrame | None) -> pd.DataFrame | None:
 # --- results --------------------------------------------------------------------
 
 
+def linearmodels_result(res, *, estimator: str, design: Design, vcov_text: str, stats: Mapping[str, float]) -> Result:
+    """A Result from a linearmodels fit, whose attribute names all its models share."""
+    return build_result(
+        estimator=estimator,
+        design=design,
+        params=res.params,
+        std_errors=res.std_errors,
+        tstats=res.tstats,
+        pvalues=res.pvalues,
+        nobs=res.nobs,
+        vcov_text=vcov_text,
+        stats=stats,
+        raw=res,
+    )
+
+
 def build_result(
     *,
     estimator: str,

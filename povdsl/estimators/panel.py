@@ -19,7 +19,7 @@ from povdsl.estimators.base import (
     Estimator,
     OptionSpec,
     as_float,
-    build_result,
+    linearmodels_result,
     check_full_rank,
     check_full_rank_within,
     check_sample,
@@ -108,22 +108,12 @@ def _fit_fe(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result
     resolved = Vcov("cluster") if vcov.kind == "default" else vcov
     fit_args, text = _panel_cov(design, resolved, y.index)
     res = PanelOLS(y, exog, entity_effects=True, time_effects=time_effects).fit(**fit_args)
-    return build_result(
-        estimator="fe",
-        design=design,
-        params=res.params,
-        std_errors=res.std_errors,
-        tstats=res.tstats,
-        pvalues=res.pvalues,
-        nobs=res.nobs,
-        vcov_text=text,
-        stats={
-            "r2_within": res.rsquared,  # R-squared of the demeaned regression (Stata's within R2 for one-way FE)
-            "loglik": res.loglik,
-            "ngroups": n_entities,
-        },
-        raw=res,
-    )
+    stats = {
+        "r2_within": res.rsquared,  # R-squared of the demeaned regression (Stata's within R2 for one-way FE)
+        "loglik": res.loglik,
+        "ngroups": n_entities,
+    }
+    return linearmodels_result(res, estimator="fe", design=design, vcov_text=text, stats=stats)
 
 
 def _fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
@@ -133,23 +123,13 @@ def _fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result
     resolved = Vcov("unadjusted") if vcov.kind == "default" else vcov
     fit_args, text = _panel_cov(design, resolved, y.index)
     res = RandomEffects(y, exog).fit(**fit_args)
-    return build_result(
-        estimator="re",
-        design=design,
-        params=res.params,
-        std_errors=res.std_errors,
-        tstats=res.tstats,
-        pvalues=res.pvalues,
-        nobs=res.nobs,
-        vcov_text=text,
-        stats={
-            "r2": res.rsquared_overall,
-            "r2_within": res.rsquared_within,
-            "loglik": res.loglik,
-            "ngroups": design.entity.nunique(),
-        },
-        raw=res,
-    )
+    stats = {
+        "r2": res.rsquared_overall,
+        "r2_within": res.rsquared_within,
+        "loglik": res.loglik,
+        "ngroups": design.entity.nunique(),
+    }
+    return linearmodels_result(res, estimator="re", design=design, vcov_text=text, stats=stats)
 
 
 def _describe_fe(design_names, options, vcov: Vcov) -> str:
