@@ -8,7 +8,9 @@ every broken declaration rather than only the first.
 from __future__ import annotations
 
 import bisect
+import gc
 import re
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
 
@@ -68,12 +70,28 @@ def parse(text: str, path: str = "<spec>") -> s.Spec:
     depth_error = _nesting_error(text, path)
     if depth_error:
         raise SpecError([depth_error], {path: text})
-    try:
-        tree = _parser().parse(text)
-    except UnexpectedInput:
-        raise SpecError(_all_syntax_errors(text, path), {path: text}) from None
-    declarations = _Build(path).transform(tree)
+    with _no_gc():
+        try:
+            tree = _parser().parse(text)
+        except UnexpectedInput:
+            tree = None
+        if tree is None:
+            raise SpecError(_all_syntax_errors(text, path), {path: text})
+        declarations = _Build(path).transform(tree)
     return _attach_comments(declarations, _comments(text), path)
+
+
+@contextmanager
+def _no_gc():
+    """Parsing allocates millions of short-lived objects and no cycles; pausing the
+    cyclic collector keeps it from rescanning the growing tree (a third of parse time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _comments(text: str) -> list[tuple[int, str]]:
@@ -220,10 +238,9 @@ def _token_hint(token: Token, expected) -> str | None:
 
 def _span(path: str, meta_or_token) -> Span | None:
     m = meta_or_token
-    line = getattr(m, "line", None)
-    if line is None:
+    if getattr(m, "empty", False):  # a rule that matched no tokens has no position
         return None
-    return Span(path, line, m.column, m.end_line, m.end_column)
+    return Span(path, m.line, m.column, m.end_line, m.end_column)
 
 
 def _unquote(token: str) -> str:
