@@ -9,6 +9,7 @@ more of a data file than its header line.
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,12 +19,13 @@ from povdsl.errors import Diagnostic, Span, SpecError
 from povdsl.functions import CLUSTER_DEFAULTS, DATA_OPTIONS, FORMULA, FUNCTIONS, LET, SOURCE_FUNCTIONS, VALUE, WEIGHT_BUILDERS
 from povdsl.plan import DataPlan, LetPlan, ModelPlan, Plan, TableSpec, WeightsPlan
 from povdsl.printer import expr_text
-from povdsl.signatures import bind_estimator
+from povdsl.signatures import MAX_LAG, bind_estimator
 from povdsl.sources import SourceError, resolve_bundled, resolve_path
 
 LEVELS = {"scalar": 0, "region": 1, "unit": 2}
 STATS = ("t", "se", "p")
 VCOV_KINDS = ("unadjusted", "robust", "cluster")
+MAX_FORMULA_POWER = 10  # (a + b + c)**k expands to interactions; formulaic builds them one by one
 
 
 @dataclass
@@ -126,6 +128,8 @@ class _Checker:
                     )
             elif isinstance(sub, s.Keyword) and _dunder(sub.name):
                 self.error("E201", f"argument '{sub.name}' is not allowed in a spec", sub.span)
+            elif isinstance(sub, s.Number) and not math.isfinite(sub.value):
+                self.error("E221", f"number {sub.text[:20]}{'…' if len(sub.text) > 20 else ''} is out of range", sub.span, "numbers must be finite")
 
     # --------------------------------------------------------------- data
 
@@ -152,6 +156,10 @@ class _Checker:
         try:
             with open(path, newline="", encoding="utf-8") as fh:
                 row = next(csv.reader([fh.readline()]), [])
+            if any(c != c.strip() for c in row):  # pandas keeps the spaces: ' x' would pass here and fail in formulaic
+                padded = ", ".join(repr(c) for c in row if c != c.strip())
+                self.error("E304", f"column names in {Path(path).name} have leading or trailing spaces: {padded}", span, "remove the spaces from the header line")
+                return None
         except FileNotFoundError:
             self.error("E303", f"data file not found: {path}", span)
             return None
@@ -313,7 +321,11 @@ class _Checker:
             case s.Number():
                 return "scalar"
             case s.String():
-                return "scalar"
+                self.error("E146", "a string is only allowed as one side of a comparison", e.span, 'e.g. where province == "Zhejiang"')
+                return None
+            case s.Compare(left=a, right=b) if isinstance(a, s.String) or isinstance(b, s.String):
+                levels = ["scalar" if isinstance(x, s.String) else self._value(x) for x in (a, b)]
+                return None if None in levels else max(levels, key=LEVELS.get)
             case s.Name(id=name):
                 if name in ("true", "false"):
                     return "scalar"
@@ -403,6 +415,9 @@ class _Checker:
                 if not isinstance(b, s.Number):
                     self.error("E160", "the power of a formula term must be a number", b.span)
                     return False
+                if not (b.value.is_integer() and 1 <= b.value <= MAX_FORMULA_POWER):
+                    self.error("E160", f"the power of a formula term must be a whole number from 1 to {MAX_FORMULA_POWER}", b.span)
+                    return False
                 return ok
             case s.Paren(inner=inner):
                 return self._formula(inner, seen_macros)
@@ -437,6 +452,9 @@ class _Checker:
                     from povdsl.signatures import _lag_range
 
                     lags = _lag_range(e.positional[1])
+                    if lags is None and any(isinstance(n, s.Number) and n.value > MAX_LAG for n in _walk(e.positional[1])):
+                        self.error("E165", f"lags are limited to {MAX_LAG}", e.positional[1].span)
+                        return False
                     if lags is None or lags[1] is None or lags[0] < 0 or lags[1] < lags[0]:
                         self.error("E165", "L() takes a lag or a closed lag range, e.g. L(x, 1) or L(x, 1:3)", e.positional[1].span)
                         return False

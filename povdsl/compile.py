@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from formulaic import model_matrix
+from formulaic.errors import FormulaicError
 
 from povdsl import syntax as s
 from povdsl.data import Frames
@@ -44,6 +45,16 @@ class _Materialiser:
     def __init__(self, frames: Frames, frame: pd.DataFrame):
         self.frames = frames
         self.frame = frame
+        self.made: set[str] = set()  # derived columns this materialiser added to its frame
+
+    def _claim(self, name: str) -> bool:
+        """True when `name` must be added; a data column of that name is refused, never trusted."""
+        if name in self.made:
+            return False
+        if name in self.frame:
+            raise DataError(f"the data has a column named '{name}', which is the name of a derived term; rename the column")
+        self.made.add(name)
+        return True
 
     def term(self, e: s.Expr) -> str:
         """Formulaic text for a term, materialising W/L/D columns as needed."""
@@ -78,26 +89,34 @@ class _Materialiser:
     def _derived(self, e: s.Expr, build) -> str:
         """A povdsl-computed column, built once per run on all unit rows and shared by every model."""
         name = expr_text(e)
-        if name not in self.frame:
+        if self._claim(name):
             cache = self.frames.derived
             if name not in cache:
                 cache[name] = build().reindex(self.frames.unit.index)
             self.frame[name] = cache[name].reindex(self.frame.index)
         return _quote(name)
 
-    def inner(self, e) -> str:
-        """Arguments of formulaic-side functions: names quoted, arithmetic kept."""
+    def inner(self, e, constant: bool = False) -> str:
+        """Arguments of formulaic-side functions: names quoted, arithmetic kept.
+
+        formulaic evaluates this text with Python, where 9**9**9 is an integer
+        that never finishes; a power without variables is printed with float
+        literals, which overflow at once (docs/security.md).
+        """
         if isinstance(e, s.Name):
             return _quote(e.id)
         if isinstance(e, s.BinOp):
+            constant = constant or (e.op == "**" and not _names(e))
             sep = f" {e.op} " if e.op not in ("**",) else "**"
-            return f"{self.inner(e.left)}{sep}{self.inner(e.right)}"
+            return f"{self.inner(e.left, constant)}{sep}{self.inner(e.right, constant)}"
         if isinstance(e, s.Paren):
-            return f"({self.inner(e.inner)})"
+            return f"({self.inner(e.inner, constant)})"
         if isinstance(e, s.Negate):
-            return f"-{self.inner(e.operand)}"
+            return f"-{self.inner(e.operand, constant)}"
         if isinstance(e, s.Call):
             return self.term(e)
+        if isinstance(e, s.Number) and constant:
+            return repr(e.value)
         return expr_text(e)
 
     def _column(self, x: s.Expr) -> pd.Series:
@@ -118,7 +137,9 @@ class _Materialiser:
 
     def _lag(self, x: s.Expr, k: int) -> str:
         name = lag_name(expr_text(x), k)
-        if name not in self.frame:
+        if k == 0 and isinstance(x, s.Name) and name in self.frame:  # L(x, 0) is the column x itself
+            return name
+        if self._claim(name):
             cache = self.frames.derived
             if name not in cache:
                 base = self._column(x)
@@ -163,7 +184,10 @@ def _quote(name: str) -> str:
 
 def _matrix(formula_rhs: str, frame: pd.DataFrame, intercept: bool) -> pd.DataFrame:
     text = ("1 + " if intercept else "0 + ") + formula_rhs if formula_rhs else ("1" if intercept else "0")
-    mm = model_matrix(text, frame, context=FORMULA_CONTEXT, na_action="drop", output="pandas")
+    try:
+        mm = model_matrix(text, frame, context=FORMULA_CONTEXT, na_action="drop", output="pandas")
+    except (FormulaicError, ArithmeticError, ValueError, TypeError) as exc:
+        raise DataError(f"cannot build the design '{text}': {str(exc).splitlines()[0][:300]}") from None
     return pd.DataFrame(mm)
 
 

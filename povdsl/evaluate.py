@@ -53,8 +53,12 @@ class Evaluator:
             case s.Not(operand=x):
                 return _logical(lambda a, _: ~a, self(x), None, self.frame.index)
             case s.BinOp(op=op, left=a, right=b):
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    return _ARITHMETIC[op](self(a), self(b))
+                left, right = self(a), self(b)
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    try:
+                        return _ARITHMETIC[op](left, right)
+                    except (ArithmeticError, TypeError) as exc:  # 2.0**1e30, 1.0/0.0 on Python floats
+                        raise DataError(f"cannot evaluate '{expr_text(e)}': {exc}") from None
             case s.Compare(op=op, left=a, right=b):
                 left, right = self(a), self(b)
                 for side, value in ((a, left), (b, right)):

@@ -20,8 +20,14 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from povdsl import syntax as s
 from povdsl.errors import Diagnostic, Span, SpecError
 
-MAX_SPEC_BYTES = 5_000_000  # larger files are refused before parsing (see docs/security.md)
+MAX_SPEC_BYTES = 1_000_000  # larger files are refused before parsing (see docs/security.md)
+MAX_TOKENS = 160_000  # parse time is linear in tokens (~25 us each): a 5,000-model spec fits, a hostile one stays under seconds
 MAX_NESTING = 100  # parentheses/call depth; deeper input is refused, not recursed into
+MAX_SYNTAX_ERRORS = 200  # broken declarations reported before the parser gives up on a file
+MAX_DEPTH = 200  # syntax-tree depth (operator chains nest too); the builder and checker recurse
+
+# a rough token count: strings, comments (not counted), names, numbers, two-character operators, any other non-space
+_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*|[A-Za-z_][A-Za-z0-9_]*|[0-9.]+(?:[eE][+-]?[0-9]+)?|\*\*|[=!<>]=|\S')
 
 _DECLARATION_START = re.compile(r"^(data|weights|let|terms|model|table)\b", re.MULTILINE)
 
@@ -70,6 +76,12 @@ def parse(text: str, path: str = "<spec>") -> s.Spec:
     depth_error = _nesting_error(text, path)
     if depth_error:
         raise SpecError([depth_error], {path: text})
+    tokens = sum(1 for m in _TOKEN.finditer(text) if m.group()[0] != "#")
+    if tokens > MAX_TOKENS:
+        raise SpecError(
+            [Diagnostic("E004", f"spec has about {tokens:,} tokens; the limit is {MAX_TOKENS:,}", Span(path, 1, 1, 1, 2), "split it into several spec files")],
+            {path: text[:10_000]},
+        )
     with _no_gc():
         try:
             tree = _parser().parse(text)
@@ -77,6 +89,9 @@ def parse(text: str, path: str = "<spec>") -> s.Spec:
             tree = None
         if tree is None:
             raise SpecError(_all_syntax_errors(text, path), {path: text})
+        depth_error = _depth_error(tree, path)
+        if depth_error:
+            raise SpecError([depth_error], {path: text})
         declarations = _Build(path).transform(tree)
     return _attach_comments(declarations, _comments(text), path)
 
@@ -118,17 +133,22 @@ def _comments(text: str) -> list[tuple[int, str]]:
 def _nesting_error(text: str, path: str) -> Diagnostic | None:
     depth = 0
     line, col = 1, 0
-    in_string = in_comment = False
+    in_string = in_comment = escaped = False
     for ch in text:
         col += 1
         if ch == "\n":
-            line, col, in_comment, in_string = line + 1, 0, False, False
+            line, col, in_comment, in_string, escaped = line + 1, 0, False, False, False
         elif in_comment:
             continue
+        elif in_string:  # `\"` does not end a string: the parser agrees, so must this scan
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
         elif ch == '"':
-            in_string = not in_string
-        elif in_string:
-            continue
+            in_string = True
         elif ch == "#":
             in_comment = True
         elif ch == "(":
@@ -145,6 +165,23 @@ def _nesting_error(text: str, path: str) -> Diagnostic | None:
     return None
 
 
+def _depth_error(tree, path: str) -> Diagnostic | None:
+    """Refuse trees deeper than MAX_DEPTH (`- - - x`, `not not x`, 2,000-term sums) before recursing into them."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            line, col = getattr(node.meta, "line", 1), getattr(node.meta, "column", 1)
+            return Diagnostic(
+                "E003",
+                f"expression nested deeper than {MAX_DEPTH} levels",
+                Span(path, line, col, line, col + 1),
+                "split the expression with `let` or `terms` declarations",
+            )
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return None
+
+
 # ----------------------------------------------------------------- errors
 
 
@@ -155,13 +192,21 @@ def _all_syntax_errors(text: str, path: str) -> list[Diagnostic]:
         starts.insert(0, 0)
     starts.append(len(text))
     found: list[Diagnostic] = []
+    offset, counted_to = 0, 0
     for begin, end in zip(starts, starts[1:]):
-        prefix_lines = text.count("\n", 0, begin)
-        chunk = "\n" * prefix_lines + text[begin:end]
+        offset += text.count("\n", counted_to, begin)  # chunks start a line: shift lines, not columns
+        counted_to = begin
+        chunk = text[begin:end]
         try:
             _parser().parse(chunk)
         except UnexpectedInput as exc:
-            found.append(_syntax_diagnostic(exc, chunk, path))
+            d = _syntax_diagnostic(exc, chunk, path)
+            sp = d.span
+            found.append(replace(d, span=Span(sp.path, sp.line + offset, sp.col, sp.end_line + offset, sp.end_col)))
+            if len(found) == MAX_SYNTAX_ERRORS:
+                line = offset + chunk.count("\n") + 1
+                found.append(Diagnostic("E005", f"stopped after {MAX_SYNTAX_ERRORS} broken declarations; the rest of the file was not read", Span(path, line, 1, line, 2)))
+                break
     if not found:  # the chunks parse alone but not together; report the whole
         try:
             _parser().parse(text)

@@ -33,8 +33,16 @@ class RunOutput:
 
 def load_plan(path: str | Path, *, allow_outside: tuple[Path, ...] = ()) -> Plan:
     path = Path(path)
+    from povdsl.parse import MAX_SPEC_BYTES
+
+    with open(path, "rb") as fh:  # never read more than the limit: a spec may be a 100 GB sparse file
+        raw = fh.read(4 * MAX_SPEC_BYTES + 1)  # UTF-8: at most 4 bytes a character
+    if len(raw) > 4 * MAX_SPEC_BYTES:
+        from povdsl.errors import Diagnostic, SpecError, Span
+
+        raise SpecError([Diagnostic("E001", f"spec is larger than {4 * MAX_SPEC_BYTES:,} bytes; the limit is {MAX_SPEC_BYTES:,} characters", Span(str(path), 1, 1, 1, 2))])
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         from povdsl.errors import Diagnostic, SpecError, Span
 

@@ -7,6 +7,7 @@ explicit, so `povdsl explain` can show the whole call.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from povdsl import syntax as s
@@ -14,6 +15,7 @@ from povdsl.diagnostics import did_you_mean
 from povdsl.printer import expr_text
 
 ARGUMENT_CALLS = frozenset({"gmm", "iv"})  # calls that only appear inside dynamic-panel estimators
+MAX_LAG = 100  # every lag is a column or an instrument block; larger bounds are refused (docs/security.md)
 
 
 @dataclass(frozen=True)
@@ -221,16 +223,26 @@ def spatial_instruments(instruments: list, endog: list) -> list:
     return out
 
 
+def _lag(node) -> int | None:
+    """A lag literal: a whole number from 0 to MAX_LAG, else None (never int() of inf, never 10**8 lags)."""
+    if not isinstance(node, s.Number):
+        return None
+    v = node.value
+    return int(v) if math.isfinite(v) and v.is_integer() and 0 <= v <= MAX_LAG else None
+
+
 def _lag_range(node) -> tuple[int, int | None] | None:
-    if isinstance(node, s.Number) and float(node.text).is_integer():
-        k = int(float(node.text))
-        return k, k
-    if isinstance(node, s.BinOp) and node.op == ":" and isinstance(node.left, s.Number):
-        first = int(float(node.left.text))
+    if isinstance(node, s.Number):
+        k = _lag(node)
+        return None if k is None else (k, k)
+    if isinstance(node, s.BinOp) and node.op == ":":
+        first = _lag(node.left)
+        if first is None:
+            return None
         if isinstance(node.right, s.OpenBound):
             return first, None
-        if isinstance(node.right, s.Number):
-            return first, int(float(node.right.text))
+        last = _lag(node.right)
+        return None if last is None else (first, last)
     return None
 
 

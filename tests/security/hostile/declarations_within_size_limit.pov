@@ -2,5 +2,4 @@
 # generate: decl_100k
 # isolate
 # expect: E001
-# hole: MAX_SPEC_BYTES (5 MB) allows specs that take minutes to parse; lark costs ~10 us/byte
 let a0 = 1

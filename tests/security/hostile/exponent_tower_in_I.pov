@@ -2,6 +2,5 @@
 # so 2**2**2**2**99 never finishes and eats all memory
 # isolate
 # expect: run-error
-# hole(run): compile.inner prints integer literals; formulaic's Python eval does unbounded int arithmetic
 data d = "d.csv" panel(hh, year)
 model m: y ~ I(x + 2**2**2**2**99) | ols

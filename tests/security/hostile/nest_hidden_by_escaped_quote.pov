@@ -2,5 +2,4 @@
 # which the check's string scanner mistakes for the end of the string
 # generate: nest_escaped_quote
 # expect: E003
-# hole: parse._nesting_error ignores backslash escapes; lark's Transformer then hits RecursionError
 let a = "\"" + ((((x))))

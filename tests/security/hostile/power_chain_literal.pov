@@ -1,5 +1,4 @@
 # attack: a right-associative power chain 2**2**2**... 3,000 long
 # generate: power_chain
 # expect: E003
-# hole: RecursionError in the builder (no parentheses to count)
 let a = 2**2**2**2

@@ -1,5 +1,4 @@
 # attack: an infinite k for nearest-neighbour weights: int(inf) in the checker
 # expect: E313 E221
-# hole: check._weights calls int(value) on inf; OverflowError traceback
 data d = "d.csv" panel(hh, year)
 weights w = inverse("w.csv", o, dd, v, k=1e999)
