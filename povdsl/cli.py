@@ -80,6 +80,7 @@ def _run(args) -> int:
     )
     for path in output.written:
         print(path)
+    _report_data_notes(output)
     if args.pdf:
         from povdsl.latex import compile_pdf, pdflatex_path
 
@@ -98,6 +99,23 @@ def _run(args) -> int:
                     status = EXIT_PROBLEM
         return status
     return EXIT_OK
+
+
+def _report_data_notes(output) -> None:
+    """Say on stderr what the data did to each fit: dropped rows, backend warnings, skipped industries."""
+    for name, result in output.results.items():
+        model = output.plan.model(name)
+        where = f"{model.span.path}:{model.span.line}:{model.span.col}: " if model.span else ""
+        if result.dropped:
+            print(f"{where}note: model '{name}': {result.dropped} rows dropped for missing values", file=sys.stderr)
+        for warning in result.warnings:
+            print(f"{where}warning: model '{name}': {warning}", file=sys.stderr)
+    for name, sweep in output.sweeps.items():
+        if sweep.skipped:
+            model = output.plan.model(name)
+            where = f"{model.span.path}:{model.span.line}:{model.span.col}: " if model.span else ""
+            codes = ", ".join(code for code, _ in sweep.skipped)
+            print(f"{where}note: sweep '{name}': {len(sweep.skipped)} industries not estimated ({codes}); reasons in the table notes", file=sys.stderr)
 
 
 def _check(args) -> int:

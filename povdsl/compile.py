@@ -194,8 +194,12 @@ def _matrix(formula_rhs: str, frame: pd.DataFrame, intercept: bool) -> pd.DataFr
 def compile_model(model: ModelPlan, frames: Frames) -> Compiled:
     """Build the Design of one (non-dynamic) model."""
     frame = frames.unit.copy()
+    missing_condition = 0  # rows whose `where` condition is missing: dropped for missing values, and counted
     if model.where is not None:
-        mask = as_mask(Evaluator(frame, frames.scalars)(model.where), frame.index)
+        condition = Evaluator(frame, frames.scalars)(model.where)
+        if isinstance(condition, pd.Series):
+            missing_condition = int(condition.isna().sum())
+        mask = as_mask(condition, frame.index)
         frame = frame[mask.to_numpy()]
     if frame.empty:
         raise DataError("no rows satisfy the where condition")
@@ -232,7 +236,7 @@ def compile_model(model: ModelPlan, frames: Frames) -> Compiled:
         entity=frame.loc[index, model.entity] if model.entity else None,
         time=frame.loc[index, model.time] if model.time else None,
         groups=frame.loc[index, list(model.vcov_groups)] if model.vcov_groups else None,
-        dropped=len(frame) - len(index),
+        dropped=len(frame) - len(index) + missing_condition,
     )
     formula = f"{outcome} ~ {' + '.join(exog_terms) or '1'}"
     if endog_terms:
