@@ -38,3 +38,17 @@ def test_outcome_not_binary_for_logit(tmp_path, capsys):
     spec = _project(tmp_path, "model bin: w ~ x | logit")
     assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
     assert "model 'bin'" in capsys.readouterr().err
+
+
+def test_missing_where_condition_counts_as_dropped_and_is_reported(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    n = 120
+    df = pd.DataFrame({"u": np.arange(n), "t": 1, "x": rng.normal(size=n), "y": rng.normal(size=n), "g": rng.integers(0, 2, n).astype(float)})
+    df.loc[:9, "g"] = np.nan  # 10 rows whose condition cannot be decided
+    df.loc[10:14, "x"] = np.nan  # 5 rows with a missing regressor (some may have g == 0)
+    df.to_csv(tmp_path / "d.csv", index=False)
+    spec = tmp_path / "s.pov"
+    spec.write_text('data d = "d.csv" panel(u, t)\n\nmodel m: y ~ x | ols\n  where g == 1\n', encoding="utf-8")
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 0
+    expected = 10 + int((df.loc[10:14, "g"] == 1).sum())
+    assert f"note: model 'm': {expected} rows dropped for missing values" in capsys.readouterr().err
