@@ -16,7 +16,7 @@ class TableSpec:
     title: str
     models: tuple[str, ...]
     labels: tuple[tuple[str, str], ...] = ()  # (term, label) pairs, in spec order
-    stat: str = "t"  # what goes in parentheses: "t", "se" or "p"
+    stat: str = "t"  # what goes in parentheses: "t", "se", "p", or "none" for coefficients alone
     stars: tuple[float, ...] = (0.10, 0.05, 0.01)
     keep: tuple[str, ...] = ()  # terms to show (empty = all)
     drop: tuple[str, ...] = ()  # terms to hide

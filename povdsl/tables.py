@@ -326,7 +326,10 @@ def wrap_header(text: str, span: int, width: int) -> tuple[str, ...]:
 
 def common_notes(spec: TableSpec, context: TableContext) -> list[str]:
     """Notes every layout shares: what is in parentheses and what the stars mean."""
-    notes = [f"Coefficients, with {STAT_NOTES.get(spec.stat, spec.stat)} in parentheses."]
+    if spec.stat == "none":
+        notes = ["Coefficients."]
+    else:
+        notes = [f"Coefficients, with {STAT_NOTES.get(spec.stat, spec.stat)} in parentheses."]
     if spec.stars:
         levels = sorted(spec.stars, reverse=True)
         stars = "; ".join(f"{'*' * (i + 1)} p < {format_level(level)}" for i, level in enumerate(levels))
@@ -416,7 +419,8 @@ def build_model_table(spec: TableSpec, results: Sequence[Result], context: Table
             se, tstat = _get(r.std_errors, term), _get(r.tstats, term)
             stats.append(statistic_cell(spec.stat, coef, se, tstat, pvalue, decimals))
         rows.append(Row(term_label(term, spec), tuple(coefs)))
-        rows.append(Row("", tuple(stats)))
+        if spec.stat != "none":
+            rows.append(Row("", tuple(stats)))
 
     footer: list[Row] = []
     for key in spec.fit_stats:
@@ -485,7 +489,8 @@ def build_sweep_table(spec: TableSpec, entries: Sequence[SweepEntry], context: T
                     coefs += [Cell(), Cell()]
                     stats += [Cell(), Cell()]
             rows.append(Row(depth if rank == 0 else "", tuple(coefs)))
-            rows.append(Row("", tuple(stats)))
+            if spec.stat != "none":
+                rows.append(Row("", tuple(stats)))
         if not rows:
             rows.append(Row(depth, (Cell(),) * (2 * len(outcomes))))
         sections.append(Section(depth, tuple(rows)))

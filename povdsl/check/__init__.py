@@ -1,0 +1,14 @@
+"""Syntax tree -> plan. Every mistake becomes a diagnostic; all are collected.
+
+The checker resolves names (data columns, lets, term macros, weights, models),
+gives formula operators their meaning, binds estimator arguments and fills in
+every default, so the plan says exactly what will be fitted. It never reads
+more of a data file than its header line.
+"""
+
+from povdsl.check.checker import Environment, _Checker, check
+from povdsl.check.expressions import LEVELS, MAX_FORMULA_POWER
+from povdsl.check.models import STATS, VCOV_KINDS
+from povdsl.check.nodes import _dunder, _known_call, _known_calls, _literal, _sorted_unique, _walk, literal, walk
+
+__all__ = ["Environment", "check", "literal", "walk", "LEVELS", "STATS", "VCOV_KINDS", "MAX_FORMULA_POWER"]

@@ -1,0 +1,132 @@
+"""The checker's driver: runs every check in order, refuses unsafe specs, collects diagnostics."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from povdsl import syntax as s
+from povdsl.check.declarations import DeclarationChecks
+from povdsl.check.expressions import ExpressionChecks
+from povdsl.check.models import ModelChecks
+from povdsl.check.nodes import _dunder, _known_call, _known_calls, _sorted_unique, _walk
+from povdsl.diagnostics import did_you_mean
+from povdsl.errors import Diagnostic, SpecError
+from povdsl.plan import DataPlan, Plan, WeightsPlan
+
+
+@dataclass
+class Environment:
+    """What the checker may know besides the spec: where files are, or frames given in memory."""
+
+    spec_path: Path | None = None
+    allow_outside: tuple[Path, ...] = ()
+    frames: dict = field(default_factory=dict)  # name -> DataPlan given directly (povdsl.fit)
+    weights: dict = field(default_factory=dict)  # name -> WeightsPlan given directly
+    unit_level_w: bool = False  # povdsl.fit: W() may take unit-level columns constant within region-time
+
+
+class _Checker(DeclarationChecks, ExpressionChecks, ModelChecks):
+    """One spec's check: the mixins hold the checks, this class runs them and collects diagnostics."""
+
+    def __init__(self, spec: s.Spec, env: Environment):
+        self.spec = spec
+        self.env = env
+        self.diagnostics: list[Diagnostic] = []
+        self.scope: dict[str, str] = {}  # variable -> level
+        self.macros: dict[str, s.Expr] = {}
+        self.weights: dict[str, WeightsPlan] = dict(env.weights)
+        self.data: dict[str, DataPlan] = dict(env.frames)
+
+    def error(self, code, message, span, hint=None):
+        self.diagnostics.append(Diagnostic(code, message, span, hint))
+
+    # ------------------------------------------------------------- driver
+
+    def run(self) -> Plan:
+        decls = self.spec.declarations
+        for d in decls:
+            self._safety(d)
+        if self.diagnostics:  # nothing is read from disk for a spec that is refused
+            raise SpecError(_sorted_unique(self.diagnostics))
+        self._duplicates(decls)
+        for d in decls:
+            if isinstance(d, s.DataDecl):
+                self._data(d)
+        for d in decls:
+            if isinstance(d, s.WeightsDecl):
+                self._weights(d)
+        self._columns_scope()
+        for d in decls:
+            if isinstance(d, s.TermsDecl):
+                self.macros[d.name] = d.value
+        lets = self._lets([d for d in decls if isinstance(d, s.LetDecl)])
+        for d in decls:
+            if isinstance(d, s.TermsDecl):
+                self._formula(d.value, set())
+        models = [m for d in decls if isinstance(d, s.ModelDecl) if (m := self._model(d))]
+        declared = {d.name for d in decls if isinstance(d, s.ModelDecl)}
+        tables = [t for d in decls if isinstance(d, s.TableDecl) if (t := self._table(d, declared))]
+        if any(d.severity == "error" for d in self.diagnostics):
+            raise SpecError(_sorted_unique(self.diagnostics))
+        return Plan(
+            path=self.spec.path,
+            data=tuple(self.data.values()),
+            weights=tuple(self.weights.values()),
+            lets=tuple(lets),
+            macros=tuple(self.macros.items()),
+            models=tuple(models),
+            tables=tuple(tables),
+        )
+
+    def _duplicates(self, decls):
+        seen: dict[tuple[str, str], s.Declaration] = {}
+        namespace_of = {
+            s.DataDecl: "data set",
+            s.WeightsDecl: "weights",
+            s.LetDecl: "variable",
+            s.TermsDecl: "variable",
+            s.ModelDecl: "model",
+            s.TableDecl: "table",
+        }
+        for d in decls:
+            kind = namespace_of[type(d)]
+            key = (kind, d.name)
+            if key in seen:
+                first = seen[key].name_span
+                self.error("E101", f"{kind} '{d.name}' is declared twice (first at line {first.line})", d.name_span, "rename one of them")
+            else:
+                seen[key] = d
+
+    # ------------------------------------------------------------- safety
+
+    def _safety(self, node):
+        """Refuse dunder names and unknown calls anywhere, before reading any file."""
+        for sub in _walk(node):
+            if isinstance(sub, s.Name) and _dunder(sub.id):
+                self.error("E201", f"name '{sub.id}' is not allowed in a spec", sub.span, "names starting and ending with '__' are reserved")
+            elif isinstance(sub, s.Call):
+                if _dunder(sub.func):
+                    self.error("E201", f"call of '{sub.func}' is not allowed in a spec", sub.func_span)
+                elif not _known_call(sub.func):
+                    self.error(
+                        "E202",
+                        f"function '{sub.func}' is not allowed in a spec",
+                        sub.func_span,
+                        did_you_mean(sub.func, _known_calls()) or "see docs/language.md for the functions a spec may call",
+                    )
+            elif isinstance(sub, s.Keyword) and _dunder(sub.name):
+                self.error("E201", f"argument '{sub.name}' is not allowed in a spec", sub.span)
+            elif isinstance(sub, s.Number) and not math.isfinite(sub.value):
+                self.error("E221", f"number {sub.text[:20]}{'…' if len(sub.text) > 20 else ''} is out of range", sub.span, "numbers must be finite")
+
+
+def check(spec: s.Spec, env: Environment | None = None, source_text: str | None = None) -> Plan:
+    """Check a parsed spec against its data headers; raise SpecError with every diagnostic."""
+    try:
+        return _Checker(spec, env or Environment()).run()
+    except SpecError as exc:
+        if source_text is not None:
+            exc.sources.setdefault(spec.path, source_text)
+        raise

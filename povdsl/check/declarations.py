@@ -1,0 +1,125 @@
+"""Checks of data and weights declarations: sources, header lines, options, column scope."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from povdsl import syntax as s
+from povdsl.check.nodes import _literal
+from povdsl.diagnostics import did_you_mean
+from povdsl.functions import DATA_OPTIONS, WEIGHT_BUILDERS
+from povdsl.plan import DataPlan, WeightsPlan
+from povdsl.sources import SourceError, resolve_bundled, resolve_path
+
+
+class DeclarationChecks:
+    """Checks data and weights declarations and builds the column scope from their headers."""
+
+    def _source(self, expr: s.Expr) -> tuple[str | None, str]:
+        """Resolve a file reference; returns (path or None, text for messages)."""
+        if isinstance(expr, s.String):
+            raw = expr.value
+            try:
+                return str(resolve_path(raw, self.env.spec_path, self.env.allow_outside)), raw
+            except SourceError as exc:
+                self.error("E301", str(exc), expr.span, exc.hint)
+                return None, raw
+        if isinstance(expr, s.Call) and expr.func == "bundled" and len(expr.args) == 1 and isinstance(expr.args[0], s.String):
+            raw = expr.args[0].value
+            try:
+                return str(resolve_bundled(raw)), raw
+            except SourceError as exc:
+                self.error("E301", str(exc), expr.span, exc.hint)
+                return None, raw
+        self.error("E302", "a data source is a path string or bundled(\"...\")", expr.span, 'e.g. "data/households.csv"')
+        return None, ""
+
+    def _header(self, path: str, span) -> tuple[str, ...] | None:
+        try:
+            with open(path, newline="", encoding="utf-8") as fh:
+                row = next(csv.reader([fh.readline()]), [])
+            if any(c != c.strip() for c in row):  # pandas keeps the spaces: ' x' would pass here and fail in formulaic
+                padded = ", ".join(repr(c) for c in row if c != c.strip())
+                self.error("E304", f"column names in {Path(path).name} have leading or trailing spaces: {padded}", span, "remove the spaces from the header line")
+                return None
+        except FileNotFoundError:
+            self.error("E303", f"data file not found: {path}", span)
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            self.error("E304", f"cannot read {path}: {exc}", span)
+            return None
+        return tuple(c.strip() for c in row)
+
+    def _data(self, d: s.DataDecl):
+        path, _ = self._source(d.source)
+        columns = self._header(path, d.source.span) if path else None
+        options: dict[str, tuple[str, ...]] = {}
+        for opt in d.options:
+            arity = DATA_OPTIONS.get(opt.func)
+            if arity is None:
+                self.error("E305", f"unknown data option '{opt.func}'", opt.func_span, did_you_mean(opt.func, DATA_OPTIONS) or "options are panel(unit, time), key(region, time), region(column)")
+                continue
+            names = [a for a in opt.args if isinstance(a, s.Name)]
+            if len(names) != len(opt.args) or not arity[0] <= len(names) <= arity[1]:
+                self.error("E306", f"{opt.func}() takes {arity[0]} column name{'s' if arity[0] > 1 else ''}", opt.span)
+                continue
+            if columns is not None:
+                for n in names:
+                    if n.id not in columns:
+                        self.error("E307", f"column '{n.id}' not found in {Path(path).name}", n.span, did_you_mean(n.id, columns))
+            options[opt.func] = tuple(n.id for n in names)
+        if "panel" in options and "key" in options:
+            self.error("E308", "a data set is either panel(...) or key(...), not both", d.span)
+        if "panel" in options:
+            role, unit, time = "panel", *options["panel"]
+            region = options.get("region", (None,))[0]
+        elif "key" in options:
+            role, (region, time), unit = "region", options["key"], None
+        else:
+            role, unit, time, region = "source", None, None, None
+        self.data[d.name] = DataPlan(d.name, path or "", columns or (), role, unit, time, region, span=d.span)
+        panels = [p for p in self.data.values() if p.role == "panel"]
+        if role == "panel" and len(panels) > 1:
+            self.error("E309", "only one data set may be declared panel(...)", d.span)
+
+    def _weights(self, d: s.WeightsDecl):
+        b = d.builder
+        if b.func not in WEIGHT_BUILDERS:
+            self.error("E310", f"unknown weights builder '{b.func}'", b.func_span, did_you_mean(b.func, WEIGHT_BUILDERS) or "use inverse(file, origin, destination, value)")
+            return
+        pos = b.positional
+        if len(pos) != 4 or not all(isinstance(a, s.Name) for a in pos[1:]):
+            self.error("E311", f"{b.func}() takes a file and three column names: origin, destination, value", b.span)
+            return
+        path, _ = self._source(pos[0])
+        columns = self._header(path, pos[0].span) if path else None
+        if columns is not None:
+            for n in pos[1:]:
+                if n.id not in columns:
+                    self.error("E307", f"column '{n.id}' not found in {Path(path).name}", n.span, did_you_mean(n.id, columns))
+        opts = {}
+        for kw in b.keywords:
+            if kw.name not in WEIGHT_BUILDERS[b.func]:
+                self.error("E312", f"unknown option '{kw.name}' of {b.func}()", kw.span, did_you_mean(kw.name, WEIGHT_BUILDERS[b.func]))
+                continue
+            value = _literal(kw.value)
+            if kw.name == "row_standardize" and not isinstance(value, bool):
+                self.error("E313", "row_standardize takes true or false", kw.value.span)
+            elif kw.name == "k" and (not isinstance(value, float) or value < 1 or value != int(value)):
+                self.error("E313", "k takes a positive whole number", kw.value.span)
+            elif kw.name in ("alpha", "cutoff") and (not isinstance(value, float) or value <= 0):
+                self.error("E313", f"{kw.name} takes a positive number", kw.value.span)
+            else:
+                opts[kw.name] = int(value) if kw.name == "k" else value
+        self.weights[d.name] = WeightsPlan(d.name, path or "", pos[1].id, pos[2].id, pos[3].id, span=d.span, **opts)
+
+    def _columns_scope(self):
+        for plan in self.data.values():
+            if plan.role == "region":
+                for c in plan.columns:
+                    self.scope.setdefault(c, "region")
+        for plan in self.data.values():
+            if plan.role == "panel":
+                for c in plan.columns:
+                    self.scope[c] = "unit"

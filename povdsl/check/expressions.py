@@ -1,0 +1,236 @@
+"""Checks of expressions: values and their levels, calls, W(), clusters(), formulas, macro expansion."""
+
+from __future__ import annotations
+
+from povdsl import syntax as s
+from povdsl.check.nodes import _literal, _walk
+from povdsl.diagnostics import did_you_mean
+from povdsl.functions import FORMULA, FUNCTIONS, LET, VALUE
+from povdsl.printer import expr_text
+from povdsl.signatures import MAX_LAG
+
+LEVELS = {"scalar": 0, "region": 1, "unit": 2}
+MAX_FORMULA_POWER = 10  # (a + b + c)**k expands to interactions; formulaic builds them one by one
+
+
+class ExpressionChecks:
+    """Checks value expressions, function calls, W(), clusters() and formula sides."""
+
+    def _clusters_call(self, call: s.Call) -> str | None:
+        source = call.positional[0] if call.positional else None
+        ok = True
+        if len(call.positional) != 1 or not isinstance(source, s.Name):
+            self.error("E130", "clusters() takes the census data set as its one positional argument", call.span, "e.g. clusters(census, digits=4)")
+            return None
+        if source.id not in self.data:
+            self.error("E131", f"unknown data set '{source.id}'", source.span, did_you_mean(source.id, self.data))
+            ok = False
+        else:
+            needed = {"industry", "firms", "employment"}
+            plan = self.data[source.id]
+            missing = sorted(needed - set(plan.columns))
+            if plan.columns and missing:
+                self.error("E132", f"data set '{source.id}' lacks the census columns {', '.join(missing)}", source.span)
+                ok = False
+        for kw in call.keywords:
+            value = _literal(kw.value)
+            if kw.name not in FUNCTIONS["clusters"].keywords:
+                self.error("E133", f"unknown option '{kw.name}' of clusters()", kw.span, did_you_mean(kw.name, FUNCTIONS["clusters"].keywords))
+                ok = False
+            elif kw.name == "industry":
+                sweeping = isinstance(kw.value, s.Name) and kw.value.id == getattr(self, "sweep_var", None)
+                if not isinstance(kw.value, s.String) and not sweeping:
+                    self.error("E134", 'industry takes a code as a string, e.g. industry="171"', kw.value.span)
+                    ok = False
+            elif kw.name == "digits" and value not in (1.0, 2.0, 3.0, 4.0):
+                self.error("E134", "digits takes 1, 2, 3 or 4", kw.value.span)
+                ok = False
+            elif kw.name != "digits" and (not isinstance(value, float) or value < 0):
+                self.error("E134", f"{kw.name} takes a non-negative number", kw.value.span)
+                ok = False
+        return "region" if ok else None
+
+    # ------------------------------------------------------- expressions
+
+    def _value(self, e: s.Expr, top_level: bool = False) -> str | None:
+        """Check an arithmetic expression; return its level or None on error."""
+        match e:
+            case s.Number():
+                return "scalar"
+            case s.String():
+                self.error("E146", "a string is only allowed as one side of a comparison", e.span, 'e.g. where province == "Zhejiang"')
+                return None
+            case s.Compare(left=a, right=b) if isinstance(a, s.String) or isinstance(b, s.String):
+                levels = ["scalar" if isinstance(x, s.String) else self._value(x) for x in (a, b)]
+                return None if None in levels else max(levels, key=LEVELS.get)
+            case s.Name(id=name):
+                if name in ("true", "false"):
+                    return "scalar"
+                if name in self.scope:
+                    return self.scope[name]
+                self._unknown_name(e)
+                return None
+            case s.Paren(inner=inner):
+                return self._value(inner)
+            case s.Negate(operand=x) | s.Not(operand=x):
+                return self._value(x)
+            case s.BinOp(op=":"):
+                self.error("E140", "':' (interaction) belongs in a formula, not in arithmetic", e.span, "use '*' to multiply")
+                return None
+            case s.BinOp(left=a, right=b) | s.Compare(left=a, right=b) | s.BoolOp(left=a, right=b):
+                levels = [self._value(a), self._value(b)]
+                return None if None in levels else max(levels, key=LEVELS.get)
+            case s.OpenBound():
+                self.error("E141", "'.' is only allowed as an open lag bound, e.g. gmm(n, 2:.)", e.span)
+                return None
+            case s.Call():
+                return self._value_call(e)
+        self.error("E142", "this is not allowed here", getattr(e, "span", None))
+        return None
+
+    def _value_call(self, call: s.Call) -> str | None:
+        fn = FUNCTIONS[call.func] if call.func in FUNCTIONS else None
+        if fn is None or VALUE not in fn.contexts:
+            where = "at the top of a let" if fn and LET in fn.contexts else "in a formula"
+            self.error("E143", f"{call.func}() is only allowed {where}", call.func_span)
+            return None
+        if not self._arity(call, fn):
+            return None
+        if call.func == "W":
+            return self._w_call(call)
+        levels = [self._value(a) for a in call.positional]
+        if None in levels:
+            return None
+        if call.func in ("mean", "median"):
+            return "scalar"
+        return max(levels, key=LEVELS.get)
+
+    def _arity(self, call: s.Call, fn) -> bool:
+        n = len(call.positional)
+        ok = True
+        if not fn.min_args <= n <= fn.max_args:
+            want = str(fn.min_args) if fn.min_args == fn.max_args else f"{fn.min_args} or {fn.max_args}"
+            self.error("E144", f"{call.func}() takes {want} argument{'s' if fn.max_args != 1 else ''}, got {n}", call.span)
+            ok = False
+        for kw in call.keywords:
+            if kw.name not in fn.keywords:
+                self.error("E145", f"{call.func}() has no option '{kw.name}'", kw.span, did_you_mean(kw.name, fn.keywords))
+                ok = False
+        return ok
+
+    def _w_call(self, call: s.Call) -> str | None:
+        x, w = call.positional
+        ok = True
+        if not isinstance(w, s.Name) or w.id not in self.weights:
+            name = w.id if isinstance(w, s.Name) else expr_text(w)
+            self.error("E150", f"unknown weights '{name}'", w.span, did_you_mean(name, self.weights) or "declare it with `weights NAME = inverse(...)`")
+            ok = False
+        level = self._value(x)
+        if level == "unit" and not self.env.unit_level_w:
+            self.error(
+                "E151",
+                f"W() needs a region-level variable, but '{expr_text(x)}' varies within regions",
+                x.span,
+                "use a column of a key(region, time) data set or a let built from one",
+            )
+            return None
+        return "region" if ok and level is not None else None
+
+    def _unknown_name(self, e: s.Name):
+        pool = list(self.scope) + list(self.macros)
+        self.error("E110", f"unknown variable '{e.id}'", e.span, did_you_mean(e.id, pool))
+
+    # ---------------------------------------------------------- formulas
+
+    def _formula(self, e: s.Expr, seen_macros: set[str]) -> bool:
+        """Check a formula side (Wilkinson operators at the top)."""
+        match e:
+            case s.BinOp(op=op, left=a, right=b) if op in "+-*/:":
+                return self._formula(a, seen_macros) & self._formula(b, seen_macros)
+            case s.BinOp(op="**", left=a, right=b):
+                ok = self._formula(a, seen_macros)
+                if not isinstance(b, s.Number):
+                    self.error("E160", "the power of a formula term must be a number", b.span)
+                    return False
+                if not (b.value.is_integer() and 1 <= b.value <= MAX_FORMULA_POWER):
+                    self.error("E160", f"the power of a formula term must be a whole number from 1 to {MAX_FORMULA_POWER}", b.span)
+                    return False
+                return ok
+            case s.Paren(inner=inner):
+                return self._formula(inner, seen_macros)
+            case s.Number(text=t):
+                if t not in ("0", "1"):
+                    self.error("E161", f"a number in a formula may only be 0 or 1 (intercept), got {t}", e.span, "wrap arithmetic in I(), e.g. I(2 * x)")
+                    return False
+                return True
+            case s.Name(id=name):
+                if name in self.macros:
+                    if name in seen_macros:
+                        self.error("E121", f"terms '{name}' refers to itself", e.span)
+                        return False
+                    return self._formula(self.macros[name], seen_macros | {name})
+                if name in self.scope:
+                    return True
+                self._unknown_name(e)
+                return False
+            case s.Call(func=func):
+                fn = FUNCTIONS.get(func)
+                if func == "clusters" and getattr(self, "sweep_var", None):
+                    return self._clusters_call(e) is not None
+                if fn is None or FORMULA not in fn.contexts:
+                    where = "at the top of a let" if fn and LET in fn.contexts else "outside formulas"
+                    self.error("E143", f"{func}() is only allowed {where}", e.func_span, "define it with `let` and use the name")
+                    return False
+                if not self._arity(e, fn):
+                    return False
+                if func == "W":
+                    return self._w_call(e) is not None
+                if func == "L":
+                    from povdsl.signatures import _lag_range
+
+                    lags = _lag_range(e.positional[1])
+                    if lags is None and any(isinstance(n, s.Number) and n.value > MAX_LAG for n in _walk(e.positional[1])):
+                        self.error("E165", f"lags are limited to {MAX_LAG}", e.positional[1].span)
+                        return False
+                    if lags is None or lags[1] is None or lags[0] < 0 or lags[1] < lags[0]:
+                        self.error("E165", "L() takes a lag or a closed lag range, e.g. L(x, 1) or L(x, 1:3)", e.positional[1].span)
+                        return False
+                    return self._value(e.positional[0]) is not None
+                if func == "C":
+                    arg = e.positional[0]
+                    if not isinstance(arg, s.Name) or arg.id not in self.scope:
+                        if isinstance(arg, s.Name):
+                            self._unknown_name(arg)
+                        else:
+                            self.error("E162", "C() takes a variable name", arg.span)
+                        return False
+                    return True
+                return self._value(e.positional[0]) is not None
+            case s.String():
+                self.error("E163", "a string is not a formula term", e.span)
+                return False
+        self.error("E164", f"'{expr_text(e)}' is not allowed in a formula", e.span)
+        return False
+
+    def expand(self, e: s.Expr, origin: str | None = None):
+        """Flatten a checked right-hand side into (term, sign, macro) triples."""
+        match e:
+            case s.BinOp(op="+", left=a, right=b):
+                return self.expand(a, origin) + self.expand(b, origin)
+            case s.BinOp(op="-", left=a, right=b):
+                return self.expand(a, origin) + [(t, -sign, m) for t, sign, m in self.expand(b, origin)]
+            case s.Paren(inner=inner) if isinstance(inner, s.BinOp) and inner.op in "+-":
+                return self.expand(inner, origin)
+            case s.Name(id=name) if name in self.macros:
+                return self.expand(self.macros[name], origin or name)
+        return [(self._substitute(e), 1, origin)]
+
+    def _substitute(self, e):
+        """Replace macro names inside an interaction by their parenthesised bodies."""
+        if isinstance(e, s.Name) and e.id in self.macros:
+            return s.Paren(self._substitute(self.macros[e.id]), span=e.span)
+        if isinstance(e, s.BinOp) and e.op in "*/:":
+            return s.BinOp(e.op, self._substitute(e.left), self._substitute(e.right), span=e.span)
+        if isinstance(e, s.Paren):
+            return s.Paren(self._substitute(e.inner), span=e.span)
+        return e

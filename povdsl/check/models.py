@@ -1,0 +1,216 @@
+"""Checks of lets, models (with sweeps and variances) and tables."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from povdsl import syntax as s
+from povdsl.check.nodes import _walk, literal
+from povdsl.diagnostics import did_you_mean
+from povdsl.plan import LetPlan, ModelPlan, TableSpec
+from povdsl.printer import expr_text
+from povdsl.signatures import bind_estimator
+
+STATS = ("t", "se", "p")
+VCOV_KINDS = ("unadjusted", "robust", "cluster")
+
+
+class ModelChecks:
+    """Checks let declarations, models, their sweeps and variances, and tables."""
+
+    # --------------------------------------------------------------- lets
+
+    def _lets(self, decls: list[s.LetDecl]) -> list[LetPlan]:
+        by_name = {d.name: d for d in decls}
+        order: list[LetPlan] = []
+        state: dict[str, str] = {}
+        cyclic: set[str] = set()
+
+        def visit(d: s.LetDecl, chain: tuple[str, ...]):
+            if state.get(d.name) == "done":
+                return
+            if state.get(d.name) == "active":
+                self.error("E120", f"'{d.name}' is defined in terms of itself ({' -> '.join(chain + (d.name,))})", d.name_span)
+                cyclic.update(chain)
+                return
+            state[d.name] = "active"
+            for sub in _walk(d.value):
+                if isinstance(sub, s.Name) and sub.id in by_name:
+                    visit(by_name[sub.id], chain + (d.name,))
+            level = None if d.name in cyclic else self._let_value(d)
+            state[d.name] = "done"
+            if level is not None:
+                self.scope[d.name] = level
+                order.append(LetPlan(d.name, d.value, level, span=d.span))
+
+        columns = set(self.scope)
+        for d in decls:
+            if d.name in columns:
+                self.error("E102", f"'{d.name}' is already a data column", d.name_span, "choose another name for the derived variable")
+            visit(d, ())
+        return order
+
+    def _let_value(self, d: s.LetDecl) -> str | None:
+        v = d.value
+        if isinstance(v, s.Call) and v.func == "clusters":
+            return self._clusters_call(v)
+        return self._value(v, top_level=True)
+
+    # ------------------------------------------------------------- models
+
+    def _model(self, d: s.ModelDecl) -> ModelPlan | None:
+        before = len(self.diagnostics)
+        self.sweep_var = None
+        if d.sweep is not None:
+            self._sweep(d.sweep)
+            self.sweep_var = d.sweep.var
+        if self.data and not any(p.role == "panel" for p in self.data.values()):
+            self.error("E171", "no data set is declared panel(unit, time); models need one", d.span)
+        self._formula(d.lhs, set())
+        rhs_ok = self._formula(d.rhs, set())
+        if d.where is not None:
+            level = self._value(d.where.condition)
+            if level == "scalar":
+                self.error("E172", "the where condition does not depend on the data", d.where.condition.span)
+        terms, intercept, origins = [], True, []
+        if rhs_ok:
+            for term, sign, macro in self.expand(d.rhs):
+                if isinstance(term, s.Number):
+                    intercept = (term.text == "1") == (sign > 0)
+                    continue
+                text = expr_text(term)
+                if sign < 0:
+                    terms = [t for t in terms if expr_text(t) != text]
+                    origins = [o for o in origins if o[0] != text]
+                elif text not in {expr_text(t) for t in terms}:
+                    terms.append(term)
+                    if macro:
+                        origins.append((text, macro))
+        binding = bind_estimator(d.estimator, self, terms)
+        vcov_kind, vcov_groups = "default", ()
+        if d.vcov is not None:
+            vcov_kind = d.vcov.kind
+            if vcov_kind not in VCOV_KINDS:
+                self.error("E180", f"unknown variance '{vcov_kind}'", d.vcov.span, did_you_mean(vcov_kind, VCOV_KINDS) or "use unadjusted, robust or cluster(var)")
+            elif vcov_kind == "cluster":
+                if not 1 <= len(d.vcov.groups) <= 2:
+                    self.error("E181", "cluster() takes one or two variables", d.vcov.span)
+                for g in d.vcov.groups:
+                    if g.id not in self.scope:
+                        self._unknown_name(g)
+                vcov_groups = tuple(g.id for g in d.vcov.groups)
+            elif d.vcov.groups:
+                self.error("E182", f"{vcov_kind} takes no variables", d.vcov.span)
+        if len(self.diagnostics) > before or binding is None:
+            return None
+        if binding.dynamic is not None:
+            if d.vcov is not None:
+                self.error("E219", f"{d.estimator.name}() reports Windmeijer-corrected two-step (or robust one-step) errors; a vcov clause does not apply", d.vcov.span, "remove the vcov clause")
+                return None
+            if not isinstance(d.lhs, s.Name):
+                self.error("E216", "a dynamic panel's outcome must be a variable name", d.lhs.span, "define it with `let`")
+                return None
+            binding = replace(binding, dynamic=replace(binding.dynamic, y=d.lhs.id))
+        panel = next((p for p in self.data.values() if p.role == "panel"), None)
+        return ModelPlan(
+            name=d.name,
+            label=d.label or d.name,
+            outcome=d.lhs,
+            terms=tuple(terms),
+            intercept=intercept and binding.intercept,
+            estimator=d.estimator.name,
+            options=binding.options,
+            entity=binding.entity,
+            time=binding.time or (panel.time if panel else None),
+            endog=binding.endog,
+            instruments=binding.instruments,
+            where=d.where.condition if d.where else None,
+            vcov_kind=vcov_kind,
+            vcov_groups=vcov_groups,
+            dynamic=binding.dynamic,
+            sweep_var=d.sweep.var if d.sweep else None,
+            sweep_over=d.sweep.over if d.sweep else None,
+            origins=tuple(origins),
+            span=d.span,
+        )
+
+    def _sweep(self, sweep: s.Sweep):
+        """`for industry in industries(census, digits=3, year=2004, names=industry_names)`."""
+        over = sweep.over
+        if over.func != "industries":
+            self.error("E173", f"a sweep runs over industries(...), not {over.func}()", over.func_span)
+            return
+        source = over.positional[0] if len(over.positional) == 1 else None
+        if not isinstance(source, s.Name) or source.id not in self.data:
+            name = source.id if isinstance(source, s.Name) else ""
+            self.error("E174", "industries() takes the census data set as its one positional argument", over.span, did_you_mean(name, self.data))
+        for kw in over.keywords:
+            value = literal(kw.value)
+            if kw.name == "digits" and value not in (1.0, 2.0, 3.0, 4.0):
+                self.error("E134", "digits takes 1, 2, 3 or 4", kw.value.span)
+            elif kw.name == "year" and not isinstance(value, float):
+                self.error("E175", "year takes a number", kw.value.span)
+            elif kw.name == "names":
+                plan = self.data.get(kw.value.id) if isinstance(kw.value, s.Name) else None
+                if plan is None:
+                    self.error("E176", "names takes a data set with columns code and name", kw.value.span)
+                elif plan.columns and not {"code", "name"} <= set(plan.columns):
+                    self.error("E176", f"data set '{kw.value.id}' needs columns code and name", kw.value.span)
+            elif kw.name not in ("digits", "year", "names"):
+                self.error("E177", f"industries() has no option '{kw.name}'", kw.span, did_you_mean(kw.name, ("digits", "year", "names")))
+
+    # ------------------------------------------------------------- tables
+
+    def _table(self, d: s.TableDecl, declared: set[str]) -> TableSpec | None:
+        before = len(self.diagnostics)
+        for m in d.models:
+            if m.id not in declared:
+                self.error("E190", f"unknown model '{m.id}'", m.span, did_you_mean(m.id, declared))
+        labels, keep, drop, order, notes, fit, stars = [], [], [], [], [], [], (0.10, 0.05, 0.01)
+        stat, significant, layout = "t", False, "models"
+        for opt in d.options:
+            if opt.kind == "label":
+                labels.append((expr_text(opt.target), opt.values[0].value))
+            elif opt.kind == "stat":
+                stat = opt.values[0].id
+                if stat not in STATS:
+                    self.error("E191", f"unknown statistic '{stat}'", opt.values[0].span, "use t, se or p")
+            elif opt.kind == "stars":
+                levels = tuple(v.value for v in opt.values)
+                if not all(0 < x < 1 for x in levels) or list(levels) != sorted(levels, reverse=True):
+                    self.error("E192", "star levels are probabilities in decreasing order, e.g. stars 0.10 0.05 0.01", opt.span)
+                stars = levels
+            elif opt.kind in ("keep", "drop", "order"):
+                {"keep": keep, "drop": drop, "order": order}[opt.kind].extend(expr_text(v) for v in opt.values)
+            elif opt.kind == "note":
+                notes.append(opt.values[0].value)
+            elif opt.kind == "fit":
+                from povdsl.result import FIT_STATISTICS
+
+                for v in opt.values:
+                    if v.id not in FIT_STATISTICS:
+                        self.error("E193", f"unknown fit statistic '{v.id}'", v.span, did_you_mean(v.id, FIT_STATISTICS))
+                    fit.append(v.id)
+            elif opt.kind == "significant":
+                significant = True
+            elif opt.kind == "layout":
+                layout = opt.values[0].id
+                if layout not in ("models", "sweep"):
+                    self.error("E194", f"unknown layout '{layout}'", opt.values[0].span, "use models or sweep")
+        if len(self.diagnostics) > before:
+            return None
+        return TableSpec(
+            name=d.name,
+            title=d.title or d.name,
+            models=tuple(m.id for m in d.models),
+            labels=tuple(labels),
+            stat=stat,
+            stars=stars,
+            keep=tuple(keep),
+            drop=tuple(drop),
+            order=tuple(order),
+            notes=tuple(notes),
+            fit_stats=tuple(fit),
+            significant_only=significant,
+            layout=layout,
+        )

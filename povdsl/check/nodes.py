@@ -1,0 +1,64 @@
+"""Helpers on syntax nodes shared by the checker and the rest of povdsl: walk, literal, known calls."""
+
+from __future__ import annotations
+
+from povdsl import syntax as s
+from povdsl.functions import DATA_OPTIONS, FUNCTIONS, SOURCE_FUNCTIONS, WEIGHT_BUILDERS
+
+
+def _sorted_unique(diagnostics):
+    seen, out = set(), []
+    for d in diagnostics:
+        key = (d.code, d.message, d.span)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return sorted(out, key=lambda d: (d.span.path, d.span.line, d.span.col) if d.span else ("", 0, 0))
+
+
+def _dunder(name: str) -> bool:
+    return name.startswith("__") or name.endswith("__")
+
+
+def _known_calls() -> list[str]:
+    from povdsl.signatures import ARGUMENT_CALLS
+
+    return [*FUNCTIONS, *SOURCE_FUNCTIONS, *DATA_OPTIONS, *WEIGHT_BUILDERS, *ARGUMENT_CALLS]
+
+
+def _known_call(name: str) -> bool:
+    return name in _known_calls()
+
+
+def _literal(e):
+    """Python value of a literal argument: float, bool, str, or None when not a literal."""
+    if isinstance(e, s.Number):
+        return e.value
+    if isinstance(e, s.Negate) and isinstance(e.operand, s.Number):
+        return -e.operand.value
+    if isinstance(e, s.Name) and e.id in ("true", "false"):
+        return e.id == "true"
+    if isinstance(e, s.String):
+        return e.value
+    return None
+
+
+def _walk(node):
+    """Every node below (and including) node, depth first."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n is None or isinstance(n, (str, int, float, bool)):
+            continue
+        if isinstance(n, (tuple, list)):
+            stack.extend(n)
+            continue
+        yield n
+        for name in getattr(n, "__slots__", ()):
+            if name in ("span", "name_span", "func_span", "comments"):
+                continue
+            stack.append(getattr(n, name, None))
+
+
+literal = _literal
+walk = _walk
