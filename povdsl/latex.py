@@ -36,8 +36,17 @@ def pdflatex_path() -> str | None:
     return shutil.which("pdflatex")
 
 
+RERUN = re.compile(r"Rerun to get|Column widths have changed|Table widths have changed")
+MAX_RUNS = 4  # longtable settles its column widths over a few runs
+
+
 def compile_pdf(tex_path: str | Path, *, timeout: float = 60.0) -> CompileReport:
-    """Run pdflatex once in a scratch directory; never leaves files beside the source."""
+    """Run pdflatex in a scratch directory until the layout settles; never leaves files beside the source.
+
+    Page-breaking tables (longtable, xltabular) store their column widths in
+    the .aux file and are only right from the second run on, so the log of
+    the last run is the one judged.
+    """
     executable = pdflatex_path()
     if executable is None:
         raise LatexError(MISSING_PDFLATEX)
@@ -45,19 +54,22 @@ def compile_pdf(tex_path: str | Path, *, timeout: float = 60.0) -> CompileReport
     with tempfile.TemporaryDirectory(prefix="povdsl-latex-") as work:
         target = Path(work) / "table.tex"
         shutil.copyfile(source, target)
-        try:
-            subprocess.run(
-                [executable, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", target.name],
-                cwd=work,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise LatexError(f"pdflatex did not finish within {timeout:g} s on {source}") from exc
         log_path, pdf_path = target.with_suffix(".log"), target.with_suffix(".pdf")
-        log = log_path.read_text(encoding="latin-1") if log_path.exists() else ""
+        for _ in range(MAX_RUNS):
+            try:
+                subprocess.run(
+                    [executable, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", target.name],
+                    cwd=work,
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    timeout=timeout,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired as exc:
+                raise LatexError(f"pdflatex did not finish within {timeout:g} s on {source}") from exc
+            log = log_path.read_text(encoding="latin-1") if log_path.exists() else ""
+            if "\n!" in log or not RERUN.search(log):  # an error, or nothing left to settle
+                break
         pdf = pdf_path.read_bytes() if pdf_path.exists() else None
     lines = log.splitlines()
     errors = tuple(

@@ -100,7 +100,7 @@ table table5 "The estimation results of classifying industries in 2004" = inc04_
   significant only
   label poor04 = "The probability of poverty (2004)"
   label log(income) = "ln(farmers' per capita net income)"
-  stat t
+  stat none
   stars 0.10 0.05 0.01
 
 model inc08_3 "Income 2008, 3-digit" for industry in industries(census, digits=3, year=2008, names=industry_names): log(income) ~ clusters(census, digits=3, industry=industry) + controls | ols
@@ -120,5 +120,5 @@ table table6 "The estimation results of dividing industries in 2008" = inc08_3, 
   significant only
   label poor08 = "The probability of poverty (2008)"
   label log(income) = "ln(farmers' per capita net income)"
-  stat t
+  stat none
   stars 0.10 0.05 0.01

@@ -11,7 +11,7 @@ from povdsl.plan import LetPlan, ModelPlan, TableSpec
 from povdsl.printer import expr_text
 from povdsl.signatures import bind_estimator
 
-STATS = ("t", "se", "p")
+STATS = ("t", "se", "p", "none")
 VCOV_KINDS = ("unadjusted", "robust", "cluster")
 
 
@@ -174,7 +174,7 @@ class ModelChecks:
             elif opt.kind == "stat":
                 stat = opt.values[0].id
                 if stat not in STATS:
-                    self.error("E191", f"unknown statistic '{stat}'", opt.values[0].span, "use t, se or p")
+                    self.error("E191", f"unknown statistic '{stat}'", opt.values[0].span, "use t, se, p or none")
             elif opt.kind == "stars":
                 levels = tuple(v.value for v in opt.values)
                 if not all(0 < x < 1 for x in levels) or list(levels) != sorted(levels, reverse=True):

@@ -96,7 +96,7 @@ def test_standalone_latex_loads_siunitx_only_when_used(tables):
     plain = render(tables["model"], "latex", standalone=True)
     assert "siunitx" not in plain and r"\documentclass{article}" in plain
     assert r"\usepackage{siunitx}" in render(tables["model"], "latex", standalone=True, siunitx=True)
-    assert r"\usepackage{tabularx}" in render(tables["sweep"], "latex", standalone=True)
+    assert r"\usepackage{xltabular}" in render(tables["sweep"], "latex", standalone=True)
 
 
 class CellCollector(HTMLParser):
