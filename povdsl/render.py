@@ -140,18 +140,20 @@ def markdown_widths(table: Table) -> tuple[int, ...]:
     return tuple(max(3, *(len(r[i]) for r in rows)) for i in range(table.ncols + 1))
 
 
-def render(table: Table, fmt: str, *, standalone: bool = False, siunitx: bool = False) -> str:
+def render(table: Table, fmt: str, *, standalone: bool = False, siunitx: bool = False, number: int | None = None) -> str:
     """The table as `fmt` text ending in exactly one newline; same input, same bytes.
 
     `standalone` wraps LaTeX in a compilable document and HTML in a styled
     page (Markdown has nothing to wrap); `siunitx` decimal-aligns LaTeX
-    number columns with S columns and loads siunitx in the document.
+    number columns with S columns and loads siunitx in the document;
+    `number` is the table's place in its spec, so that the standalone
+    document of the third table is captioned "Table 3", not "Table 1".
     """
     env = environment(fmt)
     if fmt == "latex":
         body = "sweep.tex.j2" if table.layout == "sweep" else "table.tex.j2"
         template = env.get_template("standalone.tex.j2" if standalone else body)
-        text = template.render(table=table, body=body, siunitx=siunitx, formats=siunitx_formats(table))
+        text = template.render(table=table, body=body, siunitx=siunitx, formats=siunitx_formats(table), number=number)
     elif fmt == "markdown":
         text = env.get_template("table.md.j2").render(table=table, widths=markdown_widths(table))
     else:

@@ -68,13 +68,13 @@ def run(
     sweeps = {m.name: run_sweep(m, frames, workers=workers) for m in plan.models if m.sweep_var is not None}
     tables: dict[str, dict[str, str]] = {}
     written: list[Path] = []
-    for spec in plan.tables:
+    for number, spec in enumerate(plan.tables, start=1):
         if spec.layout == "sweep":
             spec = replace(spec, notes=spec.notes + skipped_notes(plan, spec, sweeps))
             table = build_sweep_table(spec, sweep_entries(plan, spec, sweeps), sweep_context(plan, frames, spec, sweeps))
         else:
             table = build_model_table(spec, [results[m] for m in spec.models], table_context(plan, frames, spec, results))
-        tables[spec.name] = {fmt: render(table, fmt, standalone=standalone, siunitx=siunitx) for fmt in formats}
+        tables[spec.name] = {fmt: render(table, fmt, standalone=standalone, siunitx=siunitx, number=number) for fmt in formats}
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)

@@ -44,6 +44,7 @@ def test_same_spec_same_bytes(tables, tmp_path):
 @pytest.mark.skipif(pdflatex_path() is None, reason="pdflatex not installed (CI installs texlive-latex-base/extra)")
 def test_tables_compile_without_errors_or_overfull_boxes(tmp_path):
     assert main(["run", str(SPEC), "--out", str(tmp_path), "--standalone"]) == 0
+    assert "\\setcounter{table}{2}" in (tmp_path / "table3.tex").read_text(encoding="utf-8")  # captioned "Table 3"
     for table in sorted(tmp_path.glob("table*.tex")):
         report = compile_pdf(table)
         assert report.ok, (table.name, report.errors)
