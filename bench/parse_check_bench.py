@@ -16,7 +16,7 @@ import pstats
 import time
 
 from povdsl.check import Environment, check
-from povdsl.parse import _parser, parse
+from povdsl.parser import _parser, parse
 
 TARGET_SECONDS = 2.0
 HEAD = """\

@@ -2,7 +2,7 @@
 
 from povdsl.api import fit, load, run
 from povdsl.errors import DataError, EstimationError, PovdslError, SpecError
-from povdsl.parse import parse
+from povdsl.parser import parse
 from povdsl.result import Result
 from povdsl.weights import Weights
 

@@ -17,7 +17,7 @@ from povdsl.check import Environment, check
 from povdsl.data import load as load_frames
 from povdsl.errors import Diagnostic, Span, SpecError
 from povdsl.fit import fit_model
-from povdsl.parse import parse
+from povdsl.parser import parse
 from povdsl.plan import DataPlan, Plan, WeightsPlan
 from povdsl.result import Result
 from povdsl.run import RunOutput, load_plan, run as _run

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from povdsl import syntax as s
 from povdsl.errors import SpecError
-from povdsl.parse import parse
+from povdsl.parser import parse, read_spec
 from povdsl.printer import expr_text, string_literal
 
 INDENT = "  "
@@ -165,9 +165,9 @@ def run_fmt(args: argparse.Namespace) -> int:
 def _format_one(name: str, *, check_only: bool) -> int:
     """Format one file (or stdin); return its exit status."""
     try:  # bytes, so that a CRLF file is not mistaken for a canonical one
-        text = sys.stdin.read() if name == STDIN else Path(name).read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        print(f"povdsl: {name}: not UTF-8 text", file=sys.stderr)
+        text = sys.stdin.read() if name == STDIN else read_spec(Path(name))
+    except SpecError as exc:  # not UTF-8, or over the size limit: not a spec fmt can rewrite
+        print(f"povdsl: {name}: {exc.diagnostics[0].message}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
         print(f"povdsl: {exc.strerror or exc}: {name}", file=sys.stderr)

@@ -9,7 +9,7 @@ from povdsl.check import Environment, check, walk
 from povdsl.data import Frames, load as load_frames
 from povdsl.estimators import REGISTRY
 from povdsl.fit import fit_model
-from povdsl.parse import parse
+from povdsl.parser import parse, read_spec
 from povdsl.plan import Plan
 from povdsl.printer import expr_text
 from povdsl.render import render
@@ -32,21 +32,9 @@ class RunOutput:
 
 
 def load_plan(path: str | Path, *, allow_outside: tuple[Path, ...] = ()) -> Plan:
+    """Read, parse and check a spec file against its data files' headers."""
     path = Path(path)
-    from povdsl.parse import MAX_SPEC_BYTES
-
-    with open(path, "rb") as fh:  # never read more than the limit: a spec may be a 100 GB sparse file
-        raw = fh.read(4 * MAX_SPEC_BYTES + 1)  # UTF-8: at most 4 bytes a character
-    if len(raw) > 4 * MAX_SPEC_BYTES:
-        from povdsl.errors import Diagnostic, SpecError, Span
-
-        raise SpecError([Diagnostic("E001", f"spec is larger than {4 * MAX_SPEC_BYTES:,} bytes; the limit is {MAX_SPEC_BYTES:,} characters", Span(str(path), 1, 1, 1, 2))])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        from povdsl.errors import Diagnostic, SpecError, Span
-
-        raise SpecError([Diagnostic("E002", "spec is not UTF-8 text; is this a binary file?", Span(str(path), 1, 1, 1, 2))]) from None
+    text = read_spec(path)
     spec = parse(text, str(path))
     return check(spec, Environment(spec_path=path, allow_outside=allow_outside), source_text=text)
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from povdsl import syntax as s
-from povdsl.parse import parse
+from povdsl.errors import SpecError
+from povdsl.parser import parse, read_spec
 
 
 class DiffTrouble(Exception):
@@ -27,9 +28,9 @@ class _Pair:
 
 def _read(path: str) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise DiffTrouble(f"{path}: not UTF-8 text") from None
+        return read_spec(Path(path))
+    except SpecError as exc:  # not UTF-8, or over the size limit
+        raise DiffTrouble(f"{path}: {exc.diagnostics[0].message}") from None
     except OSError as exc:
         raise DiffTrouble(f"{path}: {exc.strerror or exc}") from None
 

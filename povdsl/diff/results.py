@@ -13,7 +13,7 @@ from pathlib import Path
 
 from povdsl.diff.sides import _names
 from povdsl.errors import PovdslError
-from povdsl.parse import parse
+from povdsl.parser import parse
 
 STAR_LEVELS = (0.10, 0.05, 0.01)  # the tables' default stars
 

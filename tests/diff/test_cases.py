@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from povdsl.diff import CHANGE_KINDS, DECLARATION_KINDS, SCHEMA_VERSION, diff_specs, format_text, register
-from povdsl.parse import parse
+from povdsl.parser import parse
 
 CASES = Path(__file__).parent / "cases"
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if p.is_dir())

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from povdsl.diff import Change, diff_specs, format_text
-from povdsl.parse import parse
+from povdsl.parser import parse
 
 SPEC = """\
 data households = "households.csv" panel(household, year)

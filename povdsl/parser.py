@@ -11,6 +11,7 @@ import bisect
 import gc
 import re
 from contextlib import contextmanager
+from pathlib import Path
 from dataclasses import replace
 from functools import lru_cache
 
@@ -94,6 +95,19 @@ def parse(text: str, path: str = "<spec>") -> s.Spec:
             raise SpecError([depth_error], {path: text})
         declarations = _Build(path).transform(tree)
     return _attach_comments(declarations, _comments(text), path)
+
+
+def read_spec(path: Path) -> str:
+    """A spec file's text, never reading more than the size limit (a spec may be a 100 GB sparse file)."""
+    with open(path, "rb") as fh:
+        raw = fh.read(4 * MAX_SPEC_BYTES + 1)  # UTF-8: at most 4 bytes a character
+    if len(raw) > 4 * MAX_SPEC_BYTES:
+        message = f"spec is larger than {4 * MAX_SPEC_BYTES:,} bytes; the limit is {MAX_SPEC_BYTES:,} characters"
+        raise SpecError([Diagnostic("E001", message, Span(str(path), 1, 1, 1, 2))])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError([Diagnostic("E002", "spec is not UTF-8 text; is this a binary file?", Span(str(path), 1, 1, 1, 2))]) from None
 
 
 @contextmanager
