@@ -27,7 +27,7 @@ MAX_NESTING = 100  # parentheses/call depth; deeper input is refused, not recurs
 MAX_SYNTAX_ERRORS = 200  # broken declarations reported before the parser gives up on a file
 MAX_DEPTH = 200  # syntax-tree depth (operator chains nest too); the builder and checker recurse
 
-# a rough token count: strings, comments (not counted), names, numbers, two-character operators, any other non-space
+# the lexical skeleton: strings, comments, names, numbers, two-character operators, any other non-space
 _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*|[A-Za-z_][A-Za-z0-9_]*|[0-9.]+(?:[eE][+-]?[0-9]+)?|\*\*|[=!<>]=|\S')
 
 _DECLARATION_START = re.compile(r"^(data|weights|let|terms|model|table)\b", re.MULTILINE)
@@ -74,10 +74,9 @@ def parse(text: str, path: str = "<spec>") -> s.Spec:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise SpecError([Diagnostic("E002", "spec contains a NUL byte; is this a binary file?", Span(path, line, 1, line, 2))], {path: text})
-    depth_error = _nesting_error(text, path)
+    tokens, comments, depth_error = _scan(text, path)
     if depth_error:
         raise SpecError([depth_error], {path: text})
-    tokens = sum(1 for m in _TOKEN.finditer(text) if m.group()[0] != "#")
     if tokens > MAX_TOKENS:
         raise SpecError(
             [Diagnostic("E004", f"spec has about {tokens:,} tokens; the limit is {MAX_TOKENS:,}", Span(path, 1, 1, 1, 2), "split it into several spec files")],
@@ -94,7 +93,7 @@ def parse(text: str, path: str = "<spec>") -> s.Spec:
         if depth_error:
             raise SpecError([depth_error], {path: text})
         declarations = _Build(path).transform(tree)
-    return _attach_comments(declarations, _comments(text), path)
+    return _attach_comments(declarations, comments, path)
 
 
 def read_spec(path: Path) -> str:
@@ -123,60 +122,40 @@ def _no_gc():
             gc.enable()
 
 
-def _comments(text: str) -> list[tuple[int, str]]:
-    """(line, text) of every comment; strings never span lines, so a line scan is exact."""
-    found = []
-    for number, line in enumerate(text.split("\n"), start=1):  # Lark counts "\n" only
-        in_string = escaped = False
-        for i, ch in enumerate(line):
-            if in_string:
-                if escaped:
-                    escaped = False
-                elif ch == "\\":
-                    escaped = True
-                elif ch == '"':
-                    in_string = False
-            elif ch == '"':
-                in_string = True
-            elif ch == "#":
-                found.append((number, line[i:].rstrip()))
-                break
-    return found
-
-
-def _nesting_error(text: str, path: str) -> Diagnostic | None:
-    depth = 0
-    line, col = 1, 0
-    in_string = in_comment = escaped = False
-    for ch in text:
-        col += 1
-        if ch == "\n":
-            line, col, in_comment, in_string, escaped = line + 1, 0, False, False, False
-        elif in_comment:
+def _scan(text: str, path: str) -> tuple[int, list[tuple[int, str]], Diagnostic | None]:
+    """One regex pass over what must be known before Lark runs: the token count
+    (parse time is linear in it), the comments with their lines (Lark drops
+    them; fmt keeps them), and parentheses nested too deep to recurse into.
+    Strings are whole tokens, so a `#` or `(` inside one counts for nothing."""
+    comments: list[tuple[int, str]] = []
+    tokens = depth = 0
+    line, line_start, seen = 1, 0, 0
+    for m in _TOKEN.finditer(text):
+        start = m.start()
+        newlines = text.count("\n", seen, start)  # tokens never span lines
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", seen, start) + 1
+        seen = start
+        token = m.group()
+        if token[0] == "#":
+            comments.append((line, token.rstrip()))
             continue
-        elif in_string:  # `\"` does not end a string: the parser agrees, so must this scan
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch == "#":
-            in_comment = True
-        elif ch == "(":
+        tokens += 1
+        if token == "(":
             depth += 1
             if depth > MAX_NESTING:
-                return Diagnostic(
+                col = start - line_start + 1
+                error = Diagnostic(
                     "E003",
                     f"parentheses nested deeper than {MAX_NESTING} levels",
                     Span(path, line, col, line, col + 1),
                     "split the expression with `let` declarations",
                 )
-        elif ch == ")":
+                return tokens, comments, error
+        elif token == ")":
             depth = max(0, depth - 1)
-    return None
+    return tokens, comments, None
 
 
 def _depth_error(tree, path: str) -> Diagnostic | None:
