@@ -93,7 +93,8 @@ def parse(text: str, path: str = "<spec>") -> s.Spec:
         if depth_error:
             raise SpecError([depth_error], {path: text})
         declarations = _Build(path).transform(tree)
-    return _attach_comments(declarations, comments, path)
+        del tree  # freed by reference counting now, before the collector could ever scan it
+        return _attach_comments(declarations, comments, path)
 
 
 def read_spec(path: Path) -> str:
