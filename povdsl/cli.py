@@ -58,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{where}error: {exc}", file=sys.stderr)
         return EXIT_PROBLEM
     except PovdslError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        span = getattr(exc, "span", None)
+        where = f"{span.path}:{span.line}:{span.col}: " if span else ""
+        print(f"{where}error: {exc}", file=sys.stderr)
         return EXIT_PROBLEM
     except OSError as exc:
         print(f"povdsl: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)

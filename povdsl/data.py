@@ -84,7 +84,10 @@ def load(plan: Plan, *, tables: dict[str, pd.DataFrame] | None = None, weights: 
             if column not in frames.unit.columns:
                 frames.unit[column] = frames.to_unit(region[column])
     for let in plan.lets:
-        _evaluate_let(frames, let, tables)
+        try:
+            _evaluate_let(frames, let, tables)
+        except DataError as exc:
+            raise DataError(f"let '{let.name}': {exc}", span=let.span) from None
     return frames
 
 

@@ -67,4 +67,8 @@ class EstimationError(PovdslError):
 
 
 class DataError(PovdslError):
-    """A data file or column that cannot be used as the spec asks."""
+    """A data file or column that cannot be used as the spec asks; `span` points at the declaration when known."""
+
+    def __init__(self, message: str, span: Span | None = None):
+        self.span = span
+        super().__init__(message)

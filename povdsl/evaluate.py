@@ -33,6 +33,13 @@ class Evaluator:
     thresholds: list[tuple[str, float]] = field(default_factory=list)  # computed cut-offs, e.g. poverty lines
 
     def __call__(self, e: s.Expr):
+        """The value of e; a type mistake in the data (text where a number is needed) is a DataError."""
+        try:
+            return self._value(e)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"cannot evaluate '{expr_text(e)}': {str(exc).splitlines()[0]}") from None
+
+    def _value(self, e: s.Expr):
         match e:
             case s.Number():
                 return e.value

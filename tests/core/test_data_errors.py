@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from povdsl.cli import main
 
@@ -52,3 +53,21 @@ def test_missing_where_condition_counts_as_dropped_and_is_reported(tmp_path, cap
     assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 0
     expected = 10 + int((df.loc[10:14, "g"] == 1).sum())
     assert f"note: model 'm': {expected} rows dropped for missing values" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "body, where",
+    [
+        ("let z = name * 2\nmodel m: y ~ z | ols", "let 'z'"),
+        ("let z = mean(name)\nmodel m: y ~ x | ols\n  where y > z", "let 'z'"),
+        ("model m: y ~ x | ols\n  where name > 3", "model 'm'"),
+        ("model m: y ~ log(name) | ols", "model 'm'"),
+    ],
+)
+def test_text_where_numbers_are_needed_is_a_located_error(tmp_path, capsys, body, where):
+    pd.DataFrame({"u": range(6), "t": 1, "name": list("abcdef"), "y": [1.0, 2, 3.5, 1, 2.2, 3], "x": [2.0, 3, 1, 5, 2.5, 4]}).to_csv(tmp_path / "d.csv", index=False)
+    spec = tmp_path / "s.pov"
+    spec.write_text(f'data d = "d.csv" panel(u, t)\n{body}\n', encoding="utf-8")
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{spec}:2:1: error: {where}") and "Traceback" not in err
