@@ -8,6 +8,7 @@ those columns quoted in backticks. Nothing here fits anything.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -182,7 +183,39 @@ def _quote(name: str) -> str:
     return "`" + name.replace("`", "") + "`"
 
 
-def _matrix(formula_rhs: str, frame: pd.DataFrame, intercept: bool) -> pd.DataFrame:
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|`[^`]+`")
+
+
+def _plain_columns(terms: list[str], frame: pd.DataFrame) -> list[str] | None:
+    """The column names when every term is a numeric column as it stands, else None.
+
+    Such a design is the columns themselves: formulaic would return exactly
+    them, with their dtypes and names, after dropping the same rows. Only
+    that identity skips formulaic; categoricals, booleans, transforms and
+    interactions always go through it.
+    """
+    names: list[str] = []
+    for term in terms:
+        if not _PLAIN.fullmatch(term):
+            return None
+        name = term.strip("`")
+        column = frame.get(name)
+        if column is None or not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            return None
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _matrix(terms: list[str], frame: pd.DataFrame, intercept: bool) -> pd.DataFrame:
+    plain = _plain_columns(terms, frame)
+    if plain is not None:
+        data = frame[plain]
+        data = data[data.notna().all(axis=1).to_numpy()].copy()
+        if intercept:
+            data.insert(0, "Intercept", 1.0)
+        return data
+    formula_rhs = " + ".join(terms)
     text = ("1 + " if intercept else "0 + ") + formula_rhs if formula_rhs else ("1" if intercept else "0")
     try:
         mm = model_matrix(text, frame, context=FORMULA_CONTEXT, na_action="drop", output="pandas")
@@ -211,12 +244,12 @@ def compile_model(model: ModelPlan, frames: Frames) -> Compiled:
     instrument_terms = [m.term(t) for t in model.instruments]
     frame = m.frame
     parts = {
-        "y": _matrix(outcome, frame, False),
-        "exog": _matrix(" + ".join(exog_terms), frame, model.intercept),
+        "y": _matrix([outcome], frame, False),
+        "exog": _matrix(exog_terms, frame, model.intercept),
     }
     if endog_terms:
-        parts["endog"] = _matrix(" + ".join(endog_terms), frame, False)
-        parts["instruments"] = _matrix(" + ".join(instrument_terms), frame, False)
+        parts["endog"] = _matrix(endog_terms, frame, False)
+        parts["instruments"] = _matrix(instrument_terms, frame, False)
     extra = [c for c in (model.entity, model.time, *model.vcov_groups) if c]
     keys = frame[extra] if extra else pd.DataFrame(index=frame.index)
     index = frame.index
