@@ -10,7 +10,6 @@ CSVs, build clusters, W and poverty lines with pandas/numpy, call the backends.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 import warnings
 from pathlib import Path

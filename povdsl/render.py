@@ -13,7 +13,7 @@ from typing import Sequence
 
 import jinja2
 
-from povdsl.tables import MINUS, Table
+from povdsl.table_model import MINUS, Table
 
 FORMATS = ("latex", "markdown", "html")
 

@@ -6,9 +6,9 @@ every default, so the plan says exactly what will be fitted. It never reads
 more of a data file than its header line.
 """
 
-from povdsl.check.checker import Environment, _Checker, check
+from povdsl.check.checker import Environment, check
 from povdsl.check.expressions import LEVELS, MAX_FORMULA_POWER
 from povdsl.check.models import STATS, VCOV_KINDS
-from povdsl.check.nodes import _dunder, _known_call, _known_calls, _literal, _sorted_unique, _walk, literal, walk
+from povdsl.check.nodes import literal, walk
 
 __all__ = ["Environment", "check", "literal", "walk", "LEVELS", "STATS", "VCOV_KINDS", "MAX_FORMULA_POWER"]

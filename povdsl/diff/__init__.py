@@ -68,8 +68,8 @@ from povdsl.diff.changes import (
 from povdsl.diff.cli import main, register, run_diff
 from povdsl.diff.declarations import diff_specs
 from povdsl.diff.inputs import DiffTrouble
-from povdsl.diff.output import _use_colour, format_json, format_text
-from povdsl.diff.results import STAR_LEVELS, MovedEstimate, ResultsReport, _stars, compare_results, format_results
+from povdsl.diff.output import format_json, format_text
+from povdsl.diff.results import STAR_LEVELS, MovedEstimate, ResultsReport, compare_results, format_results
 
 __all__ = [
     "CHANGE_KINDS",

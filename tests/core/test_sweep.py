@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-import povdsl
 from povdsl.datasets import bundled_path
 
 SPEC = Path(__file__).resolve().parents[2] / "spec" / "zhejiang.pov"

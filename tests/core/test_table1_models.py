@@ -15,7 +15,6 @@ import pytest
 import statsmodels.api as sm
 from linearmodels.panel import PanelOLS
 
-import povdsl
 from povdsl.clusters import count_clusters
 from povdsl.datasets import bundled_path
 

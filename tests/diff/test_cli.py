@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from povdsl import diff as diff_module
+from povdsl.diff.output import _use_colour
 from povdsl.diff import register
 
 OLD = 'model m1 "Model 1": y ~ x + z | ols\n'
@@ -65,10 +65,10 @@ def test_colour_needs_a_tty_and_no_NO_COLOR(monkeypatch):
             return True
 
     monkeypatch.delenv("NO_COLOR", raising=False)
-    assert diff_module._use_colour(Tty())
-    assert not diff_module._use_colour(io.StringIO())
+    assert _use_colour(Tty())
+    assert not _use_colour(io.StringIO())
     monkeypatch.setenv("NO_COLOR", "1")
-    assert not diff_module._use_colour(Tty())
+    assert not _use_colour(Tty())
 
 
 # ---------------------------------------------------------------- git

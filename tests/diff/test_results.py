@@ -76,7 +76,7 @@ def test_cli_results_text_and_json(tmp_path, capsys):
 
 
 def test_rtol_hides_small_moves_but_not_significance(spec_path):
-    from povdsl.diff import _stars
+    from povdsl.diff.results import _stars
 
     new = OLD.replace("| lpm", "| lpm where year == 2004")
     strict = compare_results(OLD, spec_path, new, spec_path)
