@@ -52,10 +52,10 @@ def test_tables_compile_without_errors_or_overfull_boxes(tmp_path):
 
 
 def test_templates_work_from_a_non_editable_install(tmp_path):
-    """Build a wheel, install it into a fresh target dir, run from elsewhere."""
+    """Build a wheel (offline: the test extra brings setuptools), install it into a fresh target dir, run from elsewhere."""
     wheel_dir, target = tmp_path / "wheel", tmp_path / "site"
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheel_dir), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheel_dir), str(ROOT)],
         capture_output=True, text=True,
     )
     assert build.returncode == 0, build.stderr
