@@ -6,7 +6,7 @@ from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from povdsl.diff import Change, diff_specs, format_text
 from povdsl.parser import parse
@@ -103,7 +103,7 @@ def test_syntax_only_nothing_is_checked():
 DECLARATIONS = [chunk + "\n" for chunk in SPEC.strip().split("\n") if not chunk.startswith("  ")]
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.permutations(range(len(DECLARATIONS) - 1)))
 def test_declaration_order_is_no_change(order):
     table = SPEC[SPEC.index("table t1") :]
@@ -111,7 +111,7 @@ def test_declaration_order_is_no_change(order):
     assert diff(SPEC, shuffled) == ()
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.permutations(["age", "edu", "gender", "land", "cluster:edu", "edu:cluster:age"]))
 def test_term_order_and_interaction_order_are_no_change(terms):
     old = "model m: y ~ age + edu + gender + land + cluster:edu + age:cluster:edu | ols\n"
