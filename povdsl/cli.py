@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from povdsl.errors import EstimationError, PovdslError, SpecError
+from povdsl.errors import PovdslError, SpecError
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -53,14 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     except SpecError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_PROBLEM
-    except EstimationError as exc:
-        where = f"{exc.span.path}:{exc.span.line}:{exc.span.col}: " if exc.span else ""
-        print(f"{where}error: {exc}", file=sys.stderr)
-        return EXIT_PROBLEM
-    except PovdslError as exc:
-        span = getattr(exc, "span", None)
-        where = f"{span.path}:{span.line}:{span.col}: " if span else ""
-        print(f"{where}error: {exc}", file=sys.stderr)
+    except PovdslError as exc:  # data problems: EstimationError and DataError carry the declaration's span
+        print(f"{_location(getattr(exc, 'span', None))}error: {exc}", file=sys.stderr)
         return EXIT_PROBLEM
     except OSError as exc:
         print(f"povdsl: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
@@ -103,19 +97,21 @@ def _run(args) -> int:
     return EXIT_OK
 
 
+def _location(span) -> str:
+    return f"{span.path}:{span.line}:{span.col}: " if span else ""
+
+
 def _report_data_notes(output) -> None:
     """Say on stderr what the data did to each fit: dropped rows, backend warnings, skipped industries."""
     for name, result in output.results.items():
-        model = output.plan.model(name)
-        where = f"{model.span.path}:{model.span.line}:{model.span.col}: " if model.span else ""
+        where = _location(output.plan.model(name).span)
         if result.dropped:
             print(f"{where}note: model '{name}': {result.dropped} rows dropped for missing values", file=sys.stderr)
         for warning in result.warnings:
             print(f"{where}warning: model '{name}': {warning}", file=sys.stderr)
     for name, sweep in output.sweeps.items():
         if sweep.skipped:
-            model = output.plan.model(name)
-            where = f"{model.span.path}:{model.span.line}:{model.span.col}: " if model.span else ""
+            where = _location(output.plan.model(name).span)
             codes = ", ".join(code for code, _ in sweep.skipped)
             print(f"{where}note: sweep '{name}': {len(sweep.skipped)} industries not estimated ({codes}); reasons in the table notes", file=sys.stderr)
 

@@ -224,16 +224,18 @@ def _matrix(terms: list[str], frame: pd.DataFrame, intercept: bool) -> pd.DataFr
     return pd.DataFrame(mm)
 
 
+def sample(model: ModelPlan, frames: Frames) -> tuple[pd.DataFrame, int]:
+    """The unit rows the model may use, and how many were left out because its `where` condition is missing."""
+    if model.where is None:
+        return frames.unit.copy(), 0
+    condition = Evaluator(frames.unit, frames.scalars)(model.where)
+    missing = int(condition.isna().sum()) if isinstance(condition, pd.Series) else 0
+    return frames.unit[as_mask(condition, frames.unit.index).to_numpy()].copy(), missing
+
+
 def compile_model(model: ModelPlan, frames: Frames) -> Compiled:
     """Build the Design of one (non-dynamic) model."""
-    frame = frames.unit.copy()
-    missing_condition = 0  # rows whose `where` condition is missing: dropped for missing values, and counted
-    if model.where is not None:
-        condition = Evaluator(frame, frames.scalars)(model.where)
-        if isinstance(condition, pd.Series):
-            missing_condition = int(condition.isna().sum())
-        mask = as_mask(condition, frame.index)
-        frame = frame[mask.to_numpy()]
+    frame, missing_condition = sample(model, frames)  # a missing condition is a drop for missing values, and counted
     if frame.empty:
         raise DataError("no rows satisfy the where condition")
     m = _Materialiser(frames, frame)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from povdsl.compile import compile_model
+from povdsl.compile import compile_model, sample
 from povdsl.data import Frames
 from povdsl.errors import DataError, EstimationError
 from povdsl.estimators import REGISTRY
@@ -90,11 +90,7 @@ def _fit_dynamic(model: ModelPlan, frames: Frames) -> Result:
         constant=d.constant,
         collapse=d.collapse,
     )
-    frame = frames.unit
-    if model.where is not None:
-        from povdsl.evaluate import Evaluator, as_mask
-
-        frame = frame[as_mask(Evaluator(frame, frames.scalars)(model.where), frame.index).to_numpy()]
+    frame, _ = sample(model, frames)  # the engine counts what it drops itself, by unit
     return fit_dynamic_panel(frame, spec, unit=frames.unit_col, time=frames.time_col)
 
 

@@ -65,14 +65,9 @@ class WeightsPlan:
 
     @property
     def description(self) -> str:
-        power = "" if self.alpha == 1 else f"^{self.alpha:g}"
-        parts = [f"w_ij = 1/{self.value}_ij{power} for j != i, 0 on the diagonal"]
-        if self.cutoff is not None:
-            parts.append(f"0 where {self.value} > {self.cutoff:g}")
-        if self.k is not None:
-            parts.append(f"{self.k} nearest regions only")
-        parts.append("row-standardised" if self.row_standardize else "not row-standardised")
-        return ", ".join(parts)
+        from povdsl.weights import describe_inverse
+
+        return describe_inverse(self.value, self.alpha, self.cutoff, self.k, self.row_standardize)
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) 
         name = text.split(":", 1)[0]
         if name in used_lets:
             lines[text] = value
-    weights_used = {t.positional[1].id for m in models for t in (*m.terms, *m.instruments) for n in walk(t) for t in [n] if isinstance(t, s.Call) and t.func == "W"}
+    weights_used = {n.positional[1].id for m in models for t in (*m.terms, *m.instruments) for n in walk(t) if isinstance(n, s.Call) and n.func == "W"}
     weights = "; ".join(f"{name}: {frames.weights[name].description}" for name in sorted(weights_used))
     iv_models = [m for m in models if m.instruments]
     instruments = "; ".join(

@@ -93,7 +93,7 @@ class Weights:
             sums = np.asarray(matrix.sum(axis=1)).ravel()
             scale = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0)
             matrix = sparse.diags(scale) @ matrix
-        return cls(matrix, regions, _describe(value, alpha, cutoff, k, row_standardize))
+        return cls(matrix, regions, describe_inverse(value, alpha, cutoff, k, row_standardize))
 
     def lag(self, x: pd.Series) -> pd.Series:
         """W @ x for one period; x is indexed by region and must cover every region.
@@ -124,7 +124,8 @@ class Weights:
         return pd.DataFrame(self.matrix.toarray(), index=self.regions, columns=self.regions)
 
 
-def _describe(value: str, alpha: float, cutoff: float | None, k: int | None, row_standardize: bool) -> str:
+def describe_inverse(value: str, alpha: float, cutoff: float | None, k: int | None, row_standardize: bool) -> str:
+    """The weight matrix in words, for table notes and `povdsl explain`."""
     power = "" if alpha == 1 else f"^{alpha:g}"
     parts = [f"w_ij = 1/{value}_ij{power} for j != i, 0 on the diagonal"]
     if cutoff is not None:
