@@ -23,8 +23,8 @@ from linearmodels.panel import PanelOLS
 from povdsl.clusters import count_clusters, industry_codes
 from povdsl.data import load as load_frames
 from povdsl.datasets import bundled_path
-from povdsl.fit import fit_model
-from povdsl.run import load_plan
+from povdsl.fitting import fit_model
+from povdsl.pipeline import load_plan
 from povdsl.sweep import run_sweep
 
 SPEC = Path(__file__).resolve().parents[1] / "spec" / "zhejiang.pov"

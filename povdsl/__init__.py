@@ -1,10 +1,28 @@
-"""povdsl: econometric model specs in, paper-ready tables out."""
+"""povdsl: econometric model specs in, paper-ready tables out.
 
-from povdsl.api import fit, load, run
+The estimation half (`fit`, `load`, `run`, `Result`, `Weights`) imports
+pandas, statsmodels and linearmodels; it is loaded on first use, so that
+`povdsl check`, `fmt` and `diff` start in a fraction of the time.
+"""
+
+from importlib import import_module
+
 from povdsl.errors import DataError, EstimationError, PovdslError, SpecError
 from povdsl.parser import parse
-from povdsl.result import Result
-from povdsl.weights import Weights
+
+_LAZY = {"fit": "povdsl.api", "load": "povdsl.api", "run": "povdsl.api", "Result": "povdsl.result", "Weights": "povdsl.weights"}
 
 __all__ = ["DataError", "EstimationError", "PovdslError", "Result", "SpecError", "Weights", "fit", "load", "parse", "run"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'povdsl' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

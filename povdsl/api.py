@@ -16,11 +16,11 @@ from povdsl import syntax as s
 from povdsl.check import Environment, check
 from povdsl.data import load as load_frames
 from povdsl.errors import Diagnostic, Span, SpecError
-from povdsl.fit import fit_model
+from povdsl.fitting import fit_model
 from povdsl.parser import parse
 from povdsl.plan import DataPlan, Plan, WeightsPlan
 from povdsl.result import Result
-from povdsl.run import RunOutput, load_plan, run as _run
+from povdsl.pipeline import RunOutput, load_plan, run as _run
 from povdsl.weights import Weights
 
 FIT_PATH = "<fit>"

@@ -10,16 +10,40 @@ import bisect
 import re
 from dataclasses import replace
 
-from lark import Tree
+from lark import Token
 
 from povdsl import syntax as s
 from povdsl.errors import Span
 
-def _span(path: str, meta_or_token) -> Span | None:
-    m = meta_or_token
-    if getattr(m, "empty", False):  # a rule that matched no tokens has no position
-        return None
-    return Span(path, m.line, m.column, m.end_line, m.end_column)
+# Terminals that carry meaning; every other token (keywords, punctuation) only marks where a node starts or ends.
+_MEANINGFUL = frozenset({"NAME", "STRING", "NUMBER", "COMPARE", "PLUS", "MINUS", "MUL_OP"})
+# Rules whose nodes nest without bound (operators, parentheses, calls): their depth is tracked.
+_NESTING = frozenset(
+    {"or_op", "and_op", "not_op", "compare", "binary", "interaction", "negate", "power_op", "paren", "call", "keyword_argument"}
+)
+
+
+# grammar rule (or alias) -> Builder method
+_RULES = {
+    rule: "_" + rule
+    for rule in (
+        "data_decl weights_decl let_decl terms_decl model_decl model_clauses sweep estimator where_clause vcov_clause "
+        "table_decl label_option stat_option stars_option keep_option drop_option order_option fit_option note_option "
+        "significant_option layout_option name_list expr_list arguments keyword_argument call paren open_bound number"
+    ).split()
+    + sorted(_NESTING)
+} | {"start": "_spec", "string": "_string_atom", "name": "_name_atom"}
+
+
+class TooDeep(Exception):
+    """Raised from inside the parse when an expression nests deeper than the builder allows."""
+
+    def __init__(self, span: Span):
+        self.span = span
+
+
+def _token_span(path: str, token) -> Span:
+    return Span(path, token.line, token.column, token.end_line, token.end_column)
 
 
 def _unquote(token: str) -> str:
@@ -27,44 +51,101 @@ def _unquote(token: str) -> str:
     return re.sub(r'\\(["\\nt])', lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
-class Builder:
-    """One method per rule; builds nodes, never validates.
+def _start(child):
+    """(line, col) where a child begins, or None for an empty one."""
+    if child is None:
+        return None
+    if isinstance(child, Token):
+        return child.line, child.column
+    if isinstance(child, (list, tuple)):
+        for part in child:
+            position = _start(part)
+            if position is not None:
+                return position
+        return None
+    return (child.span.line, child.span.col) if child.span is not None else None
 
-    A plain recursive walk rather than lark.Transformer: the Transformer's
-    per-call wrapping dominated parse time on large specs.
+
+def _end(child):
+    """(line, col) where a child ends, or None for an empty one."""
+    if child is None:
+        return None
+    if isinstance(child, Token):
+        return child.end_line, child.end_column
+    if isinstance(child, (list, tuple)):
+        for part in reversed(child):
+            position = _end(part)
+            if position is not None:
+                return position
+        return None
+    return (child.span.end_line, child.span.end_col) if child.span is not None else None
+
+
+class Builder:
+    """One method per rule, called by Lark's LALR parser at each reduction.
+
+    Nodes are built as the parser reduces, so no intermediate parse tree is
+    made and nothing here recurses. Lark keeps every token (keep_all_tokens):
+    a node's span runs from its first token to its last, keywords included,
+    and the rule methods see only the meaningful children. Building never
+    validates (that is the checker's work); it only refuses expressions
+    nested deeper than `max_depth`, which later passes would recurse into.
     """
 
-    def __init__(self, path: str):
+    def __init__(self, max_depth: int):
+        self.max_depth = max_depth
+        self.begin("<spec>")
+        for rule, method in _RULES.items():
+            setattr(self, rule, self._reducer(rule, getattr(type(self), method)))
+
+    def begin(self, path: str) -> None:
+        """Start a new parse of the file at `path` (Lark holds one Builder; parses take turns)."""
         self.path = path
+        self._depth: dict[int, int] = {}  # id(node) -> nesting depth, for nodes of _NESTING rules
 
-    def transform(self, tree):
-        children = [self.transform(c) if isinstance(c, Tree) else c for c in tree.children]
-        return getattr(self, tree.data)(tree.meta, children)
+    def _reducer(self, rule, method):
+        nesting = rule in _NESTING
 
-    def _sp(self, meta):
-        return _span(self.path, meta)
+        def reduce(children):
+            first, last = _start(children), _end(children)
+            span = Span(self.path, *first, *last) if first is not None else None
+            kept = [c for c in children if not (isinstance(c, Token) and c.type not in _MEANINGFUL)]
+            node = method(self, span, kept)
+            if nesting:
+                depth = 1 + max(map(self._depth_of, kept), default=0)
+                if depth > self.max_depth:
+                    raise TooDeep(span)
+                self._depth[id(node)] = depth
+            return node
+
+        return reduce
+
+    def _depth_of(self, child) -> int:
+        if isinstance(child, list):  # a call's arguments
+            return max(map(self._depth_of, child), default=0)
+        return self._depth.get(id(child), 0)
 
     # declarations
-    def start(self, meta, children):
+    def _spec(self, span, children):
         return list(children)
 
-    def data_decl(self, meta, c):
+    def _data_decl(self, span, c):
         name, source, *options = c
-        return s.DataDecl(str(name), source, tuple(options), span=self._sp(meta), name_span=_span(self.path, name))
+        return s.DataDecl(str(name), source, tuple(options), span=span, name_span=_token_span(self.path, name))
 
-    def weights_decl(self, meta, c):
+    def _weights_decl(self, span, c):
         name, builder = c
-        return s.WeightsDecl(str(name), builder, span=self._sp(meta), name_span=_span(self.path, name))
+        return s.WeightsDecl(str(name), builder, span=span, name_span=_token_span(self.path, name))
 
-    def let_decl(self, meta, c):
+    def _let_decl(self, span, c):
         name, value = c
-        return s.LetDecl(str(name), value, span=self._sp(meta), name_span=_span(self.path, name))
+        return s.LetDecl(str(name), value, span=span, name_span=_token_span(self.path, name))
 
-    def terms_decl(self, meta, c):
+    def _terms_decl(self, span, c):
         name, value = c
-        return s.TermsDecl(str(name), value, span=self._sp(meta), name_span=_span(self.path, name))
+        return s.TermsDecl(str(name), value, span=span, name_span=_token_span(self.path, name))
 
-    def model_decl(self, meta, c):
+    def _model_decl(self, span, c):
         name, label, sweep, lhs, rhs, estimator, (where, vcov) = c
         return s.ModelDecl(
             str(name),
@@ -75,131 +156,138 @@ class Builder:
             estimator,
             where,
             vcov,
-            span=self._sp(meta),
-            name_span=_span(self.path, name),
+            span=span,
+            name_span=_token_span(self.path, name),
         )
 
-    def model_clauses(self, meta, c):
+    def _model_clauses(self, span, c):
         where = next((x for x in c if isinstance(x, s.Where)), None)
         vcov = next((x for x in c if isinstance(x, s.VcovClause)), None)
         return where, vcov
 
-    def sweep(self, meta, c):
+    def _sweep(self, span, c):
         var, over = c
-        return s.Sweep(str(var), over, span=self._sp(meta))
+        return s.Sweep(str(var), over, span=span)
 
-    def estimator(self, meta, c):
-        name, args = c
-        return s.Estimator(str(name), tuple(args or ()), span=self._sp(meta))
+    def _estimator(self, span, c):
+        name, *rest = c  # the optional "(" [arguments] ")" leaves Nones when absent
+        args = next((r for r in rest if r is not None), ())
+        return s.Estimator(str(name), tuple(args), span=span)
 
-    def where_clause(self, meta, c):
-        return s.Where(c[0], span=self._sp(meta))
+    def _where_clause(self, span, c):
+        return s.Where(c[0], span=span)
 
-    def vcov_clause(self, meta, c):
-        kind, groups = c
-        names = tuple(groups or ())
-        return s.VcovClause(str(kind), names, span=self._sp(meta))
+    def _vcov_clause(self, span, c):
+        kind, *rest = c  # the optional "(" [name_list] ")" leaves Nones when absent
+        groups = next((r for r in rest if r is not None), ())
+        return s.VcovClause(str(kind), tuple(groups), span=span)
 
-    def table_decl(self, meta, c):
+    def _table_decl(self, span, c):
         name, title, models, *options = c
         return s.TableDecl(
             str(name),
             _unquote(title) if title is not None else None,
             tuple(models),
             tuple(options),
-            span=self._sp(meta),
-            name_span=_span(self.path, name),
+            span=span,
+            name_span=_token_span(self.path, name),
         )
 
-    def label_option(self, meta, c):
+    def _label_option(self, span, c):
         target, text = c
-        return s.TableOption("label", (s.String(_unquote(text), span=_span(self.path, text)),), target, span=self._sp(meta))
+        return s.TableOption("label", (self._string(text),), target, span=span)
 
-    def stat_option(self, meta, c):
-        return s.TableOption("stat", (self.name(c[0], [c[0]]),), span=self._sp(meta))
+    def _stat_option(self, span, c):
+        return s.TableOption("stat", (self._name(c[0]),), span=span)
 
-    def stars_option(self, meta, c):
-        return s.TableOption("stars", tuple(s.Number(str(t), span=_span(self.path, t)) for t in c), span=self._sp(meta))
+    def _stars_option(self, span, c):
+        return s.TableOption("stars", tuple(s.Number(str(t), span=_token_span(self.path, t)) for t in c), span=span)
 
     def _list_option(kind):
-        def build(self, meta, c):
-            return s.TableOption(kind, tuple(c[0]), span=self._sp(meta))
+        def build(self, span, c):
+            return s.TableOption(kind, tuple(c[0]), span=span)
 
         return build
 
-    keep_option = _list_option("keep")
-    drop_option = _list_option("drop")
-    order_option = _list_option("order")
-    fit_option = _list_option("fit")
+    _keep_option = _list_option("keep")
+    _drop_option = _list_option("drop")
+    _order_option = _list_option("order")
+    _fit_option = _list_option("fit")
 
-    def note_option(self, meta, c):
-        return s.TableOption("note", (s.String(_unquote(c[0]), span=_span(self.path, c[0])),), span=self._sp(meta))
+    def _note_option(self, span, c):
+        return s.TableOption("note", (self._string(c[0]),), span=span)
 
-    def significant_option(self, meta, c):
-        return s.TableOption("significant", span=self._sp(meta))
+    def _significant_option(self, span, c):
+        return s.TableOption("significant", span=span)
 
-    def layout_option(self, meta, c):
-        return s.TableOption("layout", (self.name(c[0], [c[0]]),), span=self._sp(meta))
+    def _layout_option(self, span, c):
+        return s.TableOption("layout", (self._name(c[0]),), span=span)
 
-    def name_list(self, meta, c):
-        return [s.Name(str(t), span=_span(self.path, t)) for t in c]
+    def _name_list(self, span, c):
+        return [self._name(t) for t in c]
 
-    def expr_list(self, meta, c):
+    def _expr_list(self, span, c):
         return list(c)
 
     # expressions
-    def or_op(self, meta, c):
-        return s.BoolOp("or", c[0], c[1], span=self._sp(meta))
+    def _or_op(self, span, c):
+        return s.BoolOp("or", c[0], c[1], span=span)
 
-    def and_op(self, meta, c):
-        return s.BoolOp("and", c[0], c[1], span=self._sp(meta))
+    def _and_op(self, span, c):
+        return s.BoolOp("and", c[0], c[1], span=span)
 
-    def not_op(self, meta, c):
-        return s.Not(c[0], span=self._sp(meta))
+    def _not_op(self, span, c):
+        return s.Not(c[0], span=span)
 
-    def compare(self, meta, c):
+    def _compare(self, span, c):
         left, op, right = c
-        return s.Compare(str(op), left, right, span=self._sp(meta))
+        return s.Compare(str(op), left, right, span=span)
 
-    def binary(self, meta, c):
+    def _binary(self, span, c):
         left, op, right = c
-        return s.BinOp(str(op), left, right, span=self._sp(meta))
+        return s.BinOp(str(op), left, right, span=span)
 
-    def interaction(self, meta, c):
-        return s.BinOp(":", c[0], c[1], span=self._sp(meta))
+    def _interaction(self, span, c):
+        return s.BinOp(":", c[0], c[1], span=span)
 
-    def negate(self, meta, c):
-        return s.Negate(c[1], span=self._sp(meta))
+    def _negate(self, span, c):
+        return s.Negate(c[1], span=span)
 
-    def power_op(self, meta, c):
+    def _power_op(self, span, c):
         base, exponent = c
-        return s.BinOp("**", base, exponent, span=self._sp(meta))
+        return s.BinOp("**", base, exponent, span=span)
 
-    def number(self, meta, c):
-        return s.Number(str(c[0]), span=self._sp(meta))
+    def _number(self, span, c):
+        return s.Number(str(c[0]), span=span)
 
-    def string(self, meta, c):
-        return s.String(_unquote(c[0]), span=self._sp(meta))
+    def _string_atom(self, span, c):
+        return self._string(c[0])
 
-    def name(self, meta, c):
-        return s.Name(str(c[0]), span=_span(self.path, c[0]))
+    def _name_atom(self, span, c):
+        return self._name(c[0])
 
-    def open_bound(self, meta, c):
-        return s.OpenBound(span=self._sp(meta))
+    def _open_bound(self, span, c):
+        return s.OpenBound(span=span)
 
-    def paren(self, meta, c):
-        return s.Paren(c[0], span=self._sp(meta))
+    def _paren(self, span, c):
+        return s.Paren(c[0], span=span)
 
-    def call(self, meta, c):
+    def _call(self, span, c):
         func, args = c
-        return s.Call(str(func), tuple(args or ()), span=self._sp(meta), func_span=_span(self.path, func))
+        return s.Call(str(func), tuple(args or ()), span=span, func_span=_token_span(self.path, func))
 
-    def arguments(self, meta, c):
+    def _arguments(self, span, c):
         return [a for a in c if a is not None]
 
-    def keyword_argument(self, meta, c):
+    def _keyword_argument(self, span, c):
         name, value = c
-        return s.Keyword(str(name), value, span=self._sp(meta))
+        return s.Keyword(str(name), value, span=span)
+
+    def _name(self, token) -> s.Name:
+        return s.Name(str(token), span=_token_span(self.path, token))
+
+    def _string(self, token) -> s.String:
+        return s.String(_unquote(token), span=_token_span(self.path, token))
 
 
 def attach_comments(declarations, comments, path) -> s.Spec:

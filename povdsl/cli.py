@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
-    from povdsl.run import run
+    from povdsl.pipeline import run
 
     formats = tuple(dict.fromkeys(args.format or ["latex"]))
     output = run(
@@ -117,7 +117,7 @@ def _report_data_notes(output) -> None:
 
 
 def _check(args) -> int:
-    from povdsl.run import load_plan
+    from povdsl.specfile import load_plan
 
     status = EXIT_OK
     for path in args.specs:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from povdsl import syntax as s
-from povdsl.clusters import cluster_matrix, cluster_table
+from povdsl.clusters import cluster_matrix, cluster_table, counts_from_table
 from povdsl.errors import DataError
 from povdsl.evaluate import Evaluator
 from povdsl.functions import CLUSTER_DEFAULTS
@@ -34,7 +34,8 @@ class Frames:
     cutoffs: list[tuple[str, float]] = field(default_factory=list)  # computed thresholds, e.g. poverty lines
     notes: list[str] = field(default_factory=list)  # data problems worth a note
     sources: dict[str, pd.DataFrame] = field(default_factory=dict)  # every data set as read
-    cluster_tables: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # cluster indicators, built once per rule
+    cluster_tables: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # location quotients, built once per rule
+    cluster_matrices: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # the same as region x industry indicators, for sweeps
     derived: dict[str, pd.Series] = field(default_factory=dict)  # W/L/D/clusters columns on unit rows, built once per run
 
     def spatial_lag(self, x: pd.Series, weights_name: str) -> pd.Series:
@@ -148,11 +149,15 @@ def _clusters(frames: Frames, call: s.Call, tables) -> pd.Series:
     region_name, time_name = frames.region.index.names
     key = (source, *sorted(options.items()))
     if key not in frames.cluster_tables:
-        table = cluster_table(tables[source], region=region_name, time=time_name, **options)
-        frames.cluster_tables[key] = cluster_matrix(table, frames.region.index)
-    wide = frames.cluster_tables[key]
-    columns = [c for c in wide.columns if industry is None or c.startswith(str(industry))]
+        frames.cluster_tables[key] = cluster_table(tables[source], region=region_name, time=time_name, **options)
+    table = frames.cluster_tables[key]
     # a region with no census records, or an industry absent from the census, has no clusters
+    if industry is None:
+        return counts_from_table(table, frames.region.index).astype(float)
+    if key not in frames.cluster_matrices:  # a sweep reads one industry at a time: pivot once
+        frames.cluster_matrices[key] = cluster_matrix(table, frames.region.index)
+    wide = frames.cluster_matrices[key]
+    columns = [c for c in wide.columns if c.startswith(str(industry))]
     return wide[columns].sum(axis=1).astype(float)
 
 

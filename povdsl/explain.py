@@ -12,14 +12,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from povdsl import syntax as s
 from povdsl.check import walk
-from povdsl.design import Vcov
 from povdsl.errors import SpecError
-from povdsl.estimators import REGISTRY
 from povdsl.plan import ModelPlan, Plan
 from povdsl.printer import expr_text, string_literal
+
+if TYPE_CHECKING:
+    from povdsl.design import Vcov
 
 DYNAMIC_LABELS = {"diffgmm": "Arellano-Bond difference GMM", "sysgmm": "Blundell-Bond system GMM"}
 FIELD_WIDTH = 12
@@ -72,6 +74,9 @@ def _sample(m: ModelPlan) -> str:
 
 
 def _static_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
+    from povdsl.design import Vcov  # the estimation half (pandas, statsmodels) loads only when a model is explained
+    from povdsl.estimators import REGISTRY
+
     estimator = REGISTRY[m.estimator]
     options = {**estimator.option_defaults(), **dict(m.options)}
     requested = Vcov(m.vcov_kind, m.vcov_groups)
@@ -219,7 +224,7 @@ def register(subparsers) -> None:
 
 def run_explain(args: argparse.Namespace) -> int:
     from povdsl.diagnostics import did_you_mean
-    from povdsl.run import load_plan
+    from povdsl.specfile import load_plan
 
     if not args.spec.is_file():
         print(f"povdsl: no such file: {args.spec}", file=sys.stderr)

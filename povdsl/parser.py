@@ -1,43 +1,60 @@
-"""Text -> syntax tree: limits first, then Lark's LALR parse, then the builder.
+"""Text -> syntax tree: limits first, then Lark's LALR parse building the tree.
 
 What a spec may cost is bounded before Lark runs (size, tokens, nesting) and
-before the tree is walked (depth); see docs/security.md. Syntax errors are
-reported by `povdsl.syntax_errors`, the tree is built by `povdsl.build`.
+while the tree is built (depth); see docs/security.md. The text is lexed once
+by `povdsl.lexer`; the tree is built by `povdsl.build` as the parser reduces;
+syntax errors are reported by `povdsl.syntax_errors`.
 """
 
 from __future__ import annotations
 
 import gc
-import re
+import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, Tree
+from lark import Lark
 from lark.exceptions import UnexpectedInput
 
 from povdsl import syntax as s
-from povdsl.build import Builder, attach_comments
+from povdsl.build import Builder, TooDeep, attach_comments
 from povdsl.errors import Diagnostic, Span, SpecError
+from povdsl.lexer import ScannedLexer, Vocabulary, scan
 from povdsl.syntax_errors import all_syntax_errors
 
 MAX_SPEC_BYTES = 1_000_000  # larger files are refused before parsing (see docs/security.md)
-MAX_TOKENS = 160_000  # parse time is linear in tokens (~25 us each): a 5,000-model spec fits, a hostile one stays under seconds
+MAX_TOKENS = 160_000  # parse time is linear in tokens: a 5,000-model spec fits, a hostile one stays under seconds
 MAX_NESTING = 100  # parentheses/call depth; deeper input is refused, not recursed into
-MAX_DEPTH = 200  # syntax-tree depth (operator chains nest too); the builder and checker recurse
+MAX_DEPTH = 200  # syntax-tree depth (operator chains nest too); the checker and printer recurse
 
-# the lexical skeleton: strings, comments, names, numbers, two-character operators, any other non-space
-_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*|[A-Za-z_][A-Za-z0-9_]*|[0-9.]+(?:[eE][+-]?[0-9]+)?|\*\*|[=!<>]=|\S')
+_BUILDING = threading.Lock()  # one Builder lives in the parser: parses take turns
+
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
+    """The LALR parser that builds povdsl's syntax tree as it reduces (no Lark tree in between)."""
     return Lark.open(
         "grammar.lark",
         rel_to=__file__,
         parser="lalr",
-        propagate_positions=True,
+        lexer=ScannedLexer,  # parses the tokens of `scan`: the text is lexed once
+        keep_all_tokens=True,  # keywords and brackets delimit spans; the Builder drops them
         maybe_placeholders=True,
+        transformer=Builder(MAX_DEPTH),
     )
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> Vocabulary:
+    parser = _parser()
+    return Vocabulary.of(parser.terminals, parser.ignore_tokens)
+
+
+@lru_cache(maxsize=1)
+def _recognizer() -> Lark:
+    """The same grammar with Lark's own lexer, building nothing: what syntax errors are found and explained with."""
+    return Lark.open("grammar.lark", rel_to=__file__, parser="lalr", maybe_placeholders=True)
 
 
 def parse(text: str, path: str = "<spec>") -> s.Spec:
@@ -50,27 +67,28 @@ def parse(text: str, path: str = "<spec>") -> s.Spec:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise SpecError([Diagnostic("E002", "spec contains a NUL byte; is this a binary file?", Span(path, line, 1, line, 2))], {path: text})
-    tokens, comments, depth_error = _scan(text, path)
-    if depth_error:
-        raise SpecError([depth_error], {path: text})
-    if tokens > MAX_TOKENS:
-        raise SpecError(
-            [Diagnostic("E004", f"spec has about {tokens:,} tokens; the limit is {MAX_TOKENS:,}", Span(path, 1, 1, 1, 2), "split it into several spec files")],
-            {path: text[:10_000]},
-        )
-    with _no_gc():
+    parser = _parser()
+    with _BUILDING, _no_gc():
+        scanned = scan(text, path, _vocabulary(), MAX_TOKENS, MAX_NESTING)
+        if scanned.nesting_error:
+            raise SpecError([scanned.nesting_error], {path: text})
+        if scanned.count > MAX_TOKENS:
+            message = f"spec has about {scanned.count:,} tokens; the limit is {MAX_TOKENS:,}"
+            raise SpecError([Diagnostic("E004", message, Span(path, 1, 1, 1, 2), "split it into several spec files")], {path: text[:10_000]})
+        parser.options.transformer.begin(path)
         try:
-            tree = _parser().parse(text)
+            declarations = parser.parse(scanned.tokens)
         except UnexpectedInput:
-            tree = None
-        if tree is None:
-            raise SpecError(all_syntax_errors(_parser(), text, path), {path: text})
-        depth_error = _depth_error(tree, path)
-        if depth_error:
-            raise SpecError([depth_error], {path: text})
-        declarations = Builder(path).transform(tree)
-        del tree  # freed by reference counting now, before the collector could ever scan it
-        return attach_comments(declarations, comments, path)
+            declarations = None
+        except TooDeep as too_deep:
+            declarations = too_deep
+        finally:
+            parser.options.transformer.begin("<spec>")  # drop the depth table
+        if isinstance(declarations, list):
+            return attach_comments(declarations, scanned.comments, path)
+    if isinstance(declarations, TooDeep) and _is_valid_syntax(text):
+        raise SpecError([_depth_diagnostic(declarations.span)], {path: text})
+    raise SpecError(all_syntax_errors(_recognizer(), text, path), {path: text})  # syntax errors come first
 
 
 def read_spec(path: Path) -> str:
@@ -99,54 +117,19 @@ def _no_gc():
             gc.enable()
 
 
-def _scan(text: str, path: str) -> tuple[int, list[tuple[int, str]], Diagnostic | None]:
-    """One regex pass over what must be known before Lark runs: the token count
-    (parse time is linear in it), the comments with their lines (Lark drops
-    them; fmt keeps them), and parentheses nested too deep to recurse into.
-    Strings are whole tokens, so a `#` or `(` inside one counts for nothing."""
-    comments: list[tuple[int, str]] = []
-    tokens = depth = 0
-    line, line_start, seen = 1, 0, 0
-    for m in _TOKEN.finditer(text):
-        start = m.start()
-        newlines = text.count("\n", seen, start)  # tokens never span lines
-        if newlines:
-            line += newlines
-            line_start = text.rfind("\n", seen, start) + 1
-        seen = start
-        token = m.group()
-        if token[0] == "#":
-            comments.append((line, token.rstrip()))
-            continue
-        tokens += 1
-        if token == "(":
-            depth += 1
-            if depth > MAX_NESTING:
-                col = start - line_start + 1
-                error = Diagnostic(
-                    "E003",
-                    f"parentheses nested deeper than {MAX_NESTING} levels",
-                    Span(path, line, col, line, col + 1),
-                    "split the expression with `let` declarations",
-                )
-                return tokens, comments, error
-        elif token == ")":
-            depth = max(0, depth - 1)
-    return tokens, comments, None
+def _is_valid_syntax(text: str) -> bool:
+    try:
+        _recognizer().parse(text)
+    except UnexpectedInput:
+        return False
+    return True
 
 
-def _depth_error(tree, path: str) -> Diagnostic | None:
-    """Refuse trees deeper than MAX_DEPTH (`- - - x`, `not not x`, 2,000-term sums) before recursing into them."""
-    stack = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            line, col = getattr(node.meta, "line", 1), getattr(node.meta, "column", 1)
-            return Diagnostic(
-                "E003",
-                f"expression nested deeper than {MAX_DEPTH} levels",
-                Span(path, line, col, line, col + 1),
-                "split the expression with `let` or `terms` declarations",
-            )
-        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
-    return None
+def _depth_diagnostic(span: Span) -> Diagnostic:
+    """Trees deeper than MAX_DEPTH (`- - - x`, `not not x`, 2,000-term sums) are refused: later passes recurse."""
+    return Diagnostic(
+        "E003",
+        f"expression nested deeper than {MAX_DEPTH} levels",
+        Span(span.path, span.line, span.col, span.line, span.col + 1),
+        "split the expression with `let` or `terms` declarations",
+    )

@@ -7,9 +7,10 @@ adapter and nothing else changes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-import pandas as pd
+if TYPE_CHECKING:  # the checker reads FIT_STATISTICS without loading pandas
+    import pandas as pd
 
 # Keys of Result.stats, so that templates and diffs agree on names.
 FIT_STATISTICS = (
@@ -54,6 +55,8 @@ class Result:
 
     def summary_frame(self) -> pd.DataFrame:
         """Coefficients, standard errors, t statistics and p-values side by side."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "coef": self.params,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from povdsl import syntax as s
 from povdsl.diagnostics import did_you_mean
+from povdsl.estimator_options import OPTIONS
 from povdsl.printer import expr_text
 
 ARGUMENT_CALLS = frozenset({"gmm", "iv"})  # calls that only appear inside dynamic-panel estimators
@@ -76,10 +77,8 @@ def bind_estimator(est: s.Estimator, checker, terms: list) -> Binding | None:
 
 
 def _registry_options(est, checker, args, structural: frozenset[str] = frozenset()) -> dict[str, object] | None:
-    """Bind flags (`margins`, `small=true`) and numbers (`steps=2`) to the registry's OptionSpecs."""
-    from povdsl.estimators import REGISTRY
-
-    specs = {o.name: o for o in REGISTRY[est.name].options if o.name not in structural}
+    """Bind flags (`margins`, `small=true`) and numbers (`steps=2`) to the estimator's OptionSpecs."""
+    specs = {o.name: o for o in OPTIONS[est.name] if o.name not in structural}
     bound: dict[str, object] = {}
     ok = True
     for a in args:

@@ -27,7 +27,7 @@ from povdsl.clusters import industry_codes
 from povdsl.compile import compile_model
 from povdsl.data import Frames, clusters_on_units
 from povdsl.errors import DataError, EstimationError
-from povdsl.fit import finish, fit_design, fit_model
+from povdsl.fitting import finish, fit_design, fit_model
 from povdsl.plan import ModelPlan
 from povdsl.printer import expr_text
 from povdsl.result import Result

@@ -72,7 +72,7 @@ class ModelChecks:
             level = self._value(d.where.condition)
             if level == "scalar":
                 self.error("E172", "the where condition does not depend on the data", d.where.condition.span)
-        terms, intercept, origins = [], True, []
+        kept, intercept, origins = {}, True, []  # printed term -> term, in order of first appearance
         if rhs_ok:
             for term, sign, macro in self.expand(d.rhs):
                 if isinstance(term, s.Number):
@@ -80,12 +80,13 @@ class ModelChecks:
                     continue
                 text = expr_text(term)
                 if sign < 0:
-                    terms = [t for t in terms if expr_text(t) != text]
+                    kept.pop(text, None)
                     origins = [o for o in origins if o[0] != text]
-                elif text not in {expr_text(t) for t in terms}:
-                    terms.append(term)
+                elif text not in kept:
+                    kept[text] = term
                     if macro:
                         origins.append((text, macro))
+        terms = list(kept.values())
         binding = bind_estimator(d.estimator, self, terms)
         vcov_kind, vcov_groups = "default", ()
         if d.vcov is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from povdsl import syntax as s
 from povdsl.functions import DATA_OPTIONS, FUNCTIONS, SOURCE_FUNCTIONS, WEIGHT_BUILDERS
 
@@ -20,14 +22,20 @@ def _dunder(name: str) -> bool:
     return name.startswith("__") or name.endswith("__")
 
 
-def _known_calls() -> list[str]:
+@lru_cache(maxsize=1)
+def _known_calls() -> tuple[str, ...]:
     from povdsl.signatures import ARGUMENT_CALLS
 
-    return [*FUNCTIONS, *SOURCE_FUNCTIONS, *DATA_OPTIONS, *WEIGHT_BUILDERS, *ARGUMENT_CALLS]
+    return (*FUNCTIONS, *SOURCE_FUNCTIONS, *DATA_OPTIONS, *WEIGHT_BUILDERS, *ARGUMENT_CALLS)
+
+
+@lru_cache(maxsize=1)
+def _known_call_set() -> frozenset[str]:
+    return frozenset(_known_calls())
 
 
 def _known_call(name: str) -> bool:
-    return name in _known_calls()
+    return name in _known_call_set()
 
 
 def _literal(e):

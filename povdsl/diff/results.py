@@ -96,7 +96,7 @@ def compare_results(
         if key not in cache:
             from povdsl.data import load
             from povdsl.errors import EstimationError
-            from povdsl.fit import fit_model
+            from povdsl.fitting import fit_model
 
             try:
                 if side not in frames:

@@ -7,7 +7,8 @@ options and flags from this table, and the fit stage calls ``fit``.
 from __future__ import annotations
 
 from povdsl.errors import EstimationError
-from povdsl.estimators.base import Estimator, OptionSpec
+from povdsl.estimator_options import OptionSpec
+from povdsl.estimators.base import Estimator
 from povdsl.estimators.cross_section import LOGIT, LPM, OLS, PROBIT
 from povdsl.estimators.iv import GMM, IV
 from povdsl.estimators.panel import FE, RE

@@ -17,9 +17,9 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSepar
 
 from povdsl.design import Design, Vcov
 from povdsl.errors import EstimationError
+from povdsl.estimator_options import BINARY_OPTIONS
 from povdsl.estimators.base import (
     Estimator,
-    OptionSpec,
     as_float,
     build_result,
     check_binary_outcome,
@@ -196,11 +196,6 @@ def _describe_binary(backend: str):
 
     return describe
 
-
-BINARY_OPTIONS = (
-    OptionSpec("margins", "flag", False, "report average marginal effects (dy/dx at='overall') instead of index coefficients"),
-    OptionSpec("maxiter", "int", 35, "Newton iterations before the fit is declared non-convergent"),
-)
 
 OLS = Estimator(
     name="ols",

@@ -19,9 +19,9 @@ from scipy import stats
 
 from povdsl.design import Design, Vcov
 from povdsl.errors import EstimationError
+from povdsl.estimator_options import GMM_OPTIONS, IV_OPTIONS
 from povdsl.estimators.base import (
     Estimator,
-    OptionSpec,
     as_float,
     build_result,
     check_full_rank,
@@ -105,9 +105,20 @@ def _absorbed_df_factor(res, inputs: IVInputs, vcov: Vcov, small: bool) -> float
 
 
 def _first_stage_f(res, q: int, vcov: Vcov) -> float:
-    """Smallest partial F over endogenous regressors; robust Wald statistics are divided by q to be F-like."""
-    statistic = res.first_stage.diagnostics["f.stat"].astype(float)
-    return float(statistic.min() if vcov.kind == "unadjusted" else statistic.min() / q)
+    """Smallest first-stage F over endogenous regressors: the Wald test that the q excluded
+    instruments' coefficients are zero, with the model's covariance, divided by q.
+
+    This is linearmodels' `first_stage.diagnostics["f.stat"]` (divided by q
+    there only when unadjusted), read off the same `first_stage.individual`
+    regressions without the partial and Shea R-squared fits that
+    `diagnostics` adds and povdsl does not report.
+    """
+    statistics = []
+    for first in res.first_stage.individual.values():
+        params = first.params.to_numpy()[-q:]
+        cov = np.asarray(first.cov)[-q:, -q:]
+        statistics.append(float(params @ np.linalg.solve(cov, params)) / q)
+    return min(statistics)
 
 
 def _cov_arguments(design: Design, vcov: Vcov, gmm: bool) -> tuple[dict, str]:
@@ -194,11 +205,6 @@ def _describe(backend: str, gmm: bool):
     return describe
 
 
-IV_OPTIONS = (
-    OptionSpec("absorb", "flag", False, "absorb entity fixed effects: demean every variable by Design.entity before fitting"),
-    OptionSpec("small", "flag", False, "small-sample covariance (linearmodels debiased=True, t/F reference distributions), like Stata's `small`"),
-)
-
 IV = Estimator(
     name="iv",
     label="2SLS",
@@ -218,7 +224,7 @@ GMM = Estimator(
     instrumental=True,
     binary_outcome=False,
     default_vcov="robust",
-    options=IV_OPTIONS + (OptionSpec("steps", "int", 2, "GMM iterations (linearmodels iter_limit); 2 is two-step efficient GMM"),),
+    options=GMM_OPTIONS,
     fit=_fit_iv("gmm", gmm=True),
     describe_call=_describe("IVGMM", gmm=True),
 )

@@ -15,9 +15,9 @@ from linearmodels.panel import PanelOLS, RandomEffects
 
 from povdsl.design import Design, Vcov
 from povdsl.errors import EstimationError
+from povdsl.estimator_options import FE_OPTIONS
 from povdsl.estimators.base import (
     Estimator,
-    OptionSpec,
     as_float,
     linearmodels_result,
     check_full_rank,
@@ -150,7 +150,7 @@ FE = Estimator(
     instrumental=False,
     binary_outcome=False,
     default_vcov="cluster",
-    options=(OptionSpec("time_effects", "flag", False, "add time fixed effects (two-way FE)"),),
+    options=FE_OPTIONS,
     fit=_fit_fe,
     describe_call=_describe_fe,
 )

@@ -46,6 +46,13 @@ def test_options_are_well_formed(name):
         assert isinstance(option.default, expected_type[option.type])
 
 
+def test_the_checker_binds_options_from_the_registrys_own_tuples():
+    from povdsl.estimator_options import OPTIONS
+
+    assert list(OPTIONS) == list(REGISTRY)
+    assert all(OPTIONS[name] is REGISTRY[name].options for name in REGISTRY)
+
+
 def test_estimator_is_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         get("ols").label = "changed"  # type: ignore[misc]

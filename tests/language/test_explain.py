@@ -6,7 +6,7 @@ from pathlib import Path
 
 from povdsl.cli import main
 from povdsl.explain import explain
-from povdsl.run import load_plan
+from povdsl.specfile import load_plan
 
 SPEC = Path(__file__).resolve().parents[2] / "spec" / "zhejiang.pov"
 

@@ -33,7 +33,7 @@ import pytest
 import povdsl
 from povdsl.cli import main
 from povdsl.errors import PovdslError, SpecError
-from povdsl.run import load_plan, run
+from povdsl.pipeline import load_plan, run
 
 HOSTILE = Path(__file__).parent / "hostile"
 LIMIT = 5.0  # seconds; a safety bound, not a benchmark
@@ -149,7 +149,7 @@ def _install(attack: Attack, proj: Path) -> tuple[Path, Path]:
 _CHILD = r"""
 import json, sys, time
 from povdsl.errors import PovdslError, SpecError
-from povdsl.run import load_plan, run
+from povdsl.pipeline import load_plan, run
 path, stage = sys.argv[1], sys.argv[2]
 started = time.monotonic()
 try:

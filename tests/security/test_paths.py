@@ -15,7 +15,7 @@ import pytest
 import povdsl
 from povdsl.cli import main
 from povdsl.errors import SpecError
-from povdsl.run import load_plan
+from povdsl.specfile import load_plan
 from povdsl.sources import bundled_root
 
 CSV = "hh,year,y,x\n1,2004,1.0,2.0\n1,2005,2.0,3.0\n2,2004,1.5,2.5\n2,2005,2.5,4.0\n"

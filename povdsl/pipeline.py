@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from povdsl.check import Environment, check, walk
+from povdsl.check import walk
 from povdsl.data import Frames, load as load_frames
 from povdsl.estimators import REGISTRY
-from povdsl.fit import fit_model
-from povdsl.parser import parse, read_spec
+from povdsl.fitting import fit_model
 from povdsl.plan import Plan
 from povdsl.printer import expr_text
 from povdsl.render import render
 from povdsl import syntax as s
 from povdsl.result import Result
+from povdsl.specfile import load_plan
 from povdsl.sweep import run_sweep
 from povdsl.tables import SweepEntry, TableContext, build_model_table, build_sweep_table
 
@@ -29,14 +29,6 @@ class RunOutput:
     tables: dict[str, dict[str, str]]  # table name -> format -> text
     written: tuple[Path, ...] = ()
     sweeps: dict = field(default_factory=dict)  # model name -> povdsl.sweep.SweepResult
-
-
-def load_plan(path: str | Path, *, allow_outside: tuple[Path, ...] = ()) -> Plan:
-    """Read, parse and check a spec file against its data files' headers."""
-    path = Path(path)
-    text = read_spec(path)
-    spec = parse(text, str(path))
-    return check(spec, Environment(spec_path=path, allow_outside=allow_outside), source_text=text)
 
 
 def run(

@@ -1,0 +1,35 @@
+"""The spec tools start without the estimation half; the public names stay what they were."""
+
+import subprocess
+import sys
+
+HEAVY = ("pandas", "numpy", "statsmodels", "linearmodels", "scipy", "formulaic", "jinja2")
+
+
+def _imported_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def test_parse_check_fmt_and_the_cli_import_no_estimation_library():
+    loaded = _imported_after("import povdsl, povdsl.cli, povdsl.check, povdsl.fmt, povdsl.explain, povdsl.specfile, povdsl.diff")
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_checking_the_paper_spec_imports_no_estimation_backend():
+    code = "from pathlib import Path\nfrom povdsl.specfile import load_plan\nload_plan(Path('spec/zhejiang.pov'))"
+    loaded = _imported_after(code)
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_public_functions_survive_importing_the_modules_beside_them():
+    import povdsl
+    import povdsl.fitting  # noqa: F401
+    import povdsl.pipeline  # noqa: F401
+    from povdsl.api import fit, load, run
+    from povdsl.result import Result
+    from povdsl.weights import Weights
+
+    assert (povdsl.fit, povdsl.load, povdsl.run, povdsl.Result, povdsl.Weights) == (fit, load, run, Result, Weights)
+    assert set(povdsl.__all__) <= set(dir(povdsl))
