@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from lark import Lark
+from lark.lark import PostLex
 from lark.exceptions import UnexpectedInput
 
 from povdsl import syntax as s
@@ -51,10 +52,21 @@ def _vocabulary() -> Vocabulary:
     return Vocabulary.of(parser.terminals, parser.ignore_tokens)
 
 
+class _WholeWords(PostLex):
+    """Lark's contextual lexer tries only the terminals a parser state accepts, so where no
+    name may stand it would read the keyword `data` off the front of `datahouseholds`.
+    Keeping NAME in every state's lexer makes a word one token, as `povdsl.lexer` reads it."""
+
+    always_accept = ("NAME",)
+
+    def process(self, stream):
+        return stream
+
+
 @lru_cache(maxsize=1)
 def _recognizer() -> Lark:
     """The same grammar with Lark's own lexer, building nothing: what syntax errors are found and explained with."""
-    return Lark.open("grammar.lark", rel_to=__file__, parser="lalr", maybe_placeholders=True)
+    return Lark.open("grammar.lark", rel_to=__file__, parser="lalr", maybe_placeholders=True, postlex=_WholeWords())
 
 
 def parse(text: str, path: str = "<spec>") -> s.Spec:

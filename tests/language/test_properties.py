@@ -132,7 +132,7 @@ def test_every_expression_survives_a_let(expr):
 # ------------------------------------------------------------------ mutations
 
 SEEDS = [p.read_bytes() for p in IDENTITY]
-INTERESTING = [b"(", b")", b'"', b"#", b"\n", b"\\", b":", b"~", b"|", b"=", b".", b",", b"**", b"\x00", b"\xff", b"\xe2\x80\xa8", b"\r", b"\x0c", b"1e", b"let ", b"model "]
+INTERESTING = [b"(", b")", b'"', b"#", b"\n", b"\\", b":", b"~", b"|", b"=", b".", b",", b"**", b"\x00", b"\xff", b"\xe2\x80\xa8", b"\r", b"\x0c", b"1e", b"let ", b"model ", b"data", b"order", b".5", b"1.", b"==", b"*", b"-", b"@"]
 
 
 @st.composite
