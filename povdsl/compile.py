@@ -74,6 +74,9 @@ class _Materialiser:
                 from povdsl.data import clusters_on_units
 
                 return self._derived(e, lambda: clusters_on_units(self.frames, e))
+            case s.Call(func=func, args=(s.Name(id=name) as x,)) if func in FORMULA_CONTEXT and self._numeric(name):
+                # log(income): the same numpy function formulaic would call, computed once for every model
+                return self._derived(e, lambda: FORMULA_CONTEXT[func](self._column(x)))
             case s.Call(func=func, args=args):
                 return f"{func}({', '.join(self.inner(a) for a in args)})"
             case s.BinOp(op=op, left=a, right=b):
@@ -119,6 +122,10 @@ class _Materialiser:
         if isinstance(e, s.Number) and constant:
             return repr(e.value)
         return expr_text(e)
+
+    def _numeric(self, name: str) -> bool:
+        column = self.frames.unit.get(name)
+        return column is not None and pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
     def _column(self, x: s.Expr) -> pd.Series:
         unit = self.frames.unit
@@ -224,6 +231,33 @@ def _matrix(terms: list[str], frame: pd.DataFrame, intercept: bool) -> pd.DataFr
     return pd.DataFrame(mm)
 
 
+def _plain_parts(terms: dict[str, list[str]], frame: pd.DataFrame, keys: list[str], intercept: bool):
+    """Every part plain columns: one missing-value mask over all of them and the keys, one slice each."""
+    columns = {part: _plain_columns(texts, frame) for part, texts in terms.items()}
+    if any(names is None for names in columns.values()):
+        return None
+    needed = list(dict.fromkeys([name for names in columns.values() for name in names] + keys))
+    complete = np.logical_and.reduce([frame[name].notna().to_numpy() for name in needed])
+    index = frame.index[complete]
+    parts = {}
+    for part, names in columns.items():
+        data = {"Intercept": np.ones(len(index))} if intercept and part == "exog" else {}
+        data |= {name: frame[name].to_numpy()[complete] for name in names}
+        parts[part] = pd.DataFrame(data, index=index, columns=list(data))
+    return parts, index
+
+
+def _formulaic_parts(terms: dict[str, list[str]], frame: pd.DataFrame, keys: list[str], intercept: bool):
+    """Any part that needs formulaic: each part drops its own missing rows, the design keeps the rows all kept."""
+    parts = {part: _matrix(texts, frame, intercept and part == "exog") for part, texts in terms.items()}
+    index = frame.index
+    for part in parts.values():
+        index = index.intersection(part.index, sort=False)
+    if keys:
+        index = index.intersection(frame[keys].dropna().index, sort=False)
+    return parts, frame.index[frame.index.isin(index)]  # keep the frame's row order
+
+
 def sample(model: ModelPlan, frames: Frames) -> tuple[pd.DataFrame, int]:
     """The unit rows the model may use, and how many were left out because its `where` condition is missing."""
     if model.where is None:
@@ -245,32 +279,24 @@ def compile_model(model: ModelPlan, frames: Frames) -> Compiled:
     endog_terms = [m.term(t) for t in model.endog]
     instrument_terms = [m.term(t) for t in model.instruments]
     frame = m.frame
-    parts = {
-        "y": _matrix([outcome], frame, False),
-        "exog": _matrix(exog_terms, frame, model.intercept),
-    }
+    terms = {"y": [outcome], "exog": exog_terms}
     if endog_terms:
-        parts["endog"] = _matrix(endog_terms, frame, False)
-        parts["instruments"] = _matrix(instrument_terms, frame, False)
+        terms |= {"endog": endog_terms, "instruments": instrument_terms}
     extra = [c for c in (model.entity, model.time, *model.vcov_groups) if c]
-    keys = frame[extra] if extra else pd.DataFrame(index=frame.index)
-    index = frame.index
-    for part in parts.values():
-        index = index.intersection(part.index, sort=False)
-    if extra:
-        index = index.intersection(keys.dropna().index, sort=False)
-    index = frame.index[frame.index.isin(index)]  # keep the frame's row order
-    y = parts["y"].loc[index]
+    parts, index = _plain_parts(terms, frame, extra, model.intercept) or _formulaic_parts(terms, frame, extra, model.intercept)
+    parts = {part: data if data.index is index else data.loc[index] for part, data in parts.items()}
+    rows = frame.loc[index, extra] if extra else None
+    y = parts["y"]
     if y.shape[1] != 1:
         raise DataError(f"the outcome '{expr_text(model.outcome)}' must be one numeric column, got {y.shape[1]}")
     design = Design(
         y=y.iloc[:, 0].rename(expr_text(model.outcome)),
-        exog=parts["exog"].loc[index],
-        endog=parts["endog"].loc[index] if "endog" in parts else None,
-        instruments=parts["instruments"].loc[index] if "instruments" in parts else None,
-        entity=frame.loc[index, model.entity] if model.entity else None,
-        time=frame.loc[index, model.time] if model.time else None,
-        groups=frame.loc[index, list(model.vcov_groups)] if model.vcov_groups else None,
+        exog=parts["exog"],
+        endog=parts.get("endog"),
+        instruments=parts.get("instruments"),
+        entity=rows[model.entity] if model.entity else None,
+        time=rows[model.time] if model.time else None,
+        groups=rows[list(model.vcov_groups)] if model.vcov_groups else None,
         dropped=len(frame) - len(index) + missing_condition,
     )
     formula = f"{outcome} ~ {' + '.join(exog_terms) or '1'}"

@@ -37,6 +37,7 @@ class Frames:
     cluster_tables: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # location quotients, built once per rule
     cluster_matrices: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # the same as region x industry indicators, for sweeps
     derived: dict[str, pd.Series] = field(default_factory=dict)  # W/L/D/clusters columns on unit rows, built once per run
+    _unit_cells: dict[tuple, pd.Index] = field(default_factory=dict, repr=False)  # each unit row's (region, time) key
 
     def spatial_lag(self, x: pd.Series, weights_name: str) -> pd.Series:
         """W @ x period by period on the region frame."""
@@ -47,9 +48,14 @@ class Frames:
 
     def to_unit(self, region_values: pd.Series) -> pd.Series:
         """Broadcast a (region, time)-indexed series onto the unit frame's rows."""
-        keys = [self.region_col] + ([self.time_col] if self.time_col and isinstance(region_values.index, pd.MultiIndex) else [])
-        index = pd.MultiIndex.from_frame(self.unit[keys]) if len(keys) > 1 else pd.Index(self.unit[keys[0]])
-        return pd.Series(region_values.reindex(index).to_numpy(), index=self.unit.index)
+        keys = (self.region_col,) + ((self.time_col,) if self.time_col and isinstance(region_values.index, pd.MultiIndex) else ())
+        cells = self._unit_cells.get(keys)
+        if cells is None:
+            cells = self._unit_cells[keys] = pd.MultiIndex.from_frame(self.unit[list(keys)]) if len(keys) > 1 else pd.Index(self.unit[keys[0]])
+        positions = region_values.index.get_indexer(cells)
+        if (positions < 0).any():  # a unit in a region (or year) the region data lacks: missing, as reindex makes it
+            return pd.Series(region_values.reindex(cells).to_numpy(), index=self.unit.index)
+        return pd.Series(region_values.to_numpy()[positions], index=self.unit.index)
 
 
 def read_table(path: str, what: str) -> pd.DataFrame:
@@ -157,8 +163,8 @@ def _clusters(frames: Frames, call: s.Call, tables) -> pd.Series:
     if key not in frames.cluster_matrices:  # a sweep reads one industry at a time: pivot once
         frames.cluster_matrices[key] = cluster_matrix(table, frames.region.index)
     wide = frames.cluster_matrices[key]
-    columns = [c for c in wide.columns if c.startswith(str(industry))]
-    return wide[columns].sum(axis=1).astype(float)
+    picked = [i for i, c in enumerate(wide.columns) if c.startswith(str(industry))]
+    return pd.Series(wide.to_numpy()[:, picked].sum(axis=1).astype(float), index=wide.index)
 
 
 def _to_float(value) -> pd.Series:

@@ -15,7 +15,7 @@ from povdsl.render import render
 from povdsl import syntax as s
 from povdsl.result import Result
 from povdsl.specfile import load_plan
-from povdsl.sweep import run_sweep
+from povdsl.sweep import run_sweeps
 from povdsl.tables import SweepEntry, TableContext, build_model_table, build_sweep_table
 
 FORMAT_SUFFIX = {"latex": ".tex", "markdown": ".md", "html": ".html"}
@@ -45,7 +45,7 @@ def run(
     plan = load_plan(path, allow_outside=allow_outside)
     frames = load_frames(plan)
     results = {m.name: fit_model(m, frames) for m in plan.models if m.sweep_var is None}
-    sweeps = {m.name: run_sweep(m, frames, workers=workers) for m in plan.models if m.sweep_var is not None}
+    sweeps = run_sweeps([m for m in plan.models if m.sweep_var is not None], frames, workers=workers)
     tables: dict[str, dict[str, str]] = {}
     written: list[Path] = []
     for number, spec in enumerate(plan.tables, start=1):

@@ -7,9 +7,10 @@ variation, separation, collinearity) is skipped and listed, never a crash.
 
 Work is shared across the copies: the cluster table is built once per rule
 (data.py), and when the sweep variable only enters the focus term the design
-is compiled once and only that column is swapped per industry. The fits then
-run on a process pool; results come back in code order, so output does not
-depend on scheduling.
+is compiled once and only that column is swapped per industry. The fits of
+all a run's sweeps then go to one process pool, which receives each compiled
+design once; results come back in job order, so output does not depend on
+scheduling (and equals the in-process run bit for bit).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from __future__ import annotations
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
+import numpy as np
 import pandas as pd
 
 from povdsl import syntax as s
@@ -26,13 +28,14 @@ from povdsl.check import literal, walk
 from povdsl.clusters import industry_codes
 from povdsl.compile import compile_model
 from povdsl.data import Frames, clusters_on_units
+from povdsl.design import Design, Vcov
 from povdsl.errors import DataError, EstimationError
 from povdsl.fitting import finish, fit_design, fit_model
 from povdsl.plan import ModelPlan
 from povdsl.printer import expr_text
 from povdsl.result import Result
 
-POOL_THRESHOLD = 64  # fewer fits than this run in-process: on small designs a pool costs more than it saves
+POOL_THRESHOLD = 64  # fewer fits than this run in-process: starting the pool costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -104,14 +107,39 @@ def _only_in_focus(model: ModelPlan) -> bool:
     return isinstance(focus, s.Call) and focus.func == "clusters" and not any(uses(n) for n in others if n is not None)
 
 
-def _fit_job(job):
-    """Run in a worker: never raise, so one bad industry cannot stop the pool."""
-    estimator, design, options, vcov, keep_raw = job
+@dataclass(frozen=True)
+class _SharedDesign:
+    """A sweep's design compiled once; each industry only replaces the focus column."""
+
+    estimator: str
+    design: Design
+    options: tuple
+    vcov: Vcov
+    column: str  # the focus column as compiled for the first industry
+
+
+def _fit_industry(shared: _SharedDesign, column: str, values: np.ndarray, keep_raw: bool):
+    """One industry's fit; never raises, so one bad industry cannot stop the others."""
+    exog = shared.design.exog.rename(columns={shared.column: column})
+    exog[column] = values
     try:
-        result = fit_design(estimator, design, options, vcov)
+        result = fit_design(shared.estimator, replace(shared.design, exog=exog), shared.options, shared.vcov)
         return result if keep_raw else replace(result, raw=None)  # the backend object is heavy to send back
     except (EstimationError, DataError) as exc:
         return str(getattr(exc, "message", exc)).splitlines()[0]
+
+
+_WORKER_DESIGNS: list[_SharedDesign] = []  # each pool worker's copy, sent once by the initializer
+
+
+def _receive_designs(designs: list[_SharedDesign]) -> None:
+    global _WORKER_DESIGNS
+    _WORKER_DESIGNS = designs
+
+
+def _pool_fit(job: tuple[int, str, np.ndarray]):
+    design, column, values = job
+    return _fit_industry(_WORKER_DESIGNS[design], column, values, keep_raw=False)
 
 
 def _progress(label: str, done: int, total: int) -> None:
@@ -121,22 +149,56 @@ def _progress(label: str, done: int, total: int) -> None:
 
 
 def run_sweep(model: ModelPlan, frames: Frames, *, workers: int | None = None) -> SweepResult:
-    items, skipped = [], []
-    focus = expr_text(model.terms[0])
+    """One sweep; `run_sweeps` for all of a run's sweeps at once."""
+    return run_sweeps([model], frames, workers=workers)[model.name]
+
+
+@dataclass
+class _Prepared:
+    model: ModelPlan
+    catalogue: list[tuple[str, str, int]]
+    concretes: list[ModelPlan]
+    shared: _SharedDesign | None = None  # when the industries share one design
+    columns: list = field(default_factory=list)  # (focus column, values) per industry still to fit on it
+    outcomes: list = field(default_factory=list)  # Results or skip reasons, once known
+
+
+def run_sweeps(models: list[ModelPlan], frames: Frames, *, workers: int | None = None) -> dict[str, SweepResult]:
+    """Every sweep of a run: the shared-design fits of all of them go to one process pool."""
+    prepared = [_prepare(model, frames) for model in models]
+    shared = [p.shared for p in prepared if p.shared is not None]
+    jobs = []
+    for p in prepared:
+        if p.shared is not None:
+            jobs += [(shared.index(p.shared), column, values) for column, values in p.columns]
+    outcomes = iter(_run_jobs(shared, jobs, workers))
+    for p in prepared:
+        if p.shared is not None:
+            p.outcomes = [next(outcomes) for _ in p.columns]
+    return {p.model.name: _assemble(p) for p in prepared}
+
+
+def _prepare(model: ModelPlan, frames: Frames) -> _Prepared:
     catalogue = industries(model, frames)
-    if not catalogue:
-        return SweepResult(model.name, focus, (), ())
     concretes = [concrete_model(model, code) for code, _, _ in catalogue]
-    if model.dynamic is not None or not _only_in_focus(model):
-        outcomes = []
-        for concrete in concretes:
-            try:
-                outcomes.append(fit_model(concrete, frames))
-            except (EstimationError, DataError) as exc:
-                outcomes.append(str(getattr(exc, "message", exc)).splitlines()[0])
-    else:
-        outcomes = _fit_shared_design(model, concretes, frames, workers)
-    for (code, name, digits), concrete, outcome in zip(catalogue, concretes, outcomes):
+    if not concretes:
+        return _Prepared(model, catalogue, concretes)
+    if model.dynamic is None and _only_in_focus(model):
+        shared, columns = _shared_design(model, concretes, frames)
+        return _Prepared(model, catalogue, concretes, shared, columns)
+    outcomes = []
+    for concrete in concretes:  # the industry enters more than the focus term: each copy compiles its own design
+        try:
+            outcomes.append(fit_model(concrete, frames))
+        except (EstimationError, DataError) as exc:
+            outcomes.append(str(getattr(exc, "message", exc)).splitlines()[0])
+    return _Prepared(model, catalogue, concretes, outcomes=outcomes)
+
+
+def _assemble(p: _Prepared) -> SweepResult:
+    items, skipped = [], []
+    focus = expr_text(p.model.terms[0])
+    for (code, name, digits), concrete, outcome in zip(p.catalogue, p.concretes, p.outcomes):
         term = expr_text(concrete.terms[0])
         if isinstance(outcome, str):
             skipped.append((code, outcome))
@@ -145,35 +207,41 @@ def run_sweep(model: ModelPlan, frames: Frames, *, workers: int | None = None) -
         if term not in result.params.index:
             skipped.append((code, f"'{term}' was dropped from the fit"))
             continue
-        renamed = {k: getattr(result, k).rename({term: focus}) for k in ("params", "std_errors", "tstats", "pvalues")}
+        index = pd.Index([focus if n == term else n for n in result.params.index])  # one index for the four series
+        renamed = {k: getattr(result, k).set_axis(index) for k in ("params", "std_errors", "tstats", "pvalues")}
         items.append(SweepItem(code, name, digits, replace(result, **renamed)))
-    return SweepResult(model.name, focus, tuple(items), tuple(skipped))
+    return SweepResult(p.model.name, focus, tuple(items), tuple(skipped))
 
 
-def _fit_shared_design(model: ModelPlan, concretes: list[ModelPlan], frames: Frames, workers: int | None) -> list:
-    """Compile once, swap the focus column per industry, fit on a pool."""
+def _shared_design(model: ModelPlan, concretes: list[ModelPlan], frames: Frames) -> tuple[_SharedDesign, list]:
+    """Compile once; per industry only the focus column's values."""
     base = compile_model(concretes[0], frames)
-    base_column = expr_text(concretes[0].terms[0])
-    jobs = []
-    for concrete in concretes:
-        column = expr_text(concrete.terms[0])
-        values = clusters_on_units(frames, concrete.terms[0]).reindex(base.design.exog.index)
-        exog = base.design.exog.rename(columns={base_column: column})
-        exog[column] = values.to_numpy(dtype=float)
-        jobs.append((model.estimator, replace(base.design, exog=exog), model.options, base.vcov))
+    shared = _SharedDesign(model.estimator, base.design, model.options, base.vcov, expr_text(concretes[0].terms[0]))
+    rows = frames.unit.index.get_indexer(base.design.exog.index)  # the design's rows are unit rows
+    columns = [
+        (expr_text(concrete.terms[0]), clusters_on_units(frames, concrete.terms[0]).to_numpy(dtype=float)[rows])
+        for concrete in concretes
+    ]
+    return shared, columns
+
+
+def _run_jobs(shared: list[_SharedDesign], jobs: list[tuple], workers: int | None) -> list:
+    """All fits on one pool when there are enough of them to pay for it; results in job order.
+
+    Each worker receives the compiled designs once; a job is only an
+    industry's column of values, and comes back without the backend object.
+    """
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    use_pool = workers > 1 and len(jobs) >= POOL_THRESHOLD
-    jobs = [(*job, not use_pool) for job in jobs]
     outcomes = []
-    if use_pool:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for outcome in pool.map(_fit_job, jobs, chunksize=max(1, len(jobs) // (4 * workers))):
+    if workers > 1 and len(jobs) >= POOL_THRESHOLD:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_receive_designs, initargs=(shared,)) as pool:
+            for outcome in pool.map(_pool_fit, jobs, chunksize=max(1, len(jobs) // (4 * workers))):
                 outcomes.append(outcome)
-                _progress(model.name, len(outcomes), len(jobs))
+                _progress("sweeps", len(outcomes), len(jobs))
     else:
-        for job in jobs:
-            outcomes.append(_fit_job(job))
-            _progress(model.name, len(outcomes), len(jobs))
+        for design, column, values in jobs:
+            outcomes.append(_fit_industry(shared[design], column, values, keep_raw=True))
+            _progress("sweeps", len(outcomes), len(jobs))
     return outcomes
 
 

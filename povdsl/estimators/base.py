@@ -134,7 +134,14 @@ def _clearly_full_rank(values: np.ndarray) -> bool:
 def within(frame: pd.DataFrame | pd.Series, entity: pd.Series):
     """Subtract entity means: the within transformation that absorbs unit fixed effects."""
     codes = pd.factorize(entity, sort=True)[0]
-    return frame - frame.groupby(codes).transform("mean").set_axis(frame.index)
+    counts = np.bincount(codes)
+    values = frame.to_numpy(dtype=float)
+    columns = values.reshape(len(values), -1)
+    means = np.column_stack([np.bincount(codes, weights=column) / counts for column in columns.T] or [np.zeros(len(counts))])
+    demeaned = (columns - means[codes][:, : columns.shape[1]]).reshape(values.shape)
+    if isinstance(frame, pd.Series):
+        return pd.Series(demeaned, index=frame.index, name=frame.name)
+    return pd.DataFrame(demeaned, index=frame.index, columns=frame.columns)
 
 
 def check_full_rank_within(original: pd.DataFrame, demeaned: pd.DataFrame, *, role: str, absorbed_by: str) -> None:
@@ -229,10 +236,12 @@ def build_result(
     warnings: Sequence[str] = (),
 ) -> Result:
     """Assemble a Result, dropping statistics the backend could not compute."""
-    series = [pd.Series(s, dtype=float) for s in (params, std_errors, tstats, pvalues)]
-    for s in series:
-        s.index = pd.Index([str(name) for name in s.index])
-        s.name = None
+    names = params.index
+    index = pd.Index([str(name) for name in names])  # one index shared by the four series
+    series = [
+        pd.Series(np.asarray(s.reindex(names) if not s.index.equals(names) else s, dtype=float), index=index)
+        for s in (params, std_errors, tstats, pvalues)
+    ]
     return Result(
         params=series[0],
         std_errors=series[1],

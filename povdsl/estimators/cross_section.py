@@ -129,6 +129,19 @@ def _separation_error(design: Design, name: str, detail: str) -> EstimationError
     )
 
 
+def _null_loglik(y: pd.Series) -> float:
+    """The constant-only model's log-likelihood (statsmodels' `llnull`, behind McFadden's pseudo R2).
+
+    Its ML probability is the share of ones whatever the link, so the value
+    is closed-form; statsmodels reaches it by Nelder-Mead and BFGS, which cost
+    more than the model's own fit.
+    """
+    ones = float(y.sum())
+    zeros = len(y) - ones
+    share = ones / len(y)
+    return ones * np.log(share) + zeros * np.log1p(-share)
+
+
 def _fit_binary(name: str, model_class):
     def fit(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
         check_sample(len(design.y), design.exog.shape[1])
@@ -180,7 +193,7 @@ def _fit_binary(name: str, model_class):
             pvalues=p,
             nobs=res.nobs,
             vcov_text=text,
-            stats={"pseudo_r2": res.prsquared, "loglik": res.llf},
+            stats={"pseudo_r2": 1.0 - res.llf / _null_loglik(design.y), "loglik": res.llf},
             raw=res,
             warnings=tuple(str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)),
         )

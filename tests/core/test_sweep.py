@@ -54,3 +54,24 @@ def test_sweep_covers_every_census_industry_and_lists_skips(output):
     assert sorted([i.code for i in sweep.items] + [c for c, _ in sweep.skipped]) == codes
     for _, reason in sweep.skipped:
         assert reason
+
+
+def test_one_pool_for_all_sweeps_gives_the_in_process_results(monkeypatch):
+    """The pool changes where fits run, never what they give: same items, skips and numbers, bit for bit."""
+    from povdsl import sweep as sweep_module
+    from povdsl.data import load as load_frames
+    from povdsl.specfile import load_plan
+
+    plan = load_plan(SPEC)
+    models = [m for m in plan.models if m.sweep_var and m.name.startswith("pov04")]
+    in_process = sweep_module.run_sweeps(models, load_frames(plan), workers=1)
+    monkeypatch.setattr(sweep_module, "POOL_THRESHOLD", 2)
+    pooled = sweep_module.run_sweeps(models, load_frames(plan), workers=2)
+    for model in models:
+        serial, parallel = in_process[model.name], pooled[model.name]
+        assert parallel.skipped == serial.skipped
+        assert [i.code for i in parallel.items] == [i.code for i in serial.items]
+        for a, b in zip(serial.items, parallel.items):
+            for field in ("params", "std_errors", "pvalues"):
+                pd.testing.assert_series_equal(getattr(a.result, field), getattr(b.result, field), check_exact=True)
+            assert a.result.stats == b.result.stats and a.result.nobs == b.result.nobs

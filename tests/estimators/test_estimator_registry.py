@@ -128,3 +128,19 @@ def test_one_way_panel_needs_no_time_variable(name):
     b = get(name).fit(without_time, {}, Vcov())
     np.testing.assert_allclose(b.params, a.params, rtol=1e-10)
     np.testing.assert_allclose(b.std_errors, a.std_errors, rtol=1e-10)
+
+
+def test_within_transformation_equals_pandas_groupby_demeaning():
+    import numpy as np
+    import pandas as pd
+
+    from povdsl.estimators.base import within
+
+    rng = np.random.default_rng(7)
+    entity = pd.Series(rng.integers(0, 40, 500), index=pd.RangeIndex(500) * 3)
+    frame = pd.DataFrame({"x": rng.normal(size=500), "k": rng.integers(0, 9, 500)}, index=entity.index)
+    codes = pd.factorize(entity, sort=True)[0]
+    expected = frame - frame.groupby(codes).transform("mean").set_axis(frame.index)
+    pd.testing.assert_frame_equal(within(frame, entity), expected.astype(float), rtol=1e-12)
+    pd.testing.assert_series_equal(within(frame.x, entity), expected.x, rtol=1e-12)
+    assert within(frame[[]], entity).shape == (500, 0)
