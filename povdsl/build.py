@@ -1,7 +1,8 @@
-"""Lark's parse tree -> povdsl's syntax tree, with every comment on its node.
+"""Lark's reductions -> povdsl's syntax tree, with every comment on its node.
 
-The builder has one method per grammar rule and only builds frozen nodes; it
-never validates (that is the checker's work).
+The builder has one method per grammar rule, called as the LALR parser
+reduces, and only builds frozen nodes; it never validates (that is the
+checker's work).
 """
 
 from __future__ import annotations
@@ -51,34 +52,22 @@ def _unquote(token: str) -> str:
     return re.sub(r'\\(["\\nt])', lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
-def _start(child):
-    """(line, col) where a child begins, or None for an empty one."""
+def _edge(child, last: bool):
+    """(line, col) where a child begins (or ends, when `last`), or None for an empty one."""
     if child is None:
         return None
     if isinstance(child, Token):
-        return child.line, child.column
+        return (child.end_line, child.end_column) if last else (child.line, child.column)
     if isinstance(child, (list, tuple)):
-        for part in child:
-            position = _start(part)
+        for part in reversed(child) if last else child:
+            position = _edge(part, last)
             if position is not None:
                 return position
         return None
-    return (child.span.line, child.span.col) if child.span is not None else None
-
-
-def _end(child):
-    """(line, col) where a child ends, or None for an empty one."""
-    if child is None:
+    span = child.span
+    if span is None:
         return None
-    if isinstance(child, Token):
-        return child.end_line, child.end_column
-    if isinstance(child, (list, tuple)):
-        for part in reversed(child):
-            position = _end(part)
-            if position is not None:
-                return position
-        return None
-    return (child.span.end_line, child.span.end_col) if child.span is not None else None
+    return (span.end_line, span.end_col) if last else (span.line, span.col)
 
 
 class Builder:
@@ -107,7 +96,7 @@ class Builder:
         nesting = rule in _NESTING
 
         def reduce(children):
-            first, last = _start(children), _end(children)
+            first, last = _edge(children, last=False), _edge(children, last=True)
             span = Span(self.path, *first, *last) if first is not None else None
             kept = [c for c in children if not (isinstance(c, Token) and c.type not in _MEANINGFUL)]
             node = method(self, span, kept)
