@@ -57,7 +57,7 @@ def timed(function, *args):
 def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     cli.add_argument("--models", type=int, default=5000)
-    cli.add_argument("--repeat", type=int, default=5, help="runs to take the least-disturbed of")
+    cli.add_argument("--repeat", type=int, default=7, help="runs to take the least-disturbed of")
     cli.add_argument("--profile", action="store_true", help="print the 15 most expensive functions of parse + check")
     args = cli.parse_args()
 

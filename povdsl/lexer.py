@@ -28,52 +28,57 @@ _UNLEXABLE = "$UNLEXABLE"  # no parser state accepts it
 class Vocabulary:
     """The grammar's terminals arranged for one master regex."""
 
-    pattern: re.Pattern
+    pattern: re.Pattern  # optional layout, then exactly one token (or comment, or stray character)
     keywords: dict[str, str]  # word -> keyword terminal
-    ignored: frozenset[str]
+    comment: str  # the ignored terminal that is a comment (kept for fmt), by name
     open_paren: str  # terminal names of ( and )
     close_paren: str
 
     @classmethod
     def of(cls, terminals, ignore) -> Vocabulary:
         keywords = {t.pattern.value: t.name for t in terminals if t.pattern.type == "str" and _WORD.fullmatch(t.pattern.value)}
-        keyword_names = set(keywords.values())
-        others = [t for t in terminals if t.name not in keyword_names]
+        # layout: the ignored terminals that match only whitespace; they are skipped inside the regex
+        layout = [t for t in terminals if t.name in ignore and re.fullmatch(t.pattern.to_regexp(), " \t\n")]
+        (comment,) = [t.name for t in terminals if t.name in ignore and t not in layout]
+        skipped = set(keywords.values()) | {t.name for t in layout}
+        others = [t for t in terminals if t.name not in skipped]
         # Lark's order for its own lexer: priority, then the longest possible match first
         others.sort(key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name))
         alternatives = [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in others]
         # a broken string is one bad token (so a `(` inside it counts for nothing), any other stray character one more
-        alternatives += [r'(?P<BAD_STRING>"(?:[^"\\\n]|\\.)*"?)', r"(?P<BAD>[\s\S])"]
+        alternatives += [r'(?P<BAD_STRING>"(?:[^"\\\n]|\\.)*"?)', r"(?P<BAD>[^ \t\f\r\n])"]
+        (space,) = [t.pattern.to_regexp() for t in layout]  # one run of layout (a `+` pattern) before each token
+        pattern = re.compile(f"(?:{space})?(?:{'|'.join(alternatives)})")
         symbols = {t.pattern.value: t.name for t in terminals if t.pattern.type == "str"}
-        return cls(re.compile("|".join(alternatives)), keywords, frozenset(ignore), symbols["("], symbols[")"])
+        return cls(pattern, keywords, comment, symbols["("], symbols[")"])
 
 
 @dataclass(frozen=True)
 class Scan:
-    tokens: list  # Lark tokens, ignored ones left out; empty once `count` passes the limit
+    tokens: list  # Lark tokens, comments left out; empty once `count` passes the limit
     count: int
     comments: list[tuple[int, str]]  # (line, text)
     nesting_error: Diagnostic | None
 
 
 def scan(text: str, path: str, vocabulary: Vocabulary, max_tokens: int, max_nesting: int) -> Scan:
-    """One pass over the text; tokens never span lines, only whitespace crosses them."""
+    """One pass over the text. Tokens never span lines (only layout crosses them), so
+    a token's line is the count of newlines before it."""
     tokens: list = []
     comments: list[tuple[int, str]] = []
     count = depth = 0
-    line, line_start = 1, 0
-    ignored, open_paren, close_paren = vocabulary.ignored, vocabulary.open_paren, vocabulary.close_paren
+    line, line_start, seen = 1, 0, 0
+    comment, open_paren, close_paren = vocabulary.comment, vocabulary.open_paren, vocabulary.close_paren
     for m in vocabulary.pattern.finditer(text):
         kind = m.lastgroup
-        start, end = m.span()
-        if kind in ignored:
-            value = m.group()
-            if value[0] == "#":
-                comments.append((line, value.rstrip()))
-            newlines = value.count("\n")
-            if newlines:
-                line += newlines
-                line_start = start + value.rindex("\n") + 1
+        start, end = m.span(kind)
+        newlines = text.count("\n", seen, start)
+        if newlines:
+            line += newlines
+            line_start = text.rindex("\n", seen, start) + 1
+        seen = start
+        if kind == comment:
+            comments.append((line, m.group(kind).rstrip()))
             continue
         count += 1
         if count > max_tokens:
@@ -94,7 +99,7 @@ def scan(text: str, path: str, vocabulary: Vocabulary, max_tokens: int, max_nest
             depth = max(0, depth - 1)
         elif kind == "BAD_STRING" or kind == "BAD":
             kind = _UNLEXABLE
-        tokens.append(Token(kind, m.group(), start, line, column, line, column + end - start, end))
+        tokens.append(Token(kind, text[start:end], start, line, column, line, column + end - start, end))
     return Scan(tokens, count, comments, None)
 
 

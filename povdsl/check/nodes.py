@@ -51,20 +51,26 @@ def _literal(e):
     return None
 
 
+_NOT_CHILDREN = frozenset({"span", "name_span", "func_span", "comments"})
+_LEAVES = (str, int, float, bool)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the slots that hold sub-nodes
+
+
 def _walk(node):
     """Every node below (and including) node, depth first."""
     stack = [node]
     while stack:
         n = stack.pop()
-        if n is None or isinstance(n, (str, int, float, bool)):
+        if n is None or isinstance(n, _LEAVES):
             continue
         if isinstance(n, (tuple, list)):
             stack.extend(n)
             continue
         yield n
-        for name in getattr(n, "__slots__", ()):
-            if name in ("span", "name_span", "func_span", "comments"):
-                continue
+        names = _CHILD_FIELDS.get(type(n))
+        if names is None:
+            names = _CHILD_FIELDS[type(n)] = tuple(f for f in getattr(n, "__slots__", ()) if f not in _NOT_CHILDREN)
+        for name in names:
             stack.append(getattr(n, name, None))
 
 
