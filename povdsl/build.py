@@ -96,19 +96,12 @@ class Builder:
         nesting = rule in _NESTING
 
         def reduce(children):
-            # the common cases inline (a token or a node at either end); lists and placeholders via _edge
-            head, tail = (children[0], children[-1]) if children else (None, None)
-            if type(head) is Token:
-                first = head.line, head.column
-            elif hasattr(head, "span") and head.span is not None:
-                first = head.span.line, head.span.col
-            else:
+            # usually the first and last children bound the span; a placeholder or empty list sends the search on
+            first = _edge(children[0], last=False) if children else None
+            if first is None:
                 first = _edge(children, last=False)
-            if type(tail) is Token:
-                last = tail.end_line, tail.end_column
-            elif hasattr(tail, "span") and tail.span is not None:
-                last = tail.span.end_line, tail.span.end_col
-            else:
+            last = _edge(children[-1], last=True) if children else None
+            if last is None:
                 last = _edge(children, last=True)
             span = Span(self.path, *first, *last) if first is not None else None
             kept = [c for c in children if type(c) is not Token or c.type in _MEANINGFUL]
