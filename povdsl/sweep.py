@@ -166,11 +166,9 @@ class _Prepared:
 def run_sweeps(models: list[ModelPlan], frames: Frames, *, workers: int | None = None) -> dict[str, SweepResult]:
     """Every sweep of a run: the shared-design fits of all of them go to one process pool."""
     prepared = [_prepare(model, frames) for model in models]
-    shared = [p.shared for p in prepared if p.shared is not None]
-    jobs = []
-    for p in prepared:
-        if p.shared is not None:
-            jobs += [(shared.index(p.shared), column, values) for column, values in p.columns]
+    sharing = [p for p in prepared if p.shared is not None]
+    shared = [p.shared for p in sharing]
+    jobs = [(number, column, values) for number, p in enumerate(sharing) for column, values in p.columns]
     outcomes = iter(_run_jobs(shared, jobs, workers))
     for p in prepared:
         if p.shared is not None:

@@ -134,11 +134,12 @@ def _clearly_full_rank(values: np.ndarray) -> bool:
 def within(frame: pd.DataFrame | pd.Series, entity: pd.Series):
     """Subtract entity means: the within transformation that absorbs unit fixed effects."""
     codes = pd.factorize(entity, sort=True)[0]
-    counts = np.bincount(codes)
     values = frame.to_numpy(dtype=float)
-    columns = values.reshape(len(values), -1)
-    means = np.column_stack([np.bincount(codes, weights=column) / counts for column in columns.T] or [np.zeros(len(counts))])
-    demeaned = (columns - means[codes][:, : columns.shape[1]]).reshape(values.shape)
+    matrix = values.reshape(len(values), -1)
+    counts = np.bincount(codes)
+    sums = np.zeros((len(counts), matrix.shape[1]))
+    np.add.at(sums, codes, matrix)
+    demeaned = (matrix - (sums / counts[:, None])[codes]).reshape(values.shape)
     if isinstance(frame, pd.Series):
         return pd.Series(demeaned, index=frame.index, name=frame.name)
     return pd.DataFrame(demeaned, index=frame.index, columns=frame.columns)
