@@ -135,7 +135,7 @@ def within(frame: pd.DataFrame | pd.Series, entity: pd.Series):
     """Subtract entity means: the within transformation that absorbs unit fixed effects."""
     codes = pd.factorize(entity, sort=True)[0]
     values = frame.to_numpy(dtype=float)
-    matrix = values.reshape(len(values), -1)
+    matrix = values[:, None] if values.ndim == 1 else values
     counts = np.bincount(codes)
     sums = np.zeros((len(counts), matrix.shape[1]))
     np.add.at(sums, codes, matrix)
