@@ -144,3 +144,4 @@ def test_within_transformation_equals_pandas_groupby_demeaning():
     pd.testing.assert_frame_equal(within(frame, entity), expected.astype(float), rtol=1e-12)
     pd.testing.assert_series_equal(within(frame.x, entity), expected.x, rtol=1e-12)
     assert within(frame[[]], entity).shape == (500, 0)
+    assert within(frame.iloc[:0], entity.iloc[:0]).shape == (0, 2)
