@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from povdsl.errors import PovdslError, SpecError
@@ -65,17 +66,21 @@ def _run(args) -> int:
     from povdsl.pipeline import run
 
     formats = tuple(dict.fromkeys(args.format or ["latex"]))
-    output = run(
-        args.spec,
-        args.out,
-        formats=formats,
-        standalone=args.standalone or args.pdf,
-        siunitx=args.siunitx,
-        allow_outside=tuple(args.allow_outside),
-        workers=args.workers,
-    )
+    with warnings.catch_warnings(record=True) as caught:  # said once each below, as povdsl's own lines
+        warnings.simplefilter("default")
+        output = run(
+            args.spec,
+            args.out,
+            formats=formats,
+            standalone=args.standalone or args.pdf,
+            siunitx=args.siunitx,
+            allow_outside=tuple(args.allow_outside),
+            workers=args.workers,
+        )
     for path in output.written:
         print(path)
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"povdsl: warning: {message}", file=sys.stderr)
     _report_data_notes(output)
     if args.pdf:
         from povdsl.latex import compile_pdf, pdflatex_path

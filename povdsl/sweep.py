@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
@@ -230,16 +232,20 @@ def _run_jobs(shared: list[_SharedDesign], jobs: list[tuple], workers: int | Non
     industry's column of values, and comes back without the backend object.
     """
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    outcomes = []
     if workers > 1 and len(jobs) >= POOL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_receive_designs, initargs=(shared,)) as pool:
-            for outcome in pool.map(_pool_fit, jobs, chunksize=max(1, len(jobs) // (4 * workers))):
-                outcomes.append(outcome)
-                _progress("sweeps", len(outcomes), len(jobs))
-    else:
-        for design, column, values in jobs:
-            outcomes.append(_fit_industry(shared[design], column, values, keep_raw=True))
-            _progress("sweeps", len(outcomes), len(jobs))
+        outcomes = []
+        try:
+            with ProcessPoolExecutor(max_workers=workers, initializer=_receive_designs, initargs=(shared,)) as pool:
+                for outcome in pool.map(_pool_fit, jobs, chunksize=max(1, len(jobs) // (4 * workers))):
+                    outcomes.append(outcome)
+                    _progress("sweeps", len(outcomes), len(jobs))
+            return outcomes
+        except (OSError, BrokenProcessPool) as exc:  # no semaphores in a sandbox, a worker killed: same fits, here
+            warnings.warn(f"sweep fits run in this process: the process pool failed ({exc})", RuntimeWarning, stacklevel=2)
+    outcomes = []
+    for design, column, values in jobs:
+        outcomes.append(_fit_industry(shared[design], column, values, keep_raw=True))
+        _progress("sweeps", len(outcomes), len(jobs))
     return outcomes
 
 

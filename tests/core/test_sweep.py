@@ -75,3 +75,23 @@ def test_one_pool_for_all_sweeps_gives_the_in_process_results(monkeypatch):
             for field in ("params", "std_errors", "pvalues"):
                 pd.testing.assert_series_equal(getattr(a.result, field), getattr(b.result, field), check_exact=True)
             assert a.result.stats == b.result.stats and a.result.nobs == b.result.nobs
+
+
+def test_a_pool_that_cannot_start_leaves_the_fits_to_this_process(monkeypatch):
+    from povdsl import sweep as sweep_module
+    from povdsl.data import load as load_frames
+    from povdsl.specfile import load_plan
+
+    def no_semaphores(*args, **kwargs):
+        raise PermissionError("[Errno 13] Permission denied: '/dev/shm'")
+
+    plan = load_plan(SPEC)
+    models = [m for m in plan.models if m.name == "pov04_3"]
+    expected = sweep_module.run_sweeps(models, load_frames(plan), workers=1)["pov04_3"]
+    monkeypatch.setattr(sweep_module, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(sweep_module, "ProcessPoolExecutor", no_semaphores)
+    with pytest.warns(RuntimeWarning, match="process pool failed"):
+        fallback = sweep_module.run_sweeps(models, load_frames(plan), workers=2)["pov04_3"]
+    assert [i.code for i in fallback.items] == [i.code for i in expected.items] and fallback.skipped == expected.skipped
+    for a, b in zip(expected.items, fallback.items):
+        pd.testing.assert_series_equal(a.result.params, b.result.params, check_exact=True)
