@@ -11,27 +11,20 @@ and read the resulting `git diff tests/diff/cases` before committing it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 from pathlib import Path
 
 import pytest
 
-from povdsl.diff import CHANGE_KINDS, DECLARATION_KINDS, SCHEMA_VERSION, diff_specs, format_text, register
+from povdsl.diff import CHANGE_KINDS, DECLARATION_KINDS, SCHEMA_VERSION, diff_specs, format_text
+from povdsl.diff.cli import main as run_cli  # `povdsl diff ...` through the same register() the main CLI uses
 from povdsl.parser import parse
 
 CASES = Path(__file__).parent / "cases"
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if p.is_dir())
 NO_CHANGE = "no semantic change\n"
 
-
-def run_cli(argv: list[str]) -> int:
-    """`povdsl diff ...` through the same register() the main CLI uses."""
-    parser = argparse.ArgumentParser(prog="povdsl")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["diff", *argv])
-    return args.func(args)
 
 
 def _diff(name: str):

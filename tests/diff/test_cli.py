@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import shlex
@@ -13,17 +12,11 @@ import sys
 import pytest
 
 from povdsl.diff.output import _use_colour
-from povdsl.diff import register
+from povdsl.diff.cli import main as run_cli
 
 OLD = 'model m1 "Model 1": y ~ x + z | ols\n'
 NEW = 'model m1 "Model 1": y ~ x + z + w | ols\n'
 
-
-def run_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="povdsl")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["diff", *argv])
-    return args.func(args)
 
 
 @pytest.fixture

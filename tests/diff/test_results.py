@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 
 import pytest
 
-from povdsl.diff import compare_results, register
+from povdsl.diff import compare_results
+from povdsl.diff.cli import main as run_cli
 
 HEAD = """\
 data households = bundled("zhejiang/households.csv") panel(household, year) region(county)
@@ -24,12 +24,6 @@ model b: log(income) ~ cluster + controls | fe(household)
 model c: rich ~ cluster + controls | lpm
 """
 
-
-def run_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="povdsl")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["diff", *argv])
-    return args.func(args)
 
 
 @pytest.fixture
