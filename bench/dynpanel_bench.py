@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from povdsl.dynpanel import DynamicPanelSpec, GmmInstrument, IvInstrument, fit_dynamic_panel
-from povdsl.dynpanel.simulate import simulate_ar1_panel
+from povdsl.estimate.dynpanel import DynamicPanelSpec, GmmInstrument, IvInstrument, fit_dynamic_panel
+from povdsl.estimate.dynpanel.simulate import simulate_ar1_panel
 
 ROOT = Path(__file__).resolve().parents[1]
 

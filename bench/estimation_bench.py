@@ -26,12 +26,12 @@ import statsmodels.api as sm
 from linearmodels.iv import IVGMM
 from linearmodels.panel import PanelOLS
 
-from povdsl.clusters import count_clusters, industry_codes
-from povdsl.data import load as load_frames
+from povdsl.data.clusters import count_clusters, industry_codes
+from povdsl.data.frames import load as load_frames
 from povdsl.datasets import bundled_path
-from povdsl.fitting import fit_model
+from povdsl.estimate.fitting import fit_model
 from povdsl.pipeline import load_plan
-from povdsl.sweep import run_sweeps
+from povdsl.estimate.sweep import run_sweeps
 
 SPEC = Path(__file__).resolve().parents[1] / "spec" / "zhejiang.pov"
 CONTROLS = ["age", "edu", "gender", "pop", "land", "capital"]

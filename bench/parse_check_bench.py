@@ -16,7 +16,7 @@ import pstats
 import time
 
 from povdsl.check import Environment, check
-from povdsl.parser import _parser, _recognizer, parse
+from povdsl.language.parser import _parser, _recognizer, parse
 
 TARGET_SECONDS = 2.0
 HEAD = """\

@@ -8,9 +8,9 @@ pandas, statsmodels and linearmodels; it is loaded on first use, so that
 from importlib import import_module
 
 from povdsl.errors import DataError, EstimationError, PovdslError, SpecError
-from povdsl.parser import parse
+from povdsl.language.parser import parse
 
-_LAZY = {"fit": "povdsl.api", "load": "povdsl.api", "run": "povdsl.api", "Result": "povdsl.result", "Weights": "povdsl.weights"}
+_LAZY = {"fit": "povdsl.api", "load": "povdsl.api", "run": "povdsl.api", "Result": "povdsl.estimate.result", "Weights": "povdsl.data.weights"}
 
 __all__ = ["DataError", "EstimationError", "PovdslError", "Result", "SpecError", "Weights", "fit", "load", "parse", "run"]
 __version__ = "0.1.0"

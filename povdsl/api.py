@@ -12,16 +12,16 @@ from typing import Mapping
 
 import pandas as pd
 
-from povdsl import syntax as s
+from povdsl.language import syntax as s
 from povdsl.check import Environment, check
-from povdsl.data import load as load_frames
+from povdsl.data.frames import load as load_frames
 from povdsl.errors import Diagnostic, Span, SpecError
-from povdsl.fitting import fit_model
-from povdsl.parser import parse
-from povdsl.plan import DataPlan, Plan, WeightsPlan
-from povdsl.result import Result
+from povdsl.estimate.fitting import fit_model
+from povdsl.language.parser import parse
+from povdsl.check.plan import DataPlan, Plan, WeightsPlan
+from povdsl.estimate.result import Result
 from povdsl.pipeline import RunOutput, load_plan, run as _run
-from povdsl.weights import Weights
+from povdsl.data.weights import Weights
 
 FIT_PATH = "<fit>"
 FIT_PREFIX = "model fit: "

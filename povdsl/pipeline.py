@@ -6,17 +6,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from povdsl.check import walk
-from povdsl.data import Frames, load as load_frames
-from povdsl.estimators import REGISTRY
-from povdsl.fitting import fit_model
-from povdsl.plan import Plan
-from povdsl.printer import expr_text
-from povdsl.render import render
-from povdsl import syntax as s
-from povdsl.result import Result
-from povdsl.specfile import load_plan
-from povdsl.sweep import run_sweeps
-from povdsl.tables import SweepEntry, TableContext, build_model_table, build_sweep_table
+from povdsl.data.frames import Frames, load as load_frames
+from povdsl.estimate.adapters import REGISTRY
+from povdsl.estimate.fitting import fit_model
+from povdsl.check.plan import Plan
+from povdsl.language.printer import expr_text
+from povdsl.render.templating import render
+from povdsl.language import syntax as s
+from povdsl.estimate.result import Result
+from povdsl.check.specfile import load_plan
+from povdsl.estimate.sweep import run_sweeps
+from povdsl.render.tables import SweepEntry, TableContext, build_model_table, build_sweep_table
 
 FORMAT_SUFFIX = {"latex": ".tex", "markdown": ".md", "html": ".html"}
 DYNAMIC_LABELS = {"diffgmm": "Difference GMM", "sysgmm": "System GMM"}
@@ -28,7 +28,7 @@ class RunOutput:
     results: dict[str, Result]
     tables: dict[str, dict[str, str]]  # table name -> format -> text
     written: tuple[Path, ...] = ()
-    sweeps: dict = field(default_factory=dict)  # model name -> povdsl.sweep.SweepResult
+    sweeps: dict = field(default_factory=dict)  # model name -> povdsl.estimate.sweep.SweepResult
 
 
 def run(

@@ -7,7 +7,7 @@ from fractions import Fraction
 import pandas as pd
 import pytest
 
-from povdsl.clusters import cluster_table, count_clusters, industry_codes
+from povdsl.data.clusters import cluster_table, count_clusters, industry_codes
 
 
 def _census() -> pd.DataFrame:

@@ -6,14 +6,14 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from povdsl import syntax as s
+from povdsl.language import syntax as s
 from povdsl.check.declarations import DeclarationChecks
 from povdsl.check.expressions import ExpressionChecks
 from povdsl.check.models import ModelChecks
 from povdsl.check.nodes import _dunder, _known_call, _known_calls, _sorted_unique, _walk
 from povdsl.diagnostics import did_you_mean
 from povdsl.errors import Diagnostic, SpecError
-from povdsl.plan import DataPlan, Plan, WeightsPlan
+from povdsl.check.plan import DataPlan, Plan, WeightsPlan
 
 
 @dataclass

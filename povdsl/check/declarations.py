@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from povdsl import syntax as s
+from povdsl.language import syntax as s
 from povdsl.check.nodes import _literal
 from povdsl.diagnostics import did_you_mean
-from povdsl.functions import DATA_OPTIONS, WEIGHT_BUILDERS
-from povdsl.plan import DataPlan, WeightsPlan
-from povdsl.sources import SourceError, resolve_bundled, resolve_path
+from povdsl.language.functions import DATA_OPTIONS, WEIGHT_BUILDERS
+from povdsl.check.plan import DataPlan, WeightsPlan
+from povdsl.check.sources import SourceError, resolve_bundled, resolve_path
 
 
 class DeclarationChecks:

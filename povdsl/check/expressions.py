@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from povdsl import syntax as s
+from povdsl.language import syntax as s
 from povdsl.check.nodes import _literal, _walk
 from povdsl.diagnostics import did_you_mean
-from povdsl.functions import FORMULA, FUNCTIONS, LET, VALUE
-from povdsl.printer import expr_text
-from povdsl.signatures import MAX_LAG
+from povdsl.language.functions import FORMULA, FUNCTIONS, LET, VALUE
+from povdsl.language.printer import expr_text
+from povdsl.check.signatures import MAX_LAG
 
 LEVELS = {"scalar": 0, "region": 1, "unit": 2}
 MAX_FORMULA_POWER = 10  # (a + b + c)**k expands to interactions; formulaic builds them one by one
@@ -186,7 +186,7 @@ class ExpressionChecks:
                 if func == "W":
                     return self._w_call(e) is not None
                 if func == "L":
-                    from povdsl.signatures import _lag_range
+                    from povdsl.check.signatures import _lag_range
 
                     lags = _lag_range(e.positional[1])
                     if lags is None and any(isinstance(n, s.Number) and n.value > MAX_LAG for n in _walk(e.positional[1])):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from povdsl import syntax as s
+from povdsl.language import syntax as s
 from povdsl.check.nodes import _walk, literal
 from povdsl.diagnostics import did_you_mean
-from povdsl.plan import LetPlan, ModelPlan, TableSpec
-from povdsl.printer import expr_text
-from povdsl.signatures import bind_estimator
+from povdsl.check.plan import LetPlan, ModelPlan, TableSpec
+from povdsl.language.printer import expr_text
+from povdsl.check.signatures import bind_estimator
 
 STATS = ("t", "se", "p", "none")
 VCOV_KINDS = ("unadjusted", "robust", "cluster")
@@ -186,7 +186,7 @@ class ModelChecks:
             elif opt.kind == "note":
                 notes.append(opt.values[0].value)
             elif opt.kind == "fit":
-                from povdsl.result import FIT_STATISTICS
+                from povdsl.estimate.result import FIT_STATISTICS
 
                 for v in opt.values:
                     if v.id not in FIT_STATISTICS:

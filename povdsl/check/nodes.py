@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from povdsl import syntax as s
-from povdsl.functions import DATA_OPTIONS, FUNCTIONS, SOURCE_FUNCTIONS, WEIGHT_BUILDERS
+from povdsl.language import syntax as s
+from povdsl.language.functions import DATA_OPTIONS, FUNCTIONS, SOURCE_FUNCTIONS, WEIGHT_BUILDERS
 
 
 def _sorted_unique(diagnostics):
@@ -24,7 +24,7 @@ def _dunder(name: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _known_calls() -> tuple[str, ...]:
-    from povdsl.signatures import ARGUMENT_CALLS
+    from povdsl.check.signatures import ARGUMENT_CALLS
 
     return (*FUNCTIONS, *SOURCE_FUNCTIONS, *DATA_OPTIONS, *WEIGHT_BUILDERS, *ARGUMENT_CALLS)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from povdsl.clusters import cluster_table, count_clusters
+from povdsl.data.clusters import cluster_table, count_clusters
 from povdsl.datasets.zhejiang_tables import (  # fixed tables: counties, GDP, industries, historic clusters
     COUNTIES as _COUNTIES,
     DESIGNATED as _DESIGNATED,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ClusterRule:
-    """The rule the generator uses for ``cluster`` (see povdsl.clusters)."""
+    """The rule the generator uses for ``cluster`` (see povdsl.data.clusters)."""
 
     digits: int = 4
     lq: float = 1.25

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from formulaic import model_matrix
 
-from povdsl.compile import _matrix, _plain_columns
+from povdsl.estimate.compile import _matrix, _plain_columns
 
 
 def test_plain_columns_equal_formulaic_with_missing_values():

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from povdsl.cli import main
+from povdsl.tools.cli import main
 
 
 def _project(tmp_path, model_line: str):

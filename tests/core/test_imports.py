@@ -13,23 +13,23 @@ def _imported_after(code: str) -> set[str]:
 
 
 def test_parse_check_fmt_and_the_cli_import_no_estimation_library():
-    loaded = _imported_after("import povdsl, povdsl.cli, povdsl.check, povdsl.fmt, povdsl.explain, povdsl.specfile, povdsl.diff")
+    loaded = _imported_after("import povdsl, povdsl.tools.cli, povdsl.check, povdsl.tools.fmt, povdsl.tools.explain, povdsl.check.specfile, povdsl.tools.diff")
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
 
 
 def test_checking_the_paper_spec_imports_no_estimation_backend():
-    code = "from pathlib import Path\nfrom povdsl.specfile import load_plan\nload_plan(Path('spec/zhejiang.pov'))"
+    code = "from pathlib import Path\nfrom povdsl.check.specfile import load_plan\nload_plan(Path('spec/zhejiang.pov'))"
     loaded = _imported_after(code)
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
 
 
 def test_public_functions_survive_importing_the_modules_beside_them():
     import povdsl
-    import povdsl.fitting  # noqa: F401
+    import povdsl.estimate.fitting  # noqa: F401
     import povdsl.pipeline  # noqa: F401
     from povdsl.api import fit, load, run
-    from povdsl.result import Result
-    from povdsl.weights import Weights
+    from povdsl.estimate.result import Result
+    from povdsl.data.weights import Weights
 
     assert (povdsl.fit, povdsl.load, povdsl.run, povdsl.Result, povdsl.Weights) == (fit, load, run, Result, Weights)
     assert set(povdsl.__all__) <= set(dir(povdsl))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import povdsl
-from povdsl import syntax as s
+from povdsl.language import syntax as s
 from povdsl.errors import SpecError
 
 SPEC = """# header comment

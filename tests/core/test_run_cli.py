@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from povdsl.cli import main
-from povdsl.latex import compile_pdf, pdflatex_path
+from povdsl.tools.cli import main
+from povdsl.render.pdf import compile_pdf, pdflatex_path
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "spec" / "zhejiang.pov"

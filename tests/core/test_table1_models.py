@@ -15,7 +15,7 @@ import pytest
 import statsmodels.api as sm
 from linearmodels.panel import PanelOLS
 
-from povdsl.clusters import count_clusters
+from povdsl.data.clusters import count_clusters
 from povdsl.datasets import bundled_path
 
 SPEC = Path(__file__).resolve().parents[2] / "spec" / "zhejiang.pov"

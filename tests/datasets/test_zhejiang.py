@@ -12,7 +12,7 @@ import pytest
 import statsmodels.api as sm
 from linearmodels.panel import PanelOLS
 
-from povdsl.clusters import count_clusters
+from povdsl.data.clusters import count_clusters
 from povdsl.datasets import bundled_path
 from povdsl.datasets import zhejiang
 

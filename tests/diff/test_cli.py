@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from povdsl.diff.output import _use_colour
-from povdsl.diff.cli import main as run_cli
+from povdsl.tools.diff.output import _use_colour
+from povdsl.tools.diff.cli import main as run_cli
 
 OLD = 'model m1 "Model 1": y ~ x + z | ols\n'
 NEW = 'model m1 "Model 1": y ~ x + z + w | ols\n'
@@ -136,7 +136,7 @@ def test_git_mode_bad_revision_exits_2(repo, capsys):
 def test_git_external_diff_driver(repo):
     """`git diff` with the driver from docs/review.md prints the semantic diff."""
     (repo / ".gitattributes").write_text("*.pov diff=povdsl\n")
-    command = f"{shlex.quote(sys.executable)} -m povdsl.diff --git-external"
+    command = f"{shlex.quote(sys.executable)} -m povdsl.tools.diff --git-external"
     shown = git(repo, "-c", f"diff.povdsl.command={command}", "diff", "HEAD~1", "HEAD", "--", "spec.pov")
     assert shown == "povdsl diff a/spec.pov b/spec.pov\nmodel m1\n  term added: w (directly)\n"
     (repo / "spec.pov").write_text("model m1: y ~ | ols\n")

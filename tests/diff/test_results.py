@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from povdsl.diff import compare_results
-from povdsl.diff.cli import main as run_cli
+from povdsl.tools.diff import compare_results
+from povdsl.tools.diff.cli import main as run_cli
 
 HEAD = """\
 data households = bundled("zhejiang/households.csv") panel(household, year) region(county)
@@ -70,7 +70,7 @@ def test_cli_results_text_and_json(tmp_path, capsys):
 
 
 def test_rtol_hides_small_moves_but_not_significance(spec_path):
-    from povdsl.diff.results import _stars
+    from povdsl.tools.diff.results import _stars
 
     new = OLD.replace("| lpm", "| lpm where year == 2004")
     strict = compare_results(OLD, spec_path, new, spec_path)

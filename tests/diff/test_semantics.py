@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from povdsl.diff import Change, diff_specs, format_text
-from povdsl.parser import parse
+from povdsl.tools.diff import Change, diff_specs, format_text
+from povdsl.language.parser import parse
 
 SPEC = """\
 data households = "households.csv" panel(household, year)
@@ -133,7 +133,7 @@ SPEC_FILES = sorted((Path(__file__).parents[1] / "fixtures" / "identity").glob("
 @pytest.mark.parametrize("path", SPEC_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_fmt_output_means_the_same(path):
     """`povdsl fmt` changes layout only, so the diff of a file and its formatted self is empty."""
-    from povdsl.fmt import format_text as fmt
+    from povdsl.tools.fmt import format_text as fmt
 
     text = path.read_text(encoding="utf-8")
     assert diff(text, fmt(text)) == ()

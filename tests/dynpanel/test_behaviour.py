@@ -5,8 +5,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from povdsl.dynpanel import DynamicPanelSpec, GmmInstrument, IvInstrument, fit_dynamic_panel
-from povdsl.dynpanel.simulate import simulate_ar1_panel
+from povdsl.estimate.dynpanel import DynamicPanelSpec, GmmInstrument, IvInstrument, fit_dynamic_panel
+from povdsl.estimate.dynpanel.simulate import simulate_ar1_panel
 from povdsl.errors import EstimationError
 
 RHO, BETA = 0.5, 1.0

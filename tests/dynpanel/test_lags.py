@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from povdsl.dynpanel import diff, lag
+from povdsl.estimate.dynpanel import diff, lag
 from povdsl.errors import EstimationError
 
 

@@ -18,8 +18,8 @@ from linearmodels.iv import IV2SLS, IVGMM
 from linearmodels.panel import PanelOLS, RandomEffects
 from numpy.testing import assert_allclose
 
-from povdsl.design import Design, Vcov
-from povdsl.estimators import get
+from povdsl.estimate.design import Design, Vcov
+from povdsl.estimate.adapters import get
 
 RTOL = 1e-8
 

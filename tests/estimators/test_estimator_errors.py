@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from povdsl.design import Design, Vcov
+from povdsl.estimate.design import Design, Vcov
 from povdsl.errors import EstimationError
-from povdsl.estimators import get
+from povdsl.estimate.adapters import get
 
 RNG = np.random.default_rng(3)
 N = 200

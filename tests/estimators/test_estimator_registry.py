@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from povdsl.design import Design, Vcov
-from povdsl.estimators import REGISTRY, Estimator, OptionSpec, get
-from povdsl.result import FIT_STATISTICS
+from povdsl.estimate.design import Design, Vcov
+from povdsl.estimate.adapters import REGISTRY, Estimator, OptionSpec, get
+from povdsl.estimate.result import FIT_STATISTICS
 
 EXPECTED = {
     # name: (label, panel, instrumental, binary_outcome, default_vcov, option names)
@@ -47,7 +47,7 @@ def test_options_are_well_formed(name):
 
 
 def test_the_checker_binds_options_from_the_registrys_own_tuples():
-    from povdsl.estimator_options import OPTIONS
+    from povdsl.estimate.options import OPTIONS
 
     assert list(OPTIONS) == list(REGISTRY)
     assert all(OPTIONS[name] is REGISTRY[name].options for name in REGISTRY)
@@ -134,7 +134,7 @@ def test_within_transformation_equals_pandas_groupby_demeaning():
     import numpy as np
     import pandas as pd
 
-    from povdsl.estimators.base import within
+    from povdsl.estimate.adapters.base import within
 
     rng = np.random.default_rng(7)
     entity = pd.Series(rng.integers(0, 40, 500), index=pd.RangeIndex(500) * 3)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from povdsl import SpecError, parse
-from povdsl.fmt import format_spec, format_text, register
+from povdsl.tools.fmt import format_spec, format_text, register
 
 IDENTITY = sorted((Path(__file__).parent.parent / "fixtures" / "identity").glob("*.pov"))
 HEAD = 'data households = bundled("zhejiang/households.csv") panel(household, year) region(county)\n'

@@ -1,6 +1,6 @@
 """povdsl's one-pass lexer against Lark's own contextual lexer and parser.
 
-`povdsl.lexer` replaces Lark's lexer for speed; these tests hold it to
+`povdsl.language.lexer` replaces Lark's lexer for speed; these tests hold it to
 Lark's behaviour on every corpus spec and on random mutations of them: the
 same tokens (kind, text, position) and the same verdict on what parses.
 """
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 
 from povdsl import SpecError, parse
-from povdsl.lexer import scan
-from povdsl.parser import MAX_NESTING, MAX_TOKENS, _parser, _recognizer, _vocabulary
+from povdsl.language.lexer import scan
+from povdsl.language.parser import MAX_NESTING, MAX_TOKENS, _parser, _recognizer, _vocabulary
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_properties import IDENTITY, mutated  # noqa: E402

@@ -13,8 +13,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from povdsl import SpecError, parse
-from povdsl import syntax as s
-from povdsl.fmt import format_spec, format_text
+from povdsl.language import syntax as s
+from povdsl.tools.fmt import format_spec, format_text
 
 KEYWORDS = {
     "data", "weights", "let", "terms", "model", "table", "for", "in", "where", "vcov",

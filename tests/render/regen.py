@@ -18,10 +18,10 @@ import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
-from povdsl.plan import TableSpec
-from povdsl.render import render
-from povdsl.result import Result
-from povdsl.tables import SweepEntry, TableContext, build_model_table, build_sweep_table
+from povdsl.check.plan import TableSpec
+from povdsl.render.templating import render
+from povdsl.estimate.result import Result
+from povdsl.render.tables import SweepEntry, TableContext, build_model_table, build_sweep_table
 
 GOLDEN = Path(__file__).with_name("golden")
 # variant -> (format, keyword arguments of render, file extension)

@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from povdsl.render import environment, latex_escape, markdown_escape, render
+from povdsl.render.templating import environment, latex_escape, markdown_escape, render
 
 
 def load_cases():

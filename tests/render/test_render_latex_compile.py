@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from povdsl.latex import MISSING_PDFLATEX, LatexError, compile_pdf
-from povdsl.render import render
+from povdsl.render.pdf import MISSING_PDFLATEX, LatexError, compile_pdf
+from povdsl.render.templating import render
 
 spec = importlib.util.spec_from_file_location("povdsl_render_regen", Path(__file__).with_name("regen.py"))
 regen = importlib.util.module_from_spec(spec)

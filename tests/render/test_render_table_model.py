@@ -8,9 +8,9 @@ import math
 import pandas as pd
 import pytest
 
-from povdsl.plan import TableSpec
-from povdsl.result import Result
-from povdsl.tables import (
+from povdsl.check.plan import TableSpec
+from povdsl.estimate.result import Result
+from povdsl.render.tables import (
     MINUS,
     Decimals,
     SweepEntry,

@@ -31,7 +31,7 @@ import pandas as pd
 import pytest
 
 import povdsl
-from povdsl.cli import main
+from povdsl.tools.cli import main
 from povdsl.errors import PovdslError, SpecError
 from povdsl.pipeline import load_plan, run
 
@@ -436,7 +436,7 @@ def test_latex_injection_in_labels_is_escaped(project):
 
 def test_pdflatex_runs_without_shell_escape(tmp_path, monkeypatch):
     """compile_pdf passes -no-shell-escape and reads no stdin."""
-    from povdsl import latex
+    from povdsl.render import pdf as latex
 
     seen = {}
 

@@ -1,0 +1,121 @@
+"""The checked plan: what the checker produces and the compiler consumes.
+
+Frozen and free of spans' source text, so two plans compare by meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table declaration after checking: every option explicit."""
+
+    name: str
+    title: str
+    models: tuple[str, ...]
+    labels: tuple[tuple[str, str], ...] = ()  # (term, label) pairs, in spec order
+    stat: str = "t"  # what goes in parentheses: "t", "se", "p", or "none" for coefficients alone
+    stars: tuple[float, ...] = (0.10, 0.05, 0.01)
+    keep: tuple[str, ...] = ()  # terms to show (empty = all)
+    drop: tuple[str, ...] = ()  # terms to hide
+    order: tuple[str, ...] = ()  # terms to put first, in this order
+    notes: tuple[str, ...] = ()  # free-text notes from the spec
+    fit_stats: tuple[str, ...] = ()  # rows of Result.stats keys to show
+    significant_only: bool = False  # for sweep tables
+    layout: str = "models"  # "models" (Tables 1-4) or "sweep" (Tables 5-6)
+
+
+@dataclass(frozen=True)
+class DataPlan:
+    """A data set: its file, its columns and its role.
+
+    role "panel": the unit-level frame models are fitted on (unit, time,
+    region link); "region": a table keyed by (region, time) whose columns are
+    region-level variables; "source": raw records used only through functions
+    such as clusters().
+    """
+
+    name: str
+    path: str
+    columns: tuple[str, ...]
+    role: str
+    unit: str | None = None
+    time: str | None = None
+    region: str | None = None  # panel: column linking units to regions; region: the key column
+    span: object = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class WeightsPlan:
+    """A spatial weight matrix built from a long origin/destination table."""
+
+    name: str
+    path: str
+    origin: str
+    destination: str
+    value: str
+    transform: str = "inverse"  # w = 1 / value**alpha off the diagonal
+    alpha: float = 1.0
+    row_standardize: bool = False
+    cutoff: float | None = None  # w = 0 where value > cutoff
+    k: int | None = None  # keep only the k nearest (smallest value) per origin
+    span: object = field(default=None, compare=False)
+
+    @property
+    def description(self) -> str:
+        from povdsl.data.weights import describe_inverse
+
+        return describe_inverse(self.value, self.alpha, self.cutoff, self.k, self.row_standardize)
+
+
+@dataclass(frozen=True)
+class LetPlan:
+    name: str
+    expr: object  # syntax.Expr, validated
+    level: str  # "region", "unit" or "scalar"
+    span: object = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    """One model with macros expanded and every estimator default explicit."""
+
+    name: str
+    label: str
+    outcome: object  # syntax.Expr
+    terms: tuple  # syntax.Expr per right-hand-side term, macros expanded
+    intercept: bool
+    estimator: str
+    options: tuple[tuple[str, object], ...] = ()
+    entity: str | None = None
+    time: str | None = None
+    endog: tuple = ()  # syntax.Expr terms treated as endogenous
+    instruments: tuple = ()  # excluded instruments, syntax.Expr
+    where: object = None  # syntax.Expr or None
+    vcov_kind: str = "default"
+    vcov_groups: tuple[str, ...] = ()
+    dynamic: object = None  # dynpanel spec pieces for diffgmm/sysgmm
+    sweep_var: str | None = None
+    sweep_over: object = None  # syntax.Expr
+    origins: tuple[tuple[str, str], ...] = ()  # (term text, macro name) for terms from macros
+    span: object = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Plan:
+    path: str
+    data: tuple[DataPlan, ...]
+    weights: tuple[WeightsPlan, ...]
+    lets: tuple[LetPlan, ...]  # in dependency order
+    macros: tuple[tuple[str, object], ...]
+    models: tuple[ModelPlan, ...]
+    tables: tuple[TableSpec, ...]
+
+    def model(self, name: str) -> ModelPlan:
+        return next(m for m in self.models if m.name == name)
+
+    @property
+    def panel(self) -> DataPlan | None:
+        return next((d for d in self.data if d.role == "panel"), None)

@@ -1,0 +1,317 @@
+"""What each estimator accepts in a spec, and how its arguments bind to a plan.
+
+`fe(household)`, `gmm(iv=gdp_lag10)`, `sysgmm(gmm(n, 2:4), iv(k))`: the
+positional and keyword arguments are checked here and every default is made
+explicit, so `povdsl explain` can show the whole call.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from povdsl.language import syntax as s
+from povdsl.diagnostics import did_you_mean
+from povdsl.estimate.options import OPTIONS
+from povdsl.language.printer import expr_text
+
+ARGUMENT_CALLS = frozenset({"gmm", "iv"})  # calls that only appear inside dynamic-panel estimators
+MAX_LAG = 100  # every lag is a column or an instrument block; larger bounds are refused (docs/security.md)
+
+
+@dataclass(frozen=True)
+class Signature:
+    kind: str  # "plain", "panel", "instrumental", "dynamic"
+    flags: tuple[str, ...] = ()  # dynamic panels' bare-name options; the others' come from the estimator registry
+    doc: str = ""
+
+
+SIGNATURES: dict[str, Signature] = {
+    "ols": Signature("plain", doc="ordinary least squares"),
+    "lpm": Signature("plain", doc="linear probability model (OLS on a 0/1 outcome)"),
+    "logit": Signature("plain", doc="logit; margins reports average marginal effects"),
+    "probit": Signature("plain", doc="probit; margins reports average marginal effects"),
+    "fe": Signature("panel", doc="fixed effects: fe(unit) or fe(unit, time)"),
+    "re": Signature("panel", doc="random effects: re(unit)"),
+    "iv": Signature("instrumental", doc="two-stage least squares: iv(iv=z, endog=x, fe=unit)"),
+    "gmm": Signature("instrumental", doc="two-step efficient IV-GMM: gmm(iv=z, endog=x, fe=unit)"),
+    "diffgmm": Signature("dynamic", flags=("collapse", "timeeffects"), doc="Arellano-Bond difference GMM"),
+    "sysgmm": Signature("dynamic", flags=("collapse", "timeeffects"), doc="Blundell-Bond system GMM"),
+}
+
+
+@dataclass(frozen=True)
+class DynamicBinding:
+    """Pieces of a dynamic-panel model, before data: mirrors povdsl.estimate.dynpanel's spec."""
+
+    y: str
+    regressors: tuple[tuple[str, int], ...]
+    gmm: tuple[tuple[str, int, int | None, bool], ...]  # (var, first lag, last lag or None, collapse)
+    iv: tuple[str, ...]
+    system: bool
+    steps: int = 2
+    time_effects: bool = False
+    constant: bool | None = None
+    collapse: bool = False
+
+
+@dataclass(frozen=True)
+class Binding:
+    options: tuple[tuple[str, object], ...] = ()
+    entity: str | None = None
+    time: str | None = None
+    endog: tuple = ()
+    instruments: tuple = ()
+    intercept: bool = True
+    dynamic: DynamicBinding | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+def bind_estimator(est: s.Estimator, checker, terms: list) -> Binding | None:
+    sig = SIGNATURES.get(est.name)
+    if sig is None:
+        checker.error("E200", f"unknown estimator '{est.name}'", est.span, did_you_mean(est.name, SIGNATURES) or f"estimators: {', '.join(SIGNATURES)}")
+        return None
+    binder = {"plain": _plain, "panel": _panel, "instrumental": _instrumental, "dynamic": _dynamic}[sig.kind]
+    return binder(est, sig, checker, terms)
+
+
+def _registry_options(est, checker, args, structural: frozenset[str] = frozenset()) -> dict[str, object] | None:
+    """Bind flags (`margins`, `small=true`) and numbers (`steps=2`) to the estimator's OptionSpecs."""
+    specs = {o.name: o for o in OPTIONS[est.name] if o.name not in structural}
+    bound: dict[str, object] = {}
+    ok = True
+    for a in args:
+        name = a.id if isinstance(a, s.Name) else a.name if isinstance(a, s.Keyword) else expr_text(a)
+        spec = specs.get(name)
+        value = a.value if isinstance(a, s.Keyword) else None
+        if spec is None:
+            known = ", ".join(specs) or "none"
+            hint = did_you_mean(name, specs) or f"options: {known}"
+            if name in ("unadjusted", "robust", "cluster"):
+                hint = f"the variance is a clause of its own: `| {est.name} vcov {name}`"
+            checker.error("E218", f"{est.name}() has no option '{name}'", a.span, hint)
+            ok = False
+        elif spec.type == "flag" and value is None:
+            bound[name] = True
+        elif spec.type == "flag" and isinstance(value, s.Name) and value.id in ("true", "false"):
+            bound[name] = value.id == "true"
+        elif spec.type in ("int", "float") and isinstance(value, s.Number) and (spec.type == "float" or value.text.isdigit()):
+            bound[name] = int(value.text) if spec.type == "int" else value.value
+        else:
+            want = "true or false" if spec.type == "flag" else "a whole number" if spec.type == "int" else "a number"
+            checker.error("E217", f"option '{name}' of {est.name}() takes {want}", a.span)
+            ok = False
+        if name in bound and sum(1 for x in args if (x.id if isinstance(x, s.Name) else getattr(x, "name", None)) == name) > 1:
+            checker.error("E204", f"option '{name}' given twice", a.span)
+            ok = False
+    return bound if ok else None
+
+
+def _plain(est, sig, checker, terms):
+    options = _registry_options(est, checker, est.args)
+    return None if options is None else Binding(options=tuple(sorted(options.items())))
+
+
+def _panel_column(checker, node, what) -> str | None:
+    if not isinstance(node, s.Name):
+        checker.error("E220", f"the {what} must be a column name", node.span)
+        return None
+    if node.id not in checker.scope:
+        checker._unknown_name(node)
+        return None
+    return node.id
+
+
+def _panel(est, sig, checker, terms):
+    pos = [a for a in est.args if not isinstance(a, s.Keyword)]
+    kws = [a for a in est.args if isinstance(a, s.Keyword)]
+    for kw in kws:
+        checker.error("E218", f"{est.name}() has no option '{kw.name}'", kw.span, f"write {est.name}(unit) or {est.name}(unit, time)")
+    limit = 2 if est.name == "fe" else 1
+    if not 1 <= len(pos) <= limit:
+        form = "fe(unit) or fe(unit, time)" if est.name == "fe" else "re(unit)"
+        checker.error("E203", f"{est.name}() takes {'one or two' if limit == 2 else 'one'} column name{'s' if limit == 2 else ''}", est.span, f"write {form}")
+        return None
+    entity = _panel_column(checker, pos[0], "unit")
+    time = _panel_column(checker, pos[1], "time") if len(pos) == 2 else None
+    if entity is None or (len(pos) == 2 and time is None) or kws:
+        return None
+    options = (("time_effects", True),) if time else ()
+    return Binding(options=options, entity=entity, time=time)
+
+
+def _instrumental(est, sig, checker, terms):
+    kws = {}
+    structural = [a for a in est.args if isinstance(a, s.Keyword) and a.name in ("iv", "endog", "fe")]
+    extra = _registry_options(est, checker, [a for a in est.args if a not in structural], frozenset({"absorb"}))
+    ok = extra is not None
+    for a in structural:
+        if a.name in kws:
+            checker.error("E204", f"argument '{a.name}' given twice", a.span)
+            ok = False
+        else:
+            kws[a.name] = a.value
+    if "iv" not in kws:
+        checker.error("E205", f"{est.name}() needs instruments: iv=...", est.span, f"e.g. {est.name}(iv=gdp_lag10)")
+        return None
+    if not ok or not terms:
+        if not terms:
+            checker.error("E206", "an IV model needs at least one regressor", est.span)
+        return None
+    entity = None
+    if "fe" in kws:
+        entity = _panel_column(checker, kws["fe"], "unit")
+        if entity is None:
+            return None
+    if not checker._formula(kws["iv"], set()):
+        return None
+    instruments = [t for t, sign, _ in checker.expand(kws["iv"]) if sign > 0 and not isinstance(t, s.Number)]
+    term_texts = {expr_text(t): t for t in terms}
+    if "endog" in kws:
+        if not checker._formula(kws["endog"], set()):
+            return None
+        endog = [t for t, sign, _ in checker.expand(kws["endog"]) if sign > 0 and not isinstance(t, s.Number)]
+        for t in endog:
+            if expr_text(t) not in term_texts:
+                checker.error("E207", f"endogenous '{expr_text(t)}' is not a regressor of this model", t.span or est.span)
+                return None
+    else:
+        endog = default_endogenous(terms)
+        instruments = spatial_instruments(instruments, endog)
+    if len(instruments) < len(endog):
+        checker.error(
+            "E208",
+            f"{len(endog)} endogenous regressor{'s' if len(endog) != 1 else ''} ({', '.join(expr_text(t) for t in endog)}) but only {len(instruments)} instrument{'s' if len(instruments) != 1 else ''}",
+            kws["iv"].span,
+            "add instruments, or name fewer regressors with endog=",
+        )
+        return None
+    overlap = [expr_text(t) for t in instruments if expr_text(t) in term_texts]
+    if overlap:
+        checker.error("E209", f"instrument '{overlap[0]}' is also a regressor", kws["iv"].span, "an excluded instrument must not appear in the formula")
+        return None
+    options = tuple(sorted({**extra, "absorb": entity is not None}.items()))
+    return Binding(options=options, entity=entity, endog=tuple(endog), instruments=tuple(instruments), intercept=entity is None)
+
+
+def default_endogenous(terms: list) -> list:
+    """The main regressor (first term) and its spatial lags W(main, w)."""
+    main = terms[0]
+    main_text = expr_text(main)
+    endog = [main]
+    for t in terms[1:]:
+        if isinstance(t, s.Call) and t.func == "W" and expr_text(t.positional[0]) == main_text:
+            endog.append(t)
+    return endog
+
+
+def spatial_instruments(instruments: list, endog: list) -> list:
+    """For each weights w of the main regressor's W-lags, add W(z, w) for every instrument z."""
+    out = list(instruments)
+    texts = {expr_text(t) for t in out}
+    weights = [t.positional[1] for t in endog if isinstance(t, s.Call) and t.func == "W"]
+    for z in instruments:
+        if isinstance(z, s.Call) and z.func == "W":
+            continue
+        for w in weights:
+            lagged = s.Call("W", (z, w), span=z.span)
+            if expr_text(lagged) not in texts:
+                out.append(lagged)
+                texts.add(expr_text(lagged))
+    return out
+
+
+def _lag(node) -> int | None:
+    """A lag literal: a whole number from 0 to MAX_LAG, else None (never int() of inf, never 10**8 lags)."""
+    if not isinstance(node, s.Number):
+        return None
+    v = node.value
+    return int(v) if math.isfinite(v) and v.is_integer() and 0 <= v <= MAX_LAG else None
+
+
+def _lag_range(node) -> tuple[int, int | None] | None:
+    if isinstance(node, s.Number):
+        k = _lag(node)
+        return None if k is None else (k, k)
+    if isinstance(node, s.BinOp) and node.op == ":":
+        first = _lag(node.left)
+        if first is None:
+            return None
+        if isinstance(node.right, s.OpenBound):
+            return first, None
+        last = _lag(node.right)
+        return None if last is None else (first, last)
+    return None
+
+
+def _dynamic(est, sig, checker, terms):
+    ok = True
+    saw_gmm = False
+    gmm, iv, flags, steps, constant = [], [], dict.fromkeys(sig.flags, False), 2, None
+    for a in est.args:
+        if isinstance(a, s.Call) and a.func == "gmm":
+            saw_gmm = True
+            pos = [x for x in a.args if not isinstance(x, s.Keyword) and not (isinstance(x, s.Name) and x.id == "collapse")]
+            collapse = any(isinstance(x, s.Name) and x.id == "collapse" for x in a.args)
+            rng = _lag_range(pos[1]) if len(pos) == 2 else None
+            if len(pos) != 2 or not isinstance(pos[0], s.Name) or rng is None:
+                checker.error("E210", "gmm() takes a variable and a lag range, e.g. gmm(n, 2:4) or gmm(n, 2:.)", a.span)
+                ok = False
+                continue
+            if rng[1] is not None and rng[1] < rng[0]:
+                checker.error("E211", f"empty lag range {rng[0]}:{rng[1]}", pos[1].span, f"write {rng[1]}:{rng[0]}")
+                ok = False
+                continue
+            if _panel_column(checker, pos[0], "instrument") is None:
+                ok = False
+                continue
+            gmm.append((pos[0].id, rng[0], rng[1], collapse))
+        elif isinstance(a, s.Call) and a.func == "iv":
+            if len(a.args) != 1 or not isinstance(a.args[0], s.Name):
+                checker.error("E212", "iv() takes one variable name", a.span)
+                ok = False
+            elif _panel_column(checker, a.args[0], "instrument") is not None:
+                iv.append(a.args[0].id)
+            else:
+                ok = False
+        elif isinstance(a, s.Keyword) and a.name == "steps":
+            if not (isinstance(a.value, s.Number) and a.value.text in ("1", "2")):
+                checker.error("E213", "steps takes 1 or 2", a.value.span)
+                ok = False
+            else:
+                steps = int(a.value.text)
+        elif isinstance(a, s.Keyword) and a.name == "constant" and isinstance(a.value, s.Name) and a.value.id in ("true", "false"):
+            constant = a.value.id == "true"
+        elif isinstance(a, s.Name) and a.id in sig.flags:
+            flags[a.id] = True
+        else:
+            name = a.name if isinstance(a, s.Keyword) else expr_text(a)
+            checker.error("E218", f"{est.name}() has no argument '{name}'", a.span, "arguments: gmm(var, a:b), iv(var), steps=1|2, constant=true|false, collapse, timeeffects")
+            ok = False
+    if not saw_gmm:
+        checker.error("E214", f"{est.name}() needs at least one GMM-style instrument, e.g. gmm(n, 2:.)", est.span)
+        ok = False
+    regressors = []
+    for t in terms:
+        if isinstance(t, s.Name):
+            regressors.append((t.id, 0))
+        elif isinstance(t, s.Call) and t.func == "L" and isinstance(t.positional[0], s.Name) and (rng := _lag_range(t.positional[1])) and rng[1] is not None:
+            regressors.extend((t.positional[0].id, k) for k in range(rng[0], rng[1] + 1))
+        else:
+            checker.error("E215", f"'{expr_text(t)}' is not a variable or L(var, lags) term; dynamic panels take those only", t.span)
+            ok = False
+    if not ok:
+        return None
+    binding = DynamicBinding(
+        y="",
+        regressors=tuple(regressors),
+        gmm=tuple(gmm),
+        iv=tuple(iv),
+        system=est.name == "sysgmm",
+        steps=steps,
+        time_effects=flags.get("timeeffects", False),
+        constant=constant,
+        collapse=flags.get("collapse", False),
+    )
+    return Binding(options=(("steps", steps),), dynamic=binding, intercept=False)

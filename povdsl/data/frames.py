@@ -1,0 +1,174 @@
+"""Plan -> frames: read the declared files, build weights, evaluate every `let`.
+
+Region-level variables live on a frame indexed by (region, time) covering
+every region of the region table; they reach households by a merge on the
+household's region and year. W() lags are taken on that full region frame,
+so regions without sampled households still contribute, as the paper defines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from povdsl.language import syntax as s
+from povdsl.data.clusters import cluster_matrix, cluster_table, counts_from_table
+from povdsl.errors import DataError
+from povdsl.data.evaluate import Evaluator
+from povdsl.language.functions import CLUSTER_DEFAULTS
+from povdsl.check.plan import Plan
+from povdsl.language.printer import expr_text
+from povdsl.data.weights import Weights
+
+
+@dataclass
+class Frames:
+    unit: pd.DataFrame  # the panel frame with region variables and unit-level lets merged in
+    region: pd.DataFrame | None  # indexed by (region, time)
+    weights: dict[str, Weights]
+    unit_col: str | None
+    time_col: str | None
+    region_col: str | None  # column of `unit` that links to regions
+    scalars: dict[str, float] = field(default_factory=dict)
+    cutoffs: list[tuple[str, float]] = field(default_factory=list)  # computed thresholds, e.g. poverty lines
+    notes: list[str] = field(default_factory=list)  # data problems worth a note
+    sources: dict[str, pd.DataFrame] = field(default_factory=dict)  # every data set as read
+    cluster_tables: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # location quotients, built once per rule
+    cluster_matrices: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # the same as region x industry indicators, for sweeps
+    derived: dict[str, pd.Series] = field(default_factory=dict)  # W/L/D/clusters columns on unit rows, built once per run
+    _unit_cells: dict[tuple, pd.Index] = field(default_factory=dict, repr=False)  # each unit row's (region, time) key
+
+    def spatial_lag(self, x: pd.Series, weights_name: str) -> pd.Series:
+        """W @ x period by period on the region frame."""
+        w = self.weights[weights_name]
+        if self.time_col and isinstance(x.index, pd.MultiIndex):
+            return w.lag_panel(x, x.index.names[1])
+        return w.lag(x)
+
+    def to_unit(self, region_values: pd.Series) -> pd.Series:
+        """Broadcast a (region, time)-indexed series onto the unit frame's rows."""
+        keys = (self.region_col,) + ((self.time_col,) if self.time_col and isinstance(region_values.index, pd.MultiIndex) else ())
+        cells = self._unit_cells.get(keys)
+        if cells is None:
+            cells = self._unit_cells[keys] = pd.MultiIndex.from_frame(self.unit[list(keys)]) if len(keys) > 1 else pd.Index(self.unit[keys[0]])
+        positions = region_values.index.get_indexer(cells)
+        if (positions < 0).any():  # a unit in a region (or year) the region data lacks: missing, as reindex makes it
+            return pd.Series(region_values.reindex(cells).to_numpy(), index=self.unit.index)
+        return pd.Series(region_values.to_numpy()[positions], index=self.unit.index)
+
+
+def read_table(path: str, what: str) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise DataError(f"{what}: file not found: {path}") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataError(f"{what}: cannot read {path}: {exc}") from None
+
+
+def load(plan: Plan, *, tables: dict[str, pd.DataFrame] | None = None, weights: dict[str, Weights] | None = None) -> Frames:
+    """Read every data set and weight matrix of the plan and evaluate the lets."""
+    tables = dict(tables or {})
+    for d in plan.data:
+        if d.name not in tables:
+            tables[d.name] = read_table(d.path, f"data set '{d.name}'")
+    built = dict(weights or {})
+    for w in plan.weights:
+        if w.name not in built:
+            table = read_table(w.path, f"weights '{w.name}'")
+            built[w.name] = Weights.from_table(
+                table, w.origin, w.destination, w.value, w.transform, alpha=w.alpha, row_standardize=w.row_standardize, cutoff=w.cutoff, k=w.k
+            )
+    panel = plan.panel
+    if panel is None:
+        raise DataError("no data set is declared panel(unit, time)")
+    unit = tables[panel.name].copy()
+    region = _region_frame(plan, tables, panel)
+    frames = Frames(unit, region, built, panel.unit, panel.time, panel.region, sources=tables)
+    if region is not None:
+        for column in region.columns:
+            if column not in frames.unit.columns:
+                frames.unit[column] = frames.to_unit(region[column])
+    for let in plan.lets:
+        try:
+            _evaluate_let(frames, let, tables)
+        except DataError as exc:
+            raise DataError(f"let '{let.name}': {exc}", span=let.span) from None
+    return frames
+
+
+def _region_frame(plan: Plan, tables, panel) -> pd.DataFrame | None:
+    regions = [d for d in plan.data if d.role == "region"]
+    if not regions:
+        return None
+    merged = None
+    for d in regions:
+        frame = tables[d.name].set_index([d.region, d.time]).sort_index()
+        if frame.index.has_duplicates:
+            dup = frame.index[frame.index.duplicated()][0]
+            raise DataError(f"data set '{d.name}' has more than one row for {d.region}={dup[0]}, {d.time}={dup[1]}")
+        merged = frame if merged is None else merged.join(frame, how="outer", rsuffix=f"_{d.name}")
+    if panel.region is None:
+        raise DataError(f"data set '{panel.name}' needs region(column) to link its rows to the region table")
+    merged.index = merged.index.set_names([panel.region, panel.time])
+    return merged
+
+
+def _evaluate_let(frames: Frames, let, tables) -> None:
+    if let.level == "region":
+        if frames.region is None:
+            raise DataError(f"'{let.name}' is region-level but no key(region, time) data set is declared")
+        value = _region_value(frames, let.expr, tables)
+        frames.region[let.name] = value
+        frames.unit[let.name] = frames.to_unit(value)
+    elif let.level == "unit":
+        evaluator = Evaluator(frames.unit, frames.scalars)
+        frames.unit[let.name] = _to_float(evaluator(let.expr))
+        frames.cutoffs.extend((f"{let.name}: {text}", v) for text, v in evaluator.thresholds)
+    else:
+        evaluator = Evaluator(frames.unit, frames.scalars)
+        frames.scalars[let.name] = float(evaluator(let.expr))
+        frames.cutoffs.append((f"{let.name}: {expr_text(let.expr)}", frames.scalars[let.name]))
+
+
+def _region_value(frames: Frames, expr, tables) -> pd.Series:
+    if isinstance(expr, s.Call) and expr.func == "clusters":
+        return _clusters(frames, expr, tables)
+    evaluator = Evaluator(frames.region, frames.scalars, spatial=frames.spatial_lag)
+    return _to_float(evaluator(expr))
+
+
+def clusters_on_units(frames: Frames, call: s.Call) -> pd.Series:
+    """A clusters(...) term inside a formula (sweeps): counted per region, merged onto units."""
+    return frames.to_unit(_clusters(frames, call, frames.sources))
+
+
+def _clusters(frames: Frames, call: s.Call, tables) -> pd.Series:
+    from povdsl.check import literal
+
+    source = call.positional[0].id
+    options = dict(CLUSTER_DEFAULTS)
+    options.update({kw.name: literal(kw.value) for kw in call.keywords})
+    industry = options.pop("industry", None)
+    options["digits"] = int(options["digits"])
+    region_name, time_name = frames.region.index.names
+    key = (source, *sorted(options.items()))
+    if key not in frames.cluster_tables:
+        frames.cluster_tables[key] = cluster_table(tables[source], region=region_name, time=time_name, **options)
+    table = frames.cluster_tables[key]
+    # a region with no census records, or an industry absent from the census, has no clusters
+    if industry is None:
+        return counts_from_table(table, frames.region.index).astype(float)
+    if key not in frames.cluster_matrices:  # a sweep reads one industry at a time: pivot once
+        frames.cluster_matrices[key] = cluster_matrix(table, frames.region.index)
+    wide = frames.cluster_matrices[key]
+    picked = [i for i, c in enumerate(wide.columns) if c.startswith(str(industry))]
+    return pd.Series(wide.to_numpy()[:, picked].sum(axis=1).astype(float), index=wide.index)
+
+
+def _to_float(value) -> pd.Series:
+    if isinstance(value, pd.Series) and value.dtype == bool:
+        return value.astype(float)
+    return value
+

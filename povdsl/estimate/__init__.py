@@ -1,0 +1,1 @@
+"""The estimate stage: compile designs, fit them through the estimator registry, sweeps."""

@@ -1,0 +1,269 @@
+"""The estimator contract and the checks every adapter shares.
+
+Adapters stay thin because everything that is not a backend call lives here:
+sample-size and rank checks that name the offending columns, the mapping from a
+spec's variance request to backend arguments, and the assembly of a Result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Literal, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from povdsl.estimate.design import Design, Vcov
+from povdsl.errors import EstimationError
+from povdsl.estimate.options import OptionSpec
+from povdsl.estimate.result import Result
+
+# Relative residual norm below which a column counts as a linear combination of
+# the columns before it: R^2 of that auxiliary regression above 1 - 1e-16.
+COLLINEARITY_TOLERANCE = 1e-8
+
+
+@dataclass(frozen=True)
+class Estimator:
+    """One registry entry: what the checker needs to know plus the fit itself."""
+
+    name: str
+    label: str
+    panel: bool
+    instrumental: bool
+    binary_outcome: bool
+    default_vcov: Literal["unadjusted", "robust", "cluster"]
+    options: tuple[OptionSpec, ...]
+    fit: Callable[[Design, Mapping[str, object], Vcov], Result]
+    describe_call: Callable[[Mapping[str, object], Mapping[str, object], Vcov], str]
+
+    def call_text(self, design_names: Mapping[str, object], options: Mapping[str, object], vcov: Vcov) -> str:
+        """The direct backend call this fit amounts to, for `povdsl explain`.
+
+        ``design_names`` maps "y", "exog", "endog", "instruments", "entity",
+        "time" to the column name(s) the compiler produced; missing keys are
+        left out of the text.
+        """
+        return self.describe_call(design_names, {**self.option_defaults(), **options}, vcov)
+
+    def option_defaults(self) -> dict[str, object]:
+        return {option.name: option.default for option in self.options}
+
+    def resolved_vcov(self, vcov: Vcov) -> Vcov:
+        """The variance the fit will use once "default" is replaced by this estimator's choice."""
+        return Vcov(self.default_vcov) if vcov.kind == "default" else vcov
+
+
+# --- sample and rank checks -------------------------------------------------
+
+
+def check_sample(nobs: int, nparams: int, what: str = "parameters") -> None:
+    """Refuse fits that cannot identify their parameters before the backend fails obscurely."""
+    if nobs == 0:
+        raise EstimationError(
+            "the design is empty: no observations are left after listwise deletion",
+            hint="check for variables that are missing in every row, or a sample filter that keeps nothing",
+        )
+    if nobs <= nparams:
+        raise EstimationError(
+            f"{nobs} observations for {nparams} {what}: the model needs more observations than {what}",
+            hint="drop regressors or use a larger sample",
+        )
+
+
+def check_full_rank(frame: pd.DataFrame, *, role: str = "", absorbed_by: str = "") -> None:
+    """Raise naming each column that is (nearly) a linear combination of the columns before it.
+
+    Columns are visited in design order, like Stata's "omitted because of
+    collinearity", so the message blames the later term. Each column is scaled
+    to unit length first so that units do not decide what counts as collinear.
+    ``absorbed_by`` names the fixed effects already partialled out of ``frame``,
+    so that a column that vanishes is reported as absorbed rather than as zero.
+    """
+    values = frame.to_numpy(dtype=float)
+    if _clearly_full_rank(values):
+        return
+    kept: list[str] = []
+    problems: list[str] = []
+    for position, column in enumerate(frame.columns):
+        vector = values[:, position]
+        length = np.linalg.norm(vector)
+        if length <= 1e-12 * max(1.0, np.sqrt(len(vector))):
+            problems.append(
+                f"'{column}' is absorbed by the {absorbed_by}" if absorbed_by else f"'{column}' is zero in every row"
+            )
+            continue
+        unit = vector / length
+        if kept:
+            basis = values[:, [frame.columns.get_loc(name) for name in kept]]
+            basis = basis / np.linalg.norm(basis, axis=0)
+            coefficients, *_ = np.linalg.lstsq(basis, unit, rcond=None)
+            residual = unit - basis @ coefficients
+            if np.linalg.norm(residual) < COLLINEARITY_TOLERANCE:
+                partners = [name for name, c in zip(kept, coefficients) if abs(c) > 1e-6] or kept
+                listed = ", ".join(f"'{name}'" for name in partners)
+                suffix = f" (after removing the {absorbed_by})" if absorbed_by else ""
+                problems.append(f"'{column}' is collinear with {listed}{suffix}")
+                continue
+        kept.append(str(column))
+    if problems:
+        prefix = f"{role}: " if role else ""
+        raise EstimationError(
+            prefix + "; ".join(problems),
+            hint=(
+                f"a regressor that does not vary once the {absorbed_by} are removed cannot be estimated; drop it"
+                if absorbed_by and any("absorbed" in problem for problem in problems)
+                else "drop one of the collinear terms from the formula"
+            ),
+        )
+
+
+def _clearly_full_rank(values: np.ndarray) -> bool:
+    """One QR of the unit-scaled columns: |R[j, j]| is the length of what column j adds to the
+    columns before it, the residual the column-by-column check measures. A design well clear of
+    the tolerance passes here; anything near it goes through the check that names the columns."""
+    if values.shape[1] == 0:
+        return True
+    lengths = np.linalg.norm(values, axis=0)
+    if lengths.min() <= 1e-12 * max(1.0, np.sqrt(len(values))) or values.shape[0] < values.shape[1]:
+        return False
+    residuals = np.abs(np.diag(np.linalg.qr(values / lengths, mode="r")))
+    return bool(residuals.min() >= 100 * COLLINEARITY_TOLERANCE)
+
+
+def within(frame: pd.DataFrame | pd.Series, entity: pd.Series):
+    """Subtract entity means: the within transformation that absorbs unit fixed effects."""
+    codes = pd.factorize(entity, sort=True)[0]
+    values = frame.to_numpy(dtype=float)
+    matrix = values[:, None] if values.ndim == 1 else values
+    counts = np.bincount(codes)
+    sums = np.zeros((len(counts), matrix.shape[1]))
+    np.add.at(sums, codes, matrix)
+    demeaned = (matrix - (sums / counts[:, None])[codes]).reshape(values.shape)
+    if isinstance(frame, pd.Series):
+        return pd.Series(demeaned, index=frame.index, name=frame.name)
+    return pd.DataFrame(demeaned, index=frame.index, columns=frame.columns)
+
+
+def check_full_rank_within(original: pd.DataFrame, demeaned: pd.DataFrame, *, role: str, absorbed_by: str) -> None:
+    """Rank check after partialling out fixed effects; columns that vanish are reported as absorbed."""
+    lengths = np.sqrt((original.astype(float) ** 2).sum()).to_numpy()
+    vanished = np.sqrt((demeaned**2).sum()).to_numpy() <= 1e-9 * np.maximum(lengths, 1.0)
+    cleaned = demeaned.copy()
+    cleaned.loc[:, vanished] = 0.0
+    check_full_rank(cleaned, role=role, absorbed_by=absorbed_by)
+
+
+def check_binary_outcome(y: pd.Series, estimator: str) -> None:
+    values = pd.unique(y.to_numpy())
+    if not set(values.tolist()) <= {0, 1}:
+        shown = ", ".join(f"{v:g}" for v in sorted(values)[:8]) + (", ..." if len(values) > 8 else "")
+        raise EstimationError(
+            f"{estimator} needs a 0/1 outcome, but '{y.name}' takes the values {shown}",
+            hint="recode the outcome to 0/1 (e.g. `poor = income < line`), or use ols for a continuous outcome",
+        )
+    if len(values) < 2:
+        raise EstimationError(
+            f"{estimator} needs both outcomes, but '{y.name}' is {values[0]:g} in every row",
+            hint="check the sample filter",
+        )
+
+
+# --- variance requests --------------------------------------------------------
+
+
+def cluster_frame(design: Design, vcov: Vcov, *, max_ways: int, backend: str) -> pd.DataFrame:
+    """The cluster variables as integer codes, after checking the backend can use that many."""
+    if not vcov.clusters:
+        raise EstimationError("clustered variance requested without a cluster variable", hint="write e.g. `cluster(county)`")
+    if len(vcov.clusters) > max_ways:
+        ways = "one-way" if max_ways == 1 else f"up to {max_ways}-way"
+        raise EstimationError(
+            f"{backend} supports only {ways} clustering, but {len(vcov.clusters)} cluster variables were given "
+            f"({', '.join(vcov.clusters)})",
+            hint="cluster by one variable, or by the coarser of the two",
+        )
+    missing = [name for name in vcov.clusters if design.groups is None or name not in design.groups]
+    if missing:
+        raise EstimationError(f"cluster variable(s) {', '.join(missing)} not in the design's groups")
+    groups = design.groups[list(vcov.clusters)]
+    return pd.DataFrame({name: pd.factorize(groups[name])[0] for name in groups}, index=groups.index)
+
+
+def cluster_text(vcov: Vcov) -> str:
+    return "clustered by " + " and ".join(vcov.clusters)
+
+
+def as_float(frame: pd.DataFrame | pd.Series):
+    return frame.astype(float)
+
+
+def nonempty(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """linearmodels wants None, not a frame without columns."""
+    return None if frame is None or frame.shape[1] == 0 else frame
+
+
+# --- results --------------------------------------------------------------------
+
+
+def linearmodels_result(res, *, estimator: str, design: Design, vcov_text: str, stats: Mapping[str, float]) -> Result:
+    """A Result from a linearmodels fit, whose attribute names all its models share."""
+    return build_result(
+        estimator=estimator,
+        design=design,
+        params=res.params,
+        std_errors=res.std_errors,
+        tstats=res.tstats,
+        pvalues=res.pvalues,
+        nobs=res.nobs,
+        vcov_text=vcov_text,
+        stats=stats,
+        raw=res,
+    )
+
+
+def build_result(
+    *,
+    estimator: str,
+    design: Design,
+    params: pd.Series,
+    std_errors: pd.Series,
+    tstats: pd.Series,
+    pvalues: pd.Series,
+    nobs: int,
+    vcov_text: str,
+    stats: Mapping[str, float],
+    raw: object,
+    warnings: Sequence[str] = (),
+) -> Result:
+    """Assemble a Result, dropping statistics the backend could not compute."""
+    names = params.index
+    index = pd.Index([str(name) for name in names])  # one index shared by the four series
+    series = [
+        pd.Series(np.asarray(s.reindex(names) if not s.index.equals(names) else s, dtype=float), index=index)
+        for s in (params, std_errors, tstats, pvalues)
+    ]
+    return Result(
+        params=series[0],
+        std_errors=series[1],
+        tstats=series[2],
+        pvalues=series[3],
+        nobs=int(nobs),
+        estimator=estimator,
+        vcov=vcov_text,
+        stats={key: float(value) for key, value in stats.items() if value is not None and np.isfinite(value)},
+        dropped=design.dropped,
+        dependent=str(design.y.name or ""),
+        warnings=tuple(warnings),
+        raw=raw,
+    )
+
+
+def names_of(design_names: Mapping[str, object], key: str, default: str) -> str:
+    """Render one design slot for call_text: a column name, or a bracketed list of them."""
+    value = design_names.get(key)
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return f"df[{value!r}]"
+    return "df[[" + ", ".join(repr(str(v)) for v in value) + "]]"

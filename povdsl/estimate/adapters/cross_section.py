@@ -1,0 +1,259 @@
+"""Cross-section estimators over statsmodels: OLS, the linear probability model, logit, probit.
+
+The binary-outcome models get the most guarding because statsmodels reports
+separation and non-convergence as warnings, which a batch of tables would
+otherwise print with silently meaningless coefficients.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
+
+from povdsl.estimate.design import Design, Vcov
+from povdsl.errors import EstimationError
+from povdsl.estimate.options import BINARY_OPTIONS
+from povdsl.estimate.adapters.base import (
+    Estimator,
+    as_float,
+    build_result,
+    check_binary_outcome,
+    check_full_rank,
+    check_sample,
+    cluster_frame,
+    cluster_text,
+    names_of,
+)
+from povdsl.estimate.result import Result
+
+# --- variance ------------------------------------------------------------------
+
+
+def _statsmodels_cov(design: Design, vcov: Vcov, robust_kind: str) -> tuple[dict, str]:
+    """fit() keywords and the human description for a resolved variance request."""
+    if vcov.kind == "unadjusted":
+        return {"cov_type": "nonrobust"}, "unadjusted"
+    if vcov.kind == "robust":
+        return {"cov_type": robust_kind}, f"robust ({robust_kind})"
+    groups = cluster_frame(design, vcov, max_ways=2, backend="statsmodels")
+    codes = groups.iloc[:, 0].to_numpy() if groups.shape[1] == 1 else groups.to_numpy()
+    return {"cov_type": "cluster", "cov_kwds": {"groups": codes}}, cluster_text(vcov)
+
+
+def _cov_call_text(vcov: Vcov, robust_kind: str) -> str:
+    if vcov.kind == "robust":
+        return f"cov_type={robust_kind!r}"
+    if vcov.kind == "cluster":
+        return f"cov_type='cluster', cov_kwds={{'groups': df[{list(vcov.clusters)!r}]}}"
+    return "cov_type='nonrobust'"
+
+
+# --- OLS and LPM -----------------------------------------------------------------
+
+
+def _fit_linear(name: str, binary: bool, default_vcov: str):
+    def fit(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
+        check_sample(len(design.y), design.exog.shape[1])
+        if binary:
+            check_binary_outcome(design.y, name)
+        check_full_rank(design.exog, role="regressors")
+        resolved = Vcov(default_vcov) if vcov.kind == "default" else vcov
+        fit_args, text = _statsmodels_cov(design, resolved, "HC1")
+        # use_t: t(n-k), or t(G-1) when clustered, for every variance, as Stata's regress;
+        # statsmodels would switch to normal p-values whenever cov_type is given.
+        res = sm.OLS(as_float(design.y), as_float(design.exog)).fit(use_t=True, **fit_args)
+        warnings_out = ()
+        if binary:
+            outside = int(((res.fittedvalues < 0) | (res.fittedvalues > 1)).sum())
+            if outside:
+                warnings_out = (f"{outside} fitted probabilities lie outside [0, 1]",)
+        return build_result(
+            estimator=name,
+            design=design,
+            params=res.params,
+            std_errors=res.bse,
+            tstats=res.tvalues,
+            pvalues=res.pvalues,
+            nobs=res.nobs,
+            vcov_text=text,
+            stats={"r2": res.rsquared, "loglik": res.llf},
+            raw=res,
+            warnings=warnings_out,
+        )
+
+    return fit
+
+
+def _describe_ols(design_names, options, vcov: Vcov) -> str:
+    y, x = names_of(design_names, "y", "y"), names_of(design_names, "exog", "X")
+    return f"statsmodels.api.OLS({y}, {x}).fit({_cov_call_text(vcov, 'HC1')}, use_t=True)"
+
+
+# --- logit and probit ----------------------------------------------------------------
+
+# Under quasi-complete separation Newton's method drives some fitted probabilities
+# towards 0 or 1 without reaching them in double precision; this close, together
+# with a regressor that splits the outcomes, is taken as separation.
+NEAR_CERTAIN = 1e-8
+
+
+def _separating_regressors(y: pd.Series, exog: pd.DataFrame) -> list[str]:
+    """Regressors on which some threshold splits the outcomes (quasi-complete separation)."""
+    found = []
+    outcome = y.to_numpy(dtype=float)
+    for column in exog.columns:
+        x = exog[column].to_numpy(dtype=float)
+        if np.ptp(x) == 0:
+            continue  # the intercept, or a constant the rank check has already passed
+        zeros, ones = x[outcome == 0], x[outcome == 1]
+        if zeros.max() <= ones.min() or ones.max() <= zeros.min():
+            found.append(str(column))
+    return found
+
+
+def _separation_error(design: Design, name: str, detail: str) -> EstimationError:
+    culprits = _separating_regressors(design.y, design.exog)
+    which = (
+        "separated by " + ", ".join(f"'{c}'" for c in culprits)
+        if culprits
+        else "separated by a combination of regressors"
+    )
+    return EstimationError(
+        f"{name}: perfect or quasi-perfect separation ({detail}); the outcome '{design.y.name}' is {which}",
+        hint="drop or merge the separating regressor or categories, or use lpm; ML estimates do not exist under separation",
+    )
+
+
+def _null_loglik(y: pd.Series) -> float:
+    """The constant-only model's log-likelihood (statsmodels' `llnull`, behind McFadden's pseudo R2).
+
+    Its ML probability is the share of ones whatever the link, so the value
+    is closed-form; statsmodels reaches it by Nelder-Mead and BFGS, which cost
+    more than the model's own fit.
+    """
+    ones = float(y.sum())
+    zeros = len(y) - ones
+    share = ones / len(y)
+    return ones * np.log(share) + zeros * np.log1p(-share)
+
+
+def _fit_binary(name: str, model_class):
+    def fit(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
+        check_sample(len(design.y), design.exog.shape[1])
+        check_binary_outcome(design.y, name)
+        check_full_rank(design.exog, role="regressors")
+        resolved = Vcov("unadjusted") if vcov.kind == "default" else vcov
+        fit_args, text = _statsmodels_cov(design, resolved, "HC0")
+        maxiter = int(options.get("maxiter", 35))
+        model = model_class(as_float(design.y), as_float(design.exog))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                res = model.fit(disp=0, maxiter=maxiter, **fit_args)
+            except PerfectSeparationError as exc:
+                raise _separation_error(design, name, str(exc)) from exc
+            except np.linalg.LinAlgError as exc:
+                raise _separation_error(design, name, f"singular Hessian: {exc}") from exc
+        if any(issubclass(w.category, PerfectSeparationWarning) for w in caught):
+            raise _separation_error(design, name, "statsmodels warned of perfect prediction")
+        with np.errstate(over="ignore", under="ignore"):
+            fitted = res.predict()
+        extreme = int(np.sum((fitted == 0.0) | (fitted == 1.0)))
+        if extreme:
+            raise _separation_error(design, name, f"{extreme} fitted probabilities are exactly 0 or 1")
+        converged = res.mle_retvals.get("converged", True)
+        near_extreme = int(np.sum(np.minimum(fitted, 1 - fitted) < NEAR_CERTAIN))
+        if (near_extreme or not converged) and _separating_regressors(design.y, design.exog):
+            detail = "the fit did not converge" if not converged else f"{near_extreme} fitted probabilities are within {NEAR_CERTAIN:g} of 0 or 1"
+            raise _separation_error(design, name, detail)
+        if not converged:
+            iterations = res.mle_retvals.get("iterations", maxiter)
+            raise EstimationError(
+                f"{name} did not converge after {iterations} iterations",
+                hint="raise `maxiter`, rescale regressors with large values, or check for near-separation",
+            )
+        if options.get("margins"):
+            margins = res.get_margeff(at="overall", method="dydx")
+            frame = margins.summary_frame()
+            params, se, t, p = (frame.iloc[:, i] for i in range(4))
+            text = f"{text}, delta method for average marginal effects"
+        else:
+            params, se, t, p = res.params, res.bse, res.tvalues, res.pvalues
+        return build_result(
+            estimator=name,
+            design=design,
+            params=params,
+            std_errors=se,
+            tstats=t,
+            pvalues=p,
+            nobs=res.nobs,
+            vcov_text=text,
+            stats={"pseudo_r2": 1.0 - res.llf / _null_loglik(design.y), "loglik": res.llf},
+            raw=res,
+            warnings=tuple(str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)),
+        )
+
+    return fit
+
+
+def _describe_binary(backend: str):
+    def describe(design_names, options, vcov: Vcov) -> str:
+        y, x = names_of(design_names, "y", "y"), names_of(design_names, "exog", "X")
+        call = f"statsmodels.api.{backend}({y}, {x}).fit(disp=0, maxiter={options['maxiter']}, {_cov_call_text(vcov, 'HC0')})"
+        return call + ".get_margeff(at='overall', method='dydx')" if options.get("margins") else call
+
+    return describe
+
+
+OLS = Estimator(
+    name="ols",
+    label="OLS",
+    panel=False,
+    instrumental=False,
+    binary_outcome=False,
+    default_vcov="unadjusted",
+    options=(),
+    fit=_fit_linear("ols", binary=False, default_vcov="unadjusted"),
+    describe_call=_describe_ols,
+)
+
+LPM = Estimator(
+    name="lpm",
+    label="LPM",
+    panel=False,
+    instrumental=False,
+    binary_outcome=True,
+    default_vcov="robust",
+    options=(),
+    fit=_fit_linear("lpm", binary=True, default_vcov="robust"),
+    describe_call=_describe_ols,
+)
+
+LOGIT = Estimator(
+    name="logit",
+    label="Logit",
+    panel=False,
+    instrumental=False,
+    binary_outcome=True,
+    default_vcov="unadjusted",
+    options=BINARY_OPTIONS,
+    fit=_fit_binary("logit", sm.Logit),
+    describe_call=_describe_binary("Logit"),
+)
+
+PROBIT = Estimator(
+    name="probit",
+    label="Probit",
+    panel=False,
+    instrumental=False,
+    binary_outcome=True,
+    default_vcov="unadjusted",
+    options=BINARY_OPTIONS,
+    fit=_fit_binary("probit", sm.Probit),
+    describe_call=_describe_binary("Probit"),
+)

@@ -1,0 +1,168 @@
+"""Panel estimators over linearmodels: fixed effects (PanelOLS) and random effects.
+
+linearmodels identifies a panel only through a 2-level (entity, time)
+MultiIndex, so the adapter builds it from Design.entity/time and the rest of
+povdsl never has to know.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+from linearmodels.panel import PanelOLS, RandomEffects
+
+from povdsl.estimate.design import Design, Vcov
+from povdsl.errors import EstimationError
+from povdsl.estimate.options import FE_OPTIONS
+from povdsl.estimate.adapters.base import (
+    Estimator,
+    as_float,
+    linearmodels_result,
+    check_full_rank,
+    check_full_rank_within,
+    check_sample,
+    cluster_frame,
+    cluster_text,
+    names_of,
+    within,
+)
+from povdsl.estimate.result import Result
+
+
+def panel_index(design: Design) -> pd.MultiIndex:
+    """The (entity, time) index linearmodels needs; time must be numbers or dates there.
+
+    Without a time variable (`fe(household)`) rows are numbered within each
+    entity: one-way effects and entity clustering never look at time.
+    """
+    if design.entity is None:
+        raise EstimationError("a panel estimator needs an entity variable", hint="write e.g. `fe(household)`")
+    if design.time is None:
+        time = design.entity.groupby(design.entity.to_numpy()).cumcount()
+    else:
+        time = design.time
+    if not (pd.api.types.is_numeric_dtype(time) or pd.api.types.is_datetime64_any_dtype(time)):
+        time = pd.Series(pd.factorize(time, sort=True)[0], index=time.index)
+    index = pd.MultiIndex.from_arrays([design.entity.to_numpy(), time.to_numpy()], names=["entity", "time"])
+    if index.has_duplicates:
+        repeated = index[index.duplicated()][0]
+        raise EstimationError(
+            f"entity {repeated[0]} appears more than once in period {repeated[1]}",
+            hint="a panel needs one row per entity and period; aggregate or fix the time variable",
+        )
+    return index
+
+
+def _panel_frames(design: Design) -> tuple[pd.Series, pd.DataFrame]:
+    index = panel_index(design)
+    return as_float(design.y).set_axis(index), as_float(design.exog).set_axis(index)
+
+
+def _panel_cov(design: Design, vcov: Vcov, index: pd.MultiIndex) -> tuple[dict, str]:
+    """fit() keywords for a resolved variance; the "cluster" default clusters by entity."""
+    if vcov.kind == "unadjusted":
+        return {"cov_type": "unadjusted"}, "unadjusted"
+    if vcov.kind == "robust":
+        return {"cov_type": "robust"}, "robust (White)"
+    # group_debias adds g/(g-1)(n-1)/n to linearmodels' n/(n-k): Stata's `xtreg, fe vce(cluster)` factor.
+    if not vcov.clusters:
+        entity_name = design.entity.name or "entity"
+        return {"cov_type": "clustered", "cluster_entity": True, "group_debias": True}, f"clustered by {entity_name}"
+    clusters = cluster_frame(design, vcov, max_ways=2, backend="linearmodels PanelOLS").set_axis(index)
+    return {"cov_type": "clustered", "clusters": clusters, "group_debias": True}, cluster_text(vcov)
+
+
+def _cov_call_text(vcov: Vcov) -> str:
+    if vcov.kind == "cluster" and not vcov.clusters:
+        return "cov_type='clustered', cluster_entity=True, group_debias=True"
+    if vcov.kind == "cluster":
+        return f"cov_type='clustered', clusters=df[{list(vcov.clusters)!r}], group_debias=True"
+    return f"cov_type={vcov.kind!r}"
+
+
+def _within_rank_check(design: Design, time_effects: bool) -> None:
+    """Name regressors that the fixed effects absorb, before PanelOLS reports only a rank."""
+    slopes = design.exog.drop(columns=["Intercept"], errors="ignore").astype(float)
+    absorbed_by = "entity fixed effects"
+    demeaned = within(slopes, design.entity)
+    if time_effects:
+        dummies = within(pd.get_dummies(design.time, dtype=float).iloc[:, 1:], design.entity)
+        coefficients, *_ = np.linalg.lstsq(dummies.to_numpy(), demeaned.to_numpy(), rcond=None)
+        demeaned = demeaned - dummies.to_numpy() @ coefficients
+        absorbed_by = "entity and time fixed effects"
+    check_full_rank_within(slopes, demeaned, role="regressors", absorbed_by=absorbed_by)
+
+
+def _fit_fe(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
+    time_effects = bool(options.get("time_effects", False))
+    if time_effects and design.time is None:
+        raise EstimationError("time effects need a time variable", hint="write `fe(household, year)`")
+    y, exog = _panel_frames(design)
+    n_entities = design.entity.nunique()
+    n_absorbed = n_entities + (design.time.nunique() - 1 if time_effects else 0)
+    check_sample(len(y), exog.shape[1] + n_absorbed, "parameters (including absorbed effects)")
+    check_full_rank(design.exog, role="regressors")
+    _within_rank_check(design, time_effects)
+    resolved = Vcov("cluster") if vcov.kind == "default" else vcov
+    fit_args, text = _panel_cov(design, resolved, y.index)
+    res = PanelOLS(y, exog, entity_effects=True, time_effects=time_effects).fit(**fit_args)
+    stats = {
+        "r2_within": res.rsquared,  # R-squared of the demeaned regression (Stata's within R2 for one-way FE)
+        "loglik": res.loglik,
+        "ngroups": n_entities,
+    }
+    return linearmodels_result(res, estimator="fe", design=design, vcov_text=text, stats=stats)
+
+
+def _fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
+    y, exog = _panel_frames(design)
+    check_sample(len(y), exog.shape[1])
+    check_full_rank(design.exog, role="regressors")
+    resolved = Vcov("unadjusted") if vcov.kind == "default" else vcov
+    fit_args, text = _panel_cov(design, resolved, y.index)
+    res = RandomEffects(y, exog).fit(**fit_args)
+    stats = {
+        "r2": res.rsquared_overall,
+        "r2_within": res.rsquared_within,
+        "loglik": res.loglik,
+        "ngroups": design.entity.nunique(),
+    }
+    return linearmodels_result(res, estimator="re", design=design, vcov_text=text, stats=stats)
+
+
+def _describe_fe(design_names, options, vcov: Vcov) -> str:
+    y, x = names_of(design_names, "y", "y"), names_of(design_names, "exog", "X")
+    effects = "entity_effects=True" + (", time_effects=True" if options.get("time_effects") else "")
+    return f"linearmodels.PanelOLS({y}, {x}, {effects}).fit({_cov_call_text(vcov)})  # data indexed by (entity, time)"
+
+
+def _describe_re(design_names, options, vcov: Vcov) -> str:
+    y, x = names_of(design_names, "y", "y"), names_of(design_names, "exog", "X")
+    return f"linearmodels.RandomEffects({y}, {x}).fit({_cov_call_text(vcov)})  # data indexed by (entity, time)"
+
+
+FE = Estimator(
+    name="fe",
+    label="FE",
+    panel=True,
+    instrumental=False,
+    binary_outcome=False,
+    default_vcov="cluster",
+    options=FE_OPTIONS,
+    fit=_fit_fe,
+    describe_call=_describe_fe,
+)
+
+RE = Estimator(
+    name="re",
+    label="RE",
+    panel=True,
+    instrumental=False,
+    binary_outcome=False,
+    default_vcov="unadjusted",
+    options=(),
+    fit=_fit_re,
+    describe_call=_describe_re,
+)

@@ -1,0 +1,1 @@
+"""The language stage: grammar, lexer, parser, syntax tree and its canonical printer."""

@@ -1,0 +1,1 @@
+"""The render stage: results -> table model -> text through Jinja templates, and PDF."""

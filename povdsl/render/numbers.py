@@ -1,0 +1,89 @@
+"""Numbers as a reader of a journal table expects them: decimals, minus signs, stars, counts."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+from povdsl.render.table_model import INTEGER_STATS, MINUS, Cell, Decimals
+
+def format_number(value: float, decimals: int) -> str:
+    """Fixed decimals, a real minus sign, and no negative zero."""
+    if value is None or not math.isfinite(value):
+        return ""
+    text = f"{value:.{decimals}f}"
+    if text.startswith("-"):
+        text = text[1:] if float(text) == 0 else MINUS + text[1:]
+    return text
+
+
+def coef_decimals(value: float, decimals: Decimals) -> int:
+    """`coef` decimals, or more so that a small value's first significant digit shows."""
+    if value is None or not math.isfinite(value) or value == 0:
+        return decimals.coef
+    first_significant = -math.floor(math.log10(abs(value)))  # 0.004 -> 3, 0.66 -> 1
+    return max(decimals.coef, min(first_significant, decimals.max_coef))
+
+
+def format_coef(value: float, decimals: Decimals) -> str:
+    return format_number(value, coef_decimals(value, decimals))
+
+
+def format_count(value: float) -> str:
+    """Thousands separated with a comma, as the paper prints 10,234."""
+    if value is None or not math.isfinite(value):
+        return ""
+    return f"{round(value):,}".replace("-", MINUS)
+
+
+def format_amount(value: float) -> str:
+    """A money amount: thousands separated, cents only when there are any."""
+    if float(value).is_integer():
+        return format_count(value)
+    return f"{value:,.2f}".replace("-", MINUS)
+
+
+def stars_for(pvalue: float, levels: Sequence[float]) -> str:
+    """One star per level the p-value is strictly below (p < level, as Stata does).
+
+    p = 0.05 exactly earns no 5% star: a test at level α rejects when p < α.
+    """
+    if pvalue is None or not math.isfinite(pvalue):
+        return ""
+    return "*" * sum(1 for level in levels if pvalue < level)
+
+
+def format_level(level: float) -> str:
+    """0.1 -> "0.10", 0.05 -> "0.05", 0.001 -> "0.001": as a reader writes levels."""
+    text = f"{level:.6f}".rstrip("0")
+    return text + "0" * max(0, 2 - len(text.split(".")[1]))
+
+
+def statistic_cell(kind: str, coef: float, std_error: float, tstat: float, pvalue: float, decimals: Decimals) -> Cell:
+    """The statistic printed in parentheses under a coefficient."""
+    if kind == "se":
+        number = format_coef(std_error, decimals)
+    elif kind == "p":
+        number = format_number(pvalue, decimals.pvalue)
+    else:
+        number = format_number(tstat, decimals.tstat)
+    if not number:
+        return Cell()
+    return Cell(text=f"({number})", number=number, bracketed=True)
+
+
+def coef_cell(coef: float, pvalue: float, levels: Sequence[float], decimals: Decimals) -> Cell:
+    number = format_coef(coef, decimals)
+    if not number:
+        return Cell()
+    return Cell(text=number, stars=stars_for(pvalue, levels), number=number)
+
+
+def fit_cell(key: str, value: float | None, decimals: Decimals) -> Cell:
+    if value is None or not math.isfinite(value):
+        return Cell()
+    if key in INTEGER_STATS:
+        number = format_count(value)
+    else:
+        number = format_number(value, decimals.fit_overrides.get(key, decimals.fit))
+    return Cell(text=number, number=number)

@@ -1,0 +1,184 @@
+"""The table model: frozen dataclasses of plain-text cells, and the labels they use.
+
+Rendering is split in two so that numbers are decided once and every output
+format agrees on them: `povdsl.render.tables` turns Results into a `Table` of
+plain-text cells (Unicode minus, stars kept apart), and `povdsl.render.templating`
+only lays that table out.  Nothing here knows about LaTeX, HTML or Markdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+
+MINUS = "\N{MINUS SIGN}"  # U+2212; each renderer maps it to its own minus
+EN_DASH = "\N{EN DASH}"
+
+DEFAULT_ESTIMATOR_LABELS = MappingProxyType(
+    {
+        "ols": "OLS",
+        "logit": "Logit",
+        "probit": "Probit",
+        "fe": "FE",
+        "re": "RE",
+        "iv": "IV",
+        "iv2sls": "IV-2SLS",
+        "ivgmm": "IV-GMM",
+        "sysgmm": "System GMM",
+        "diffgmm": "Difference GMM",
+        "sar": "SAR",
+        "sem": "SEM",
+    }
+)
+
+FIT_LABELS = MappingProxyType(
+    {
+        "r2": "R²",
+        "r2_within": "Within R²",
+        "pseudo_r2": "Pseudo R²",
+        "loglik": "Log likelihood",
+        "ngroups": "Groups",
+        "j_stat": "Hansen J",
+        "j_pvalue": "Hansen J p-value",
+        "first_stage_f": "First-stage F",
+        "ninstruments": "Instruments",
+        "sargan": "Sargan test",
+        "sargan_pvalue": "Sargan p-value",
+        "hansen": "Hansen test",
+        "hansen_pvalue": "Hansen p-value",
+        "ar1": "AR(1) test",
+        "ar1_pvalue": "AR(1) p-value",
+        "ar2": "AR(2) test",
+        "ar2_pvalue": "AR(2) p-value",
+    }
+)
+
+# Counts print as integers whatever the decimals say.
+INTEGER_STATS = frozenset({"ngroups", "ninstruments"})
+
+STAT_NOTES = MappingProxyType(
+    {"t": "t statistics", "se": "standard errors", "p": "p-values"}
+)
+
+
+@dataclass(frozen=True)
+class Decimals:
+    """How many decimals each kind of number gets.
+
+    Coefficients and standard errors get `coef` decimals, but a value below
+    10**-coef gets as many as its first significant digit needs, up to
+    `max_coef` — the paper prints 0.004 and −0.005 next to 0.66, not 0.00
+    or −0.01.  t statistics get `tstat` decimals, p-values `pvalue`,
+    fit statistics `fit` unless `fit_overrides` names them.
+    """
+
+    coef: int = 2
+    max_coef: int = 4
+    tstat: int = 2
+    pvalue: int = 3
+    fit: int = 3
+    fit_overrides: Mapping[str, int] = field(
+        default_factory=lambda: MappingProxyType({"loglik": 2, "first_stage_f": 2})
+    )
+
+
+@dataclass(frozen=True)
+class TableContext:
+    """What a table needs that a Result does not carry; supplied by the plan."""
+
+    estimator_labels: Mapping[str, str] = field(default_factory=dict)  # registry name -> "Logit"
+    dependent_labels: Mapping[str, str] = field(default_factory=dict)  # outcome text -> label
+    poverty_lines: Mapping[str, float] = field(default_factory=dict)  # name -> value used
+    poverty_line_unit: str = ""  # e.g. "yuan"; appended to each value in the note
+    weight_matrix: str = ""  # definition of W, one sentence
+    instruments: str = ""  # instruments used, one sentence
+    variance: Mapping[str, str] = field(default_factory=dict)  # model name (sweep: outcome) -> description
+    decimals: Decimals = field(default_factory=Decimals)
+    stub_header: str = "Dependent variable"
+    header_wrap: int = 18  # characters per header line per spanned column
+
+    def __post_init__(self) -> None:
+        for name in ("estimator_labels", "dependent_labels", "poverty_lines", "variance"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+
+@dataclass(frozen=True)
+class SweepEntry:
+    """One per-industry regression of a sweep (Tables 5 and 6)."""
+
+    outcome: str  # outcome label or outcome text (looked up in dependent_labels)
+    code: str  # industry code, e.g. "171" or "1711"
+    industry: str  # industry name
+    digits: int  # code depth: 3 or 4
+    coef: float
+    std_error: float
+    tstat: float
+    pvalue: float
+    nobs: int
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One formatted cell; stars are kept apart so each format places them."""
+
+    text: str = ""  # as printed, without stars: "−0.01", "(−2.61)", "Logit", "975"
+    stars: str = ""  # "", "*", "**", "***"
+    number: str = ""  # the bare number inside text, "" when the cell is not a number
+    bracketed: bool = False  # text is "(" + number + ")"
+
+    @property
+    def display(self) -> str:
+        return self.text + self.stars
+
+
+@dataclass(frozen=True)
+class HeaderGroup:
+    """A header cell spanning `span` data columns, starting at data column `first` (1-based)."""
+
+    text: str
+    span: int
+    first: int
+    lines: tuple[str, ...] = ()  # text broken into lines for formats that cannot wrap
+
+    @property
+    def last(self) -> int:
+        return self.first + self.span - 1
+
+
+@dataclass(frozen=True)
+class HeaderRow:
+    label: str  # stub cell
+    groups: tuple[HeaderGroup, ...]
+    rule: bool = False  # draw a partial rule under each group (booktabs \cmidrule)
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str  # stub cell; "" under a coefficient for the statistic row
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    """Rows that belong together; renderers put a rule between sections."""
+
+    label: str
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    layout: str  # "models" or "sweep"
+    column_kinds: tuple[str, ...]  # per data column: "number" or "text"
+    header: tuple[HeaderRow, ...]
+    sections: tuple[Section, ...]
+    footer: tuple[Row, ...]  # fit statistics and Observations
+    notes: tuple[str, ...]
+
+    @property
+    def ncols(self) -> int:
+        return len(self.column_kinds)

@@ -1,0 +1,162 @@
+"""Lay a `Table` out as LaTeX, Markdown or HTML through Jinja templates.
+
+Every number is already formatted in the table model; this module only
+chooses a template and supplies escaping filters, so the three formats can
+never disagree about a value.  LaTeX templates use `<< >>` / `<% %>` /
+`<# #>` delimiters because `{{`, `{%` and `{#` collide with TeX braces.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Sequence
+
+import jinja2
+
+from povdsl.render.table_model import MINUS, Table
+
+FORMATS = ("latex", "markdown", "html")
+
+# One entry per character, so escaping is a lookup and never string surgery.
+LATEX_ESCAPES = str.maketrans(
+    {
+        "\\": r"\textbackslash{}",
+        "&": r"\&",
+        "%": r"\%",
+        "$": r"\$",
+        "#": r"\#",
+        "_": r"\_",
+        "{": r"\{",
+        "}": r"\}",
+        "~": r"\textasciitilde{}",
+        "^": r"\textasciicircum{}",
+        "<": r"\textless{}",
+        ">": r"\textgreater{}",
+        "|": r"\textbar{}",
+        MINUS: "$-$",
+        "\N{EN DASH}": "--",
+        "\N{EM DASH}": "---",
+        "\N{SUPERSCRIPT TWO}": r"\textsuperscript{2}",
+        "\N{RIGHT SINGLE QUOTATION MARK}": "'",
+        "\N{LEFT SINGLE QUOTATION MARK}": "`",
+        "\N{NO-BREAK SPACE}": "~",
+    }
+)
+
+# Markdown: characters that would start emphasis, code or links, or end a cell.
+MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]|"})
+
+# \label keys: keep them to letters, digits, colons and hyphens.
+LABEL_KEY = str.maketrans({c: "-" for c in " _\\{}#%&$~^"})
+
+# siunitx parses ASCII: a hyphen-minus for the sign and no thousands commas.
+SIUNITX_NUMBER = str.maketrans({MINUS: "-", ",": None})
+
+
+def latex_escape(text: object) -> str:
+    return str(text).translate(LATEX_ESCAPES)
+
+
+def markdown_escape(text: object) -> str:
+    return str(text).translate(MARKDOWN_ESCAPES)
+
+
+def latex_label(text: object) -> str:
+    return str(text).translate(LABEL_KEY)
+
+
+def siunitx_number(text: object) -> str:
+    return str(text).translate(SIUNITX_NUMBER)
+
+
+def _loader() -> jinja2.BaseLoader:
+    # povdsl.templates is the top-level templates/ directory (see pyproject);
+    # PackageLoader finds it in editable, wheel and zipped installs alike.
+    return jinja2.PackageLoader("povdsl.templates", ".")
+
+
+@lru_cache(maxsize=None)
+def environment(fmt: str) -> jinja2.Environment:
+    """One environment per format, built once: LaTeX delimiters, HTML autoescape."""
+    common = dict(
+        loader=_loader(),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    if fmt == "latex":
+        env = jinja2.Environment(
+            block_start_string="<%",
+            block_end_string="%>",
+            variable_start_string="<<",
+            variable_end_string=">>",
+            comment_start_string="<#",
+            comment_end_string="#>",
+            autoescape=False,
+            **common,
+        )
+    elif fmt == "html":
+        env = jinja2.Environment(autoescape=True, **common)
+    elif fmt == "markdown":
+        env = jinja2.Environment(autoescape=False, **common)
+    else:
+        raise ValueError(f"unknown table format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    env.filters["latex_escape"] = latex_escape
+    env.filters["markdown_escape"] = markdown_escape
+    env.filters["siunitx_number"] = siunitx_number
+    env.filters["latex_label"] = latex_label
+    return env
+
+
+def siunitx_formats(table: Table) -> tuple[str, ...]:
+    """`table-format` per data column (e.g. "-1.2"), wide enough for every number in it."""
+    formats = []
+    for column, kind in enumerate(table.column_kinds):
+        numbers = [
+            siunitx_number(row.cells[column].number)
+            for section in table.sections
+            for row in section.rows
+            if row.cells[column].number
+        ]
+        signed = any(n.startswith("-") for n in numbers)
+        parts = [n.lstrip("-").partition(".") for n in numbers] or [("0", "", "")]
+        integers = max(len(p[0]) for p in parts)
+        decimals = max(len(p[2]) for p in parts)
+        formats.append(f"{'-' if signed else ''}{integers}.{decimals}" if kind == "number" else "")
+    return tuple(formats)
+
+
+def markdown_widths(table: Table) -> tuple[int, ...]:
+    """Padding widths so the Markdown source lines up like a hand-made table."""
+    rows: list[Sequence[str]] = []
+    for header in table.header:
+        cells = [""] * table.ncols
+        for group in header.groups:
+            cells[group.first - 1] = markdown_escape(group.text)
+        rows.append([markdown_escape(header.label), *cells])
+    for row in [r for s in table.sections for r in s.rows] + list(table.footer):
+        rows.append([markdown_escape(row.label), *(markdown_escape(c.text) + c.stars for c in row.cells)])
+    return tuple(max(3, *(len(r[i]) for r in rows)) for i in range(table.ncols + 1))
+
+
+def render(table: Table, fmt: str, *, standalone: bool = False, siunitx: bool = False, number: int | None = None) -> str:
+    """The table as `fmt` text ending in exactly one newline; same input, same bytes.
+
+    `standalone` wraps LaTeX in a compilable document and HTML in a styled
+    page (Markdown has nothing to wrap); `siunitx` decimal-aligns LaTeX
+    number columns with S columns and loads siunitx in the document;
+    `number` is the table's place in its spec, so that the standalone
+    document of the third table is captioned "Table 3", not "Table 1".
+    """
+    env = environment(fmt)
+    if fmt == "latex":
+        body = "sweep.tex.j2" if table.layout == "sweep" else "table.tex.j2"
+        template = env.get_template("standalone.tex.j2" if standalone else body)
+        text = template.render(table=table, body=body, siunitx=siunitx, formats=siunitx_formats(table), number=number)
+    elif fmt == "markdown":
+        text = env.get_template("table.md.j2").render(table=table, widths=markdown_widths(table))
+    else:
+        name = "standalone.html.j2" if standalone else "table.html.j2"
+        text = env.get_template(name).render(table=table)
+    return text.rstrip("\n") + "\n"

@@ -1,0 +1,1 @@
+"""Tools beside the pipeline: fmt, explain, diff and the command line."""

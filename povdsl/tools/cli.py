@@ -1,0 +1,151 @@
+"""`povdsl run|check|fmt|explain|diff`: thin; every decision lives in the library.
+
+Exit codes: 0 success, 1 a problem in the spec or the data, 2 usage or I/O.
+A user's mistake never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+from povdsl.errors import PovdslError, SpecError
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse exits 2 on usage errors, as we want
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"povdsl: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="povdsl", description="Econometric model specs in, paper-ready tables out.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="fit every model of a spec and write its tables")
+    run.add_argument("spec", type=Path)
+    run.add_argument("--out", type=Path, default=Path("tables"), help="folder for the tables (default: tables)")
+    run.add_argument("--format", action="append", choices=("latex", "markdown", "html"), help="output format; repeat for several (default: latex)")
+    run.add_argument("--standalone", action="store_true", help="wrap each LaTeX table in a compilable document")
+    run.add_argument("--siunitx", action="store_true", help="align numbers with siunitx S columns")
+    run.add_argument("--pdf", action="store_true", help="also compile each LaTeX table to PDF with pdflatex")
+    run.add_argument("--allow-outside", type=Path, action="append", default=[], metavar="PATH", help="allow data files under PATH outside the project folder")
+    run.add_argument("--workers", type=int, default=None, metavar="N", help="processes for sweep fits (default: all cores; large sweeps only)")
+
+    check = sub.add_parser("check", help="parse and check spec files; report every problem")
+    check.add_argument("specs", type=Path, nargs="+")
+    check.add_argument("--allow-outside", type=Path, action="append", default=[], metavar="PATH")
+
+    from povdsl.tools import diff
+
+    from povdsl.tools import explain
+
+    from povdsl.tools import fmt
+
+    for module in (fmt, explain, diff):
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args) if args.command in _COMMANDS else args.func(args)
+    except SpecError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_PROBLEM
+    except PovdslError as exc:  # data problems: EstimationError and DataError carry the declaration's span
+        print(f"{_location(getattr(exc, 'span', None))}error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+    except OSError as exc:
+        print(f"povdsl: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _run(args) -> int:
+    from povdsl.pipeline import run
+
+    formats = tuple(dict.fromkeys(args.format or ["latex"]))
+    with warnings.catch_warnings(record=True) as caught:  # said once each below, as povdsl's own lines
+        warnings.simplefilter("default")
+        output = run(
+            args.spec,
+            args.out,
+            formats=formats,
+            standalone=args.standalone or args.pdf,
+            siunitx=args.siunitx,
+            allow_outside=tuple(args.allow_outside),
+            workers=args.workers,
+        )
+    for path in output.written:
+        print(path)
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"povdsl: warning: {message}", file=sys.stderr)
+    _report_data_notes(output)
+    if args.pdf:
+        from povdsl.render.pdf import compile_pdf, pdflatex_path
+
+        if pdflatex_path() is None:
+            print("povdsl: pdflatex not found; the .tex files are written but no PDF (Debian: apt-get install texlive-latex-base texlive-latex-extra)", file=sys.stderr)
+            return EXIT_USAGE
+        status = EXIT_OK
+        for path in output.written:
+            if path.suffix == ".tex":
+                report = compile_pdf(path)
+                if report.ok and report.pdf is not None:
+                    path.with_suffix(".pdf").write_bytes(report.pdf)
+                    print(path.with_suffix(".pdf"))
+                else:
+                    print(f"{path}: pdflatex failed: {'; '.join(report.errors)}", file=sys.stderr)
+                    status = EXIT_PROBLEM
+        return status
+    return EXIT_OK
+
+
+def _location(span) -> str:
+    return f"{span.path}:{span.line}:{span.col}: " if span else ""
+
+
+def _report_data_notes(output) -> None:
+    """Say on stderr what the data did to each fit: dropped rows, backend warnings, skipped industries."""
+    for name, result in output.results.items():
+        where = _location(output.plan.model(name).span)
+        if result.dropped:
+            print(f"{where}note: model '{name}': {result.dropped} rows dropped for missing values", file=sys.stderr)
+        for warning in result.warnings:
+            print(f"{where}warning: model '{name}': {warning}", file=sys.stderr)
+    for name, sweep in output.sweeps.items():
+        if sweep.skipped:
+            where = _location(output.plan.model(name).span)
+            codes = ", ".join(code for code, _ in sweep.skipped)
+            print(f"{where}note: sweep '{name}': {len(sweep.skipped)} industries not estimated ({codes}); reasons in the table notes", file=sys.stderr)
+
+
+def _check(args) -> int:
+    from povdsl.check.specfile import load_plan
+
+    status = EXIT_OK
+    for path in args.specs:
+        if not path.is_file():
+            print(f"povdsl: no such file: {path}", file=sys.stderr)
+            status = max(status, EXIT_USAGE)
+            continue
+        try:
+            plan = load_plan(path, allow_outside=tuple(args.allow_outside))
+        except SpecError as exc:
+            print(str(exc), file=sys.stderr)
+            status = max(status, EXIT_PROBLEM) if status != EXIT_USAGE else status
+            continue
+        print(f"{path}: ok ({len(plan.models)} models, {len(plan.tables)} tables)")
+    return status
+
+
+_COMMANDS = {"run": _run, "check": _check}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""The Change record, the kinds of declaration and change, exit codes and schema version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from povdsl.language import syntax as s
+
+SCHEMA_VERSION = 1
+EXIT_SAME, EXIT_CHANGED, EXIT_TROUBLE = 0, 1, 2
+
+DECLARATION_KINDS = ("data", "weights", "let", "terms", "model", "table")
+CHANGE_KINDS = (
+    # any declaration
+    "added",
+    "removed",
+    "renamed",
+    # data
+    "source changed",
+    # data, weights, table
+    "option added",
+    "option removed",
+    "option changed",
+    # weights
+    "builder changed",
+    # let
+    "definition changed",
+    # terms and model
+    "term added",
+    "term removed",
+    # model
+    "label changed",
+    "sweep changed",
+    "outcome changed",
+    "estimator changed",
+    "estimator option added",
+    "estimator option removed",
+    "estimator option changed",
+    "where changed",
+    "vcov changed",
+    # table
+    "title changed",
+    "model added",
+    "model removed",
+    "models reordered",
+    "label added",
+    "label removed",
+    "note added",
+    "note removed",
+)
+
+_KIND_OF = {
+    s.DataDecl: "data",
+    s.WeightsDecl: "weights",
+    s.LetDecl: "let",
+    s.TermsDecl: "terms",
+    s.ModelDecl: "model",
+    s.TableDecl: "table",
+}
+_WEIGHTS_ARGUMENTS = ("file", "origin", "destination", "value")
+_TABLE_DEFAULTS = {
+    "stat": "t",
+    "stars": "0.1 0.05 0.01",
+    "keep": "(all)",
+    "drop": "(none)",
+    "order": "(none)",
+    "fit": "(none)",
+    "significant": "off",
+    "layout": "models",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One difference in meaning; flat so that text, JSON and tests read it alike."""
+
+    declaration: str  # data | weights | let | terms | model | table
+    name: str  # the declaration's name in the new spec (old spec when removed)
+    kind: str  # one of CHANGE_KINDS
+    detail: str | None = None  # which option, argument, label target, ...
+    old: str | None = None  # canonical text before, None when absent
+    new: str | None = None  # canonical text after, None when absent
+    via_macro: str | None = None  # term changes: the macro the term came through
+    models_reached: tuple[str, ...] = ()  # models this change affects
+
+    def as_json(self) -> dict:
+        return {
+            "declaration": self.declaration,
+            "name": self.name,
+            "kind": self.kind,
+            "detail": self.detail,
+            "old": self.old,
+            "new": self.new,
+            "via_macro": self.via_macro,
+            "models_reached": list(self.models_reached),
+        }
+

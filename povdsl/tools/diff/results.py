@@ -1,0 +1,193 @@
+"""`--results`: with the data at hand, fit both versions and report estimates
+that moved. A fit is keyed by what determines its numbers: the model plan
+without name, label and spans, the lets it reads (transitively), the plans
+of weights and data sets, and the sha256 of every data and weights file.
+A model whose key is the same on both sides is fitted once; the cache
+lives for one run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, is_dataclass, replace
+from pathlib import Path
+
+from povdsl.tools.diff.sides import _names
+from povdsl.errors import PovdslError
+from povdsl.language.parser import parse
+
+STAR_LEVELS = (0.10, 0.05, 0.01)  # the tables' default stars
+
+
+@dataclass(frozen=True, slots=True)
+class MovedEstimate:
+    """One coefficient whose value or significance differs between the versions."""
+
+    model: str
+    term: str
+    old_coef: float | None
+    new_coef: float | None
+    old_p: float | None
+    new_p: float | None
+
+    def as_json(self) -> dict:
+        return {
+            "model": self.model,
+            "term": self.term,
+            "old_coef": _finite(self.old_coef),
+            "new_coef": _finite(self.new_coef),
+            "old_p": _finite(self.old_p),
+            "new_p": _finite(self.new_p),
+            "old_stars": _stars(self.old_p),
+            "new_stars": _stars(self.new_p),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsReport:
+    moved: tuple[MovedEstimate, ...]
+    unchanged: tuple[str, ...]  # models fitted on both sides whose numbers did not move
+    failed: tuple[tuple[str, str], ...]  # (model, message): a side that could not be fitted
+    fits: int  # fits actually run (cache misses), so reuse can be checked
+
+    def as_json(self) -> dict:
+        return {
+            "moved": [m.as_json() for m in self.moved],
+            "unchanged_models": list(self.unchanged),
+            "failed": [{"model": m, "error": e} for m, e in self.failed],
+        }
+
+
+def _finite(x: float | None) -> float | None:
+    """JSON has no NaN: a coefficient the backend could not estimate is null."""
+    return None if x is None or x != x else x
+
+
+def _stars(p: float | None) -> str:
+    return "" if p is None else "*" * sum(p < level for level in STAR_LEVELS)
+
+
+def _estimate_text(coef: float | None, p: float | None) -> str:
+    return "(absent)" if coef is None else f"{coef:.4f}{_stars(p)}"
+
+
+def compare_results(
+    old_text: str | None, old_path: str, new_text: str | None, new_path: str, rtol: float = 1e-6, renames: dict[str, str] | None = None
+) -> ResultsReport:
+    """Fit the models present on both sides and list the estimates that moved.
+
+    Each version resolves its data paths against its *_path; `--git` passes
+    the working-tree file for both, so it compares specs on today's data.
+    """
+    from povdsl.check import Environment, check
+
+    renames = renames or {}
+    plans = []
+    for text, path in ((old_text, old_path), (new_text, new_path)):
+        spec = parse(text or "", path)
+        plans.append(check(spec, Environment(spec_path=Path(path)), source_text=text))
+    old_plan, new_plan = plans
+    cache: dict[str, object] = {}
+    frames: dict[int, object] = {}
+    fits = 0
+
+    def fitted(plan, side: int, model):
+        nonlocal fits
+        key = _fit_key(plan, model)
+        if key not in cache:
+            from povdsl.data.frames import load
+            from povdsl.errors import EstimationError
+            from povdsl.estimate.fitting import fit_model
+
+            try:
+                if side not in frames:
+                    frames[side] = load(plan)
+                fits += 1
+                cache[key] = fit_model(model, frames[side])
+            except (EstimationError, PovdslError) as exc:
+                cache[key] = exc
+        return cache[key]
+
+    moved, unchanged, failed = [], [], []
+    new_models = {m.name: m for m in new_plan.models}
+    for old_model in old_plan.models:
+        name = renames.get(old_model.name, old_model.name)
+        if name not in new_models:
+            continue
+        before, after = fitted(old_plan, 0, old_model), fitted(new_plan, 1, new_models[name])
+        problems = [str(r).splitlines()[0] for r in (before, after) if isinstance(r, Exception)]
+        if problems:
+            failed.append((name, problems[0]))
+            continue
+        rows = _moved(name, before, after, rtol)
+        moved.extend(rows)
+        if not rows:
+            unchanged.append(name)
+    return ResultsReport(tuple(moved), tuple(unchanged), tuple(failed), fits)
+
+
+def _fit_key(plan, model) -> str:
+    """What a fit's numbers depend on, as text; names, labels and spans left out."""
+    import hashlib
+
+    def bare(x):
+        return replace(x, span=None) if is_dataclass(x) and hasattr(x, "span") else x
+
+    digests = []
+    for path in sorted({d.path for d in plan.data} | {w.path for w in plan.weights}):
+        try:
+            digests.append(hashlib.sha256(Path(path).read_bytes()).hexdigest())
+        except OSError:
+            digests.append(f"unreadable:{path}")
+    parts = (
+        repr(replace(model, name="", label="", span=None)),
+        repr(tuple(bare(x) for x in plan.data)),
+        repr(tuple(bare(x) for x in plan.weights)),
+        repr(tuple(bare(x) for x in _lets_read_by(plan, model))),
+        repr(digests),
+    )
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _lets_read_by(plan, model) -> list:
+    """The lets a model reads, directly or through other lets: a change elsewhere cannot move it."""
+    lets = {let.name: let for let in plan.lets}
+    wanted = {n.id for n in _names(model) if n.id in lets}
+    todo = list(wanted)
+    while todo:
+        for n in _names(lets[todo.pop()].expr):
+            if n.id in lets and n.id not in wanted:
+                wanted.add(n.id)
+                todo.append(n.id)
+    return [let for let in plan.lets if let.name in wanted]
+
+
+def _moved(model: str, before, after, rtol: float) -> list[MovedEstimate]:
+    import math
+
+    out = []
+    terms = list(before.params.index) + [t for t in after.params.index if t not in before.params.index]
+    for term in terms:
+        old_coef = float(before.params[term]) if term in before.params.index else None
+        new_coef = float(after.params[term]) if term in after.params.index else None
+        old_p = float(before.pvalues[term]) if term in before.pvalues.index else None
+        new_p = float(after.pvalues[term]) if term in after.pvalues.index else None
+        same_value = (
+            old_coef is not None
+            and new_coef is not None
+            and (math.isclose(old_coef, new_coef, rel_tol=rtol, abs_tol=0.0) or math.isnan(old_coef) and math.isnan(new_coef))
+        )
+        if not same_value or _stars(old_p) != _stars(new_p):
+            out.append(MovedEstimate(model, term, old_coef, new_coef, old_p, new_p))
+    return out
+
+
+def format_results(report: ResultsReport, rtol: float) -> str:
+    """`m3  cluster  0.0100** -> 0.0082*`, one line per moved estimate; unchanged models in one line."""
+    lines = [f"results (rtol {rtol:g})"]
+    for m in report.moved:
+        lines.append(f"  {m.model}  {m.term}  {_estimate_text(m.old_coef, m.old_p)} -> {_estimate_text(m.new_coef, m.new_p)}")
+    for model, error in report.failed:
+        lines.append(f"  {model}  fit failed: {error}")
+    if report.unchanged:
+        lines.append(f"  unchanged: {', '.join(report.unchanged)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,247 @@
+"""`povdsl explain`: what exactly each model of a spec will fit, with nothing left implicit.
+
+A reader of a spec sees `logit` and `controls`; a referee wants to know which
+regressors, which variance, which sample and which backend call. Everything
+here is read from the checked plan and the estimator registry, so the text
+cannot drift from what `povdsl run` does. The output is plain, deterministic
+text (no timestamps, no paths beyond the spec's own names).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from povdsl.language import syntax as s
+from povdsl.check import walk
+from povdsl.errors import SpecError
+from povdsl.check.plan import ModelPlan, Plan
+from povdsl.language.printer import expr_text, string_literal
+
+if TYPE_CHECKING:
+    from povdsl.estimate.design import Vcov
+
+DYNAMIC_LABELS = {"diffgmm": "Arellano-Bond difference GMM", "sysgmm": "Blundell-Bond system GMM"}
+FIELD_WIDTH = 12
+
+
+def explain(plan: Plan, model: str | None = None) -> str:
+    """Explain every model of the plan, or only `model`; KeyError names an unknown model."""
+    models = plan.models if model is None else (_find(plan, model),)
+    return "\n\n".join(_model(plan, m) for m in models) + "\n" if models else "no models\n"
+
+
+def _find(plan: Plan, name: str) -> ModelPlan:
+    for m in plan.models:
+        if m.name == name:
+            return m
+    raise KeyError(name)
+
+
+def _model(plan: Plan, m: ModelPlan) -> str:
+    rows: list[tuple[str, str]] = [("formula", _formula(m))]
+    if m.sweep_var is not None:
+        rows.append(("sweep", f"one model per {m.sweep_var} in {expr_text(m.sweep_over)}"))
+    macros = sorted({macro for _, macro in m.origins})
+    for macro in macros:
+        rows.append(("terms", f"{macro} = " + ", ".join(text for text, origin in m.origins if origin == macro)))
+    if m.dynamic is not None:
+        rows += _dynamic_rows(plan, m)
+    else:
+        rows += _static_rows(plan, m)
+    lets = _lets_used(plan, m)
+    for let in lets:
+        rows.append(("let", f"{let.name} = {expr_text(let.expr)}  ({let.level} level)"))
+    for name in _weights_used(plan, m, lets):
+        weights = next((w for w in plan.weights if w.name == name), None)
+        if weights is not None:
+            rows.append(("weights", f"{name}: {weights.description}"))
+    for line in _data_used(plan, m, lets):
+        rows.append(("data", line))
+    label = f" {string_literal(m.label)}" if m.label != m.name else ""
+    return f"model {m.name}{label}\n" + "\n".join(f"  {key:<{FIELD_WIDTH}} {value}" for key, value in rows)
+
+
+def _formula(m: ModelPlan) -> str:
+    terms = (["1"] if m.intercept else ["0"]) + [expr_text(t) for t in m.terms]
+    return f"{expr_text(m.outcome)} ~ {' + '.join(terms)}"
+
+
+def _sample(m: ModelPlan) -> str:
+    return f"rows where {expr_text(m.where)}" if m.where is not None else "all rows"
+
+
+def _static_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
+    from povdsl.estimate.design import Vcov  # the estimation half (pandas, statsmodels) loads only when a model is explained
+    from povdsl.estimate.adapters import REGISTRY
+
+    estimator = REGISTRY[m.estimator]
+    options = {**estimator.option_defaults(), **dict(m.options)}
+    requested = Vcov(m.vcov_kind, m.vcov_groups)
+    vcov = estimator.resolved_vcov(requested)
+    rows = [("estimator", f"{m.estimator} ({estimator.label})")]
+    rows.append(("options", ", ".join(f"{k}={_value(v)}" for k, v in sorted(options.items())) or "none"))
+    if m.entity or estimator.panel:
+        rows.append(("panel", f"unit {m.entity or '-'}, time {m.time or '-'}"))
+    if m.endog:
+        rows.append(("endogenous", ", ".join(expr_text(t) for t in m.endog)))
+        rows.append(("instruments", ", ".join(expr_text(t) for t in m.instruments)))
+    rows.append(("sample", _sample(m)))
+    rows.append(("variance", _variance(vcov, requested, m)))
+    rows.append(("python", estimator.call_text(_design_names(m), options, vcov)))
+    return rows
+
+
+def _variance(vcov: Vcov, requested: Vcov, m: ModelPlan) -> str:
+    if vcov.kind == "cluster":
+        by = " and ".join(vcov.clusters) if vcov.clusters else f"{m.entity or 'unit'}, the panel unit"
+        text = f"clustered by {by}"
+    else:
+        text = vcov.kind
+    return text + (f" (default of {m.estimator})" if requested.kind == "default" else "")
+
+
+def _design_names(m: ModelPlan) -> dict[str, object]:
+    """The column names the compiler gives each design block (C() expands to levels at fit time)."""
+    endog = {expr_text(t) for t in m.endog}
+    exog = (["Intercept"] if m.intercept else []) + [c for t in m.terms if expr_text(t) not in endog for c in _columns(t)]
+    names: dict[str, object] = {"y": expr_text(m.outcome), "exog": exog}
+    if m.endog:
+        names["endog"] = [c for t in m.endog for c in _columns(t)]
+        names["instruments"] = [c for t in m.instruments for c in _columns(t)]
+    return names
+
+
+def _columns(term) -> list[str]:
+    from povdsl.estimate.compile import lag_name
+    from povdsl.check.signatures import _lag_range
+
+    if isinstance(term, s.Call) and term.func == "L" and (lags := _lag_range(term.positional[1])) and lags[1] is not None:
+        return [lag_name(expr_text(term.positional[0]), k) for k in range(lags[0], lags[1] + 1)]
+    return [expr_text(term)]
+
+
+def _dynamic_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
+    d = m.dynamic
+    constant = d.system if d.constant is None else d.constant and d.system
+    rows = [
+        ("estimator", f"{m.estimator} ({DYNAMIC_LABELS[m.estimator]})"),
+        ("regressors", ", ".join(_lagged(v, k) for v, k in d.regressors)),
+        ("gmm", ", ".join(f"{var} lags {first}:{'.' if last is None else last}{' collapsed' if collapse or d.collapse else ''}" for var, first, last, collapse in d.gmm)),
+        ("iv", ", ".join(d.iv) or "none"),
+        ("options", f"steps={d.steps}, time_effects={_value(d.time_effects)}, constant={_value(constant)}, collapse={_value(d.collapse)}"),
+        ("panel", f"unit {plan.panel.unit if plan.panel else '-'}, time {m.time or '-'}"),
+        ("sample", _sample(m)),
+        ("variance", ("Windmeijer-corrected two-step" if d.steps == 2 else "robust one-step") + ", clustered by unit" + ("; the vcov clause is ignored" if m.vcov_kind != "default" else "")),
+        ("python", _dynamic_call(plan, m)),
+    ]
+    return rows
+
+
+def _lagged(var: str, k: int) -> str:
+    return var if k == 0 else f"L({var}, {k})"
+
+
+def _dynamic_call(plan: Plan, m: ModelPlan) -> str:
+    d = m.dynamic
+    gmm = ", ".join(f"GmmInstrument({var!r}, {first}, {last!r}, collapse={collapse})" for var, first, last, collapse in d.gmm)
+    iv = ", ".join(f"IvInstrument({v!r})" for v in d.iv)
+    spec = (
+        f"DynamicPanelSpec(y={d.y!r}, regressors={d.regressors!r}, gmm=({gmm},), iv=({iv}{',' if iv else ''}), "
+        f"system={d.system}, steps={d.steps}, time_effects={d.time_effects}, constant={d.constant}, collapse={d.collapse})"
+    )
+    unit = plan.panel.unit if plan.panel else None
+    return f"povdsl.estimate.dynpanel.fit_dynamic_panel(df, {spec}, unit={unit!r}, time={m.time!r})"
+
+
+def _value(v: object) -> str:
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
+# ------------------------------------------------------- what a model uses
+
+
+def _names(m: ModelPlan) -> set[str]:
+    parts = [m.outcome, *m.terms, *m.endog, *m.instruments, m.where]
+    return {n.id for p in parts if p is not None for n in walk(p) if isinstance(n, s.Name)}
+
+
+def _lets_used(plan: Plan, m: ModelPlan) -> list:
+    """Lets the model reads, directly or through other lets, in dependency order."""
+    by_name = {let.name: let for let in plan.lets}
+    wanted: set[str] = set()
+    pending = [n for n in _names(m) if n in by_name]
+    while pending:
+        name = pending.pop()
+        if name in wanted:
+            continue
+        wanted.add(name)
+        pending += [n.id for n in walk(by_name[name].expr) if isinstance(n, s.Name) and n.id in by_name]
+    return [let for let in plan.lets if let.name in wanted]
+
+
+def _weights_used(plan: Plan, m: ModelPlan, lets) -> list[str]:
+    parts = [m.outcome, *m.terms, *m.instruments, *(let.expr for let in lets)]
+    found = {n.positional[1].id for p in parts for n in walk(p) if isinstance(n, s.Call) and n.func == "W" and isinstance(n.positional[1], s.Name)}
+    return sorted(found)
+
+
+def _data_used(plan: Plan, m: ModelPlan, lets) -> list[str]:
+    parts = [m.outcome, *m.terms, *m.instruments, m.where, m.sweep_over, *(let.expr for let in lets)]
+    nodes = [n for p in parts if p is not None for n in walk(p)]
+    names = {n.id for n in nodes if isinstance(n, s.Name)}
+    readers: dict[str, set[str]] = {}  # data set -> functions that read it whole
+    for call in (n for n in nodes if isinstance(n, s.Call)):
+        for arg in call.args:
+            value = arg.value if isinstance(arg, s.Keyword) else arg
+            if isinstance(value, s.Name):
+                readers.setdefault(value.id, set()).add(f"{call.func}()")
+    lines = []
+    for d in plan.data:
+        path = Path(d.path).name if d.path else "(given in memory)"
+        if d.role == "panel":
+            region = f", region {d.region}" if d.region else ""
+            lines.append(f"{d.name}: {path}, panel of {d.unit} by {d.time}{region}; the models are fitted on its rows")
+        elif d.role == "region" and names & set(d.columns) - {d.region, d.time}:
+            lines.append(f"{d.name}: {path}, region table keyed by {d.region} and {d.time}")
+        elif d.name in readers:
+            lines.append(f"{d.name}: {path}, read by {', '.join(sorted(readers[d.name]))}")
+    return lines
+
+
+# ---------------------------------------------------------------------- CLI
+
+
+def register(subparsers) -> None:
+    command = subparsers.add_parser("explain", help="show exactly what each model of a spec will fit")
+    command.add_argument("spec", type=Path)
+    command.add_argument("model", nargs="?", help="explain only this model")
+    command.add_argument("--allow-outside", type=Path, action="append", default=[], metavar="PATH")
+    command.set_defaults(func=run_explain)
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from povdsl.diagnostics import did_you_mean
+    from povdsl.check.specfile import load_plan
+
+    if not args.spec.is_file():
+        print(f"povdsl: no such file: {args.spec}", file=sys.stderr)
+        return 2
+    try:
+        plan = load_plan(args.spec, allow_outside=tuple(args.allow_outside))
+    except SpecError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"povdsl: {exc.strerror or exc}: {args.spec}", file=sys.stderr)
+        return 2
+    try:
+        text = explain(plan, args.model)
+    except KeyError:
+        hint = did_you_mean(args.model, [m.name for m in plan.models])
+        print(f"povdsl: no model '{args.model}' in {args.spec}" + (f"; {hint}" if hint else ""), file=sys.stderr)
+        return 1
+    sys.stdout.write(text)
+    return 0
