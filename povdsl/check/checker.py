@@ -3,44 +3,19 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from povdsl.language import syntax as s
 from povdsl.check.declarations import DeclarationChecks
-from povdsl.check.expressions import ExpressionChecks
 from povdsl.check.models import ModelChecks
 from povdsl.check.nodes import _dunder, _known_call, _known_calls, _sorted_unique, _walk
 from povdsl.diagnostics import did_you_mean
-from povdsl.errors import Diagnostic, SpecError
-from povdsl.check.plan import DataPlan, Plan, WeightsPlan
+from povdsl.errors import SpecError
+from povdsl.check.plan import Plan
+from povdsl.check.state import Environment
 
 
-@dataclass
-class Environment:
-    """What the checker may know besides the spec: where files are, or frames given in memory."""
-
-    spec_path: Path | None = None
-    allow_outside: tuple[Path, ...] = ()
-    frames: dict = field(default_factory=dict)  # name -> DataPlan given directly (povdsl.fit)
-    weights: dict = field(default_factory=dict)  # name -> WeightsPlan given directly
-    unit_level_w: bool = False  # povdsl.fit: W() may take unit-level columns constant within region-time
-
-
-class _Checker(DeclarationChecks, ExpressionChecks, ModelChecks):
+class _Checker(DeclarationChecks, ModelChecks):
     """One spec's check: the mixins hold the checks, this class runs them and collects diagnostics."""
-
-    def __init__(self, spec: s.Spec, env: Environment):
-        self.spec = spec
-        self.env = env
-        self.diagnostics: list[Diagnostic] = []
-        self.scope: dict[str, str] = {}  # variable -> level
-        self.macros: dict[str, s.Expr] = {}
-        self.weights: dict[str, WeightsPlan] = dict(env.weights)
-        self.data: dict[str, DataPlan] = dict(env.frames)
-
-    def error(self, code, message, span, hint=None):
-        self.diagnostics.append(Diagnostic(code, message, span, hint))
 
     # ------------------------------------------------------------- driver
 

@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 from povdsl.language import syntax as s
+from povdsl.check.state import CheckerState
 from povdsl.check.nodes import _literal
 from povdsl.diagnostics import did_you_mean
 from povdsl.language.functions import DATA_OPTIONS, WEIGHT_BUILDERS
@@ -13,7 +14,7 @@ from povdsl.check.plan import DataPlan, WeightsPlan
 from povdsl.check.sources import SourceError, resolve_bundled, resolve_path
 
 
-class DeclarationChecks:
+class DeclarationChecks(CheckerState):
     """Checks data and weights declarations and builds the column scope from their headers."""
 
     def _source(self, expr: s.Expr) -> tuple[str | None, str]:

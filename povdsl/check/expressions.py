@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from povdsl.language import syntax as s
+from povdsl.check.state import CheckerState
 from povdsl.check.nodes import _literal, _walk
 from povdsl.diagnostics import did_you_mean
 from povdsl.language.functions import FORMULA, FUNCTIONS, LET, VALUE
@@ -13,7 +14,7 @@ LEVELS = {"scalar": 0, "region": 1, "unit": 2}
 MAX_FORMULA_POWER = 10  # (a + b + c)**k expands to interactions; formulaic builds them one by one
 
 
-class ExpressionChecks:
+class ExpressionChecks(CheckerState):
     """Checks value expressions, function calls, W(), clusters() and formula sides."""
 
     def _clusters_call(self, call: s.Call) -> str | None:
@@ -38,7 +39,7 @@ class ExpressionChecks:
                 self.error("E133", f"unknown option '{kw.name}' of clusters()", kw.span, did_you_mean(kw.name, FUNCTIONS["clusters"].keywords))
                 ok = False
             elif kw.name == "industry":
-                sweeping = isinstance(kw.value, s.Name) and kw.value.id == getattr(self, "sweep_var", None)
+                sweeping = isinstance(kw.value, s.Name) and kw.value.id == self.sweep_var
                 if not isinstance(kw.value, s.String) and not sweeping:
                     self.error("E134", 'industry takes a code as a string, e.g. industry="171"', kw.value.span)
                     ok = False
@@ -175,7 +176,7 @@ class ExpressionChecks:
                 return False
             case s.Call(func=func):
                 fn = FUNCTIONS.get(func)
-                if func == "clusters" and getattr(self, "sweep_var", None):
+                if func == "clusters" and self.sweep_var:
                     return self._clusters_call(e) is not None
                 if fn is None or FORMULA not in fn.contexts:
                     where = "at the top of a let" if fn and LET in fn.contexts else "outside formulas"

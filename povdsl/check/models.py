@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from povdsl.language import syntax as s
+from povdsl.check.expressions import ExpressionChecks
 from povdsl.check.nodes import _walk, literal
 from povdsl.diagnostics import did_you_mean
 from povdsl.check.plan import LetPlan, ModelPlan, TableSpec
@@ -15,7 +16,7 @@ STATS = ("t", "se", "p", "none")
 VCOV_KINDS = ("unadjusted", "robust", "cluster")
 
 
-class ModelChecks:
+class ModelChecks(ExpressionChecks):
     """Checks let declarations, models, their sweeps and variances, and tables."""
 
     # --------------------------------------------------------------- lets
