@@ -11,14 +11,14 @@ from povdsl.estimate.adapters import REGISTRY
 from povdsl.estimate.fitting import fit_model
 from povdsl.check.plan import Plan
 from povdsl.language.printer import expr_text
-from povdsl.render.templating import render
+from povdsl.render.formats import RenderOptions, output_format
+from povdsl.render.output import write_output
 from povdsl.language import syntax as s
 from povdsl.estimate.result import Result
 from povdsl.check.specfile import load_plan
 from povdsl.estimate.sweep import run_sweeps
 from povdsl.render.tables import SweepEntry, TableContext, build_model_table, build_sweep_table
 
-FORMAT_SUFFIX = {"latex": ".tex", "markdown": ".md", "html": ".html"}
 DYNAMIC_LABELS = {"diffgmm": "Difference GMM", "sysgmm": "System GMM"}
 
 
@@ -26,7 +26,7 @@ DYNAMIC_LABELS = {"diffgmm": "Difference GMM", "sysgmm": "System GMM"}
 class RunOutput:
     plan: Plan
     results: dict[str, Result]
-    tables: dict[str, dict[str, str]]  # table name -> format -> text
+    tables: dict[str, dict[str, str | bytes]]  # table name -> format -> text (bytes for a binary format)
     written: tuple[Path, ...] = ()
     sweeps: dict = field(default_factory=dict)  # model name -> povdsl.estimate.sweep.SweepResult
 
@@ -46,7 +46,7 @@ def run(
     frames = load_frames(plan)
     results = {m.name: fit_model(m, frames) for m in plan.models if m.sweep_var is None}
     sweeps = run_sweeps([m for m in plan.models if m.sweep_var is not None], frames, workers=workers)
-    tables: dict[str, dict[str, str]] = {}
+    tables: dict[str, dict[str, str | bytes]] = {}
     written: list[Path] = []
     for number, spec in enumerate(plan.tables, start=1):
         if spec.layout == "sweep":
@@ -54,15 +54,12 @@ def run(
             table = build_sweep_table(spec, sweep_entries(plan, spec, sweeps), sweep_context(plan, frames, spec, sweeps))
         else:
             table = build_model_table(spec, [results[m] for m in spec.models], table_context(plan, frames, spec, results))
-        tables[spec.name] = {fmt: render(table, fmt, standalone=standalone, siunitx=siunitx, number=number) for fmt in formats}
+        options = RenderOptions(standalone=standalone, siunitx=siunitx, number=number)
+        tables[spec.name] = {fmt: output_format(fmt).render(table, options) for fmt in formats}
     if out is not None:
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
         for name, by_format in tables.items():
             for fmt, text in by_format.items():
-                target = out / f"{name}{FORMAT_SUFFIX[fmt]}"
-                target.write_text(text, encoding="utf-8")
-                written.append(target)
+                written.append(write_output(out, output_format(fmt).filename(name), text))
     return RunOutput(plan, results, tables, tuple(written), sweeps)
 
 

@@ -41,7 +41,7 @@ class _Checker(DeclarationChecks, ModelChecks):
             if isinstance(d, s.TermsDecl):
                 self._formula(d.value, set())
         models = [m for d in decls if isinstance(d, s.ModelDecl) if (m := self._model(d))]
-        declared = {d.name for d in decls if isinstance(d, s.ModelDecl)}
+        declared = {d.name: d for d in decls if isinstance(d, s.ModelDecl)}
         tables = [t for d in decls if isinstance(d, s.TableDecl) if (t := self._table(d, declared))]
         if any(d.severity == "error" for d in self.diagnostics):
             raise SpecError(_sorted_unique(self.diagnostics))

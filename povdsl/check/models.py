@@ -13,6 +13,7 @@ from povdsl.language.printer import expr_text
 from povdsl.check.signatures import bind_estimator
 
 STATS = ("t", "se", "p", "none")
+MAX_STAR_LEVELS = 5  # "*****" is already more than any journal prints
 VCOV_KINDS = ("unadjusted", "robust", "cluster")
 
 
@@ -163,7 +164,7 @@ class ModelChecks(ExpressionChecks):
 
     # ------------------------------------------------------------- tables
 
-    def _table(self, d: s.TableDecl, declared: set[str]) -> TableSpec | None:
+    def _table(self, d: s.TableDecl, declared: dict[str, s.ModelDecl]) -> TableSpec | None:
         before = len(self.diagnostics)
         for m in d.models:
             if m.id not in declared:
@@ -179,6 +180,9 @@ class ModelChecks(ExpressionChecks):
                     self.error("E191", f"unknown statistic '{stat}'", opt.values[0].span, "use t, se, p or none")
             elif opt.kind == "stars":
                 levels = tuple(v.value for v in opt.values)
+                if len(levels) > MAX_STAR_LEVELS:
+                    self.error("E195", f"stars takes at most {MAX_STAR_LEVELS} levels, not {len(levels)}", opt.span, "e.g. stars 0.10 0.05 0.01")
+                    continue
                 if not all(0 < x < 1 for x in levels) or list(levels) != sorted(levels, reverse=True):
                     self.error("E192", "star levels are probabilities in decreasing order, e.g. stars 0.10 0.05 0.01", opt.span)
                 stars = levels
@@ -199,6 +203,7 @@ class ModelChecks(ExpressionChecks):
                 layout = opt.values[0].id
                 if layout not in ("models", "sweep"):
                     self.error("E194", f"unknown layout '{layout}'", opt.values[0].span, "use models or sweep")
+        self._layout_fits_models(d, layout, declared)
         if len(self.diagnostics) > before:
             return None
         return TableSpec(
@@ -216,3 +221,16 @@ class ModelChecks(ExpressionChecks):
             significant_only=significant,
             layout=layout,
         )
+
+    def _layout_fits_models(self, d: s.TableDecl, layout: str, declared: dict[str, s.ModelDecl]) -> None:
+        """`layout sweep` shows sweeps (one regression per industry), `layout models` shows plain models."""
+        if layout not in ("models", "sweep"):
+            return
+        for m in d.models:
+            model = declared.get(m.id)
+            if model is None:
+                continue
+            if layout == "sweep" and model.sweep is None:
+                self.error("E196", f"layout sweep shows sweeps, and model '{m.id}' is not one", m.span, "remove `layout sweep`, or name models declared with `for ... in industries(...)`")
+            elif layout == "models" and model.sweep is not None:
+                self.error("E196", f"model '{m.id}' is a sweep (one regression per industry); a table of sweeps needs `layout sweep`", m.span, "add the option `layout sweep` to this table")

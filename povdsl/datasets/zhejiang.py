@@ -373,13 +373,12 @@ def _formatted(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write(frames: dict[str, pd.DataFrame], out_dir: str | Path) -> list[Path]:
     """Write each frame as ``<name>.csv`` with fixed number formatting."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from povdsl.render.output import write_output  # never through a symlink (docs/security.md)
+
     written = []
     for name, frame in frames.items():
-        path = out / f"{name}.csv"
-        _formatted(frame).to_csv(path, index=False, lineterminator="\n")
-        written.append(path)
+        text = _formatted(frame).to_csv(index=False, lineterminator="\n")
+        written.append(write_output(Path(out_dir), f"{name}.csv", text))
     return written
 
 

@@ -8,7 +8,8 @@ only lays that table out.  Nothing here knows about LaTeX, HTML or Markdown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from types import MappingProxyType
 from typing import Mapping
 
@@ -182,3 +183,27 @@ class Table:
     @property
     def ncols(self) -> int:
         return len(self.column_kinds)
+
+
+# Line and paragraph breaks and every other control character: a title or an
+# industry name with a raw newline would end a Markdown row, split a LaTeX
+# \caption over a paragraph, or start a new line in a file a shell reads.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def _one_line(value: object) -> object:
+    if isinstance(value, str):
+        return _CONTROL.sub(" ", value)
+    if isinstance(value, tuple):
+        return tuple(_one_line(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _one_line(getattr(value, f.name)) for f in fields(value)}
+        return replace(value, **changes)
+    return value
+
+
+def one_line(table: Table) -> Table:
+    """The table with every control character in its text replaced by a space, for every format."""
+    result = _one_line(table)
+    assert isinstance(result, Table)
+    return result

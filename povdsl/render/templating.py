@@ -8,14 +8,14 @@ never disagree about a value.  LaTeX templates use `<< >>` / `<% %>` /
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Sequence
 
 import jinja2
 
+from povdsl.render.formats import FORMATS, FormatError, OutputFormat, RenderOptions, output_format
 from povdsl.render.table_model import MINUS, Table
-
-FORMATS = ("latex", "markdown", "html")
 
 # One entry per character, so escaping is a lookup and never string surgery.
 LATEX_ESCAPES = str.maketrans(
@@ -45,6 +45,11 @@ LATEX_ESCAPES = str.maketrans(
 
 # Markdown: characters that would start emphasis, code or links, or end a cell.
 MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]|"})
+# Raw HTML, autolinks and entities: `<` before a letter, `/`, `!` or `?` opens a
+# tag, `&` before a letter or `#` an entity.  Both are backslash-escaped (any
+# ASCII punctuation may be, in CommonMark); "p < 0.10" and "this & that" stay as
+# they are, since nothing can open there.
+MARKDOWN_MARKUP = re.compile(r"([<&])(?=[A-Za-z0-9/!?#])")
 
 # \label keys: keep them to letters, digits, colons and hyphens.
 LABEL_KEY = str.maketrans({c: "-" for c in " _\\{}#%&$~^"})
@@ -58,7 +63,7 @@ def latex_escape(text: object) -> str:
 
 
 def markdown_escape(text: object) -> str:
-    return str(text).translate(MARKDOWN_ESCAPES)
+    return MARKDOWN_MARKUP.sub(r"\\\1", str(text).translate(MARKDOWN_ESCAPES))
 
 
 def latex_label(text: object) -> str:
@@ -101,7 +106,7 @@ def environment(fmt: str) -> jinja2.Environment:
     elif fmt == "markdown":
         env = jinja2.Environment(autoescape=False, **common)
     else:
-        raise ValueError(f"unknown table format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise FormatError(f"{fmt!r} is not a template format; the template formats are {', '.join(FORMATS)}")
     env.filters["latex_escape"] = latex_escape
     env.filters["markdown_escape"] = markdown_escape
     env.filters["siunitx_number"] = siunitx_number
@@ -148,15 +153,25 @@ def render(table: Table, fmt: str, *, standalone: bool = False, siunitx: bool = 
     number columns with S columns and loads siunitx in the document;
     `number` is the table's place in its spec, so that the standalone
     document of the third table is captioned "Table 3", not "Table 1".
+    Binary formats (Word) have no text: use `OutputFormat.render`.
     """
-    env = environment(fmt)
-    if fmt == "latex":
-        body = "sweep.tex.j2" if table.layout == "sweep" else "table.tex.j2"
-        template = env.get_template("standalone.tex.j2" if standalone else body)
-        text = template.render(table=table, body=body, siunitx=siunitx, formats=siunitx_formats(table), number=number)
-    elif fmt == "markdown":
-        text = env.get_template("table.md.j2").render(table=table, widths=markdown_widths(table))
-    else:
-        name = "standalone.html.j2" if standalone else "table.html.j2"
-        text = env.get_template(name).render(table=table)
+    text = output_format(fmt).render(table, RenderOptions(standalone=standalone, siunitx=siunitx, number=number))
+    if not isinstance(text, str):
+        raise FormatError(f"format {fmt!r} is binary; call povdsl.render.formats.FORMATS[{fmt!r}].render")
+    return text
+
+
+def render_with_templates(table: Table, fmt: OutputFormat, options: RenderOptions) -> str:
+    """The renderer of the Jinja formats: the format's template for the table's layout, or its standalone one."""
+    env = environment(fmt.name)
+    body = fmt.templates[table.layout]
+    name = fmt.templates["standalone"] if options.standalone else body
+    text = env.get_template(name).render(
+        table=table,
+        body=body,
+        siunitx=options.siunitx,
+        number=options.number,
+        formats=siunitx_formats(table) if fmt.name == "latex" else (),
+        widths=markdown_widths(table) if fmt.name == "markdown" else (),
+    )
     return text.rstrip("\n") + "\n"

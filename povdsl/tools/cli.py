@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 from povdsl.errors import PovdslError, SpecError
+from povdsl.render.formats import FORMATS
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -29,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="fit every model of a spec and write its tables")
     run.add_argument("spec", type=Path)
     run.add_argument("--out", type=Path, default=Path("tables"), help="folder for the tables (default: tables)")
-    run.add_argument("--format", action="append", choices=("latex", "markdown", "html"), help="output format; repeat for several (default: latex)")
+    run.add_argument("--format", action="append", choices=tuple(FORMATS), help="output format; repeat for several (default: latex)")
     run.add_argument("--standalone", action="store_true", help="wrap each LaTeX table in a compilable document")
     run.add_argument("--siunitx", action="store_true", help="align numbers with siunitx S columns")
     run.add_argument("--pdf", action="store_true", help="also compile each LaTeX table to PDF with pdflatex")
@@ -87,6 +88,7 @@ def _run(args) -> int:
         print(f"povdsl: warning: {message}", file=sys.stderr)
     _report_data_notes(output)
     if args.pdf:
+        from povdsl.render.output import write_beside
         from povdsl.render.pdf import compile_pdf, pdflatex_path
 
         if pdflatex_path() is None:
@@ -97,7 +99,7 @@ def _run(args) -> int:
             if path.suffix == ".tex":
                 report = compile_pdf(path)
                 if report.ok and report.pdf is not None:
-                    path.with_suffix(".pdf").write_bytes(report.pdf)
+                    write_beside(path.with_suffix(".pdf"), report.pdf)
                     print(path.with_suffix(".pdf"))
                 else:
                     print(f"{path}: pdflatex failed: {'; '.join(report.errors)}", file=sys.stderr)

@@ -44,6 +44,7 @@ from povdsl.language import syntax as s
 from povdsl.errors import SpecError
 from povdsl.language.parser import parse, read_spec
 from povdsl.language.printer import expr_text, string_literal
+from povdsl.render.output import OutputError, write_beside
 
 INDENT = "  "
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -188,7 +189,10 @@ def _format_one(name: str, *, check_only: bool) -> int:
         sys.stdout.write(formatted)
     elif formatted != text:
         try:
-            Path(name).write_bytes(formatted.encode("utf-8"))
+            write_beside(Path(name), formatted)
+        except OutputError as exc:
+            print(f"povdsl: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         except OSError as exc:
             print(f"povdsl: {exc.strerror or exc}: {name}", file=sys.stderr)
             return EXIT_USAGE
