@@ -10,9 +10,13 @@ from importlib import import_module
 from povdsl.errors import DataError, EstimationError, PovdslError, SpecError
 from povdsl.language.parser import parse
 
-_LAZY = {"fit": "povdsl.api", "load": "povdsl.api", "run": "povdsl.api", "Result": "povdsl.estimate.result", "Weights": "povdsl.data.weights"}
+_LAZY = {"fit": "povdsl.api", "load": "povdsl.api", "run": "povdsl.api", "Result": "povdsl.estimate.result", "Weights": "povdsl.data.weights",
+         "coefplot": "povdsl.render.plots", "sweepplot": "povdsl.render.plots", "save_figure": "povdsl.render.plots"}
 
-__all__ = ["DataError", "EstimationError", "PovdslError", "Result", "SpecError", "Weights", "fit", "load", "parse", "run"]
+__all__ = [
+    "DataError", "EstimationError", "PovdslError", "Result", "SpecError", "Weights",
+    "coefplot", "fit", "load", "parse", "run", "save_figure", "sweepplot",
+]
 __version__ = "0.1.0"
 
 

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-HEAVY = ("pandas", "numpy", "statsmodels", "linearmodels", "scipy", "formulaic", "jinja2")
+HEAVY = ("pandas", "numpy", "statsmodels", "linearmodels", "scipy", "formulaic", "jinja2", "matplotlib")
 
 
 def _imported_after(code: str) -> set[str]:
@@ -33,3 +33,8 @@ def test_public_functions_survive_importing_the_modules_beside_them():
 
     assert (povdsl.fit, povdsl.load, povdsl.run, povdsl.Result, povdsl.Weights) == (fit, load, run, Result, Weights)
     assert set(povdsl.__all__) <= set(dir(povdsl))
+
+
+def test_the_plotting_calls_load_matplotlib_only_when_called():
+    loaded = _imported_after("import povdsl\nf = povdsl.coefplot\ng = povdsl.sweepplot")
+    assert "matplotlib" not in loaded

@@ -1,0 +1,99 @@
+"""Figure styles and output formats: plain data, importable without matplotlib.
+
+The checker validates `style` and `format` options against these tables, so
+`povdsl check` knows every allowed value without loading matplotlib.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+# LaTeX's article class at 10pt sets \textwidth to 345pt; a figure this wide
+# is included at its natural size there, so its 9pt text matches 10pt body text.
+TEXT_WIDTH_IN = 345 / 72.27
+ROW_HEIGHT_IN = 0.2  # per row of estimates
+MARGIN_IN = 0.85  # axis, tick labels, x label and legend
+MIN_HEIGHT_IN = 1.6
+
+# Output formats: name -> file suffix. PDF and SVG are vectors (LaTeX, web); PNG on request.
+FIGURE_FORMATS: Mapping[str, str] = MappingProxyType({"pdf": ".pdf", "svg": ".svg", "png": ".png"})
+DEFAULT_FORMATS = ("pdf", "svg")
+PNG_DPI = 300
+
+# Settings that make the bytes depend on nothing but the figure; applied last, under every style.
+DETERMINISTIC = MappingProxyType(
+    {
+        "svg.hashsalt": "povdsl",  # ids of clip paths and glyphs are hashes of this salt, not random
+        "svg.fonttype": "path",  # text as outlines: no font needed to view, the same bytes everywhere
+        "pdf.fonttype": 42,  # TrueType subsets: journals refuse Type 3 fonts
+        "pdf.compression": 6,
+        "path.simplify": False,
+    }
+)
+
+_SERIF = ["cmr10", "DejaVu Serif"]  # Computer Modern as LaTeX sets it, both shipped with matplotlib
+
+# name -> rcParams. "journal": serif like LaTeX's, black and grey only, no grid, no frame on top/right.
+STYLES: Mapping[str, Mapping[str, object]] = MappingProxyType(
+    {
+        "journal": MappingProxyType(
+            {
+                "font.family": _SERIF,  # a list: glyphs cmr10 lacks come from DejaVu Serif
+                "mathtext.fontset": "cm",
+                "axes.formatter.use_mathtext": True,  # cmr10 has no minus sign outside math text
+                "axes.unicode_minus": True,
+                "font.size": 9,
+                "axes.labelsize": 9,
+                "axes.titlesize": 9,
+                "xtick.labelsize": 8,
+                "ytick.labelsize": 8,
+                "legend.fontsize": 8,
+                "axes.linewidth": 0.6,
+                "axes.spines.top": False,
+                "axes.spines.right": False,
+                "axes.grid": False,
+                "axes.edgecolor": "black",
+                "xtick.major.width": 0.6,
+                "ytick.major.width": 0.6,
+                "xtick.major.size": 3,
+                "ytick.major.size": 0,
+                "xtick.direction": "out",
+                "lines.linewidth": 0.9,
+                "lines.markersize": 4,
+                "legend.frameon": False,
+                "figure.facecolor": "white",
+                "savefig.facecolor": "white",
+            }
+        ),
+        # the same marks for slides: sans serif and larger text
+        "slides": MappingProxyType(
+            {
+                "font.family": "sans-serif",
+                "font.sans-serif": ["DejaVu Sans"],
+                "font.size": 12,
+                "axes.labelsize": 12,
+                "axes.titlesize": 12,
+                "xtick.labelsize": 11,
+                "ytick.labelsize": 11,
+                "legend.fontsize": 11,
+                "axes.spines.top": False,
+                "axes.spines.right": False,
+                "axes.grid": False,
+                "ytick.major.size": 0,
+                "legend.frameon": False,
+                "lines.markersize": 6,
+            }
+        ),
+    }
+)
+DEFAULT_STYLE = "journal"
+
+# Greyscale-safe series: told apart by marker shape and fill, never by colour alone.
+SERIES_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">")
+SERIES_GREYS = ("0.0", "0.35", "0.55", "0.0", "0.35", "0.55", "0.0", "0.35", "0.55")
+
+
+def default_height(nrows: int, panels: int = 1) -> float:
+    """Enough height for `nrows` rows of estimates in `panels` stacked panels."""
+    return max(MIN_HEIGHT_IN, MARGIN_IN * panels + ROW_HEIGHT_IN * nrows)

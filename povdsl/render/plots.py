@@ -1,0 +1,158 @@
+"""Results -> figure models, and the public plotting calls `povdsl.coefplot` and `povdsl.sweepplot`.
+
+The spec's `figure` declarations (via `povdsl.pipeline`) and the Python calls
+build their figure models here, so a figure drawn from a notebook and one
+written by `povdsl run` from the same results are the same figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from povdsl.check.plan import TableSpec
+from povdsl.render.figure_model import (
+    FigureModel,
+    Panel,
+    coef_panel,
+    member_label,
+    sweep_panel,
+)
+from povdsl.render.figure_style import DEFAULT_STYLE
+from povdsl.render.tables import model_name, term_order
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from povdsl.estimate.result import Result
+    from povdsl.estimate.sweep import SweepResult
+
+INTERCEPT = "Intercept"
+
+
+def coef_terms(results: Sequence[Result], keep: Sequence[str] = (), drop: Sequence[str] = (), order: Sequence[str] = ()) -> list[str]:
+    """Terms to plot, chosen as a table chooses its rows; the intercept only when kept by name."""
+    selection = TableSpec(name="", title="", models=(), keep=tuple(keep), drop=tuple(drop), order=tuple(order))
+    terms = term_order(selection, results)
+    return [t for t in terms if t != INTERCEPT or INTERCEPT in keep]
+
+
+def coef_model(
+    results: Sequence[Result],
+    *,
+    name: str = "figure",
+    title: str = "",
+    level: float = 0.95,
+    keep: Sequence[str] = (),
+    drop: Sequence[str] = (),
+    order: Sequence[str] = (),
+    labels: Mapping[str, str] | None = None,
+    names: Sequence[str] = (),
+    notes: Sequence[str] = (),
+) -> FigureModel:
+    """A coefficient plot: one row per term, one marker per model, intervals at `level`."""
+    _check_level(level)
+    series = _unique([names[i] if i < len(names) else model_name(r, i) for i, r in enumerate(results)])
+    panel = coef_panel(results, series, coef_terms(results, keep, drop, order), dict(labels or {}), level)
+    return FigureModel(name, title, "coef", level, (panel,), tuple(notes))
+
+
+def sweep_model(
+    sweeps: Sequence[SweepResult],
+    *,
+    titles: Sequence[str] = (),
+    name: str = "figure",
+    title: str = "",
+    level: float = 0.95,
+    notes: Sequence[str] = (),
+) -> FigureModel:
+    """A sweep plot: per sweep a panel with one row per member, sorted by estimate."""
+    _check_level(level)
+    panels: list[Panel] = []
+    for i, sweep in enumerate(sweeps):
+        members = [(member_label(item.name, item.code), item.result) for item in sweep.items]
+        heading = titles[i] if i < len(titles) else (sweep.model if len(sweeps) > 1 else "")
+        panels.append(sweep_panel(heading, members, sweep.focus, level))
+    return FigureModel(name, title, "sweep", level, tuple(panels), tuple(notes))
+
+
+# ------------------------------------------------------------------ public
+
+
+def coefplot(
+    results: Sequence[Result] | Result,
+    *,
+    level: float = 0.95,
+    keep: Sequence[str] = (),
+    drop: Sequence[str] = (),
+    order: Sequence[str] = (),
+    labels: Mapping[str, str] | None = None,
+    names: Sequence[str] = (),
+    width: float | None = None,
+    height: float | None = None,
+    style: object = DEFAULT_STYLE,
+) -> Figure:
+    """A coefficient plot of one or more Results, as a matplotlib Figure.
+
+    One row per term (`keep`/`drop`/`order` choose them as in tables, by the
+    Results' term names; the intercept is left out unless kept by name), one
+    marker per model with its `level` confidence interval, and a line at zero.
+    `labels` maps term names to the text shown, `names` names the models
+    (default: their labels in the spec, else "(1)", "(2)", ...). Sizes are inches; the default
+    width is LaTeX's article text width. `style` is "journal" (default),
+    "slides", or any matplotlib style (name, file or dict) laid over journal.
+    Save with `povdsl.save_figure` for byte-identical files.
+    """
+    from povdsl.render.figures import draw
+
+    listed = [results] if not isinstance(results, Sequence) else list(results)
+    model = coef_model(listed, level=level, keep=keep, drop=drop, order=order, labels=labels, names=names)
+    return draw(model, width=width, height=height, style=style)
+
+
+def sweepplot(
+    sweeps: Sequence[SweepResult] | SweepResult,
+    *,
+    level: float = 0.95,
+    titles: Sequence[str] = (),
+    width: float | None = None,
+    height: float | None = None,
+    style: object = DEFAULT_STYLE,
+) -> Figure:
+    """A sweep plot (e.g. `povdsl.run(...).sweeps["inc04_3"]`), as a matplotlib Figure.
+
+    One point per sweep member with its `level` confidence interval, sorted by
+    estimate, members significant at 1 - level filled and the others hollow,
+    labelled by the members' names; several sweeps are stacked panels titled
+    by `titles` (default: the sweeps' model names).
+    """
+    from povdsl.render.figures import draw
+
+    listed = list(sweeps) if isinstance(sweeps, Sequence) else [sweeps]
+    return draw(sweep_model(listed, titles=titles, level=level), width=width, height=height, style=style)
+
+
+def save_figure(fig: Figure, path: str | Path, fmt: str | None = None) -> Path:
+    """Write `fig` to `path` (format from the suffix unless `fmt` is given) with deterministic bytes."""
+    from povdsl.render.figures import figure_bytes
+
+    target = Path(path)
+    data = figure_bytes(fig, fmt or target.suffix.lstrip(".").lower())
+    target.write_bytes(data)
+    return target
+
+
+def _check_level(level: float) -> None:
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie between 0 and 1, e.g. 0.95; got {level!r}")
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Model names as series keys; a repeated name gets its position appended."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, n in enumerate(names):
+        out.append(n if n not in seen else f"{n} ({i + 1})")
+        seen[n] = i
+    return out
