@@ -98,9 +98,13 @@ class ModelChecks(ExpressionChecks):
             elif vcov_kind == "cluster":
                 if not 1 <= len(d.vcov.groups) <= 2:
                     self.error("E181", "cluster() takes one or two variables", d.vcov.span)
+                seen: set[str] = set()
                 for g in d.vcov.groups:
                     if g.id not in self.scope:
                         self._unknown_name(g)
+                    elif g.id in seen:
+                        self.error("E183", f"cluster variable '{g.id}' given twice", g.span, f"write cluster({g.id}) for one-way clustering")
+                    seen.add(g.id)
                 vcov_groups = tuple(g.id for g in d.vcov.groups)
             elif d.vcov.groups:
                 self.error("E182", f"{vcov_kind} takes no variables", d.vcov.span)

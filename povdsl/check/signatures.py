@@ -137,6 +137,9 @@ def _panel(est, sig, checker, terms):
     time = _panel_column(checker, pos[1], "time") if len(pos) == 2 else None
     if entity is None or (len(pos) == 2 and time is None) or kws:
         return None
+    if time == entity:
+        checker.error("E222", f"{est.name}() names '{entity}' as both unit and time", pos[1].span, f"write {est.name}({entity}) for one-way fixed effects")
+        return None
     options = (("time_effects", True),) if time else ()
     return Binding(options=options, entity=entity, time=time)
 

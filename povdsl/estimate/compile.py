@@ -282,7 +282,8 @@ def compile_model(model: ModelPlan, frames: Frames) -> Compiled:
     terms = {"y": [outcome], "exog": exog_terms}
     if endog_terms:
         terms |= {"endog": endog_terms, "instruments": instrument_terms}
-    extra = [c for c in (model.entity, model.time, *model.vcov_groups) if c]
+    # one column each: a cluster variable may also be the unit or time column (`fe(h) vcov cluster(h)`)
+    extra = list(dict.fromkeys(c for c in (model.entity, model.time, *model.vcov_groups) if c))
     parts, index = _plain_parts(terms, frame, extra, model.intercept) or _formulaic_parts(terms, frame, extra, model.intercept)
     parts = {part: data if data.index is index else data.loc[index] for part, data in parts.items()}
     rows = frame.loc[index, extra] if extra else None

@@ -34,6 +34,26 @@ FIT_STATISTICS = (
 )
 
 
+@dataclass(frozen=True)
+class Variance:
+    """How a Result's covariance was computed, as data: what `explain`, diffs and tests read.
+
+    ``factor`` is the small-sample factor applied to the backend's raw
+    estimator (1.0 when none), ``df`` the degrees of freedom of the t
+    distribution behind the p-values (None: the normal), ``groups`` the
+    number of clusters per cluster variable. ``text`` is the description
+    tables print.
+    """
+
+    kind: str  # "unadjusted", "robust", "cluster", or the estimator's own (e.g. "windmeijer")
+    text: str
+    clusters: tuple[str, ...] = ()
+    groups: tuple[int, ...] = ()
+    factor: float = 1.0
+    df: int | None = None
+    reference: str = ""  # the convention in words, e.g. "CRV1: (n-1)/(n-K) * G/(G-1) ..."
+
+
 @dataclass(frozen=True, eq=False)
 class Result:
     """Estimates of one model, indexed by formulaic term names."""
@@ -52,6 +72,8 @@ class Result:
     dependent: str = ""  # outcome as written, e.g. "log(income)"
     warnings: tuple[str, ...] = ()
     raw: object = None  # the backend's own result object, for power users
+    variance: Variance | None = None  # the typed form of `vcov`
+    cov: pd.DataFrame | None = None  # covariance of params, labelled like params
 
     def summary_frame(self) -> pd.DataFrame:
         """Coefficients, standard errors, t statistics and p-values side by side."""

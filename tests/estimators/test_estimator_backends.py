@@ -88,6 +88,35 @@ def _codes(frame: pd.DataFrame) -> np.ndarray:
     return np.column_stack([pd.factorize(frame[c])[0] for c in frame]).squeeze()
 
 
+class CRV1:
+    """A backend fit whose raw cluster sandwich is scaled by the CRV1 factor written out in the case.
+
+    Stands for the convention of fixest/pyfixest and Stata (docs/estimators.md):
+    factor (n-1)/(n-K) * G/(G-1) with K the coefficients plus the fixed effects
+    not nested in a cluster, G the smallest cluster count, p-values from t(G-1).
+    tests/estimators/test_conformance.py checks the same convention against pyfixest.
+    """
+
+    def __init__(self, raw, *, nobs: int, k: int, g: int, first_stage=None):
+        from scipy import stats
+
+        self._raw, self.nobs = raw, nobs
+        params = pd.Series(raw.params)
+        cov = np.asarray(raw.cov if hasattr(raw, "cov") and not callable(raw.cov) else raw.cov_params()) * (nobs - 1) / (nobs - k) * g / (g - 1)
+        self.params = params
+        self.bse = pd.Series(np.sqrt(np.diag(cov)), index=params.index)
+        self.tvalues = params / self.bse
+        self.pvalues = pd.Series(2 * stats.t.sf(np.abs(self.tvalues), g - 1), index=params.index)
+        self._first_stage = first_stage
+
+    def __getattr__(self, name):  # statistics other than the coefficient table: the backend's own
+        if name == "first_stage" and self._first_stage is not None:
+            return self._first_stage.first_stage
+        if name == "model" and self._first_stage is not None:
+            return self._first_stage.model
+        return getattr(self._raw, name)
+
+
 def _first_stage_f(res, robust: bool) -> float:
     statistic = res.first_stage.diagnostics["f.stat"].astype(float).min()
     return statistic / res.model.instruments.shape[1] if robust else statistic
@@ -112,7 +141,12 @@ CASES = [
         cross_design,
         {},
         Vcov("cluster", ("county", "village")),
-        lambda: sm.OLS(CROSS.income, CROSS_X).fit(cov_type="cluster", cov_kwds={"groups": _codes(CROSS_GROUPS)}, use_t=True),
+        lambda: CRV1(
+            sm.OLS(CROSS.income, CROSS_X).fit(cov_type="cluster", cov_kwds={"groups": _codes(CROSS_GROUPS), "use_correction": False}),
+            nobs=600,
+            k=3,
+            g=min(CROSS.county.nunique(), CROSS.village.nunique()),
+        ),
         SM_FIT_STATS,
     ),
     Case("lpm-default", "lpm", binary_design, {}, Vcov(), lambda: sm.OLS(CROSS.poor, CROSS_X).fit(cov_type="HC1", use_t=True), SM_FIT_STATS),
@@ -149,7 +183,12 @@ CASES = [
         panel_design,
         {"time_effects": False},
         Vcov(),
-        lambda: PanelOLS(panel_y, panel_x, entity_effects=True).fit(cov_type="clustered", cluster_entity=True, group_debias=True),
+        lambda: CRV1(  # entity effects nested in the entity clusters: K = 4 coefficients
+            PanelOLS(panel_y, panel_x, entity_effects=True).fit(cov_type="clustered", cluster_entity=True, debiased=False, auto_df=False, count_effects=False),
+            nobs=len(WAGES),
+            k=4,
+            g=WAGES.nr.nunique(),
+        ),
         {"r2_within": lambda r: r.rsquared, "loglik": lambda r: r.loglik, "ngroups": lambda r: r.entity_info["total"]},
     ),
     Case(
@@ -158,7 +197,14 @@ CASES = [
         panel_design,
         {"time_effects": True},
         Vcov("cluster", ("nr", "occupation")),
-        lambda: PanelOLS(panel_y, panel_x, entity_effects=True, time_effects=True).fit(cov_type="clustered", clusters=panel_clusters, group_debias=True),
+        lambda: CRV1(  # entity effects nested in nr, the 8 year effects not: K = 4 + 7
+            PanelOLS(panel_y, panel_x, entity_effects=True, time_effects=True).fit(
+                cov_type="clustered", clusters=panel_clusters, debiased=False, auto_df=False, count_effects=False
+            ),
+            nobs=len(WAGES),
+            k=4 + WAGES.year.nunique() - 1,
+            g=min(WAGES.nr.nunique(), WAGES.occupation.nunique()),
+        ),
         {"r2_within": lambda r: r.rsquared, "loglik": lambda r: r.loglik, "ngroups": lambda r: r.entity_info["total"]},
     ),
     Case(
@@ -185,7 +231,13 @@ CASES = [
         IV_DESIGN,
         {"absorb": False, "small": True},
         Vcov("cluster", ("county", "prefecture")),
-        lambda: IV2SLS(*IV_BLOCKS).fit(cov_type="clustered", clusters=IVD[["county", "prefecture"]], debiased=True),
+        lambda: CRV1(
+            IV2SLS(*IV_BLOCKS).fit(cov_type="clustered", clusters=IVD[["county", "prefecture"]], debiased=False),
+            nobs=500,
+            k=3,
+            g=min(IVD.county.nunique(), IVD.prefecture.nunique()),
+            first_stage=IV2SLS(*IV_BLOCKS).fit(cov_type="clustered", clusters=IVD[["county", "prefecture"]], debiased=True),
+        ),
         IV_STATS | {"first_stage_f": lambda r: _first_stage_f(r, robust=True)},
     ),
     Case(

@@ -16,7 +16,7 @@ import pandas as pd
 from povdsl.estimate.design import Design, Vcov
 from povdsl.errors import EstimationError
 from povdsl.estimate.options import OptionSpec
-from povdsl.estimate.result import Result
+from povdsl.estimate.result import Result, Variance
 
 # Relative residual norm below which a column counts as a linear combination of
 # the columns before it: R^2 of that auxiliary regression above 1 - 1e-16.
@@ -206,7 +206,7 @@ def nonempty(frame: pd.DataFrame | None) -> pd.DataFrame | None:
 # --- results --------------------------------------------------------------------
 
 
-def linearmodels_result(res, *, estimator: str, design: Design, vcov_text: str, stats: Mapping[str, float]) -> Result:
+def linearmodels_result(res, *, estimator: str, design: Design, variance: Variance, stats: Mapping[str, float]) -> Result:
     """A Result from a linearmodels fit, whose attribute names all its models share."""
     return build_result(
         estimator=estimator,
@@ -216,7 +216,8 @@ def linearmodels_result(res, *, estimator: str, design: Design, vcov_text: str, 
         tstats=res.tstats,
         pvalues=res.pvalues,
         nobs=res.nobs,
-        vcov_text=vcov_text,
+        variance=variance,
+        cov=res.cov,
         stats=stats,
         raw=res,
     )
@@ -231,7 +232,8 @@ def build_result(
     tstats: pd.Series,
     pvalues: pd.Series,
     nobs: int,
-    vcov_text: str,
+    variance: Variance,
+    cov: pd.DataFrame | None,
     stats: Mapping[str, float],
     raw: object,
     warnings: Sequence[str] = (),
@@ -243,6 +245,14 @@ def build_result(
         pd.Series(np.asarray(s.reindex(names) if not s.index.equals(names) else s, dtype=float), index=index)
         for s in (params, std_errors, tstats, pvalues)
     ]
+    matrix = None
+    if cov is not None:
+        frame = pd.DataFrame(cov)
+        if frame.index.equals(names) and frame.columns.equals(names):
+            values = frame.to_numpy(dtype=float)
+        else:
+            values = frame.reindex(index=names, columns=names).to_numpy(dtype=float)
+        matrix = pd.DataFrame(values, index=index, columns=index)
     return Result(
         params=series[0],
         std_errors=series[1],
@@ -250,12 +260,14 @@ def build_result(
         pvalues=series[3],
         nobs=int(nobs),
         estimator=estimator,
-        vcov=vcov_text,
+        vcov=variance.text,
         stats={key: float(value) for key, value in stats.items() if value is not None and np.isfinite(value)},
         dropped=design.dropped,
         dependent=str(design.y.name or ""),
         warnings=tuple(warnings),
         raw=raw,
+        variance=variance,
+        cov=matrix,
     )
 
 

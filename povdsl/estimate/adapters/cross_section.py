@@ -8,6 +8,7 @@ otherwise print with silently meaningless coefficients.
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import Mapping
 
 import numpy as np
@@ -29,7 +30,8 @@ from povdsl.estimate.adapters.base import (
     cluster_text,
     names_of,
 )
-from povdsl.estimate.result import Result
+from povdsl.estimate.adapters.variance import crv1, inference, twoway_raw
+from povdsl.estimate.result import Result, Variance
 
 # --- variance ------------------------------------------------------------------
 
@@ -43,6 +45,36 @@ def _statsmodels_cov(design: Design, vcov: Vcov, robust_kind: str) -> tuple[dict
     groups = cluster_frame(design, vcov, max_ways=2, backend="statsmodels")
     codes = groups.iloc[:, 0].to_numpy() if groups.shape[1] == 1 else groups.to_numpy()
     return {"cov_type": "cluster", "cov_kwds": {"groups": codes}}, cluster_text(vcov)
+
+
+def _variance(res, design: Design, vcov: Vcov, text: str, *, linear: bool, robust_kind: str):
+    """Covariance, inference and description under povdsl's convention (docs/estimators.md).
+
+    Unadjusted and robust variances are statsmodels' own (t(n-k) for linear
+    models, the normal for ML). Clustered ones are CRV1 from statsmodels' raw
+    cluster sandwich: one factor (n-1)/(n-k) * G/(G-1) with the smallest G,
+    and t(G-1) for linear models, as fixest and Stata's `regress`.
+    """
+    from statsmodels.stats.sandwich_covariance import cov_cluster
+
+    n, k = int(res.nobs), len(res.params)
+    df = int(n - k) if linear else None
+    if vcov.kind != "cluster":
+        factor = 1.0 if vcov.kind == "unadjusted" or robust_kind == "HC0" else n / (n - k)
+        reference = (
+            ("s^2 = SSR/(n-k)" if linear else "inverse information matrix")
+            if vcov.kind == "unadjusted"
+            else f"{robust_kind}" + (" = n/(n-k) * HC0" if robust_kind == "HC1" else " (no small-sample factor)")
+        )
+        variance = Variance(kind=vcov.kind, text=text, factor=factor, df=df, reference=reference + ("; t(n-k)" if linear else "; normal"))
+        cov = np.asarray(res.cov_params())
+        return inference(res.params, cov, df), variance
+    clusters = cluster_frame(design, vcov, max_ways=2, backend="statsmodels")
+    raw = twoway_raw(lambda codes: cov_cluster(res, codes, use_correction=False), clusters)
+    cov, variance = crv1(raw, nobs=n, nvar=k, clusters=clusters, text=text)
+    if not linear:
+        variance = replace(variance, df=None, reference=variance.reference.replace("t(G-1)", "normal"))
+    return inference(res.params, cov, variance.df), variance
 
 
 def _cov_call_text(vcov: Vcov, robust_kind: str) -> str:
@@ -67,6 +99,7 @@ def _fit_linear(name: str, binary: bool, default_vcov: str):
         # use_t: t(n-k), or t(G-1) when clustered, for every variance, as Stata's regress;
         # statsmodels would switch to normal p-values whenever cov_type is given.
         res = sm.OLS(as_float(design.y), as_float(design.exog)).fit(use_t=True, **fit_args)
+        inf, variance = _variance(res, design, resolved, text, linear=True, robust_kind="HC1")
         warnings_out = ()
         if binary:
             outside = int(((res.fittedvalues < 0) | (res.fittedvalues > 1)).sum())
@@ -76,11 +109,12 @@ def _fit_linear(name: str, binary: bool, default_vcov: str):
             estimator=name,
             design=design,
             params=res.params,
-            std_errors=res.bse,
-            tstats=res.tvalues,
-            pvalues=res.pvalues,
+            std_errors=inf.std_errors,
+            tstats=inf.tstats,
+            pvalues=inf.pvalues,
             nobs=res.nobs,
-            vcov_text=text,
+            variance=variance,
+            cov=inf.cov,
             stats={"r2": res.rsquared, "loglik": res.llf},
             raw=res,
             warnings=warnings_out,
@@ -177,13 +211,16 @@ def _fit_binary(name: str, model_class):
                 f"{name} did not converge after {iterations} iterations",
                 hint="raise `maxiter`, rescale regressors with large values, or check for near-separation",
             )
+        inf, variance = _variance(res, design, resolved, text, linear=False, robust_kind="HC0")
+        cov: pd.DataFrame | None = inf.cov
         if options.get("margins"):
             margins = res.get_margeff(at="overall", method="dydx")
             frame = margins.summary_frame()
             params, se, t, p = (frame.iloc[:, i] for i in range(4))
-            text = f"{text}, delta method for average marginal effects"
+            variance = replace(variance, text=f"{text}, delta method for average marginal effects")
+            cov = pd.DataFrame(margins.margeff_cov, index=params.index, columns=params.index)
         else:
-            params, se, t, p = res.params, res.bse, res.tvalues, res.pvalues
+            params, se, t, p = res.params, inf.std_errors, inf.tstats, inf.pvalues
         return build_result(
             estimator=name,
             design=design,
@@ -192,7 +229,8 @@ def _fit_binary(name: str, model_class):
             tstats=t,
             pvalues=p,
             nobs=res.nobs,
-            vcov_text=text,
+            variance=variance,
+            cov=cov,
             stats={"pseudo_r2": 1.0 - res.llf / _null_loglik(design.y), "loglik": res.llf},
             raw=res,
             warnings=tuple(str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)),

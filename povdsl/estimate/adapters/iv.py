@@ -15,7 +15,6 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 from linearmodels.iv import IV2SLS, IVGMM
-from scipy import stats
 
 from povdsl.estimate.design import Design, Vcov
 from povdsl.errors import EstimationError
@@ -33,7 +32,8 @@ from povdsl.estimate.adapters.base import (
     nonempty,
     within,
 )
-from povdsl.estimate.result import Result
+from povdsl.estimate.adapters.variance import Inference, crv1, inference
+from povdsl.estimate.result import Result, Variance
 
 WEAK_INSTRUMENT_F = 10.0  # Staiger-Stock rule of thumb, only for a warning
 
@@ -104,6 +104,47 @@ def _absorbed_df_factor(res, inputs: IVInputs, vcov: Vcov, small: bool) -> float
     return d / (d - inputs.n_absorbed)
 
 
+def _variance(res, raw_cov, design: Design, inputs: IVInputs, vcov: Vcov, text: str, small: bool) -> tuple[Inference, Variance]:
+    """The covariance and p-values of an IV fit under povdsl's convention (docs/estimators.md).
+
+    Without `small`: linearmodels' asymptotic covariance (normal p-values),
+    rescaled for absorbed means (`_absorbed_df_factor`). With `small`:
+    n/(n-k) and t(n-k) for unadjusted and robust; clustered errors are CRV1
+    on linearmodels' raw sandwich, with absorbed means nested in the
+    clusters not counted, and t(G-1).
+    """
+    n, k = int(res.nobs), len(res.params)
+    if raw_cov is not None:
+        clusters = cluster_frame(design, vcov, max_ways=2, backend="linearmodels")
+        effects = {"entity": design.entity} if inputs.n_absorbed and design.entity is not None else {}
+        # absorbed means replace the constant: K counts one for them plus those not nested in a cluster
+        nvar = k + (1 if inputs.n_absorbed else 0)
+        cov, variance = crv1(raw_cov, nobs=n, nvar=nvar, clusters=clusters, effects=effects, text=text + ", small-sample")
+        return inference(res.params, cov, variance.df), variance
+    factor = _absorbed_df_factor(res, inputs, vcov, small)
+    df = n - k - inputs.n_absorbed if small else None
+    if factor != 1.0:
+        text += f", df corrected for {inputs.n_absorbed} absorbed means"
+    if small:
+        text += ", small-sample"
+    groups: tuple[int, ...] = ()
+    if vcov.kind == "cluster":
+        groups = tuple(int(design.groups[c].nunique()) for c in vcov.clusters) if design.groups is not None else ()
+    base = (n / (n - k) if small and vcov.kind != "cluster" else 1.0) * factor
+    variance = Variance(
+        kind=vcov.kind,
+        text=text,
+        clusters=vcov.clusters,
+        groups=groups,
+        factor=base,
+        df=df,
+        reference=("n/(n-k)" if small else "asymptotic (divides by n)")
+        + (f", times d/(d-G) for {inputs.n_absorbed} absorbed means" if factor != 1.0 else "")
+        + ("; t(n-k-G)" if small else "; normal"),
+    )
+    return inference(res.params, np.asarray(res.cov) * factor, df), variance
+
+
 def _first_stage_f(res, q: int, vcov: Vcov) -> float:
     """Smallest first-stage F over endogenous regressors: the Wald test that the q excluded
     instruments' coefficients are zero, with the model's covariance, divided by q.
@@ -141,21 +182,17 @@ def _fit_iv(name: str, gmm: bool):
         if gmm:
             weight = {"weight_type": cov_args["cov_type"]} | ({"clusters": cov_args["clusters"]} if "clusters" in cov_args else {})
             steps = int(options.get("steps", 2))
-            res = IVGMM(*blocks, **weight).fit(iter_limit=steps, debiased=small, **cov_args)
+            model = IVGMM(*blocks, **weight)
+            res = model.fit(iter_limit=steps, debiased=small, **cov_args)
         else:
-            res = IV2SLS(*blocks).fit(debiased=small, **cov_args)
+            model = IV2SLS(*blocks)
+            res = model.fit(debiased=small, **cov_args)
+        raw_cov = None
+        if small and resolved.kind == "cluster":  # the raw sandwich, to which CRV1 is applied
+            raw_cov = np.asarray(model.fit(**({"iter_limit": steps} if gmm else {}), debiased=False, **cov_args).cov)
 
-        factor = _absorbed_df_factor(res, inputs, resolved, small)
-        params, std_errors, tstats, pvalues = res.params, res.std_errors, res.tstats, res.pvalues
-        if factor != 1.0:
-            std_errors = std_errors * np.sqrt(factor)
-            tstats = params / std_errors
-            df_resid = res.nobs - len(params) - inputs.n_absorbed
-            tail = stats.t.sf(np.abs(tstats), df_resid) if small else stats.norm.sf(np.abs(tstats))
-            pvalues = pd.Series(2 * tail, index=params.index)
-            text += f", df corrected for {inputs.n_absorbed} absorbed means"
-        if small:
-            text += ", small-sample"
+        inf, variance = _variance(res, raw_cov, design, inputs, resolved, text, small)
+        params = res.params
 
         q, n_endog = inputs.instruments.shape[1], inputs.endog.shape[1]
         first_stage_f = _first_stage_f(res, q, resolved)
@@ -171,11 +208,12 @@ def _fit_iv(name: str, gmm: bool):
             estimator=name,
             design=design,
             params=params,
-            std_errors=std_errors,
-            tstats=tstats,
-            pvalues=pvalues,
+            std_errors=inf.std_errors,
+            tstats=inf.tstats,
+            pvalues=inf.pvalues,
             nobs=res.nobs,
-            vcov_text=text,
+            variance=variance,
+            cov=inf.cov,
             stats=fit_stats,
             raw=res,
             warnings=notes,

@@ -19,7 +19,7 @@ from povdsl.estimate.options import FE_OPTIONS
 from povdsl.estimate.adapters.base import (
     Estimator,
     as_float,
-    linearmodels_result,
+    build_result,
     check_full_rank,
     check_full_rank_within,
     check_sample,
@@ -28,7 +28,8 @@ from povdsl.estimate.adapters.base import (
     names_of,
     within,
 )
-from povdsl.estimate.result import Result
+from povdsl.estimate.adapters.variance import Inference, crv1, inference
+from povdsl.estimate.result import Result, Variance
 
 
 def panel_index(design: Design) -> pd.MultiIndex:
@@ -60,26 +61,47 @@ def _panel_frames(design: Design) -> tuple[pd.Series, pd.DataFrame]:
     return as_float(design.y).set_axis(index), as_float(design.exog).set_axis(index)
 
 
-def _panel_cov(design: Design, vcov: Vcov, index: pd.MultiIndex) -> tuple[dict, str]:
-    """fit() keywords for a resolved variance; the "cluster" default clusters by entity."""
+def _panel_cov(design: Design, vcov: Vcov, index: pd.MultiIndex) -> tuple[dict, str, pd.DataFrame | None]:
+    """fit() keywords for a resolved variance; the "cluster" default clusters by entity.
+
+    Clustered fits ask linearmodels for the raw sandwich (no debiasing, no
+    effects counted); `_panel_variance` applies CRV1 to it.
+    """
     if vcov.kind == "unadjusted":
-        return {"cov_type": "unadjusted"}, "unadjusted"
+        return {"cov_type": "unadjusted"}, "unadjusted", None
     if vcov.kind == "robust":
-        return {"cov_type": "robust"}, "robust (White)"
-    # group_debias adds g/(g-1)(n-1)/n to linearmodels' n/(n-k): Stata's `xtreg, fe vce(cluster)` factor.
+        return {"cov_type": "robust"}, "robust (White)", None
     if not vcov.clusters:
-        entity_name = design.entity.name or "entity"
-        return {"cov_type": "clustered", "cluster_entity": True, "group_debias": True}, f"clustered by {entity_name}"
-    clusters = cluster_frame(design, vcov, max_ways=2, backend="linearmodels PanelOLS").set_axis(index)
-    return {"cov_type": "clustered", "clusters": clusters, "group_debias": True}, cluster_text(vcov)
+        assert design.entity is not None
+        entity_name = str(design.entity.name or "entity")
+        clusters = pd.DataFrame({entity_name: pd.factorize(design.entity)[0]}, index=design.entity.index)
+        text = f"clustered by {entity_name}"
+    else:
+        clusters = cluster_frame(design, vcov, max_ways=2, backend="linearmodels PanelOLS")
+        text = cluster_text(vcov)
+    raw = {"cov_type": "clustered", "clusters": clusters.set_axis(index), "debiased": False, "group_debias": False}
+    return raw, text, clusters
+
+
+def _panel_variance(res, vcov: Vcov, text: str, clusters: pd.DataFrame | None, effects: dict[str, pd.Series]) -> tuple[Inference, Variance]:
+    """linearmodels' unadjusted/robust variance as it is (effects counted, t(n-K)); CRV1 for clusters."""
+    if clusters is None:
+        df = int(res.df_resid)
+        factor = 1.0 if vcov.kind == "unadjusted" else res.nobs / df
+        reference = "s^2 = SSR/(n-K)" if vcov.kind == "unadjusted" else "n/(n-K) * HC0"
+        variance = Variance(kind=vcov.kind, text=text, factor=factor, df=df, reference=reference + ", K with every fixed effect; t(n-K)")
+        return inference(res.params, np.asarray(res.cov), df), variance
+    cov, variance = crv1(np.asarray(res.cov), nobs=int(res.nobs), nvar=len(res.params), clusters=clusters, effects=effects, text=text)
+    return inference(res.params, cov, variance.df), variance
 
 
 def _cov_call_text(vcov: Vcov) -> str:
+    crv1 = "debiased=False, auto_df=False, count_effects=False)  # raw sandwich, then CRV1 (docs/estimators.md)"
     if vcov.kind == "cluster" and not vcov.clusters:
-        return "cov_type='clustered', cluster_entity=True, group_debias=True"
+        return "cov_type='clustered', clusters=df[[entity]], " + crv1
     if vcov.kind == "cluster":
-        return f"cov_type='clustered', clusters=df[{list(vcov.clusters)!r}], group_debias=True"
-    return f"cov_type={vcov.kind!r}"
+        return f"cov_type='clustered', clusters=df[{list(vcov.clusters)!r}], " + crv1
+    return f"cov_type={vcov.kind!r})"
 
 
 def _within_rank_check(design: Design, time_effects: bool) -> None:
@@ -106,14 +128,34 @@ def _fit_fe(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result
     check_full_rank(design.exog, role="regressors")
     _within_rank_check(design, time_effects)
     resolved = Vcov("cluster") if vcov.kind == "default" else vcov
-    fit_args, text = _panel_cov(design, resolved, y.index)
+    fit_args, text, clusters = _panel_cov(design, resolved, y.index)
+    if clusters is not None:
+        fit_args |= {"auto_df": False, "count_effects": False}
     res = PanelOLS(y, exog, entity_effects=True, time_effects=time_effects).fit(**fit_args)
+    effects = {"entity": design.entity} | ({"time": design.time} if time_effects and design.time is not None else {})
+    inf, variance = _panel_variance(res, resolved, text, clusters, effects)
     stats = {
         "r2_within": res.rsquared,  # R-squared of the demeaned regression (Stata's within R2 for one-way FE)
         "loglik": res.loglik,
         "ngroups": n_entities,
     }
-    return linearmodels_result(res, estimator="fe", design=design, vcov_text=text, stats=stats)
+    return _result(res, inf, variance, "fe", design, stats)
+
+
+def _result(res, inf: Inference, variance: Variance, name: str, design: Design, stats) -> Result:
+    return build_result(
+        estimator=name,
+        design=design,
+        params=res.params,
+        std_errors=inf.std_errors,
+        tstats=inf.tstats,
+        pvalues=inf.pvalues,
+        nobs=res.nobs,
+        variance=variance,
+        cov=inf.cov,
+        stats=stats,
+        raw=res,
+    )
 
 
 def _fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
@@ -121,7 +163,7 @@ def _fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result
     check_sample(len(y), exog.shape[1])
     check_full_rank(design.exog, role="regressors")
     resolved = Vcov("unadjusted") if vcov.kind == "default" else vcov
-    fit_args, text = _panel_cov(design, resolved, y.index)
+    fit_args, text, clusters = _panel_cov(design, resolved, y.index)
     res = RandomEffects(y, exog).fit(**fit_args)
     stats = {
         "r2": res.rsquared_overall,
@@ -129,18 +171,19 @@ def _fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result
         "loglik": res.loglik,
         "ngroups": design.entity.nunique(),
     }
-    return linearmodels_result(res, estimator="re", design=design, vcov_text=text, stats=stats)
+    inf, variance = _panel_variance(res, resolved, text, clusters, {})
+    return _result(res, inf, variance, "re", design, stats)
 
 
 def _describe_fe(design_names, options, vcov: Vcov) -> str:
     y, x = names_of(design_names, "y", "y"), names_of(design_names, "exog", "X")
     effects = "entity_effects=True" + (", time_effects=True" if options.get("time_effects") else "")
-    return f"linearmodels.PanelOLS({y}, {x}, {effects}).fit({_cov_call_text(vcov)})  # data indexed by (entity, time)"
+    return f"linearmodels.PanelOLS({y}, {x}, {effects}).fit({_cov_call_text(vcov)}  # data indexed by (entity, time)"
 
 
 def _describe_re(design_names, options, vcov: Vcov) -> str:
     y, x = names_of(design_names, "y", "y"), names_of(design_names, "exog", "X")
-    return f"linearmodels.RandomEffects({y}, {x}).fit({_cov_call_text(vcov)})  # data indexed by (entity, time)"
+    return f"linearmodels.RandomEffects({y}, {x}).fit({_cov_call_text(vcov)}  # data indexed by (entity, time)"
 
 
 FE = Estimator(

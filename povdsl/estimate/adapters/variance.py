@@ -1,0 +1,124 @@
+"""One convention for clustered variances, whatever the backend (docs/estimators.md).
+
+Clustered errors follow CRV1 as fixest/pyfixest, Stata's `xtreg, fe vce(cluster)`
+and `reghdfe` compute them: the backend's raw sandwich (no small-sample factor)
+times (n - 1)/(n - K) * G/(G - 1), where K counts the regressors (with the
+constant) and the fixed effects that are *not* nested in a cluster variable, and
+G is the number of clusters (the smallest G for two-way clustering, fixest's
+`cluster.df = "min"`). P-values come from t(G - 1). Backends differ in all three
+choices, so adapters ask them for the raw sandwich and apply this one here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from povdsl.errors import EstimationError
+from povdsl.estimate.result import Variance
+
+
+@dataclass(frozen=True)
+class Inference:
+    """Standard errors, t statistics and p-values from one covariance matrix and one reference distribution."""
+
+    cov: pd.DataFrame
+    std_errors: pd.Series
+    tstats: pd.Series
+    pvalues: pd.Series
+
+
+def inference(params: pd.Series, cov: np.ndarray | pd.DataFrame, df: int | None) -> Inference:
+    """t (df given) or normal (df None) inference for ``params`` under ``cov``."""
+    from scipy import stats
+
+    names = params.index
+    matrix = np.asarray(cov, dtype=float)
+    frame = pd.DataFrame(matrix, index=names, columns=names)
+    se = pd.Series(np.sqrt(np.clip(np.diag(matrix), 0.0, None)), index=names)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = params / se
+    tail = stats.t.sf(np.abs(t), df) if df is not None else stats.norm.sf(np.abs(t))
+    return Inference(frame, se, t, pd.Series(2 * tail, index=names))
+
+
+def nested(effect: pd.Series, clusters: pd.DataFrame) -> bool:
+    """True when every level of ``effect`` lies within one cluster of some cluster variable.
+
+    Such fixed effects cost no degrees of freedom in the clustered variance:
+    their dummies are linear in the cluster indicators (fixest's `fixef.K =
+    "nested"`, Stata's `xtreg, fe vce(cluster)`).
+    """
+    codes = pd.factorize(effect)[0]
+    for column in clusters.columns:
+        per_level = pd.Series(clusters[column].to_numpy()).groupby(codes).nunique()
+        if int(per_level.max()) <= 1:
+            return True
+    return False
+
+
+def absorbed_dof(effects: Mapping[str, pd.Series], clusters: pd.DataFrame | None) -> int:
+    """Degrees of freedom the fixed effects use beyond the constant: levels - 1 per effect not nested in a cluster."""
+    return sum(
+        int(values.nunique()) - 1 for values in effects.values() if clusters is None or not nested(values, clusters)
+    )
+
+
+def cluster_counts(clusters: pd.DataFrame) -> tuple[int, ...]:
+    counts = tuple(int(clusters[column].nunique()) for column in clusters.columns)
+    if min(counts) < 2:
+        name = clusters.columns[counts.index(min(counts))]
+        raise EstimationError(
+            f"the cluster variable '{name}' has {min(counts)} distinct value in the estimation sample: "
+            "a clustered variance needs at least two clusters",
+            hint="cluster by a variable with several groups, or use `vcov robust`",
+        )
+    return counts
+
+
+def crv1(
+    raw: np.ndarray,
+    *,
+    nobs: int,
+    nvar: int,
+    clusters: pd.DataFrame,
+    effects: Mapping[str, pd.Series] | None = None,
+    text: str,
+) -> tuple[np.ndarray, Variance]:
+    """Scale a raw cluster sandwich to CRV1; return it with its description.
+
+    ``raw`` is (X'X)^-1 (sum_g s_g s_g') (X'X)^-1 (for two-way clustering
+    V_a + V_b - V_ab, each raw). ``nvar`` counts the estimated coefficients
+    including the constant; ``effects`` are the absorbed fixed effects.
+    """
+    counts = cluster_counts(clusters)
+    g = min(counts)
+    k = nvar + absorbed_dof(effects or {}, clusters)
+    if nobs - k <= 0:
+        raise EstimationError(
+            f"{nobs} observations for {k} parameters (with the fixed effects not nested in the clusters)",
+            hint="drop regressors or use a larger sample",
+        )
+    factor = (nobs - 1) / (nobs - k) * g / (g - 1)
+    variance = Variance(
+        kind="cluster",
+        text=text,
+        clusters=tuple(map(str, clusters.columns)),
+        groups=counts,
+        factor=factor,
+        df=g - 1,
+        reference="CRV1: (n-1)/(n-K) * G/(G-1), K without fixed effects nested in a cluster; t(G-1), G the smallest cluster count",
+    )
+    return raw * factor, variance
+
+
+def twoway_raw(sandwich, clusters: pd.DataFrame) -> np.ndarray:
+    """V_a + V_b - V_ab from a function giving the raw sandwich for one vector of cluster codes."""
+    if clusters.shape[1] == 1:
+        return sandwich(clusters.iloc[:, 0].to_numpy())
+    a, b = (clusters.iloc[:, i].to_numpy() for i in range(2))
+    both = pd.factorize(pd.MultiIndex.from_arrays([a, b]))[0]
+    return sandwich(a) + sandwich(b) - sandwich(both)
