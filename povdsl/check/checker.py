@@ -7,6 +7,7 @@ import math
 from povdsl.language import syntax as s
 from povdsl.check.declarations import DeclarationChecks
 from povdsl.check.models import ModelChecks
+from povdsl.language.kinds import KINDS, kind_of
 from povdsl.check.nodes import _dunder, _known_call, _known_calls, _sorted_unique, _walk
 from povdsl.diagnostics import did_you_mean
 from povdsl.errors import SpecError
@@ -26,47 +27,54 @@ class _Checker(DeclarationChecks, ModelChecks):
         if self.diagnostics:  # nothing is read from disk for a spec that is refused
             raise SpecError(_sorted_unique(self.diagnostics))
         self._duplicates(decls)
-        for d in decls:
-            if isinstance(d, s.DataDecl):
-                self._data(d)
-        for d in decls:
-            if isinstance(d, s.WeightsDecl):
-                self._weights(d)
-        self._columns_scope()
-        for d in decls:
-            if isinstance(d, s.TermsDecl):
-                self.macros[d.name] = d.value
-        lets = self._lets([d for d in decls if isinstance(d, s.LetDecl)])
-        for d in decls:
-            if isinstance(d, s.TermsDecl):
-                self._formula(d.value, set())
-        models = [m for d in decls if isinstance(d, s.ModelDecl) if (m := self._model(d))]
-        declared = {d.name: d for d in decls if isinstance(d, s.ModelDecl)}
-        tables = [t for d in decls if isinstance(d, s.TableDecl) if (t := self._table(d, declared))]
+        records: dict[str, object] = {}
+        for step in ("declare", "check"):  # two passes over the kinds, in registry order
+            for kind in KINDS:
+                method = getattr(kind, step)
+                if method is not None:
+                    found = getattr(self, method)([d for d in decls if isinstance(d, kind.node)])
+                    if found is not None:
+                        records[kind.plan_field] = found
         if any(d.severity == "error" for d in self.diagnostics):
             raise SpecError(_sorted_unique(self.diagnostics))
-        return Plan(
-            path=self.spec.path,
-            data=tuple(self.data.values()),
-            weights=tuple(self.weights.values()),
-            lets=tuple(lets),
-            macros=tuple(self.macros.items()),
-            models=tuple(models),
-            tables=tuple(tables),
-        )
+        return Plan(path=self.spec.path, **records)  # type: ignore[arg-type]  # each kind fills its own field
+
+    # ----------------------------------------------- one method per pass and kind (language/kinds.py)
+
+    def _declare_data(self, decls: list[s.DataDecl]) -> tuple:
+        for d in decls:
+            self._data(d)
+        return tuple(self.data.values())
+
+    def _declare_weights(self, decls: list[s.WeightsDecl]) -> tuple:
+        for d in decls:
+            self._weights(d)
+        self._columns_scope()
+        return tuple(self.weights.values())
+
+    def _declare_terms(self, decls: list[s.TermsDecl]) -> None:
+        for d in decls:
+            self.macros[d.name] = d.value
+
+    def _check_lets(self, decls: list[s.LetDecl]) -> tuple:
+        return tuple(self._lets(decls))
+
+    def _check_terms(self, decls: list[s.TermsDecl]) -> tuple:
+        for d in decls:
+            self._formula(d.value, set())
+        return tuple(self.macros.items())
+
+    def _check_models(self, decls: list[s.ModelDecl]) -> tuple:
+        return tuple(m for d in decls if (m := self._model(d)))
+
+    def _check_tables(self, decls: list[s.TableDecl]) -> tuple:
+        declared = {d.name: d for d in self.spec.declarations if isinstance(d, s.ModelDecl)}
+        return tuple(t for d in decls if (t := self._table(d, declared)))
 
     def _duplicates(self, decls):
         seen: dict[tuple[str, str], s.Declaration] = {}
-        namespace_of = {
-            s.DataDecl: "data set",
-            s.WeightsDecl: "weights",
-            s.LetDecl: "variable",
-            s.TermsDecl: "variable",
-            s.ModelDecl: "model",
-            s.TableDecl: "table",
-        }
         for d in decls:
-            kind = namespace_of[type(d)]
+            kind = kind_of(d).namespace
             key = (kind, d.name)
             if key in seen:
                 first = seen[key].name_span

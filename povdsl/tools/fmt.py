@@ -41,6 +41,7 @@ import sys
 from pathlib import Path
 
 from povdsl.language import syntax as s
+from povdsl.language.kinds import BY_NODE
 from povdsl.errors import SpecError
 from povdsl.language.parser import parse, read_spec
 from povdsl.language.printer import expr_text, string_literal
@@ -84,23 +85,27 @@ def _multi_line(lines: list[str]) -> bool:
 
 
 def _declaration(d: s.Declaration) -> list[str]:
-    match d:
-        case s.DataDecl():
-            head = " ".join([f"data {d.name} = {expr_text(d.source)}", *(expr_text(o) for o in d.options)])
-            body = []
-        case s.WeightsDecl():
-            head, body = f"weights {d.name} = {expr_text(d.builder)}", []
-        case s.LetDecl():
-            head, body = f"let {d.name} = {expr_text(d.value)}", []
-        case s.TermsDecl():
-            head, body = f"terms {d.name} = {expr_text(d.value)}", []
-        case s.ModelDecl():
-            head, body = _model(d)
-        case s.TableDecl():
-            head, body = _table(d)
-        case _:
-            raise TypeError(f"not a declaration: {d!r}")
+    """Comments, head line and body lines of one declaration, by its kind's `fmt` function."""
+    if type(d) not in BY_NODE:
+        raise TypeError(f"not a declaration: {d!r}")
+    head, body = globals()[BY_NODE[type(d)].fmt](d)
     return [*d.comments, head, *body]
+
+
+def _data(d: s.DataDecl) -> tuple[str, list[str]]:
+    return " ".join([f"data {d.name} = {expr_text(d.source)}", *(expr_text(o) for o in d.options)]), []
+
+
+def _weights(d: s.WeightsDecl) -> tuple[str, list[str]]:
+    return f"weights {d.name} = {expr_text(d.builder)}", []
+
+
+def _let(d: s.LetDecl) -> tuple[str, list[str]]:
+    return f"let {d.name} = {expr_text(d.value)}", []
+
+
+def _terms(d: s.TermsDecl) -> tuple[str, list[str]]:
+    return f"terms {d.name} = {expr_text(d.value)}", []
 
 
 def _model(d: s.ModelDecl) -> tuple[str, list[str]]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from povdsl.language import syntax as s
+from povdsl.language.kinds import KINDS
 
 SCHEMA_VERSION = 1
 EXIT_SAME, EXIT_CHANGED, EXIT_TROUBLE = 0, 1, 2
 
-DECLARATION_KINDS = ("data", "weights", "let", "terms", "model", "table")
+DECLARATION_KINDS = tuple(k.keyword for k in KINDS)  # reported in this order
 CHANGE_KINDS = (
     # any declaration
     "added",
@@ -49,14 +49,7 @@ CHANGE_KINDS = (
     "note removed",
 )
 
-_KIND_OF = {
-    s.DataDecl: "data",
-    s.WeightsDecl: "weights",
-    s.LetDecl: "let",
-    s.TermsDecl: "terms",
-    s.ModelDecl: "model",
-    s.TableDecl: "table",
-}
+_KIND_OF = {k.node: k.keyword for k in KINDS}
 _WEIGHTS_ARGUMENTS = ("file", "origin", "destination", "value")
 _TABLE_DEFAULTS = {
     "stat": "t",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from povdsl.language import syntax as s
+from povdsl.language.kinds import BY_KEYWORD
 from povdsl.tools.diff.changes import _KIND_OF, _WEIGHTS_ARGUMENTS, DECLARATION_KINDS, Change
 from povdsl.tools.diff.sides import _estimator_text, _rename, _Side, _summary, _sweep_text, _table_view, _vcov_text
 from povdsl.tools.diff.terms import _text
@@ -66,7 +67,7 @@ class _Differ:
                     old_name = next((o for (k, o), n in self.renames.items() if k == kind and n == name), None)
                     if old_name is not None:
                         out.append(Change(kind, name, "renamed", old=old_name, new=name))
-                    out.extend(getattr(self, f"_{kind}")(self.old.decls[(kind, name)], self.new.decls[(kind, name)]))
+                    out.extend(getattr(self, BY_KEYWORD[kind].diff)(self.old.decls[(kind, name)], self.new.decls[(kind, name)]))
                 else:
                     out.append(Change(kind, name, "added", new=_summary(self.new.decls[(kind, name)])))
             for name in self.old.of_kind(kind):
