@@ -1,5 +1,4 @@
 # attack: 9**9**9 inside I(): a 370-million-digit integer
-# isolate
 # expect: run-error
 data d = "d.csv" panel(hh, year)
 model m: y ~ I(x + 9**9**9) | ols
