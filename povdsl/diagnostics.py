@@ -3,16 +3,44 @@
 from __future__ import annotations
 
 import difflib
-from typing import Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from povdsl.errors import Diagnostic
 
 MAX_SHOWN = 50  # more than this and the rest is counted, not printed
+SUGGESTION_BUDGET = 100_000  # name comparisons one check may spend on did-you-mean hints (~0.3 s)
+
+_budget: ContextVar[list[int] | None] = ContextVar("suggestion_budget", default=None)
+
+
+@contextmanager
+def suggestion_budget(comparisons: int = SUGGESTION_BUDGET) -> Iterator[None]:
+    """Bound the did-you-mean work of one pass (a check): each hint costs one comparison per candidate.
+
+    Without a bound, a spec with thousands of unknown names against a scope of
+    thousands costs minutes (every name against every candidate). With it,
+    hints stop once the budget is spent; a normal spec (tens of unknown names
+    against hundreds of candidates) never reaches it, so its hints are unchanged.
+    """
+    token = _budget.set([comparisons])
+    try:
+        yield
+    finally:
+        _budget.reset(token)
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate, as a hint, or None when nothing is close."""
-    match = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    """The closest candidate, as a hint, or None when nothing is close (or the pass's budget is spent)."""
+    pool = candidates if isinstance(candidates, Collection) else list(candidates)
+    left = _budget.get()
+    if left is not None:
+        if left[0] < len(pool):
+            left[0] = 0
+            return None
+        left[0] -= len(pool)
+    match = difflib.get_close_matches(word, sorted(set(pool)), n=1, cutoff=0.6)
     return f"did you mean '{match[0]}'?" if match else None
 
 

@@ -9,7 +9,7 @@ from povdsl.check.declarations import DeclarationChecks
 from povdsl.check.models import ModelChecks
 from povdsl.language.kinds import KINDS, kind_of
 from povdsl.check.nodes import _dunder, _known_call, _known_calls, _sorted_unique, _walk
-from povdsl.diagnostics import did_you_mean
+from povdsl.diagnostics import did_you_mean, suggestion_budget
 from povdsl.errors import SpecError
 from povdsl.check.plan import Plan
 from povdsl.check.state import Environment
@@ -108,7 +108,8 @@ class _Checker(DeclarationChecks, ModelChecks):
 def check(spec: s.Spec, env: Environment | None = None, source_text: str | None = None) -> Plan:
     """Check a parsed spec against its data headers; raise SpecError with every diagnostic."""
     try:
-        return _Checker(spec, env or Environment()).run()
+        with suggestion_budget():
+            return _Checker(spec, env or Environment()).run()
     except SpecError as exc:
         if source_text is not None:
             exc.sources.setdefault(spec.path, source_text)

@@ -2,10 +2,14 @@
 
 Design
 ------
-The diff works on syntax trees only: no data file is read, so it runs in a
+The diff works on syntax trees: it needs no data, so it runs in a
 pull-request check without the (often confidential) data.
 
-1. Both sides are parsed. Declarations are matched by (kind, name), where
+1. Both sides are parsed and checked. The checker reads the header line of
+   a data file when one is at hand. A spec it finds unsafe (`inputs.UNSAFE`:
+   `x**1e15`, an unknown call, an expansion over the limits) is refused
+   with its diagnostics (exit 2) and never expanded; other errors (absent
+   data, unknown names) do not stop the comparison. Declarations are matched by (kind, name), where
    kind is data, weights, let, terms, model or table. Layout, comments and
    declaration order never reach the comparison: spans are excluded from
    node equality, comments are ignored and matching is by name.

@@ -46,7 +46,7 @@ def run_diff(args) -> int:
             pairs = [_Pair(old, new, _read(old), _read(new), old, new)]
         else:
             raise DiffTrouble("diff takes OLD NEW, or --git REV [PATH...]")
-        results = [(p, diff_specs(_parse(p.old_text, p.old_label), _parse(p.new_text, p.new_label))) for p in pairs]
+        results = [(p, diff_specs(_parse(p.old_text, p.old_label, p.old_base), _parse(p.new_text, p.new_label, p.new_base))) for p in pairs]
         reports = [_results_for(p, changes, args.rtol) if args.results else None for p, changes in results]
     except SpecError as exc:
         print(str(exc), file=sys.stderr)

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import replace
 
 from povdsl.language import syntax as s
 from povdsl.language.kinds import BY_KEYWORD
-from povdsl.tools.diff.changes import _KIND_OF, _WEIGHTS_ARGUMENTS, DECLARATION_KINDS, Change
-from povdsl.tools.diff.sides import _estimator_text, _rename, _Side, _summary, _sweep_text, _table_view, _vcov_text
-from povdsl.tools.diff.terms import _text
 from povdsl.language.printer import string_literal
+from povdsl.tools.diff.changes import (
+    _KIND_OF,
+    _WEIGHTS_ARGUMENTS,
+    DECLARATION_KINDS,
+    Change,
+)
+from povdsl.tools.diff.sides import (
+    _estimator_text,
+    _rename,
+    _Side,
+    _summary,
+    _sweep_text,
+    _table_view,
+    _vcov_text,
+)
+from povdsl.tools.diff.terms import _text
 
 
 def diff_specs(old: s.Spec, new: s.Spec) -> tuple[Change, ...]:
@@ -27,17 +41,21 @@ class _Differ:
     # renames
 
     def _find_renames(self) -> dict[tuple[str, str], str]:
+        """Each added declaration takes the first removed one (in old order) with an equal body.
+
+        Bodies are hashed once, so matching is linear in the declarations,
+        not quadratic (thousands of renamed lets used to take minutes).
+        """
         old, new = self.original_old, self.new
         found: dict[tuple[str, str], str] = {}
         for kind in DECLARATION_KINDS:
-            gone = [n for n in old.of_kind(kind) if (kind, n) not in new.decls]
-            came = [n for n in new.of_kind(kind) if (kind, n) not in old.decls]
-            for name in came:
-                body = new.body(kind, name)
-                match = next((g for g in gone if old.body(kind, g) == body), None)
-                if match is not None:
-                    gone.remove(match)
-                    found[(kind, match)] = name
+            gone: dict[object, deque[str]] = {}
+            for n in old.of_kind(kind):
+                if (kind, n) not in new.decls:
+                    gone.setdefault(old.body(kind, n), deque()).append(n)
+            for name in new.of_kind(kind):
+                if (kind, name) not in old.decls and (same := gone.get(new.body(kind, name))):
+                    found[(kind, same.popleft())] = name
         return found
 
     def _renamed(self, spec: s.Spec) -> s.Spec:
@@ -61,10 +79,11 @@ class _Differ:
         self.model_term_changes = self._model_term_changes()
         self.macro_reports: dict[str, list] = {}
         out: list[Change] = []
+        renamed_from = {(kind, new): old for (kind, old), new in self.renames.items()}
         for kind in DECLARATION_KINDS:
             for name in self.new.of_kind(kind):
                 if (kind, name) in self.old.decls:
-                    old_name = next((o for (k, o), n in self.renames.items() if k == kind and n == name), None)
+                    old_name = renamed_from.get((kind, name))
                     if old_name is not None:
                         out.append(Change(kind, name, "renamed", old=old_name, new=name))
                     out.extend(getattr(self, BY_KEYWORD[kind].diff)(self.old.decls[(kind, name)], self.new.decls[(kind, name)]))

@@ -67,7 +67,7 @@ def _git_external(argv: list[str]) -> int:
     new_text = None if new_file == os.devnull else _read(new_file)
     print(f"povdsl diff a/{path} b/{shown}")
     try:
-        changes = diff_specs(_parse(old_text, f"a/{path}"), _parse(new_text, f"b/{shown}"))
+        changes = diff_specs(_parse(old_text, f"a/{path}", path), _parse(new_text, f"b/{shown}", shown))
     except SpecError as exc:
         print(str(exc))
         sys.stdout.writelines(

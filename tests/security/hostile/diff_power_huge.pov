@@ -1,5 +1,4 @@
 # attack: x**1e15 reaches povdsl diff (and the git diff driver), whose term expansion loops forever unless diff checks first
-# hole(diff): diff does not run the checker; its term expansion never ends
 # stages: check run diff
 # expect: E160
 # cpu: 3
