@@ -60,8 +60,7 @@ class _Checker(DeclarationChecks, ModelChecks):
         return tuple(self._lets(decls))
 
     def _check_terms(self, decls: list[s.TermsDecl]) -> tuple:
-        for d in decls:
-            self._formula(d.value, set())
+        self.check_macros()
         return tuple(self.macros.items())
 
     def _check_models(self, decls: list[s.ModelDecl]) -> tuple:

@@ -9,6 +9,7 @@ from povdsl.diagnostics import did_you_mean
 from povdsl.language.functions import FORMULA, FUNCTIONS, LET, VALUE
 from povdsl.language.printer import expr_text
 from povdsl.check.signatures import MAX_LAG
+from povdsl.check.terms import MAX_TERMS, Expander, Term, TermLimit, leaf_terms, strongly_connected
 
 LEVELS = {"scalar": 0, "region": 1, "unit": 2}
 MAX_FORMULA_POWER = 10  # (a + b + c)**k expands to interactions; formulaic builds them one by one
@@ -166,10 +167,9 @@ class ExpressionChecks(CheckerState):
                 return True
             case s.Name(id=name):
                 if name in self.macros:
-                    if name in seen_macros:
-                        self.error("E121", f"terms '{name}' refers to itself", e.span)
-                        return False
-                    return self._formula(self.macros[name], seen_macros | {name})
+                    if name not in self._macro_ok:
+                        self.check_macros()
+                    return self._macro_ok.get(name, False)
                 if name in self.scope:
                     return True
                 self._unknown_name(e)
@@ -212,6 +212,37 @@ class ExpressionChecks(CheckerState):
                 return False
         self.error("E164", f"'{expr_text(e)}' is not allowed in a formula", e.span)
         return False
+
+    def check_macros(self) -> None:
+        """Check every `terms` body once, dependencies first, without recursion.
+
+        A reference to a macro of the same cycle is E121; every other use of
+        a macro reads its memoised result, so doubling macros cost linear time
+        and a chain of a thousand macros costs no stack.
+        """
+        graph = {name: [n.id for n in _walk(body) if isinstance(n, s.Name) and n.id in self.macros] for name, body in self.macros.items()}
+        order = {name: i for i, name in enumerate(self.macros)}
+        for component in strongly_connected(graph):
+            members = set(component)
+            cyclic = len(component) > 1 or component[0] in graph[component[0]]
+            for name in component:
+                self._macro_ok.setdefault(name, not cyclic)
+            for name in sorted(component, key=order.__getitem__):
+                if cyclic:
+                    for ref in (n for n in _walk(self.macros[name]) if isinstance(n, s.Name) and n.id in members):
+                        self.error("E121", f"terms '{ref.id}' refers to itself", ref.span)
+                ok = self._formula(self.macros[name], set()) and self._expanded(self.macros[name]) is not None
+                self._macro_ok[name] = ok and not cyclic
+
+    def _expanded(self, e: s.Expr) -> list[Term] | None:
+        """e's terms with formulaic's rules, each macro expanded once; None (and E166) past the limits."""
+        if self._expander is None:
+            self._expander = Expander(self.macros, leaf_terms)
+        try:
+            return self._expander.terms(e)
+        except TermLimit as exc:
+            self.error("E166", str(exc), exc.span or e.span, f"a formula side may have at most {MAX_TERMS:,} terms after expansion")
+            return None
 
     def expand(self, e: s.Expr, origin: str | None = None):
         """Flatten a checked right-hand side into (term, sign, macro) triples."""

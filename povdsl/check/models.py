@@ -11,6 +11,7 @@ from povdsl.diagnostics import did_you_mean
 from povdsl.check.plan import LetPlan, ModelPlan, TableSpec
 from povdsl.language.printer import expr_text
 from povdsl.check.signatures import bind_estimator
+from povdsl.check.terms import Factor, ModelTerms, Term, ordered
 
 STATS = ("t", "se", "p", "none")
 MAX_STAR_LEVELS = 5  # "*****" is already more than any journal prints
@@ -68,14 +69,18 @@ class ModelChecks(ExpressionChecks):
             self.sweep_var = d.sweep.var
         if self.data and not any(p.role == "panel" for p in self.data.values()):
             self.error("E171", "no data set is declared panel(unit, time); models need one", d.span)
-        self._formula(d.lhs, set())
+        lhs_ok = self._formula(d.lhs, set())
         rhs_ok = self._formula(d.rhs, set())
         if d.where is not None:
             level = self._value(d.where.condition)
             if level == "scalar":
                 self.error("E172", "the where condition does not depend on the data", d.where.condition.span)
         kept, intercept, origins = {}, True, []  # printed term -> term, in order of first appearance
-        if rhs_ok:
+        expanded = self._expanded(d.rhs) if rhs_ok else None
+        outcome = self._expanded(d.lhs) if lhs_ok else None
+        if outcome is not None and (len(outcome) != 1 or outcome[0].degree != 1):
+            self.error("E167", "the outcome must be one variable or transform", d.lhs.span, "define a combination with `let`")
+        if expanded is not None:
             for term, sign, macro in self.expand(d.rhs):
                 if isinstance(term, s.Number):
                     intercept = (term.text == "1") == (sign > 0)
@@ -89,7 +94,7 @@ class ModelChecks(ExpressionChecks):
                     if macro:
                         origins.append((text, macro))
         terms = list(kept.values())
-        binding = bind_estimator(d.estimator, self, terms)
+        binding = bind_estimator(d.estimator, self, [term.expr for term in expanded or ()])
         vcov_kind, vcov_groups = "default", ()
         if d.vcov is not None:
             vcov_kind = d.vcov.kind
@@ -108,7 +113,10 @@ class ModelChecks(ExpressionChecks):
                 vcov_groups = tuple(g.id for g in d.vcov.groups)
             elif d.vcov.groups:
                 self.error("E182", f"{vcov_kind} takes no variables", d.vcov.span)
-        if len(self.diagnostics) > before or binding is None:
+        if len(self.diagnostics) > before or binding is None or expanded is None or outcome is None:
+            return None
+        layer = self._layer(outcome[0].factors[0], expanded, binding.endog, binding.instruments)
+        if layer is None:
             return None
         if binding.dynamic is not None:
             if d.vcov is not None:
@@ -126,6 +134,7 @@ class ModelChecks(ExpressionChecks):
             terms=tuple(terms),
             intercept=intercept and binding.intercept,
             estimator=d.estimator.name,
+            layer=layer,
             options=binding.options,
             entity=binding.entity,
             time=binding.time or (panel.time if panel else None),
@@ -140,6 +149,19 @@ class ModelChecks(ExpressionChecks):
             origins=tuple(origins),
             span=d.span,
         )
+
+    def _layer(self, outcome: Factor, rhs: list[Term], endog: tuple[s.Expr, ...], instruments: tuple[s.Expr, ...]) -> ModelTerms | None:
+        """The typed terms of a model: endogeneity is per expanded term (`age*edu` instruments `age`, docs/decisions.md)."""
+        blocks: list[list[Term]] = [[], []]
+        for block, exprs in zip(blocks, (endog, instruments)):
+            for e in exprs:
+                found = self._expanded(e)
+                if found is None:
+                    return None
+                block.extend(found)
+        endog_keys = {t.key for t in blocks[0]}
+        exog = ordered(t for t in rhs if t.key not in endog_keys)
+        return ModelTerms(outcome, exog, ordered(blocks[0]), ordered(blocks[1]))
 
     def _sweep(self, sweep: s.Sweep):
         """`for industry in industries(census, digits=3, year=2004, names=industry_names)`."""

@@ -6,6 +6,13 @@ Frozen and free of spans' source text, so two plans compare by meaning.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from povdsl.check.terms import ModelTerms
+from povdsl.language import syntax as s
+
+if TYPE_CHECKING:
+    from povdsl.check.signatures import DynamicBinding
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,7 @@ class DataPlan:
     unit: str | None = None
     time: str | None = None
     region: str | None = None  # panel: column linking units to regions; region: the key column
-    span: object = field(default=None, compare=False)
+    span: s.Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ class WeightsPlan:
     row_standardize: bool = False
     cutoff: float | None = None  # w = 0 where value > cutoff
     k: int | None = None  # keep only the k nearest (smallest value) per origin
-    span: object = field(default=None, compare=False)
+    span: s.Span | None = field(default=None, compare=False)
 
     @property
     def description(self) -> str:
@@ -73,9 +80,9 @@ class WeightsPlan:
 @dataclass(frozen=True)
 class LetPlan:
     name: str
-    expr: object  # syntax.Expr, validated
+    expr: s.Expr  # validated
     level: str  # "region", "unit" or "scalar"
-    span: object = field(default=None, compare=False)
+    span: s.Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -84,23 +91,24 @@ class ModelPlan:
 
     name: str
     label: str
-    outcome: object  # syntax.Expr
-    terms: tuple  # syntax.Expr per right-hand-side term, macros expanded
+    outcome: s.Expr
+    terms: tuple[s.Expr, ...]  # right-hand-side terms as written, macros expanded, before interactions expand
     intercept: bool
     estimator: str
+    layer: ModelTerms  # the typed, expanded terms every later stage reads (check/terms.py)
     options: tuple[tuple[str, object], ...] = ()
     entity: str | None = None
     time: str | None = None
-    endog: tuple = ()  # syntax.Expr terms treated as endogenous
-    instruments: tuple = ()  # excluded instruments, syntax.Expr
-    where: object = None  # syntax.Expr or None
+    endog: tuple[s.Expr, ...] = ()  # expanded terms treated as endogenous
+    instruments: tuple[s.Expr, ...] = ()  # excluded instruments
+    where: s.Expr | None = None
     vcov_kind: str = "default"
     vcov_groups: tuple[str, ...] = ()
-    dynamic: object = None  # dynpanel spec pieces for diffgmm/sysgmm
+    dynamic: DynamicBinding | None = None  # dynpanel spec pieces for diffgmm/sysgmm
     sweep_var: str | None = None
-    sweep_over: object = None  # syntax.Expr
+    sweep_over: s.Expr | None = None
     origins: tuple[tuple[str, str], ...] = ()  # (term text, macro name) for terms from macros
-    span: object = field(default=None, compare=False)
+    span: s.Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,7 @@ class Plan:
     data: tuple[DataPlan, ...]
     weights: tuple[WeightsPlan, ...]
     lets: tuple[LetPlan, ...]  # in dependency order
-    macros: tuple[tuple[str, object], ...]
+    macros: tuple[tuple[str, s.Expr], ...]
     models: tuple[ModelPlan, ...]
     tables: tuple[TableSpec, ...]
 

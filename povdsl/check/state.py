@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from povdsl.check.plan import DataPlan, WeightsPlan
+from povdsl.check.terms import Expander
 from povdsl.errors import Diagnostic, Span
 from povdsl.language import syntax as s
 
@@ -37,6 +38,8 @@ class CheckerState:
     weights: dict[str, WeightsPlan]
     data: dict[str, DataPlan]
     sweep_var: str | None  # the variable of the sweep being checked, if any
+    _macro_ok: dict[str, bool]  # each `terms` body checked once (expressions.check_macros)
+    _expander: Expander | None  # formula expansion, each macro expanded once
 
     def __init__(self, spec: s.Spec, env: Environment):
         self.spec = spec
@@ -47,6 +50,8 @@ class CheckerState:
         self.weights = dict(env.weights)
         self.data = dict(env.frames)
         self.sweep_var = None
+        self._macro_ok = {}
+        self._expander = None
 
     def error(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(code, message, span, hint))

@@ -1,131 +1,137 @@
 """Plan + frames -> Design: the exact matrices an estimator will see.
 
-povdsl's own terms (W, L, D and every `let`) are materialised as columns named
-by their canonical text; formulaic then builds the design from a formula that
-povdsl prints from its checked syntax tree (never from the user's text), with
-those columns quoted in backticks. Nothing here fits anything.
+Every factor of the model's terms (a data column, a `let`, log(), I(), a
+comparison, W, L, D, C, clusters) is computed by povdsl itself, through its
+own evaluator, into a column with a generated name (`_v0`, `_v1`, ...).
+formulaic receives nothing but those names joined by `+` and `:` (categorical
+columns arrive with their levels renamed `l0`, `l1`, ...), so no text of the
+spec or the data is ever parsed or evaluated by it (docs/security.md). Its
+column names are mapped back to povdsl's canonical ones (`log(income)`,
+`L1.n`, `C(x)[T.b]`). Nothing here fits anything.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields, is_dataclass, replace
 
 import numpy as np
 import pandas as pd
 from formulaic import model_matrix
 from formulaic.errors import FormulaicError
 
-from povdsl.language import syntax as s
-from povdsl.data.frames import Frames
-from povdsl.estimate.design import Design, Vcov
-from povdsl.errors import DataError
-from povdsl.data.evaluate import Evaluator, as_mask
 from povdsl.check.plan import ModelPlan
+from povdsl.check.terms import Factor, Term, lag_name
+from povdsl.data.evaluate import Evaluator, as_mask
+from povdsl.data.frames import Frames
+from povdsl.errors import DataError
+from povdsl.estimate.design import Design, Vcov
+from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 
-# What formulaic may call: these names only, bound to numpy.
-FORMULA_CONTEXT = {"log": np.log, "exp": np.exp, "sqrt": np.sqrt, "abs": np.abs}
+__all__ = ["Compiled", "compile_model", "lag_name", "sample"]
+
+MAX_COLUMNS = 2_000  # columns of one design block
+MAX_CELLS = 50_000_000  # rows x columns of one design block (400 MB of floats)
+IDENTIFIER = re.compile(r"_v[0-9]+")  # the only names formulaic ever sees
+_COLUMN_PART = re.compile(r"_v([0-9]+)(?:\[(T\.)?l([0-9]+)\])?")
 
 
 @dataclass(frozen=True)
 class Compiled:
     design: Design
     vcov: Vcov
-    formula: str  # the formula handed to formulaic, for explain and debugging
+    formula: str  # the formulas handed to formulaic (generated names only), for debugging
     sample_size: int  # rows after `where`, before listwise deletion
 
 
-def lag_name(var: str, k: int) -> str:
-    return var if k == 0 else f"L{k}.{var}"
+@dataclass(frozen=True)
+class _Column:
+    """A factor computed on the model's rows, under its generated name."""
+
+    name: str  # _v0, _v1, ...
+    factor: Factor
+    values: pd.Series
 
 
 class _Materialiser:
-    """Adds the columns of povdsl's own terms to a working frame, once each."""
+    """Computes each factor of a model on its rows; W/L/D/clusters columns are built once per run."""
 
     def __init__(self, frames: Frames, frame: pd.DataFrame):
         self.frames = frames
         self.frame = frame
-        self.made: set[str] = set()  # derived columns this materialiser added to its frame
 
-    def _claim(self, name: str) -> bool:
-        """True when `name` must be added; a data column of that name is refused, never trusted."""
-        if name in self.made:
-            return False
+    def values(self, f: Factor) -> pd.Series:
+        """The factor's values on the model's rows, computed by povdsl (never by formulaic)."""
+        e = f.expr
+        if f.kind == "lag":
+            return self._lag(e, f.lag)
+        if f.kind == "column" and isinstance(e, s.Name):
+            return self._name(e.id)
+        if f.kind == "factor" and isinstance(e, s.Call) and isinstance(e.positional[0], s.Name):
+            return self._name(e.positional[0].id)
+        if f.kind == "difference" and isinstance(e, s.Call):
+            (x,) = e.positional
+            return self._derived(f.text, lambda: self._column(x) - self._shift(self._column(x), 1))
+        if f.kind == "spatial" and isinstance(e, s.Call):
+            x, w = e.positional
+            return self._derived(f.text, lambda: self._spatial(x, _weights_name(w)))
+        if f.kind == "cluster" and isinstance(e, s.Call):
+            from povdsl.data.frames import clusters_on_units
+
+            call = e
+            return self._derived(f.text, lambda: clusters_on_units(self.frames, call))
+        return self._transform(f)
+
+    def _name(self, name: str) -> pd.Series:
         if name in self.frame:
-            raise DataError(f"the data has a column named '{name}', which is the name of a derived term; rename the column")
-        self.made.add(name)
-        return True
+            return self.frame[name]
+        if name in self.frames.scalars:
+            return pd.Series(float(self.frames.scalars[name]), index=self.frame.index)
+        raise DataError(f"the data has no column '{name}'")
 
-    def term(self, e: s.Expr) -> str:
-        """Formulaic text for a term, materialising W/L/D columns as needed."""
-        match e:
-            case s.Call(func="W", args=(x, w)):
-                return self._derived(e, lambda: self._spatial(x, w.id))
-            case s.Call(func="L", args=(x, lags)):
-                from povdsl.check.signatures import _lag_range
-
-                first, last = _lag_range(lags)
-                names = [self._lag(x, k) for k in range(first, last + 1)]
-                return " + ".join(_quote(n) for n in names) if len(names) == 1 else "(" + " + ".join(_quote(n) for n in names) + ")"
-            case s.Call(func="D", args=(x,)):
-                return self._derived(e, lambda: self._column(x) - self._shift(self._column(x), 1))
-            case s.Call(func="clusters"):
-                from povdsl.data.frames import clusters_on_units
-
-                return self._derived(e, lambda: clusters_on_units(self.frames, e))
-            case s.Call(func=func, args=(s.Name(id=name) as x,)) if func in FORMULA_CONTEXT and self._numeric(name):
-                # log(income): the same numpy function formulaic would call, computed once for every model
-                return self._derived(e, lambda: FORMULA_CONTEXT[func](self._column(x)))
-            case s.Call(func=func, args=args):
-                return f"{func}({', '.join(self.inner(a) for a in args)})"
-            case s.BinOp(op=op, left=a, right=b):
-                sep = op if op in (":", "**") else f" {op} "
-                return f"{self.term(a)}{sep}{self.term(b)}"
-            case s.Paren(inner=inner):
-                return f"({self.term(inner)})"
-            case s.Name(id=name):
-                return _quote(name)
-            case s.Number(text=t):
-                return t
-        return expr_text(e)
-
-    def _derived(self, e: s.Expr, build) -> str:
+    def _derived(self, name: str, build: Callable[[], pd.Series]) -> pd.Series:
         """A povdsl-computed column, built once per run on all unit rows and shared by every model."""
-        name = expr_text(e)
-        if self._claim(name):
-            cache = self.frames.derived
-            if name not in cache:
-                cache[name] = build().reindex(self.frames.unit.index)
-            self.frame[name] = cache[name].reindex(self.frame.index)
-        return _quote(name)
+        cache = self.frames.derived
+        if name not in cache:
+            cache[name] = build().reindex(self.frames.unit.index)
+        return cache[name].reindex(self.frame.index)
 
-    def inner(self, e, constant: bool = False) -> str:
-        """Arguments of formulaic-side functions: names quoted, arithmetic kept.
+    def _transform(self, f: Factor) -> pd.Series:
+        """log(), exp(), sqrt(), abs(), I(): the closed expression language on the model's rows.
 
-        formulaic evaluates this text with Python, where 9**9**9 is an integer
-        that never finishes; a power without variables is printed with float
-        literals, which overflow at once (docs/security.md).
+        W() inside is materialised first and read back under a name no spec
+        can write (`@0`); a value that is not finite where the inputs are
+        (log(0), exp(age*1000)) is a DataError naming the term.
         """
-        if isinstance(e, s.Name):
-            return _quote(e.id)
-        if isinstance(e, s.BinOp):
-            constant = constant or (e.op == "**" and not _names(e))
-            sep = f" {e.op} " if e.op not in ("**",) else "**"
-            return f"{self.inner(e.left, constant)}{sep}{self.inner(e.right, constant)}"
-        if isinstance(e, s.Paren):
-            return f"({self.inner(e.inner, constant)})"
-        if isinstance(e, s.Negate):
-            return f"-{self.inner(e.operand, constant)}"
-        if isinstance(e, s.Call):
-            return self.term(e)
-        if isinstance(e, s.Number) and constant:
-            return repr(e.value)
-        return expr_text(e)
+        e = f.expr
+        inner = e.positional[0] if isinstance(e, s.Call) and e.func == "I" else e
+        frame = self.frame.copy(deep=False)
+        rewritten = self._spatial_inputs(inner, frame)
+        values = Evaluator(frame, self.frames.scalars)(rewritten)
+        series = values if isinstance(values, pd.Series) else pd.Series(values, index=frame.index)
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            inputs = [frame[n.id] for n in _names(rewritten) if n.id in frame]
+            known = np.logical_and.reduce([x.notna().to_numpy() for x in inputs]) if inputs else np.ones(len(series), bool)
+            bad = known & ~np.isfinite(series.to_numpy(dtype=float))
+            if bad.any():
+                row = series.index[bad][0]
+                raise DataError(
+                    f"'{f.text}' is not a finite number in {int(bad.sum())} row(s) (first: row {row}, value {series.loc[row]}); "
+                    "check the transform's domain (log of 0 or a negative, exp of a large value)"
+                )
+        return series
 
-    def _numeric(self, name: str) -> bool:
-        column = self.frames.unit.get(name)
-        return column is not None and pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    def _spatial_inputs(self, e: s.Expr, frame: pd.DataFrame) -> s.Expr:
+        """e with every W(...) call replaced by a column of frame named @0, @1, ..."""
+        def lagged(call: s.Call) -> s.Expr:
+            name = f"@{sum(1 for c in frame.columns if str(c).startswith('@'))}"
+            x, w = call.positional
+            frame[name] = self._derived(expr_text(call), lambda: self._spatial(x, _weights_name(w)))
+            return s.Name(name)
+
+        return _rewrite(e, lambda n: lagged(n) if isinstance(n, s.Call) and n.func == "W" else None)
 
     def _column(self, x: s.Expr) -> pd.Series:
         unit = self.frames.unit
@@ -143,17 +149,10 @@ class _Materialiser:
         lagged = lag(values.to_numpy(), f.unit[f.unit_col].to_numpy(), f.unit[f.time_col].to_numpy(), k)
         return pd.Series(np.asarray(lagged, dtype=float), index=f.unit.index)
 
-    def _lag(self, x: s.Expr, k: int) -> str:
-        name = lag_name(expr_text(x), k)
-        if k == 0 and isinstance(x, s.Name) and name in self.frame:  # L(x, 0) is the column x itself
-            return name
-        if self._claim(name):
-            cache = self.frames.derived
-            if name not in cache:
-                base = self._column(x)
-                cache[name] = base if k == 0 else self._shift(base, k)
-            self.frame[name] = cache[name].reindex(self.frame.index)
-        return name
+    def _lag(self, x: s.Expr, k: int) -> pd.Series:
+        if k == 0 and isinstance(x, s.Name) and x.id in self.frame:  # L(x, 0) is the column x itself
+            return self.frame[x.id]
+        return self._derived(lag_name(expr_text(x), k), lambda: self._column(x) if k == 0 else self._shift(self._column(x), k))
 
     def _spatial(self, x: s.Expr, weights_name: str) -> pd.Series:
         f = self.frames
@@ -163,6 +162,24 @@ class _Materialiser:
         values = Evaluator(region, f.scalars, spatial=f.spatial_lag)(x)
         lagged = f.spatial_lag(pd.Series(values, index=region.index), weights_name)
         return f.to_unit(lagged)
+
+
+def _rewrite(node, fn: Callable[[object], s.Expr | None]):
+    """node with every sub-node for which fn returns a replacement replaced."""
+    new = fn(node)
+    if new is not None:
+        return new
+    if isinstance(node, tuple):
+        return tuple(_rewrite(n, fn) for n in node)
+    if is_dataclass(node) and not isinstance(node, (type, s.Number, s.String, s.OpenBound)):
+        return replace(node, **{f.name: _rewrite(getattr(node, f.name), fn) for f in fields(node) if f.compare})
+    return node
+
+
+def _weights_name(w: s.Expr) -> str:
+    if not isinstance(w, s.Name):
+        raise DataError(f"W() takes a weights name, not '{expr_text(w)}'")
+    return w.id
 
 
 def _collapse_to_regions(f: Frames, x: s.Expr) -> pd.DataFrame:
@@ -178,84 +195,75 @@ def _collapse_to_regions(f: Frames, x: s.Expr) -> pd.DataFrame:
     return grouped[names].first()
 
 
-def _names(e):
+def _names(e: s.Expr) -> list[s.Name]:
     from povdsl.check import walk
 
     return [n for n in walk(e) if isinstance(n, s.Name)]
 
 
-def _quote(name: str) -> str:
-    if name.isidentifier():
-        return name
-    return "`" + name.replace("`", "") + "`"
+# ------------------------------------------------------------- design blocks
 
 
-_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|`[^`]+`")
+def _is_categorical(column: _Column) -> bool:
+    """What formulaic would encode as dummies: C(x), and text or categorical columns."""
+    dtype = column.values.dtype
+    return column.factor.kind == "factor" or dtype in ("object", "str") or isinstance(dtype, pd.CategoricalDtype)
 
 
-def _plain_columns(terms: list[str], frame: pd.DataFrame) -> list[str] | None:
-    """The column names when every term is a numeric column as it stands, else None.
-
-    Such a design is the columns themselves: formulaic would return exactly
-    them, with their dtypes and names, after dropping the same rows. Only
-    that identity skips formulaic; categoricals, booleans, transforms and
-    interactions always go through it.
-    """
-    names: list[str] = []
-    for term in terms:
-        if not _PLAIN.fullmatch(term):
-            return None
-        name = term.strip("`")
-        column = frame.get(name)
-        if column is None or not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-            return None
-        if name not in names:
-            names.append(name)
-    return names
+def _recode(values: pd.Series) -> tuple[pd.Series, tuple[object, ...]]:
+    """A categorical with formulaic's levels (pandas' category order) renamed l0, l1, ...; and those levels."""
+    categories = values.astype("category")
+    levels = tuple(categories.cat.categories)
+    renamed = pd.Categorical.from_codes(categories.cat.codes.to_numpy(), categories=[f"l{i}" for i in range(len(levels))])
+    return pd.Series(renamed, index=values.index), levels
 
 
-def _matrix(terms: list[str], frame: pd.DataFrame, intercept: bool) -> pd.DataFrame:
-    plain = _plain_columns(terms, frame)
-    if plain is not None:
-        data = frame[plain]
-        data = data[data.notna().all(axis=1).to_numpy()].copy()
+def _block(terms: tuple[Term, ...], columns: dict[str, _Column], intercept: bool, what: str) -> tuple[pd.DataFrame, str]:
+    """One design block on the rows where its columns are complete, named canonically; and its formula."""
+    used = list({f.text: columns[f.text] for t in terms for f in t.factors}.values())
+    data = pd.DataFrame({c.name: c.values for c in used}, index=next(iter(columns.values())).values.index)
+    data = data[data.notna().all(axis=1).to_numpy()] if used else data
+    levels: dict[str, tuple[object, ...]] = {}
+    for c in used:
+        if _is_categorical(c):
+            data[c.name], levels[c.name] = _recode(data[c.name])
+    width = sum(int(np.prod([max(len(levels.get(columns[f.text].name, (0,))), 1) for f in t.factors])) for t in terms)
+    if width > MAX_COLUMNS or width * len(data) > MAX_CELLS:
+        raise DataError(f"the {what} would have {width:,} columns on {len(data):,} rows; the limit is {MAX_COLUMNS:,} columns and {MAX_CELLS:,} cells")
+    names = [":".join(columns[f.text].name for f in t.factors) for t in terms]
+    formula = " + ".join(["1" if intercept else "0", *names])
+    plain = not levels and all(t.degree == 1 for t in terms) and not any(pd.api.types.is_bool_dtype(data[c.name]) for c in used)
+    if plain:  # plain numeric columns: the design is the columns themselves
+        out = data[names].set_axis([t.text for t in terms], axis=1)
         if intercept:
-            data.insert(0, "Intercept", 1.0)
-        return data
-    formula_rhs = " + ".join(terms)
-    text = ("1 + " if intercept else "0 + ") + formula_rhs if formula_rhs else ("1" if intercept else "0")
+            out.insert(0, "Intercept", 1.0)
+        return out, formula
+    if not all(IDENTIFIER.fullmatch(part) for name in names for part in name.split(":")):  # the guarantee, checked where it is made
+        raise DataError(f"internal: a design formula with a name povdsl did not generate: {formula!r}")
     try:
-        mm = model_matrix(text, frame, context=FORMULA_CONTEXT, na_action="drop", output="pandas")
+        matrix = pd.DataFrame(model_matrix(formula, data, na_action="raise", output="pandas"))
     except (FormulaicError, ArithmeticError, ValueError, TypeError) as exc:
-        raise DataError(f"cannot build the design '{text}': {str(exc).splitlines()[0][:300]}") from None
-    return pd.DataFrame(mm)
+        raise DataError(f"cannot build the {what}: {str(exc).splitlines()[0][:300]}") from None
+    by_name = {c.name: c for c in used}
+    return matrix.set_axis([_canonical(str(n), by_name, levels) for n in matrix.columns], axis=1), formula
 
 
-def _plain_parts(terms: dict[str, list[str]], frame: pd.DataFrame, keys: list[str], intercept: bool):
-    """Every part plain columns: one missing-value mask over all of them and the keys, one slice each."""
-    columns = {part: _plain_columns(texts, frame) for part, texts in terms.items()}
-    if any(names is None for names in columns.values()):
-        return None
-    needed = list(dict.fromkeys([name for names in columns.values() for name in names] + keys))
-    complete = np.logical_and.reduce([frame[name].notna().to_numpy() for name in needed])
-    index = frame.index[complete]
-    parts = {}
-    for part, names in columns.items():
-        data = {"Intercept": np.ones(len(index))} if intercept and part == "exog" else {}
-        data |= {name: frame[name].to_numpy()[complete] for name in names}
-        parts[part] = pd.DataFrame(data, index=index, columns=list(data))
-    return parts, index
-
-
-def _formulaic_parts(terms: dict[str, list[str]], frame: pd.DataFrame, keys: list[str], intercept: bool):
-    """Any part that needs formulaic: each part drops its own missing rows, the design keeps the rows all kept."""
-    parts = {part: _matrix(texts, frame, intercept and part == "exog") for part, texts in terms.items()}
-    index = frame.index
-    for part in parts.values():
-        index = index.intersection(part.index, sort=False)
-    if keys:
-        index = index.intersection(frame[keys].dropna().index, sort=False)
-    return parts, frame.index[frame.index.isin(index)]  # keep the frame's row order
+def _canonical(name: str, by_name: dict[str, _Column], levels: dict[str, tuple[object, ...]]) -> str:
+    """formulaic's column name over generated names -> the same name over povdsl's canonical texts."""
+    if name == "Intercept":
+        return name
+    parts = []
+    for part in name.split(":"):
+        match = _COLUMN_PART.fullmatch(part)
+        if match is None:
+            raise DataError(f"unexpected design column '{name}'")
+        column = by_name[f"_v{match.group(1)}"]
+        text = column.factor.text
+        if match.group(3) is not None:
+            level = levels[column.name][int(match.group(3))]
+            text += f"[T.{level}]" if match.group(2) else f"[{level}]"
+        parts.append(text)
+    return ":".join(parts)
 
 
 def sample(model: ModelPlan, frames: Frames) -> tuple[pd.DataFrame, int]:
@@ -272,35 +280,41 @@ def compile_model(model: ModelPlan, frames: Frames) -> Compiled:
     frame, missing_condition = sample(model, frames)  # a missing condition is a drop for missing values, and counted
     if frame.empty:
         raise DataError("no rows satisfy the where condition")
+    layer = model.layer
     m = _Materialiser(frames, frame)
-    endog_texts = {expr_text(t) for t in model.endog}
-    exog_terms = [m.term(t) for t in model.terms if expr_text(t) not in endog_texts]
-    outcome = m.term(model.outcome)
-    endog_terms = [m.term(t) for t in model.endog]
-    instrument_terms = [m.term(t) for t in model.instruments]
-    frame = m.frame
-    terms = {"y": [outcome], "exog": exog_terms}
-    if endog_terms:
-        terms |= {"endog": endog_terms, "instruments": instrument_terms}
+    columns: dict[str, _Column] = {}
+    for f in layer.factors():
+        columns[f.text] = _Column(f"_v{len(columns)}", f, m.values(f))
+    if _is_categorical(columns[layer.outcome.text]):
+        raise DataError(f"the outcome '{layer.outcome.text}' must be one numeric column; it holds text or categories")
+    blocks = {"y": (Term((layer.outcome,)),), "exog": layer.exog}
+    if layer.endog:
+        blocks |= {"endog": layer.endog, "instruments": layer.instruments}
+    built = {part: _block(terms, columns, model.intercept and part == "exog", _BLOCK_NAMES[part]) for part, terms in blocks.items()}
     # one column each: a cluster variable may also be the unit or time column (`fe(h) vcov cluster(h)`)
     extra = list(dict.fromkeys(c for c in (model.entity, model.time, *model.vcov_groups) if c))
-    parts, index = _plain_parts(terms, frame, extra, model.intercept) or _formulaic_parts(terms, frame, extra, model.intercept)
-    parts = {part: data if data.index is index else data.loc[index] for part, data in parts.items()}
+    index = frame.index
+    for data, _ in built.values():
+        index = index.intersection(data.index, sort=False)
+    if extra:
+        index = index.intersection(frame[extra].dropna().index, sort=False)
+    index = frame.index[frame.index.isin(index)]  # keep the frame's row order
+    parts = {part: data if data.index.equals(index) else data.loc[index] for part, (data, _) in built.items()}
     rows = frame.loc[index, extra] if extra else None
-    y = parts["y"]
-    if y.shape[1] != 1:
-        raise DataError(f"the outcome '{expr_text(model.outcome)}' must be one numeric column, got {y.shape[1]}")
     design = Design(
-        y=y.iloc[:, 0].rename(expr_text(model.outcome)),
+        y=parts["y"].iloc[:, 0].rename(layer.outcome.text),
         exog=parts["exog"],
         endog=parts.get("endog"),
         instruments=parts.get("instruments"),
-        entity=rows[model.entity] if model.entity else None,
-        time=rows[model.time] if model.time else None,
-        groups=rows[list(model.vcov_groups)] if model.vcov_groups else None,
+        entity=rows[model.entity] if rows is not None and model.entity else None,
+        time=rows[model.time] if rows is not None and model.time else None,
+        groups=rows[list(model.vcov_groups)] if rows is not None and model.vcov_groups else None,
         dropped=len(frame) - len(index) + missing_condition,
     )
-    formula = f"{outcome} ~ {' + '.join(exog_terms) or '1'}"
-    if endog_terms:
-        formula += f" | {' + '.join(endog_terms)} ~ {' + '.join(instrument_terms)}"
+    formula = f"{built['y'][1][4:]} ~ {built['exog'][1]}"
+    if "endog" in built:
+        formula += f" | {built['endog'][1][4:]} ~ {built['instruments'][1][4:]}"
     return Compiled(design, Vcov(model.vcov_kind, model.vcov_groups), formula, len(frame))
+
+
+_BLOCK_NAMES = {"y": "outcome", "exog": "design", "endog": "endogenous block", "instruments": "instrument block"}

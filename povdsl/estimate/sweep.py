@@ -91,6 +91,7 @@ def concrete_model(model: ModelPlan, code: str) -> ModelPlan:
         name=f"{model.name}[{code}]",
         outcome=substitute(model.outcome, var, code),
         terms=substitute(model.terms, var, code),
+        layer=model.layer.rebuilt(lambda e: substitute(e, var, code)),
         where=substitute(model.where, var, code),
         sweep_var=None,
         sweep_over=None,

@@ -105,22 +105,12 @@ def _variance(vcov: Vcov, requested: Vcov, m: ModelPlan) -> str:
 
 def _design_names(m: ModelPlan) -> dict[str, object]:
     """The column names the compiler gives each design block (C() expands to levels at fit time)."""
-    endog = {expr_text(t) for t in m.endog}
-    exog = (["Intercept"] if m.intercept else []) + [c for t in m.terms if expr_text(t) not in endog for c in _columns(t)]
-    names: dict[str, object] = {"y": expr_text(m.outcome), "exog": exog}
-    if m.endog:
-        names["endog"] = [c for t in m.endog for c in _columns(t)]
-        names["instruments"] = [c for t in m.instruments for c in _columns(t)]
+    layer = m.layer
+    names: dict[str, object] = {"y": layer.outcome.text, "exog": (["Intercept"] if m.intercept else []) + [t.text for t in layer.exog]}
+    if layer.endog:
+        names["endog"] = [t.text for t in layer.endog]
+        names["instruments"] = [t.text for t in layer.instruments]
     return names
-
-
-def _columns(term) -> list[str]:
-    from povdsl.estimate.compile import lag_name
-    from povdsl.check.signatures import _lag_range
-
-    if isinstance(term, s.Call) and term.func == "L" and (lags := _lag_range(term.positional[1])) and lags[1] is not None:
-        return [lag_name(expr_text(term.positional[0]), k) for k in range(lags[0], lags[1] + 1)]
-    return [expr_text(term)]
 
 
 def _dynamic_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
