@@ -44,7 +44,7 @@ class Factor:
 
     kind: FactorKind
     text: str  # canonical name: the column's name in every output (C(x) gets its levels appended)
-    expr: s.Expr = field(compare=False)  # what computes it; for a lag, the lagged expression
+    expr: s.Expr = field(compare=False, repr=False)  # what computes it; for a lag, the lagged expression
     lag: int = 0  # kind "lag" only
 
 
@@ -53,7 +53,7 @@ class Term:
     """A product of factors; equal when the factors are, in any order (formulaic's Term)."""
 
     factors: tuple[Factor, ...]
-    span: s.Span | None = field(default=None, compare=False)
+    span: s.Span | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> frozenset[str]:
