@@ -31,7 +31,7 @@ SIGNATURES: dict[str, Signature] = {
     "lpm": Signature("plain", doc="linear probability model (OLS on a 0/1 outcome)"),
     "logit": Signature("plain", doc="logit; margins reports average marginal effects"),
     "probit": Signature("plain", doc="probit; margins reports average marginal effects"),
-    "fe": Signature("panel", doc="fixed effects: fe(unit) or fe(unit, time)"),
+    "fe": Signature("panel", doc="fixed effects: fe(unit), fe(unit, time) or fe(unit, time, industry, ...)"),
     "re": Signature("panel", doc="random effects: re(unit)"),
     "iv": Signature("instrumental", doc="two-stage least squares: iv(iv=z, endog=x, fe=unit)"),
     "gmm": Signature("instrumental", doc="two-step efficient IV-GMM: gmm(iv=z, endog=x, fe=unit)"),
@@ -128,19 +128,30 @@ def _panel(est, sig, checker, terms):
     kws = [a for a in est.args if isinstance(a, s.Keyword)]
     for kw in kws:
         checker.error("E218", f"{est.name}() has no option '{kw.name}'", kw.span, f"write {est.name}(unit) or {est.name}(unit, time)")
-    limit = 2 if est.name == "fe" else 1
-    if not 1 <= len(pos) <= limit:
-        form = "fe(unit) or fe(unit, time)" if est.name == "fe" else "re(unit)"
-        checker.error("E203", f"{est.name}() takes {'one or two' if limit == 2 else 'one'} column name{'s' if limit == 2 else ''}", est.span, f"write {form}")
+    if est.name == "fe" and not pos:
+        checker.error("E203", "fe() takes one or more column names", est.span, "write fe(unit), fe(unit, time) or fe(unit, time, industry)")
+        return None
+    if est.name != "fe" and len(pos) != 1:
+        checker.error("E203", f"{est.name}() takes one column name", est.span, f"write {est.name}(unit)")
         return None
     entity = _panel_column(checker, pos[0], "unit")
-    time = _panel_column(checker, pos[1], "time") if len(pos) == 2 else None
-    if entity is None or (len(pos) == 2 and time is None) or kws:
+    time = _panel_column(checker, pos[1], "time") if len(pos) >= 2 else None
+    effects = [_panel_column(checker, node, "fixed effect") for node in pos[2:]]
+    if entity is None or (len(pos) >= 2 and time is None) or None in effects or kws:
         return None
     if time == entity:
         checker.error("E222", f"{est.name}() names '{entity}' as both unit and time", pos[1].span, f"write {est.name}({entity}) for one-way fixed effects")
         return None
-    options = (("time_effects", True),) if time else ()
+    named = [entity, *([time] if time else []), *effects]
+    repeated = next((i for i, name in enumerate(named) if name in named[:i]), None)
+    if repeated is not None:
+        checker.error("E222", f"{est.name}() names '{named[repeated]}' twice", pos[repeated].span, "absorb each fixed effect once")
+        return None
+    options: tuple[tuple[str, object], ...] = ()
+    if effects:
+        options += (("effects", tuple(str(e) for e in effects)),)
+    if time:
+        options += (("time_effects", True),)
     return Binding(options=options, entity=entity, time=time)
 
 

@@ -291,8 +291,9 @@ def compile_model(model: ModelPlan, frames: Frames) -> Compiled:
     if layer.endog:
         blocks |= {"endog": layer.endog, "instruments": layer.instruments}
     built = {part: _block(terms, columns, model.intercept and part == "exog", _BLOCK_NAMES[part]) for part, terms in blocks.items()}
-    # one column each: a cluster variable may also be the unit or time column (`fe(h) vcov cluster(h)`)
-    extra = list(dict.fromkeys(c for c in (model.entity, model.time, *model.vcov_groups) if c))
+    # one column each: a cluster variable may also be the unit, time or another absorbed column (`fe(h) vcov cluster(h)`)
+    effects = tuple(dict(model.options).get("effects", ()))  # type: ignore[call-overload]
+    extra = list(dict.fromkeys(c for c in (model.entity, model.time, *model.vcov_groups, *effects) if c))
     index = frame.index
     for data, _ in built.values():
         index = index.intersection(data.index, sort=False)
@@ -309,6 +310,7 @@ def compile_model(model: ModelPlan, frames: Frames) -> Compiled:
         entity=rows[model.entity] if rows is not None and model.entity else None,
         time=rows[model.time] if rows is not None and model.time else None,
         groups=rows[list(model.vcov_groups)] if rows is not None and model.vcov_groups else None,
+        effects=rows[list(effects)] if rows is not None and effects else None,
         dropped=len(frame) - len(index) + missing_condition,
     )
     formula = f"{built['y'][1][4:]} ~ {built['exog'][1]}"

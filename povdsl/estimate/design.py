@@ -40,4 +40,5 @@ class Design:
     entity: pd.Series | None = None
     time: pd.Series | None = None
     groups: pd.DataFrame | None = None
+    effects: pd.DataFrame | None = None  # further absorbed effects: `fe(unit, time, industry)` puts industry here
     dropped: int = 0

@@ -26,6 +26,7 @@ from typing import Literal
 
 import numpy as np
 
+from povdsl.errors import EstimationError
 from povdsl.estimate.demean import Factor, demean
 
 VarianceKind = Literal["unadjusted", "robust", "cluster"]
@@ -43,6 +44,8 @@ class WithinFit:
     df_k: int  # parameters counted in the small-sample factor (slopes + 1 + non-nested effects)
     rss: float
     tss_within: float  # sum of squares of the demeaned outcome
+    factor: float  # small-sample factor applied to the raw estimator (1.0 for unadjusted)
+    groups: tuple[int, ...] = ()  # clusters per cluster variable
 
     @property
     def std_errors(self) -> np.ndarray:
@@ -93,12 +96,20 @@ def fit_within(
     df_k = k + 1 + sum(f.levels - 1 for f in factors if not any(f is g for g in nested))
     # Variance in the (constant, demeaned slopes) parametrisation, where the two blocks are orthogonal.
     full_bread = _block_bread(bread, n, intercept)
+    groups: tuple[int, ...] = ()
+    if n - df_k <= 0:
+        raise EstimationError(
+            f"{n} observations for {df_k} parameters (with the fixed effects not nested in the clusters)",
+            hint="drop regressors or use a larger sample",
+        )
     if kind == "unadjusted":
+        factor = 1.0
         cov = full_bread * (rss / (n - df_k))
         df_resid = n - df_k
     elif kind == "robust":
         scores = _scores(xd, resid, intercept)
-        cov = full_bread @ (scores.T @ scores) @ full_bread * (n / (n - df_k))
+        factor = n / (n - df_k)
+        cov = full_bread @ (scores.T @ scores) @ full_bread * factor
         df_resid = n - df_k
     else:
         if not 1 <= len(clusters) <= 2:
@@ -106,9 +117,16 @@ def fit_within(
         scores = _scores(xd, resid, intercept)
         signs = (1.0, 1.0, -1.0)
         meat = sum(sign * _cluster_meat(scores, c) for sign, c in zip(signs, codes))
-        groups = min(int(np.unique(c).size) for c in codes)
-        cov = full_bread @ meat @ full_bread * ((n - 1) / (n - df_k) * groups / (groups - 1))
-        df_resid = groups - 1
+        groups = tuple(int(np.unique(c).size) for c in codes[: len(clusters)])
+        smallest = min(groups)
+        if smallest < 2:
+            raise EstimationError(
+                f"a cluster variable has {smallest} distinct value in the estimation sample: a clustered variance needs at least two clusters",
+                hint="cluster by a variable with several groups, or use `vcov robust`",
+            )
+        factor = (n - 1) / (n - df_k) * smallest / (smallest - 1)
+        cov = full_bread @ meat @ full_bread * factor
+        df_resid = smallest - 1
     params = beta
     labels = tuple(names)
     if intercept:  # reparametrise (1, xd) -> (1, xd + xbar): the constant becomes ybar - xbar'b
@@ -118,7 +136,7 @@ def fit_within(
         transform[0, 1:] = -xbar
         cov = transform @ cov @ transform.T
         labels = ("Intercept", *labels)
-    return WithinFit(labels, params, cov, int(df_resid), n, int(df_k), rss, float(yd @ yd))
+    return WithinFit(labels, params, cov, int(df_resid), n, int(df_k), rss, float(yd @ yd), factor, groups)
 
 
 def _block_bread(bread: np.ndarray, n: int, intercept: bool) -> np.ndarray:

@@ -69,7 +69,7 @@ NAMES = {"y": "poor", "exog": ["Intercept", "log(x)"], "endog": ["gdp"], "instru
         ("logit", {"margins": True}, Vcov("robust"), ".get_margeff(at='overall', method='dydx')"),
         ("lpm", {}, Vcov("robust"), "statsmodels.api.OLS(df['poor'], df[['Intercept', 'log(x)']]).fit(cov_type='HC1', use_t=True)"),
         ("ols", {}, Vcov("cluster", ("county", "village")), "cov_type='cluster', cov_kwds={'groups': df[['county', 'village']]}"),
-        ("fe", {"time_effects": True}, Vcov("cluster"), "PanelOLS(df['poor'], df[['Intercept', 'log(x)']], entity_effects=True, time_effects=True).fit(cov_type='clustered', clusters=df[[entity]], debiased=False, auto_df=False, count_effects=False)"),
+        ("fe", {"time_effects": True}, Vcov("cluster"), "pyfixest.feols(y ~ X | entity + time, vcov={'CRV1': 'entity'})  # y = df['poor'], X = df[['Intercept', 'log(x)']]"),
         ("re", {}, Vcov("unadjusted"), "linearmodels.RandomEffects("),
         ("iv", {}, Vcov("robust"), "linearmodels.iv.IV2SLS(df['poor'], df[['Intercept', 'log(x)']], df[['gdp']], df[['gdp_lag10']]).fit(cov_type='robust')"),
         ("gmm", {"absorb": True}, Vcov("cluster", ("county",)), "weight_type='clustered').fit(iter_limit=2, cov_type='clustered', clusters=df[['county']])  # on data demeaned by entity"),

@@ -133,13 +133,9 @@ def _clearly_full_rank(values: np.ndarray) -> bool:
 
 def within(frame: pd.DataFrame | pd.Series, entity: pd.Series):
     """Subtract entity means: the within transformation that absorbs unit fixed effects."""
-    codes = pd.factorize(entity, sort=True)[0]
-    values = frame.to_numpy(dtype=float)
-    matrix = values[:, None] if values.ndim == 1 else values
-    counts = np.bincount(codes)
-    sums = np.zeros((len(counts), matrix.shape[1]))
-    np.add.at(sums, codes, matrix)
-    demeaned = (matrix - (sums / counts[:, None])[codes]).reshape(values.shape)
+    from povdsl.estimate.demean import demean, factor
+
+    demeaned = demean(frame.to_numpy(dtype=float), [factor(entity.to_numpy())])
     if isinstance(frame, pd.Series):
         return pd.Series(demeaned, index=frame.index, name=frame.name)
     return pd.DataFrame(demeaned, index=frame.index, columns=frame.columns)

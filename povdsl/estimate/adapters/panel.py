@@ -1,4 +1,4 @@
-"""Panel estimators over linearmodels: fixed effects (PanelOLS) and random effects.
+"""Panel estimators: fixed effects (povdsl's own, adapters/fe.py) and random effects (linearmodels).
 
 linearmodels identifies a panel only through a 2-level (entity, time)
 MultiIndex, so the adapter builds it from Design.entity/time and the rest of
@@ -7,28 +7,27 @@ povdsl never has to know.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from linearmodels.panel import PanelOLS, RandomEffects
+from linearmodels.panel import RandomEffects
 
-from povdsl.estimate.design import Design, Vcov
 from povdsl.errors import EstimationError
-from povdsl.estimate.options import FE_OPTIONS
 from povdsl.estimate.adapters.base import (
     Estimator,
     as_float,
     build_result,
     check_full_rank,
-    check_full_rank_within,
     check_sample,
     cluster_frame,
     cluster_text,
     names_of,
-    within,
 )
+from povdsl.estimate.adapters.fe import describe_fe, fit_fe
 from povdsl.estimate.adapters.variance import Inference, crv1, inference
+from povdsl.estimate.design import Design, Vcov
+from povdsl.estimate.options import FE_OPTIONS
 from povdsl.estimate.result import Result, Variance
 
 
@@ -104,44 +103,6 @@ def _cov_call_text(vcov: Vcov) -> str:
     return f"cov_type={vcov.kind!r})"
 
 
-def _within_rank_check(design: Design, time_effects: bool) -> None:
-    """Name regressors that the fixed effects absorb, before PanelOLS reports only a rank."""
-    slopes = design.exog.drop(columns=["Intercept"], errors="ignore").astype(float)
-    absorbed_by = "entity fixed effects"
-    demeaned = within(slopes, design.entity)
-    if time_effects:
-        dummies = within(pd.get_dummies(design.time, dtype=float).iloc[:, 1:], design.entity)
-        coefficients, *_ = np.linalg.lstsq(dummies.to_numpy(), demeaned.to_numpy(), rcond=None)
-        demeaned = demeaned - dummies.to_numpy() @ coefficients
-        absorbed_by = "entity and time fixed effects"
-    check_full_rank_within(slopes, demeaned, role="regressors", absorbed_by=absorbed_by)
-
-
-def _fit_fe(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
-    time_effects = bool(options.get("time_effects", False))
-    if time_effects and design.time is None:
-        raise EstimationError("time effects need a time variable", hint="write `fe(household, year)`")
-    y, exog = _panel_frames(design)
-    n_entities = design.entity.nunique()
-    n_absorbed = n_entities + (design.time.nunique() - 1 if time_effects else 0)
-    check_sample(len(y), exog.shape[1] + n_absorbed, "parameters (including absorbed effects)")
-    check_full_rank(design.exog, role="regressors")
-    _within_rank_check(design, time_effects)
-    resolved = Vcov("cluster") if vcov.kind == "default" else vcov
-    fit_args, text, clusters = _panel_cov(design, resolved, y.index)
-    if clusters is not None:
-        fit_args |= {"auto_df": False, "count_effects": False}
-    res = PanelOLS(y, exog, entity_effects=True, time_effects=time_effects).fit(**fit_args)
-    effects = {"entity": design.entity} | ({"time": design.time} if time_effects and design.time is not None else {})
-    inf, variance = _panel_variance(res, resolved, text, clusters, effects)
-    stats = {
-        "r2_within": res.rsquared,  # R-squared of the demeaned regression (Stata's within R2 for one-way FE)
-        "loglik": res.loglik,
-        "ngroups": n_entities,
-    }
-    return _result(res, inf, variance, "fe", design, stats)
-
-
 def _result(res, inf: Inference, variance: Variance, name: str, design: Design, stats) -> Result:
     return build_result(
         estimator=name,
@@ -175,12 +136,6 @@ def _fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result
     return _result(res, inf, variance, "re", design, stats)
 
 
-def _describe_fe(design_names, options, vcov: Vcov) -> str:
-    y, x = names_of(design_names, "y", "y"), names_of(design_names, "exog", "X")
-    effects = "entity_effects=True" + (", time_effects=True" if options.get("time_effects") else "")
-    return f"linearmodels.PanelOLS({y}, {x}, {effects}).fit({_cov_call_text(vcov)}  # data indexed by (entity, time)"
-
-
 def _describe_re(design_names, options, vcov: Vcov) -> str:
     y, x = names_of(design_names, "y", "y"), names_of(design_names, "exog", "X")
     return f"linearmodels.RandomEffects({y}, {x}).fit({_cov_call_text(vcov)}  # data indexed by (entity, time)"
@@ -194,8 +149,8 @@ FE = Estimator(
     binary_outcome=False,
     default_vcov="cluster",
     options=FE_OPTIONS,
-    fit=_fit_fe,
-    describe_call=_describe_fe,
+    fit=fit_fe,
+    describe_call=describe_fe,
 )
 
 RE = Estimator(
