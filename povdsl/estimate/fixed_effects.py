@@ -49,7 +49,7 @@ class WithinFit:
 
     @property
     def std_errors(self) -> np.ndarray:
-        return np.sqrt(np.diag(self.cov))
+        return np.sqrt(np.clip(np.diag(self.cov), 0.0, None))
 
     @property
     def r2_within(self) -> float:
