@@ -53,8 +53,6 @@ table table2 "Robustness test of economic density on farmers' income" = m4, m5
   label density = "economic density"
   label poor04 = "The probability of poverty (2004)"
   label log(income) = "ln(farmers' per capita net income)"
-  label cluster = "local industrial clusters"
-  label W(cluster, traveltime) = "industrial clusters in other regions"
   label edu = "education"
   stat t
   stars 0.10 0.05 0.01
@@ -70,7 +68,6 @@ table table3 "The estimation results of the GMM model" = m6, m7
   fit j_stat, j_pvalue, first_stage_f
 
 table table4 "Estimates of poverty and non-poverty" = m8, m9
-  label poor04 = "The probability of poverty (2004)"
   label log(income) = "ln(farmers' per capita net income)"
   label cluster = "local industrial clusters"
   label W(cluster, traveltime) = "industrial clusters in other regions"

@@ -8,10 +8,10 @@ from povdsl.language import syntax as s
 from povdsl.check.expressions import ExpressionChecks
 from povdsl.check.nodes import _walk, literal
 from povdsl.diagnostics import did_you_mean
-from povdsl.check.plan import LetPlan, ModelPlan, TableSpec
+from povdsl.check.plan import LetPlan, ModelPlan, TableSpec, TermSelector, is_glob
 from povdsl.language.printer import expr_text
-from povdsl.check.signatures import bind_estimator
-from povdsl.check.terms import Factor, ModelTerms, Term, ordered
+from povdsl.check.signatures import _lag_range, bind_estimator
+from povdsl.check.terms import Factor, ModelTerms, Term, lag_name, ordered
 
 STATS = ("t", "se", "p", "none")
 MAX_STAR_LEVELS = 5  # "*****" is already more than any journal prints
@@ -196,10 +196,12 @@ class ModelChecks(ExpressionChecks):
             if m.id not in declared:
                 self.error("E190", f"unknown model '{m.id}'", m.span, did_you_mean(m.id, declared))
         labels, keep, drop, order, notes, fit, stars = [], [], [], [], [], [], (0.10, 0.05, 0.01)
+        selectors: list[TermSelector] = []
         stat, significant, layout = "t", False, "models"
         for opt in d.options:
             if opt.kind == "label":
-                labels.append((expr_text(opt.target), opt.values[0].value))
+                labels.append((_target_text(opt.target), opt.values[0].value))
+                selectors.append(_selector("label", opt.target, opt.values[0].value))
             elif opt.kind == "stat":
                 stat = opt.values[0].id
                 if stat not in STATS:
@@ -213,7 +215,8 @@ class ModelChecks(ExpressionChecks):
                     self.error("E192", "star levels are probabilities in decreasing order, e.g. stars 0.10 0.05 0.01", opt.span)
                 stars = levels
             elif opt.kind in ("keep", "drop", "order"):
-                {"keep": keep, "drop": drop, "order": order}[opt.kind].extend(expr_text(v) for v in opt.values)
+                {"keep": keep, "drop": drop, "order": order}[opt.kind].extend(_target_text(v) for v in opt.values)
+                selectors.extend(_selector(opt.kind, v) for v in opt.values)
             elif opt.kind == "note":
                 notes.append(opt.values[0].value)
             elif opt.kind == "fit":
@@ -246,6 +249,7 @@ class ModelChecks(ExpressionChecks):
             fit_stats=tuple(fit),
             significant_only=significant,
             layout=layout,
+            selectors=tuple(selectors),
         )
 
     def _layout_fits_models(self, d: s.TableDecl, layout: str, declared: dict[str, s.ModelDecl]) -> None:
@@ -260,3 +264,29 @@ class ModelChecks(ExpressionChecks):
                 self.error("E196", f"layout sweep shows sweeps, and model '{m.id}' is not one", m.span, "remove `layout sweep`, or name models declared with `for ... in industries(...)`")
             elif layout == "models" and model.sweep is not None:
                 self.error("E196", f"model '{m.id}' is a sweep (one regression per industry); a table of sweeps needs `layout sweep`", m.span, "add the option `layout sweep` to this table")
+
+
+def _target_text(target: s.Expr) -> str:
+    """A keep/drop/order/label item as text: a string's value, an expression as printed."""
+    return target.value if isinstance(target, s.String) else expr_text(target)
+
+
+def _selector(kind: str, target: s.Expr, label: str = "") -> TermSelector:
+    """The coefficient names a keep/drop/order/label item stands for (see TermSelector)."""
+    text = _target_text(target)
+    if isinstance(target, s.String):
+        if is_glob(text):
+            return TermSelector(kind, text, pattern=text, label=label, span=target.span)
+        return TermSelector(kind, text, names=(text,), label=label, span=target.span)
+    return TermSelector(kind, text, names=_coefficient_names(target), label=label, span=target.span)
+
+
+def _coefficient_names(e: s.Expr) -> tuple[str, ...]:
+    """`L(n, 1)` -> L1.n and `L(n, 0:2)` -> n, L1.n, L2.n, as the compiler names lag columns; anything else as printed."""
+    if isinstance(e, s.Call) and e.func == "L":
+        args = [a for a in e.args if not isinstance(a, s.Keyword)]
+        lags = _lag_range(args[1]) if len(args) == 2 else None
+        if lags is not None and lags[1] is not None:
+            var = expr_text(args[0])
+            return tuple(lag_name(var, k) for k in range(lags[0], lags[1] + 1))
+    return (expr_text(e),)

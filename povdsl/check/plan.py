@@ -5,6 +5,7 @@ Frozen and free of spans' source text, so two plans compare by meaning.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,47 @@ from povdsl.language import syntax as s
 
 if TYPE_CHECKING:
     from povdsl.check.signatures import DynamicBinding
+from functools import lru_cache
+
+from povdsl.errors import Span
+
+
+@lru_cache(maxsize=256)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob over coefficient names: `*` any run, `?` one character; everything else literal.
+
+    Brackets are literal on purpose: `year[*]` means the levels `year[T.2005]`,
+    ..., not fnmatch's character class.
+    """
+    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile("".join(parts), re.S)
+
+
+def is_glob(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+@dataclass(frozen=True)
+class TermSelector:
+    """One item of a table's `keep`, `drop`, `order` or `label`: exact coefficient names, or a glob.
+
+    An expression names exact coefficients (`L(n, 1:2)` stands for `L1.n` and
+    `L2.n`); a string with `*` or `?` is a glob over the coefficient names the
+    fitted models report (`"W(*)"`, `"year[*]"`), any other string one exact
+    name (`"C(g)[T.1]"`, `"L1.n"`).
+    """
+
+    kind: str  # "keep", "drop", "order" or "label"
+    text: str  # as written, for messages
+    names: tuple[str, ...] = ()  # exact names; empty for a glob
+    pattern: str = ""  # the glob; "" for exact names
+    label: str = ""  # the label, for kind "label"
+    span: Span | None = field(default=None, compare=False)
+
+    def matches(self, term: str) -> bool:
+        if self.pattern:
+            return glob_regex(self.pattern).fullmatch(term) is not None
+        return term in self.names
 
 
 @dataclass(frozen=True)
@@ -32,6 +74,7 @@ class TableSpec:
     fit_stats: tuple[str, ...] = ()  # rows of Result.stats keys to show
     significant_only: bool = False  # for sweep tables
     layout: str = "models"  # "models" (Tables 1-4) or "sweep" (Tables 5-6)
+    selectors: tuple[TermSelector, ...] = ()  # keep/drop/order/label items with their spans, in spec order
 
 
 @dataclass(frozen=True)

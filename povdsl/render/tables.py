@@ -23,6 +23,7 @@ from povdsl.render.numbers import (
     stars_for,
 )
 from povdsl.check.plan import TableSpec
+from povdsl.render.term_selection import check_selectors, term_label, term_order
 from povdsl.estimate.result import Result
 from povdsl.render.table_model import (  # re-exported: povdsl.render.tables is the one import users need
     DEFAULT_ESTIMATOR_LABELS,
@@ -40,29 +41,6 @@ from povdsl.render.table_model import (  # re-exported: povdsl.render.tables is 
     Table,
     TableContext,
 )
-
-def term_order(spec: TableSpec, results: Sequence[Result]) -> list[str]:
-    """Terms to show: `order` first, then first appearance; Intercept last unless ordered."""
-    seen: list[str] = []
-    for result in results:
-        for term in result.params.index:
-            if term not in seen:
-                seen.append(term)
-    shown = [t for t in seen if (not spec.keep or t in spec.keep) and t not in spec.drop]
-    ordered = [t for t in spec.order if t in shown]
-    rest = [t for t in shown if t not in ordered]
-    if "Intercept" in rest:
-        rest.remove("Intercept")
-        rest.append("Intercept")
-    return ordered + rest
-
-
-def term_label(term: str, spec: TableSpec) -> str:
-    labels = dict(spec.labels)
-    if term in labels:
-        return labels[term]
-    return "Constant" if term == "Intercept" else term
-
 
 def _get(series, term):
     return float(series[term]) if term in series.index else float("nan")
@@ -149,6 +127,7 @@ def model_notes(spec: TableSpec, results: Sequence[Result], context: TableContex
 
 def build_model_table(spec: TableSpec, results: Sequence[Result], context: TableContext) -> Table:
     """Tables 1-4: one column per model, coefficient over statistic, fit rows, Observations."""
+    check_selectors(spec, results, [r.dependent for r in results] + list(context.dependent_labels))
     decimals = context.decimals
     ncols = len(results)
 
