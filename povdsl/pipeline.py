@@ -17,7 +17,7 @@ from povdsl.language import syntax as s
 from povdsl.estimate.result import Result
 from povdsl.check.specfile import load_plan
 from povdsl.estimate.sweep import run_sweeps
-from povdsl.render.tables import SweepEntry, TableContext, build_model_table, build_sweep_table
+from povdsl.render.tables import Table, SweepEntry, TableContext, build_model_table, build_sweep_table
 
 DYNAMIC_LABELS = {"diffgmm": "Difference GMM", "sysgmm": "System GMM"}
 
@@ -29,6 +29,7 @@ class RunOutput:
     tables: dict[str, dict[str, str | bytes]]  # table name -> format -> text (bytes for a binary format)
     written: tuple[Path, ...] = ()
     sweeps: dict = field(default_factory=dict)  # model name -> povdsl.estimate.sweep.SweepResult
+    models: dict[str, Table] = field(default_factory=dict)  # table name -> table model, to render in other formats
 
 
 def run(
@@ -47,6 +48,7 @@ def run(
     results = {m.name: fit_model(m, frames) for m in plan.models if m.sweep_var is None}
     sweeps = run_sweeps([m for m in plan.models if m.sweep_var is not None], frames, workers=workers)
     tables: dict[str, dict[str, str | bytes]] = {}
+    models: dict[str, Table] = {}
     written: list[Path] = []
     for number, spec in enumerate(plan.tables, start=1):
         if spec.layout == "sweep":
@@ -56,11 +58,12 @@ def run(
             table = build_model_table(spec, [results[m] for m in spec.models], table_context(plan, frames, spec, results))
         options = RenderOptions(standalone=standalone, siunitx=siunitx, number=number)
         tables[spec.name] = {fmt: output_format(fmt).render(table, options) for fmt in formats}
+        models[spec.name] = table
     if out is not None:
         for name, by_format in tables.items():
             for fmt, text in by_format.items():
                 written.append(write_output(out, output_format(fmt).filename(name), text))
-    return RunOutput(plan, results, tables, tuple(written), sweeps)
+    return RunOutput(plan, results, tables, tuple(written), sweeps, models)
 
 
 def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) -> TableContext:

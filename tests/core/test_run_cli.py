@@ -11,44 +11,43 @@ import pytest
 
 from povdsl.tools.cli import main
 from povdsl.render.pdf import compile_pdf, pdflatex_path
+from povdsl.render.templating import render
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "spec" / "zhejiang.pov"
 GOLDEN = Path(__file__).parent / "golden"
-# POVDSL_REGEN=1 python -m pytest tests/core/test_run_cli.py rewrites the golden files.
-REGEN = os.environ.get("POVDSL_REGEN") == "1"
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("tables")
-    assert main(["run", str(SPEC), "--out", str(out), "--format", "latex", "--format", "markdown", "--format", "html"]) == 0
-    return out
+def tables(paper) -> Path:
+    """The folder the session's one run of the paper wrote (tests/conftest.py)."""
+    return paper.written[0].parent
 
 
 @pytest.mark.parametrize("name", [f"table{i}.{ext}" for i in range(1, 7) for ext in ("tex", "md", "html")])
-def test_table1_matches_golden(tables, name):
-    produced = (tables / name).read_text(encoding="utf-8")
-    if REGEN:
-        (GOLDEN / name).write_text(produced, encoding="utf-8")
-    assert produced == (GOLDEN / name).read_text(encoding="utf-8")
+def test_paper_tables_match_golden(tables, name, golden):
+    golden(GOLDEN / name, (tables / name).read_bytes())
 
 
 def test_same_spec_same_bytes(tables, tmp_path):
+    """A second run, through the command line this time, writes the same bytes."""
     assert main(["run", str(SPEC), "--out", str(tmp_path), "--format", "latex", "--format", "markdown", "--format", "html"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in tables.iterdir())
     for produced in tables.iterdir():
         assert (tmp_path / produced.name).read_bytes() == produced.read_bytes()
 
 
 @pytest.mark.latex
 @pytest.mark.skipif(pdflatex_path() is None, reason="pdflatex not installed (CI installs texlive-latex-base/extra)")
-def test_tables_compile_without_errors_or_overfull_boxes(tmp_path):
-    assert main(["run", str(SPEC), "--out", str(tmp_path), "--standalone"]) == 0
-    assert "\\setcounter{table}{2}" in (tmp_path / "table3.tex").read_text(encoding="utf-8")  # captioned "Table 3"
-    for table in sorted(tmp_path.glob("table*.tex")):
-        report = compile_pdf(table)
-        assert report.ok, (table.name, report.errors)
-        assert report.overfull == (), table.name
+def test_tables_compile_without_errors_or_overfull_boxes(paper, tmp_path):
+    for number, (name, table) in enumerate(paper.models.items(), start=1):
+        source = tmp_path / f"{name}.tex"
+        source.write_text(render(table, "latex", standalone=True, number=number), encoding="utf-8")
+        if name == "table3":
+            assert "\\setcounter{table}{2}" in source.read_text(encoding="utf-8")  # captioned "Table 3"
+        report = compile_pdf(source)
+        assert report.ok, (name, report.errors)
+        assert report.overfull == (), name
 
 
 def test_templates_work_from_a_non_editable_install(tmp_path):

@@ -4,7 +4,7 @@ expected.txt is the exact text `povdsl diff old.pov new.pov` prints (no
 colour). After an intended change of the output, regenerate every expected
 file with
 
-    POVDSL_REGEN=1 pytest tests/diff/test_cases.py
+    python -m pytest tests/diff/test_cases.py --regen
 
 and read the resulting `git diff tests/diff/cases` before committing it.
 """
@@ -12,7 +12,6 @@ and read the resulting `git diff tests/diff/cases` before committing it.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -40,12 +39,8 @@ def test_corpus_is_large_enough():
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
-def test_text_output_matches_expected(name):
-    text = format_text(_diff(name))
-    expected = CASES / name / "expected.txt"
-    if os.environ.get("POVDSL_REGEN"):
-        expected.write_text(text, encoding="utf-8")
-    assert text == expected.read_text(encoding="utf-8")
+def test_text_output_matches_expected(name, golden):
+    golden(CASES / name / "expected.txt", format_text(_diff(name)))
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)

@@ -6,13 +6,12 @@ stderr of `povdsl check NAME.pov` run from the fixtures folder (an empty
 depend on the machine are replaced by <bundled> and <repo>.
 
 To regenerate after an intended change of wording, run
-    POVDSL_REGEN=1 python -m pytest tests/language/test_malformed.py
+    python -m pytest tests/language/test_malformed.py --regen
 and review the diff of the .expected files before committing.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from povdsl.check.sources import bundled_root
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "malformed"
 REPO = Path(__file__).resolve().parents[2]
 CASES = sorted(FIXTURES.glob("*.pov"))
-REGENERATE = os.environ.get("POVDSL_REGEN") == "1"
 
 
 def _normalised(text: str) -> str:
@@ -37,18 +35,14 @@ def test_there_are_enough_cases():
 
 
 @pytest.mark.parametrize("spec", CASES, ids=lambda p: p.stem)
-def test_check_prints_expected_diagnostics(spec, capsys, monkeypatch):
+def test_check_prints_expected_diagnostics(spec, capsys, monkeypatch, golden):
     monkeypatch.chdir(FIXTURES)
     status = main(["check", spec.name])
     out, err = capsys.readouterr()
     actual = _normalised(err)
-    expected_file = spec.with_suffix(".expected")
-    if REGENERATE:
-        expected_file.write_bytes(actual.encode("utf-8"))
-    expected = expected_file.read_bytes().decode("utf-8")
-    assert actual == expected
+    golden(spec.with_suffix(".expected"), actual)
     assert "Traceback" not in err
-    if expected:
+    if actual:
         assert status == 1 and out == ""
     else:
         assert status == 0 and out.startswith(f"{spec.name}: ok")

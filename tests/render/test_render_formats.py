@@ -1,7 +1,7 @@
 """Rendering: golden files byte for byte, escaping, determinism, HTML round trip.
 
 After an intended change, regenerate the goldens with
-`python tests/render/regen.py` and review the diff.
+`python -m pytest tests/render --regen` and review the diff.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from povdsl.render.templating import environment, latex_escape, markdown_escape,
 
 
 def load_cases():
-    # Loaded by path: tests/render has no __init__.py and "regen" is a common name.
-    spec = importlib.util.spec_from_file_location("povdsl_render_regen", Path(__file__).with_name("regen.py"))
+    # Loaded by path: tests/render has no __init__.py and "cases" is a common name.
+    spec = importlib.util.spec_from_file_location("povdsl_render_cases", Path(__file__).with_name("cases.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -35,10 +35,8 @@ def tables():
 
 @pytest.mark.parametrize("variant", sorted(regen.VARIANTS))
 @pytest.mark.parametrize("case", sorted(regen.CASES))
-def test_output_matches_golden_file_byte_for_byte(tables, case, variant):
-    expected = regen.golden_path(case, variant).read_bytes()
-    actual = regen.rendered(tables[case], variant).encode("utf-8")
-    assert actual == expected, f"regenerate with: python tests/render/regen.py ({case}, {variant})"
+def test_output_matches_golden_file_byte_for_byte(tables, case, variant, golden):
+    golden(regen.golden_path(case, variant), regen.rendered(tables[case], variant))
 
 
 @pytest.mark.parametrize("fmt", ["latex", "markdown", "html"])

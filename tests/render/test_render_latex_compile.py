@@ -16,7 +16,7 @@ import pytest
 from povdsl.render.pdf import MISSING_PDFLATEX, LatexError, compile_pdf
 from povdsl.render.templating import render
 
-spec = importlib.util.spec_from_file_location("povdsl_render_regen", Path(__file__).with_name("regen.py"))
+spec = importlib.util.spec_from_file_location("povdsl_render_cases", Path(__file__).with_name("cases.py"))
 regen = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(regen)
 

@@ -1,16 +1,13 @@
 """Golden cases for the render tests, built from real fits on public data.
 
-Regenerate the golden files after an intended change to tables or templates:
-
-    python tests/render/regen.py
-
-then review `git diff tests/render/golden` before committing.  The tests
-import `CASES` from here, so the goldens and the tests never drift apart.
+Regenerate the golden files after an intended change to tables or templates
+with `python -m pytest tests/render --regen`, then review
+`git diff tests/render/golden` before committing.  The tests import `CASES`
+from here, so the goldens and the tests never drift apart.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -167,17 +164,3 @@ def golden_path(case: str, variant: str) -> Path:
 def rendered(table, variant: str) -> str:
     fmt, options, _ = VARIANTS[variant]
     return render(table, fmt, **options)
-
-
-def main() -> int:
-    GOLDEN.mkdir(exist_ok=True)
-    for case, build in CASES.items():
-        table = build()
-        for variant in VARIANTS:
-            golden_path(case, variant).write_bytes(rendered(table, variant).encode("utf-8"))
-            print(f"wrote {golden_path(case, variant)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
