@@ -31,6 +31,17 @@ FIT_STATISTICS = (
     "ar1_pvalue",
     "ar2",
     "ar2_pvalue",
+    "aic",  # Akaike information criterion (spatial ML models)
+    "moran",  # spatial diagnostics on OLS/SLX residuals (slx(w)): Moran's I and LM tests, with p-values
+    "moran_pvalue",
+    "lm_lag",
+    "lm_lag_pvalue",
+    "lm_error",
+    "lm_error_pvalue",
+    "rlm_lag",
+    "rlm_lag_pvalue",
+    "rlm_error",
+    "rlm_error_pvalue",
 )
 
 
@@ -74,6 +85,7 @@ class Result:
     raw: object = None  # the backend's own result object, for power users
     variance: Variance | None = None  # the typed form of `vcov`
     cov: pd.DataFrame | None = None  # covariance of params, labelled like params
+    impacts: pd.DataFrame | None = None  # spatial lag models: direct/indirect/total effects by regressor (estimate/spatial/impacts.py)
 
     def summary_frame(self) -> pd.DataFrame:
         """Coefficients, standard errors, t statistics and p-values side by side."""
