@@ -9,7 +9,7 @@ from povdsl.language import syntax as s
 from povdsl.check.state import CheckerState
 from povdsl.check.nodes import _literal
 from povdsl.diagnostics import did_you_mean
-from povdsl.language.functions import DATA_OPTIONS, WEIGHT_BUILDERS
+from povdsl.language.functions import DATA_OPTIONS, KERNELS, WEIGHT_BUILDERS
 from povdsl.check.plan import DataPlan, WeightsPlan
 from povdsl.check.sources import SourceError, resolve_bundled, resolve_path
 
@@ -91,7 +91,8 @@ class DeclarationChecks(CheckerState):
             return
         pos = b.positional
         if len(pos) != 4 or not all(isinstance(a, s.Name) for a in pos[1:]):
-            self.error("E311", f"{b.func}() takes a file and three column names: origin, destination, value", b.span)
+            columns_are = "origin, destination, value" if b.func == "inverse" else "region, x, y"
+            self.error("E311", f"{b.func}() takes a file and three column names: {columns_are}", b.span)
             return
         path, _ = self._source(pos[0])
         columns = self._header(path, pos[0].span) if path else None
@@ -105,15 +106,27 @@ class DeclarationChecks(CheckerState):
                 self.error("E312", f"unknown option '{kw.name}' of {b.func}()", kw.span, did_you_mean(kw.name, WEIGHT_BUILDERS[b.func]))
                 continue
             value = _literal(kw.value)
-            if kw.name == "row_standardize" and not isinstance(value, bool):
-                self.error("E313", "row_standardize takes true or false", kw.value.span)
+            if kw.name in ("row_standardize", "binary", "fixed") and not isinstance(value, bool):
+                self.error("E313", f"{kw.name} takes true or false", kw.value.span)
+            elif kw.name == "function" and (not isinstance(kw.value, s.Name) or kw.value.id not in KERNELS):
+                self.error("E313", f"function takes one of {', '.join(KERNELS)}", kw.value.span)
+            elif kw.name == "function":
+                opts[kw.name] = kw.value.id
+            elif kw.name in ("threshold", "bandwidth") and (not isinstance(value, float) or value <= 0):
+                self.error("E313", f"{kw.name} takes a positive number", kw.value.span)
+            elif kw.name == "alpha" and b.func == "distance_band" and not isinstance(value, float):
+                self.error("E313", "alpha takes a number (the power of distance, e.g. -1)", kw.value.span)
+            elif kw.name == "alpha" and b.func == "distance_band":
+                opts[kw.name] = value
             elif kw.name == "k" and (not isinstance(value, float) or value < 1 or value != int(value)):
                 self.error("E313", "k takes a positive whole number", kw.value.span)
             elif kw.name in ("alpha", "cutoff") and (not isinstance(value, float) or value <= 0):
                 self.error("E313", f"{kw.name} takes a positive number", kw.value.span)
             else:
                 opts[kw.name] = int(value) if kw.name == "k" else value
-        self.weights[d.name] = WeightsPlan(d.name, path or "", pos[1].id, pos[2].id, pos[3].id, span=d.span, **opts)
+        if b.func == "distance_band" and "threshold" not in opts:
+            self.error("E311", "distance_band() needs threshold=, the largest distance between neighbours", b.span)
+        self.weights[d.name] = WeightsPlan(d.name, path or "", pos[1].id, pos[2].id, pos[3].id, transform=b.func, span=d.span, **opts)
 
     def _columns_scope(self):
         for plan in self.data.values():

@@ -112,11 +112,20 @@ class WeightsPlan:
     cutoff: float | None = None  # w = 0 where value > cutoff
     k: int | None = None  # keep only the k nearest (smallest value) per origin
     span: s.Span | None = field(default=None, compare=False)
+    # coordinate builders (transform "knn", "distance_band", "kernel"): origin, destination, value hold
+    # the region id column and the x and y coordinate columns; libpysal's options below
+    threshold: float | None = None
+    binary: bool = True
+    bandwidth: float | None = None
+    function: str = "triangular"
+    fixed: bool = True
 
     @property
     def description(self) -> str:
         from povdsl.data.weights import describe_inverse
 
+        if self.transform != "inverse":
+            return f"{self.transform}() on coordinates ({self.destination}, {self.value}) of {self.origin}" + (", row-standardised" if self.row_standardize else "")
         return describe_inverse(self.value, self.alpha, self.cutoff, self.k, self.row_standardize)
 
 

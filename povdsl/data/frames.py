@@ -75,7 +75,19 @@ def load(plan: Plan, *, tables: dict[str, pd.DataFrame] | None = None, weights: 
             tables[d.name] = read_table(d.path, f"data set '{d.name}'")
     built = dict(weights or {})
     for w in plan.weights:
-        if w.name not in built:
+        if w.name not in built and w.transform != "inverse":
+            from povdsl.data.coordinate_weights import from_coordinates
+
+            table = read_table(w.path, f"weights '{w.name}'")
+            try:
+                built[w.name] = from_coordinates(
+                    table, w.origin, w.destination, w.value, w.transform, k=w.k, threshold=w.threshold, binary=w.binary,
+                    alpha=w.alpha if w.transform == "distance_band" and w.alpha != 1.0 else -1.0,
+                    bandwidth=w.bandwidth, function=w.function, fixed=w.fixed, row_standardize=w.row_standardize,
+                )
+            except DataError as exc:
+                raise DataError(f"weights '{w.name}': {exc}", span=w.span) from None
+        elif w.name not in built:
             table = read_table(w.path, f"weights '{w.name}'")
             built[w.name] = Weights.from_table(
                 table, w.origin, w.destination, w.value, w.transform, alpha=w.alpha, row_standardize=w.row_standardize, cutoff=w.cutoff, k=w.k

@@ -56,5 +56,12 @@ FUNCTIONS: dict[str, Function] = {
 # Functions of declarations, not of expressions.
 SOURCE_FUNCTIONS = frozenset({"bundled", "industries"})
 DATA_OPTIONS = {"panel": (2, 2), "key": (2, 2), "region": (1, 1)}
-WEIGHT_BUILDERS = {"inverse": frozenset({"alpha", "row_standardize", "cutoff", "k"})}
+KERNELS = ("triangular", "uniform", "quadratic", "quartic", "gaussian")  # libpysal Kernel functions
+WEIGHT_BUILDERS = {
+    "inverse": frozenset({"alpha", "row_standardize", "cutoff", "k"}),
+    # from region coordinates, by libpysal (the `spatial` extra): file, region, x, y
+    "knn": frozenset({"k", "row_standardize"}),
+    "distance_band": frozenset({"threshold", "binary", "alpha", "row_standardize"}),
+    "kernel": frozenset({"bandwidth", "k", "function", "fixed", "row_standardize"}),
+}
 CLUSTER_DEFAULTS = {"digits": 4, "lq": 1.25, "min_firms": 10, "min_employment": 0}

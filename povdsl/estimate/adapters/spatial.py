@@ -139,7 +139,8 @@ def to_result(model: str, fit: SpatialFit, prepared: SpatialDesign, options: Map
     )
     impacts = None
     if model in LAG_MODELS and "rho" in fit.params.index:
-        from povdsl.estimate.spatial.impacts import DEFAULT_DRAWS, DEFAULT_SEED, impacts as compute
+        from povdsl.estimate.spatial.impacts import DEFAULT_DRAWS, DEFAULT_SEED
+        from povdsl.estimate.spatial.impacts import impacts as compute
 
         draws = int(options.get("draws") or DEFAULT_DRAWS)
         seed = int(options.get("seed") if options.get("seed") is not None else DEFAULT_SEED)
