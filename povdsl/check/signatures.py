@@ -47,7 +47,7 @@ class DynamicBinding:
     y: str
     regressors: tuple[tuple[str, int], ...]
     gmm: tuple[tuple[str, int, int | None, bool], ...]  # (var, first lag, last lag or None, collapse)
-    iv: tuple[str, ...]
+    iv: tuple[tuple[str, int], ...]  # (var, lag): iv(L(w, 0:1) + k) is (w, 0), (w, 1), (k, 0)
     system: bool
     steps: int = 2
     time_effects: bool = False
@@ -259,6 +259,21 @@ def _lag_range(node) -> tuple[int, int | None] | None:
     return None
 
 
+def _instrument_sum(node) -> list[tuple[s.Name, int, int | None]] | None:
+    """`a + L(b, 0:1) + ...` as (variable, first lag, last lag) parts, as xtabond2's `iv(a L(0/1).b)`; None if not that shape."""
+    if isinstance(node, s.Paren):
+        return _instrument_sum(node.inner)
+    if isinstance(node, s.BinOp) and node.op == "+":
+        left, right = _instrument_sum(node.left), _instrument_sum(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, s.Name):
+        return [(node, 0, 0)]
+    if isinstance(node, s.Call) and node.func == "L" and len(node.args) == 2 and isinstance(node.args[0], s.Name):
+        rng = _lag_range(node.args[1])
+        return None if rng is None else [(node.args[0], rng[0], rng[1])]
+    return None
+
+
 def _dynamic(est, sig, checker, terms):
     ok = True
     saw_gmm = False
@@ -269,26 +284,32 @@ def _dynamic(est, sig, checker, terms):
             pos = [x for x in a.args if not isinstance(x, s.Keyword) and not (isinstance(x, s.Name) and x.id == "collapse")]
             collapse = any(isinstance(x, s.Name) and x.id == "collapse" for x in a.args)
             rng = _lag_range(pos[1]) if len(pos) == 2 else None
-            if len(pos) != 2 or not isinstance(pos[0], s.Name) or rng is None:
-                checker.error("E210", "gmm() takes a variable and a lag range, e.g. gmm(n, 2:4) or gmm(n, 2:.)", a.span)
+            parts = _instrument_sum(pos[0]) if len(pos) == 2 else None
+            if rng is None or parts is None or any(first != 0 or last != 0 for _, first, last in parts):
+                checker.error("E210", "gmm() takes variables joined by + and a lag range, e.g. gmm(n, 2:4), gmm(n + w, 2:.)", a.span)
                 ok = False
                 continue
             if rng[1] is not None and rng[1] < rng[0]:
                 checker.error("E211", f"empty lag range {rng[0]}:{rng[1]}", pos[1].span, f"write {rng[1]}:{rng[0]}")
                 ok = False
                 continue
-            if _panel_column(checker, pos[0], "instrument") is None:
+            for var, _, _ in parts:
+                if _panel_column(checker, var, "instrument") is None:
+                    ok = False
+                elif (entry := (var.id, rng[0], rng[1], collapse)) not in gmm:
+                    gmm.append(entry)
+        elif isinstance(a, s.Call) and a.func == "iv":
+            parts = _instrument_sum(a.args[0]) if len(a.args) == 1 else None
+            if parts is None or any(last is None or last < first for _, first, last in parts):
+                checker.error("E212", "iv() takes variables and closed lag ranges joined by +, e.g. iv(k), iv(L(w, 0:1) + k)", a.span)
                 ok = False
                 continue
-            gmm.append((pos[0].id, rng[0], rng[1], collapse))
-        elif isinstance(a, s.Call) and a.func == "iv":
-            if len(a.args) != 1 or not isinstance(a.args[0], s.Name):
-                checker.error("E212", "iv() takes one variable name", a.span)
-                ok = False
-            elif _panel_column(checker, a.args[0], "instrument") is not None:
-                iv.append(a.args[0].id)
-            else:
-                ok = False
+            for var, first, last in parts:
+                if _panel_column(checker, var, "instrument") is None:
+                    ok = False
+                    continue
+                assert last is not None  # refused above
+                iv.extend(entry for k in range(first, last + 1) if (entry := (var.id, k)) not in iv)
         elif isinstance(a, s.Keyword) and a.name == "steps":
             if not (isinstance(a.value, s.Number) and a.value.text in ("1", "2")):
                 checker.error("E213", "steps takes 1 or 2", a.value.span)
@@ -301,7 +322,7 @@ def _dynamic(est, sig, checker, terms):
             flags[a.id] = True
         else:
             name = a.name if isinstance(a, s.Keyword) else expr_text(a)
-            checker.error("E218", f"{est.name}() has no argument '{name}'", a.span, "arguments: gmm(var, a:b), iv(var), steps=1|2, constant=true|false, collapse, timeeffects")
+            checker.error("E218", f"{est.name}() has no argument '{name}'", a.span, "arguments: gmm(vars, a:b), iv(vars), steps=1|2, constant=true|false, collapse, timeeffects")
             ok = False
     if not saw_gmm:
         checker.error("E214", f"{est.name}() needs at least one GMM-style instrument, e.g. gmm(n, 2:.)", est.span)

@@ -83,7 +83,7 @@ def _fit_dynamic(model: ModelPlan, frames: Frames) -> Result:
         y=d.y,
         regressors=d.regressors,
         gmm=tuple(GmmInstrument(var, first, last, collapse) for var, first, last, collapse in d.gmm),
-        iv=tuple(IvInstrument(v) for v in d.iv),
+        iv=tuple(IvInstrument(var, lag) for var, lag in d.iv),
         system=d.system,
         steps=d.steps,
         time_effects=d.time_effects,

@@ -120,7 +120,7 @@ def _dynamic_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
         ("estimator", f"{m.estimator} ({DYNAMIC_LABELS[m.estimator]})"),
         ("regressors", ", ".join(_lagged(v, k) for v, k in d.regressors)),
         ("gmm", ", ".join(f"{var} lags {first}:{'.' if last is None else last}{' collapsed' if collapse or d.collapse else ''}" for var, first, last, collapse in d.gmm)),
-        ("iv", ", ".join(d.iv) or "none"),
+        ("iv", ", ".join(_lagged(v, k) for v, k in d.iv) or "none"),
         ("options", f"steps={d.steps}, time_effects={_value(d.time_effects)}, constant={_value(constant)}, collapse={_value(d.collapse)}"),
         ("panel", f"unit {plan.panel.unit if plan.panel else '-'}, time {m.time or '-'}"),
         ("sample", _sample(m)),
@@ -137,7 +137,7 @@ def _lagged(var: str, k: int) -> str:
 def _dynamic_call(plan: Plan, m: ModelPlan) -> str:
     d = m.dynamic
     gmm = ", ".join(f"GmmInstrument({var!r}, {first}, {last!r}, collapse={collapse})" for var, first, last, collapse in d.gmm)
-    iv = ", ".join(f"IvInstrument({v!r})" for v in d.iv)
+    iv = ", ".join(f"IvInstrument({v!r})" if k == 0 else f"IvInstrument({v!r}, {k})" for v, k in d.iv)
     spec = (
         f"DynamicPanelSpec(y={d.y!r}, regressors={d.regressors!r}, gmm=({gmm},), iv=({iv}{',' if iv else ''}), "
         f"system={d.system}, steps={d.steps}, time_effects={d.time_effects}, constant={d.constant}, collapse={d.collapse})"
