@@ -5,9 +5,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from povdsl.estimate.dynpanel import DynamicPanelSpec, GmmInstrument, IvInstrument, fit_dynamic_panel
-from povdsl.estimate.dynpanel.simulate import simulate_ar1_panel
 from povdsl.errors import EstimationError
+from povdsl.estimate.dynpanel import (
+    DynamicPanelSpec,
+    GmmInstrument,
+    IvInstrument,
+    fit_dynamic_panel,
+)
+from povdsl.estimate.dynpanel.simulate import simulate_ar1_panel
 
 RHO, BETA = 0.5, 1.0
 # x is correlated with the unit effect, so it is instrumented GMM-style (its

@@ -18,7 +18,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from povdsl.estimate.dynpanel import DynamicPanelSpec, GmmInstrument, IvInstrument, fit_dynamic_panel
+from povdsl.estimate.dynpanel import (
+    DynamicPanelSpec,
+    GmmInstrument,
+    IvInstrument,
+    fit_dynamic_panel,
+)
 
 
 @pytest.fixture(scope="module")

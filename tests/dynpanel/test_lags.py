@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from povdsl.estimate.dynpanel import diff, lag
 from povdsl.errors import EstimationError
+from povdsl.estimate.dynpanel import diff, lag
 
 
 @pytest.fixture

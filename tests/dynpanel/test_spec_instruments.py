@@ -17,7 +17,12 @@ import pandas as pd
 import pytest
 
 import povdsl
-from povdsl.estimate.dynpanel import DynamicPanelSpec, GmmInstrument, IvInstrument, fit_dynamic_panel
+from povdsl.estimate.dynpanel import (
+    DynamicPanelSpec,
+    GmmInstrument,
+    IvInstrument,
+    fit_dynamic_panel,
+)
 
 HERE = Path(__file__).parent
 SPEC = HERE / "arellano_bond_1991.pov"

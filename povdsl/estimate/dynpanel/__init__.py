@@ -6,7 +6,11 @@ equations, instruments and tests.
 
 from povdsl.estimate.dynpanel.estimator import GmmDetail, fit_dynamic_panel
 from povdsl.estimate.dynpanel.lags import diff, lag
-from povdsl.estimate.dynpanel.model_spec import DynamicPanelSpec, GmmInstrument, IvInstrument
+from povdsl.estimate.dynpanel.model_spec import (
+    DynamicPanelSpec,
+    GmmInstrument,
+    IvInstrument,
+)
 
 __all__ = [
     "DynamicPanelSpec",

@@ -1,8 +1,11 @@
 """One- and two-step linear GMM for dynamic panels, with the Windmeijer (2005) correction.
 
-Every cross-product is a sum over units of Z_i'(...) blocks, computed with
-tensordot/einsum over a (units, rows, columns) array, so cost is linear in the
-number of units and no block-diagonal matrix is ever formed.
+Every cross-product is a sum over units of Z_i'(...) blocks. y and X are
+(units, rows, columns) arrays; the instruments are an `InstrumentMatrix` that
+stores each uncollapsed GMM column as one number per unit (it is non-zero in
+one row only) and computes the products block by block. Cost is linear in the
+number of units, and neither a block-diagonal matrix nor the mostly-zero
+(units, rows, instruments) array is ever formed.
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from povdsl.errors import EstimationError
 from povdsl.estimate.dynpanel.design import Equations, build_equations
-from povdsl.estimate.dynpanel.instruments import build_instruments
+from povdsl.estimate.dynpanel.instruments import InstrumentMatrix, build_instruments
 from povdsl.estimate.dynpanel.lags import build_grid
 from povdsl.estimate.dynpanel.model_spec import DynamicPanelSpec
 from povdsl.estimate.dynpanel.spec_tests import arellano_bond, overid_statistic
-from povdsl.errors import EstimationError
 from povdsl.estimate.result import Result
 
 
@@ -73,7 +76,8 @@ def windmeijer(
     bread2: np.ndarray,
     XZ: np.ndarray,
     weight2: np.ndarray,
-    ZX_units: np.ndarray,
+    Z: InstrumentMatrix,
+    X: np.ndarray,
     moments1_units: np.ndarray,
     moments2: np.ndarray,
     vcov1_robust: np.ndarray,
@@ -87,15 +91,15 @@ def windmeijer(
     """
     b = weight2 @ moments2  # W Z'u2
     gb = moments1_units @ b  # (units,)
-    Ab = np.einsum("nlk,l->nk", ZX_units, b)  # (units, terms)
-    dS = np.einsum("nlk,n->lk", ZX_units, gb) + moments1_units.T @ Ab  # -(dS/db) W Z'u2 per column k
+    Ab = np.einsum("nr,nrk->nk", Z.apply(b), X)  # a_ik'b = x_ik' Z_i b, (units, terms)
+    dS = Z.cross(X * gb[:, None, None]) + moments1_units.T @ Ab  # -(dS/db) W Z'u2 per column k
     D = bread2 @ XZ @ weight2 @ dS
     return bread2 + D @ bread2 + bread2 @ D.T + D @ vcov1_robust @ D.T
 
 
 def _sargan(eq: Equations, Z, residuals, ZHZ_inverse, nobs, df):
     """xtabond2's Sargan: minimised one-step criterion with sigma^2 from the residuals, not robust."""
-    moments = np.einsum("nrl,nr->l", Z, residuals)
+    moments = Z.moments(residuals)
     if eq.system:
         sigma2 = float((residuals[:, eq.level_rows] ** 2).sum()) / nobs
     else:  # Var(D.e) = 2 sigma^2
@@ -136,9 +140,9 @@ def fit_dynamic_panel(data: pd.DataFrame, spec: DynamicPanelSpec, *, unit: str, 
         keep = {k: v[used_units] for k, v in grid.values.items()}
         grid = type(grid)(units=grid.units[used_units], periods=grid.periods, values=keep)
         eq = build_equations(grid, spec, time)
-    instruments = build_instruments(grid, spec, eq)
-    Z, X, y = instruments.Z, eq.X, eq.y
-    n_units, n_instruments, n_params = X.shape[0], Z.shape[2], X.shape[2]
+    Z = build_instruments(grid, spec, eq)
+    X, y = eq.X, eq.y
+    n_units, n_instruments, n_params = X.shape[0], Z.n_instruments, X.shape[2]
     if n_instruments < n_params:
         raise EstimationError(
             f"{n_instruments} instruments for {n_params} coefficients: the model is underidentified",
@@ -148,15 +152,14 @@ def fit_dynamic_panel(data: pd.DataFrame, spec: DynamicPanelSpec, *, unit: str, 
         warnings.append(f"instruments ({n_instruments}) outnumber groups ({n_units})")
 
     H = one_step_weight(n_periods, spec.system)
-    XZ = np.tensordot(X, Z, axes=([0, 1], [0, 1]))  # (terms, instruments)
-    Zy = np.tensordot(Z, y, axes=([0, 1], [0, 1]))
-    HZ = np.matmul(H, Z)
-    ZHZ = np.tensordot(Z, HZ, axes=([0, 1], [0, 1]))
+    XZ = Z.cross(X).T  # (terms, instruments)
+    Zy = Z.moments(y)
+    ZHZ = Z.quadratic(H)
     W1 = _inverse((ZHZ + ZHZ.T) / 2, "one-step weighting matrix", warnings)
     bread1 = _solve_bread(XZ, W1)
     beta1 = bread1 @ XZ @ W1 @ Zy
     u1 = y - X @ beta1
-    g1_units = np.einsum("nrl,nr->nl", Z, u1)
+    g1_units = Z.per_unit(u1)
     S1 = g1_units.T @ g1_units
     vcov1 = bread1 @ XZ @ W1 @ S1 @ W1 @ XZ.T @ bread1
     W2 = _inverse(S1, "weighting matrix", warnings)
@@ -167,9 +170,8 @@ def fit_dynamic_panel(data: pd.DataFrame, spec: DynamicPanelSpec, *, unit: str, 
         bread2 = _solve_bread(XZ, W2)
         beta = bread2 @ XZ @ W2 @ Zy
         u = y - X @ beta
-        g2 = np.einsum("nrl,nr->l", Z, u)
-        ZX_units = np.einsum("nrl,nrk->nlk", Z, X)
-        vcov = windmeijer(bread2, XZ, W2, ZX_units, g1_units, g2, vcov1)
+        g2 = Z.moments(u)
+        vcov = windmeijer(bread2, XZ, W2, Z, X, g1_units, g2, vcov1)
         uncorrected = np.sqrt(np.diag(bread2))
         bread, weight, vcov_label = bread2, W2, "Windmeijer-corrected two-step"
         hansen = overid_statistic(g2, W2, df)
@@ -193,7 +195,7 @@ def fit_dynamic_panel(data: pd.DataFrame, spec: DynamicPanelSpec, *, unit: str, 
         onestep_params=pd.Series(beta1, index=terms),
         onestep_std_errors=pd.Series(np.sqrt(np.diag(vcov1)), index=terms),
         twostep_uncorrected_std_errors=None if uncorrected is None else pd.Series(uncorrected, index=terms),
-        instrument_names=instruments.names,
+        instrument_names=Z.names,
         nobs_difference=nobs_diff,
         nobs_level=nobs_level,
     )

@@ -1,4 +1,4 @@
-"""Per-unit instrument blocks Z_i, laid out on the same rows as the equations.
+"""Per-unit instrument blocks Z_i, laid out on the same rows as the equations, without materialising Z.
 
 Conventions follow xtabond2 (Roodman 2009):
 - GMM-style, difference equation: lags first..last of x in levels, a separate
@@ -11,31 +11,112 @@ Conventions follow xtabond2 (Roodman 2009):
 - The constant instruments the level equation only.
 Columns that are zero for every sample row are dropped, as xtabond2 does,
 so the instrument count matches its report.
+
+Storage. An uncollapsed GMM column is non-zero in one row (its period) only,
+so it is kept as one number per unit, grouped by row: `rows[r]` holds the
+columns that live in row r as a (units, columns) array. Collapsed GMM columns,
+IV-style columns, time dummies and the constant span several rows and are
+kept dense, (units, rows, columns). The estimator only needs sums over units
+of Z_i'(...) and Z_i b, which `InstrumentMatrix` computes block by block;
+the (units, rows, instruments) array, mostly zeros, is never built.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
+from povdsl.errors import EstimationError
 from povdsl.estimate.dynpanel.design import Equations
 from povdsl.estimate.dynpanel.lags import PanelGrid
 from povdsl.estimate.dynpanel.model_spec import DynamicPanelSpec, GmmInstrument
-from povdsl.errors import EstimationError
+
+MEMORY_BUDGET = 2 * 1024**3  # bytes the instrument blocks may take before the fit refuses to build them
 
 
 @dataclass(frozen=True)
-class Instruments:
-    Z: np.ndarray  # (units, rows, instruments), zero outside the sample
+class RowBlock:
+    """Instrument columns non-zero in one equation row only: their positions in Z and their values."""
+
+    row: int
+    columns: np.ndarray  # (k,) int positions in the instrument list
+    values: np.ndarray  # (units, k)
+
+
+@dataclass(frozen=True)
+class InstrumentMatrix:
+    """Z_i for every unit, as row blocks plus a dense part; the products the estimator needs.
+
+    Every method equals the same expression on the dense (units, rows, L)
+    array Z that the docstring names, which is what the tests compare against.
+    """
+
+    blocks: tuple[RowBlock, ...]
+    dense_columns: np.ndarray  # (m,) int positions
+    dense: np.ndarray  # (units, rows, m)
     names: tuple[str, ...]
+    n_units: int
+    n_rows: int
+
+    @property
+    def n_instruments(self) -> int:
+        return len(self.names)
+
+    def cross(self, V: np.ndarray) -> np.ndarray:
+        """sum_i Z_i' V_i for V (units, rows, k): (L, k). tensordot(Z, V, ([0, 1], [0, 1]))."""
+        out = np.zeros((self.n_instruments, V.shape[2]))
+        for b in self.blocks:
+            out[b.columns] = b.values.T @ V[:, b.row, :]
+        if self.dense_columns.size:
+            out[self.dense_columns] = np.tensordot(self.dense, V, axes=([0, 1], [0, 1]))
+        return out
+
+    def moments(self, v: np.ndarray) -> np.ndarray:
+        """sum_i Z_i' v_i for v (units, rows): (L,). einsum("nrl,nr->l", Z, v)."""
+        return self.cross(v[:, :, None])[:, 0]
+
+    def per_unit(self, v: np.ndarray) -> np.ndarray:
+        """Z_i' v_i for each unit, v (units, rows): (units, L). einsum("nrl,nr->nl", Z, v)."""
+        out = np.zeros((self.n_units, self.n_instruments))
+        for b in self.blocks:
+            out[:, b.columns] = b.values * v[:, b.row, None]
+        if self.dense_columns.size:
+            out[:, self.dense_columns] = np.einsum("nrm,nr->nm", self.dense, v)
+        return out
+
+    def apply(self, coefficients: np.ndarray) -> np.ndarray:
+        """Z_i b for each unit: (units, rows). Z @ b."""
+        out = np.zeros((self.n_units, self.n_rows))
+        for b in self.blocks:
+            out[:, b.row] += b.values @ coefficients[b.columns]
+        if self.dense_columns.size:
+            out += self.dense @ coefficients[self.dense_columns]
+        return out
+
+    def quadratic(self, H: np.ndarray) -> np.ndarray:
+        """sum_i Z_i' H Z_i for H (rows, rows): (L, L). tensordot(Z, H @ Z, ([0, 1], [0, 1]))."""
+        out = np.zeros((self.n_instruments, self.n_instruments))
+        by_row = {b.row: b for b in self.blocks}
+        for r, s in zip(*np.nonzero(H)):
+            if r in by_row and s in by_row:
+                left, right = by_row[r], by_row[s]
+                out[np.ix_(left.columns, right.columns)] += H[r, s] * (left.values.T @ right.values)
+        if self.dense_columns.size:
+            HD = np.einsum("rs,nsm->nrm", H, self.dense)
+            for b in self.blocks:
+                block = b.values.T @ HD[:, b.row, :]  # Z_r' (H D)_r
+                out[np.ix_(b.columns, self.dense_columns)] += block
+                out[np.ix_(self.dense_columns, b.columns)] += block.T  # H symmetric: D' H Z_r
+            out[np.ix_(self.dense_columns, self.dense_columns)] = np.tensordot(self.dense, HD, axes=([0, 1], [0, 1]))
+        return out
 
 
-def _gmm_difference(grid: PanelGrid, inst: GmmInstrument, collapse: bool, rows_used: np.ndarray):
-    """Columns for the difference equation; rows_used marks periods with any sample row."""
+def _lag_columns(grid: PanelGrid, inst: GmmInstrument, collapse: bool, rows_used: np.ndarray) -> Iterator[tuple[str, int | None, np.ndarray]]:
+    """Difference-equation columns (name, row or None for a collapsed column, values)."""
     n_units, n_periods = grid.shape
     last = n_periods if inst.last is None else inst.last
-    columns, names = [], []
     levels = np.nan_to_num(grid.values[inst.var], nan=0.0)
     for lag in range(inst.first, last + 1):
         if lag >= n_periods:
@@ -43,86 +124,121 @@ def _gmm_difference(grid: PanelGrid, inst: GmmInstrument, collapse: bool, rows_u
         if collapse:
             column = np.zeros((n_units, n_periods))
             column[:, lag:] = levels[:, : n_periods - lag]
-            columns.append(column)
-            names.append(f"L{lag}.{inst.var} (collapsed)")
+            yield f"L{lag}.{inst.var} (collapsed)", None, column
             continue
         for p in np.flatnonzero(rows_used):
-            if p - lag < 0:
-                continue
-            column = np.zeros((n_units, n_periods))
-            column[:, p] = levels[:, p - lag]
-            columns.append(column)
-            names.append(f"L{lag}.{inst.var}@{grid.periods[p]}")
-    return columns, names
+            if p - lag >= 0:
+                yield f"L{lag}.{inst.var}@{grid.periods[p]}", int(p), levels[:, p - lag]
 
 
-def _gmm_level(grid: PanelGrid, inst: GmmInstrument, collapse: bool, rows_used: np.ndarray):
-    """Columns for the level equation: D.L(first-1).x only."""
-    n_units, n_periods = grid.shape
+def _level_columns(grid: PanelGrid, inst: GmmInstrument, collapse: bool, rows_used: np.ndarray) -> Iterator[tuple[str, int | None, np.ndarray]]:
+    """Level-equation columns: D.L(first-1).x only; rows counted within the level block."""
     lag = max(inst.first - 1, 0)
     change = np.nan_to_num(grid.differenced(inst.var, lag), nan=0.0)
     if collapse:
-        return [change], [f"DL{lag}.{inst.var} (collapsed)"]
-    columns, names = [], []
+        yield f"DL{lag}.{inst.var} (collapsed)", None, change
+        return
     for p in np.flatnonzero(rows_used):
-        column = np.zeros((n_units, n_periods))
-        column[:, p] = change[:, p]
-        columns.append(column)
-        names.append(f"DL{lag}.{inst.var}@{grid.periods[p]}")
-    return columns, names
+        yield f"DL{lag}.{inst.var}@{grid.periods[p]}", int(p), change[:, p]
 
 
-def build_instruments(grid: PanelGrid, spec: DynamicPanelSpec, eq: Equations) -> Instruments:
-    n_units, n_periods = grid.shape
-    zeros = np.zeros((n_units, n_periods))
-    diff_used = eq.valid[:, eq.diff_rows].any(axis=0)
-    blocks: list[np.ndarray] = []  # each (units, rows)
-    names: list[str] = []
-
-    def add(diff_part, level_part, name):
-        blocks.append(diff_part if not eq.system else np.concatenate([diff_part, level_part], axis=1))
-        names.append(name)
-
+def _check_ranges(spec: DynamicPanelSpec) -> None:
     for inst in spec.gmm:
         if inst.first < 0 or (inst.last is not None and inst.last < inst.first):
             raise EstimationError(
                 f"instrument lags {inst.first}:{inst.last} of '{inst.var}' are not a valid range",
                 hint="use first >= 0 and last >= first (or last = None for all lags)",
             )
-        collapse = inst.collapse or spec.collapse
-        columns, labels = _gmm_difference(grid, inst, collapse, diff_used)
-        for column, label in zip(columns, labels):
-            add(column, zeros, label)
-        if eq.system:
-            level_used = eq.valid[:, eq.level_rows].any(axis=0)
-            columns, labels = _gmm_level(grid, inst, collapse, level_used)
-            for column, label in zip(columns, labels):
-                add(zeros, column, label)
 
-    n_gmm = len(names)
+
+def _check_budget(grid: PanelGrid, spec: DynamicPanelSpec, eq: Equations, diff_used: np.ndarray, level_used: np.ndarray) -> None:
+    """Refuse, before allocating, instruments whose blocks would exceed MEMORY_BUDGET."""
+    n_units, n_periods = grid.shape
+    rows = 2 * n_periods if eq.system else n_periods
+    per_row_columns, dense_columns = 0, len(spec.iv) + len(eq.terms) - len(spec.regressors)
+    for inst in spec.gmm:
+        last = n_periods - 1 if inst.last is None else min(inst.last, n_periods - 1)
+        lags = max(0, last - inst.first + 1)
+        if inst.collapse or spec.collapse:
+            dense_columns += lags + (1 if eq.system else 0)
+        else:
+            per_row_columns += sum(min(lags, p - inst.first + 1) for p in np.flatnonzero(diff_used).tolist() if p >= inst.first)
+            per_row_columns += int(level_used.sum()) if eq.system else 0
+    needed = 8 * n_units * (per_row_columns + rows * dense_columns)
+    if needed > MEMORY_BUDGET:
+        raise EstimationError(
+            f"the instruments would take {needed / 1024**3:.1f} GB ({per_row_columns + dense_columns:,} columns for {n_units:,} units), "
+            f"over the {MEMORY_BUDGET / 1024**3:.1f} GB budget",
+            hint="collapse the GMM-style instruments (`collapse`) or give them fewer lags (e.g. gmm(y, 2:4))",
+        )
+
+
+def build_instruments(grid: PanelGrid, spec: DynamicPanelSpec, eq: Equations) -> InstrumentMatrix:
+    """Every instrument column, masked to the sample, zero columns dropped; stored by row or dense."""
+    _check_ranges(spec)
+    n_units, n_periods = grid.shape
+    n_rows = eq.y.shape[1]
+    diff_used = np.asarray(eq.valid[:, eq.diff_rows].any(axis=0), dtype=bool)
+    level_used = np.asarray(eq.valid[:, eq.level_rows].any(axis=0), dtype=bool) if eq.system else np.zeros(n_periods, bool)
+    _check_budget(grid, spec, eq, diff_used, level_used)
+
+    names: list[str] = []
+    by_row: dict[int, list[tuple[int, np.ndarray]]] = {}
+    dense: list[tuple[int, np.ndarray]] = []
+    gmm_kept = 0
+
+    def keep_row(name: str, row: int, values: np.ndarray) -> bool:
+        values = np.where(eq.valid[:, row], values, 0.0)
+        if not values.any():
+            return False
+        by_row.setdefault(row, []).append((len(names), values))
+        names.append(name)
+        return True
+
+    def keep_dense(name: str, block: np.ndarray) -> bool:
+        block = np.where(eq.valid, block, 0.0)
+        if not block.any():
+            return False
+        dense.append((len(names), block))
+        names.append(name)
+        return True
+
+    zeros = np.zeros((n_units, n_periods))
+
+    def rows_of(diff_part: np.ndarray, level_part: np.ndarray) -> np.ndarray:
+        return diff_part if not eq.system else np.concatenate([diff_part, level_part], axis=1)
+
+    for inst in spec.gmm:
+        collapse = inst.collapse or spec.collapse
+        for name, row, values in _lag_columns(grid, inst, collapse, diff_used):
+            gmm_kept += keep_dense(name, rows_of(values, zeros)) if row is None else keep_row(name, row, values)
+        if eq.system:
+            for name, row, values in _level_columns(grid, inst, collapse, level_used):
+                gmm_kept += keep_dense(name, rows_of(zeros, values)) if row is None else keep_row(name, n_periods + row, values)
+
     for iv in spec.iv:
         diff_part = np.nan_to_num(grid.differenced(iv.var, iv.lag), nan=0.0)
         level_part = np.nan_to_num(grid.shifted(iv.var, iv.lag), nan=0.0)
-        add(diff_part, level_part, f"iv({'' if iv.lag == 0 else f'L{iv.lag}.'}{iv.var})")
+        keep_dense(f"iv({'' if iv.lag == 0 else f'L{iv.lag}.'}{iv.var})", rows_of(diff_part, level_part))
 
     # Time dummies and the constant instrument themselves (their X columns).
     for i in range(len(spec.regressors), len(eq.terms)):
-        blocks.append(eq.X[:, :, i])
-        names.append(eq.terms[i])
+        keep_dense(eq.terms[i], eq.X[:, :, i])
 
-    # Mask to the sample and drop empty columns before stacking, so Z is
-    # C-contiguous and the tensordots over (units, rows) stay BLAS calls.
-    kept_blocks, kept_names, gmm_kept = [], [], 0
-    for position, (block, name) in enumerate(zip(blocks, names)):
-        block = np.where(eq.valid, block, 0.0)
-        if np.any(block):
-            kept_blocks.append(block)
-            kept_names.append(name)
-            gmm_kept += position < n_gmm
     if spec.gmm and gmm_kept == 0:
         raise EstimationError(
             "the GMM instrument lag ranges yield no instruments for the sample",
             hint="lower the first lag or widen the range; the panel may be too short",
         )
-    Z = np.stack(kept_blocks, axis=2) if kept_blocks else np.zeros(eq.y.shape + (0,))
-    return Instruments(Z=Z, names=tuple(kept_names))
+    blocks = tuple(
+        RowBlock(row, np.array([c for c, _ in items], dtype=np.intp), np.column_stack([v for _, v in items]))
+        for row, items in sorted(by_row.items())
+    )
+    return InstrumentMatrix(
+        blocks=blocks,
+        dense_columns=np.array([c for c, _ in dense], dtype=np.intp),
+        dense=np.stack([b for _, b in dense], axis=2) if dense else np.zeros((n_units, n_rows, 0)),
+        names=tuple(names),
+        n_units=n_units,
+        n_rows=n_rows,
+    )

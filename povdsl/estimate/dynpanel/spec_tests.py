@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from povdsl.estimate.dynpanel.instruments import InstrumentMatrix
+
 
 def overid_statistic(moments: np.ndarray, weight: np.ndarray, df: int) -> tuple[float, float]:
     """J = g' W g for summed moments g; chi2(df) p-value (NaN when exactly identified)."""
@@ -22,7 +24,7 @@ def arellano_bond(
     residuals: np.ndarray,
     diff_rows: slice,
     X: np.ndarray,
-    Z: np.ndarray,
+    Z: InstrumentMatrix,
     XZ: np.ndarray,
     bread: np.ndarray,
     weight: np.ndarray,
@@ -44,8 +46,7 @@ def arellano_bond(
     numerator = per_unit.sum()
     meat = float(per_unit @ per_unit)
     wX = np.einsum("nr,nrk->k", lagged, Xd)
-    Zu = np.einsum("nrl,nr->nl", Z, residuals)  # uses all rows of u_i, as xtabond2
-    Zuuw = Zu.T @ per_unit  # sum_i Z_i'u_i u_i'w_i
+    Zuuw = Z.moments(residuals * per_unit[:, None])  # sum_i Z_i'u_i u_i'w_i, all rows of u_i as xtabond2
     cross = -2.0 * float(wX @ bread @ XZ @ weight @ Zuuw)
     correction = float(wX @ vcov @ wX)
     variance = meat + cross + correction

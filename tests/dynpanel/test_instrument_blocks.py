@@ -1,0 +1,97 @@
+"""The block-stored instruments give the products of the dense (units, rows, instruments) Z they replace.
+
+Reference: the dense Z assembled from the blocks in the test, and the numpy
+expressions the estimator used on it before (tensordot/einsum).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from povdsl.errors import EstimationError
+from povdsl.estimate.dynpanel import (
+    DynamicPanelSpec,
+    GmmInstrument,
+    IvInstrument,
+    fit_dynamic_panel,
+)
+from povdsl.estimate.dynpanel import instruments as instruments_module
+from povdsl.estimate.dynpanel.design import build_equations
+from povdsl.estimate.dynpanel.estimator import one_step_weight
+from povdsl.estimate.dynpanel.instruments import InstrumentMatrix, build_instruments
+from povdsl.estimate.dynpanel.lags import build_grid
+from povdsl.estimate.dynpanel.simulate import simulate_ar1_panel
+
+SPECS = {
+    "system, every lag, iv and dummies": DynamicPanelSpec(
+        y="y", regressors=(("y", 1), ("x", 0)), gmm=(GmmInstrument("y", 2, None),), iv=(IvInstrument("x"), IvInstrument("x", 1)), system=True, time_effects=True
+    ),
+    "difference, lag window": DynamicPanelSpec(y="y", regressors=(("y", 1), ("x", 0)), gmm=(GmmInstrument("y", 2, 3), GmmInstrument("x", 0, 2))),
+    "system, one set collapsed": DynamicPanelSpec(
+        y="y", regressors=(("y", 1), ("x", 0)), gmm=(GmmInstrument("y", 2, None, collapse=True), GmmInstrument("x", 1, 3)), system=True
+    ),
+}
+
+
+def _dense(Z: InstrumentMatrix) -> np.ndarray:
+    out = np.zeros((Z.n_units, Z.n_rows, Z.n_instruments))
+    for b in Z.blocks:
+        out[:, b.row, b.columns] = b.values
+    out[:, :, Z.dense_columns] = Z.dense
+    return out
+
+
+@pytest.fixture(scope="module")
+def panel():
+    data = simulate_ar1_panel(60, 7, seed=3)
+    return data.drop(index=data.index[5::17])  # gaps: rows outside the sample must stay zero
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_products_equal_the_dense_expressions(panel, name):
+    spec = SPECS[name]
+    grid = build_grid(panel, ["x", "y"], unit="unit", time="period")
+    eq = build_equations(grid, spec, "period")
+    Z = build_instruments(grid, spec, eq)
+    dense = _dense(Z)
+    assert not dense[~eq.valid].any()  # zero outside the sample
+    assert all(dense[:, :, i].any() for i in range(Z.n_instruments))  # empty columns dropped
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=eq.y.shape)
+    b = rng.normal(size=Z.n_instruments)
+    H = one_step_weight(grid.shape[1], spec.system)
+    np.testing.assert_allclose(Z.cross(eq.X), np.tensordot(dense, eq.X, axes=([0, 1], [0, 1])), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(Z.moments(v), np.einsum("nrl,nr->l", dense, v), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(Z.per_unit(v), np.einsum("nrl,nr->nl", dense, v), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(Z.apply(b), dense @ b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(Z.quadratic(H), np.tensordot(dense, np.matmul(H, dense), axes=([0, 1], [0, 1])), rtol=1e-12, atol=1e-12)
+
+
+def test_uncollapsed_gmm_columns_are_stored_once_per_unit(panel):
+    """Each uncollapsed GMM column costs one number per unit, not one per row."""
+    spec = SPECS["system, every lag, iv and dummies"]
+    grid = build_grid(panel, ["x", "y"], unit="unit", time="period")
+    Z = build_instruments(grid, spec, build_equations(grid, spec, "period"))
+    assert all(b.values.shape == (Z.n_units, b.columns.size) for b in Z.blocks)
+    in_blocks = [Z.names[c] for b in Z.blocks for c in b.columns]
+    in_dense = [Z.names[c] for c in Z.dense_columns]
+    assert len(in_blocks) + len(in_dense) == Z.n_instruments
+    assert all("@" in n for n in in_blocks)  # per-period GMM columns
+    assert all(n.startswith(("iv(", "period[", "Intercept")) for n in in_dense)
+
+
+def test_over_budget_is_refused_before_allocation(monkeypatch, panel):
+    """Instruments over the memory budget: an EstimationError suggesting collapse or fewer lags, nothing allocated."""
+    spec = SPECS["system, every lag, iv and dummies"]
+    monkeypatch.setattr(instruments_module, "MEMORY_BUDGET", 10_000)
+    built = []
+    monkeypatch.setattr(instruments_module, "RowBlock", lambda *a: built.append(a))
+    with pytest.raises(EstimationError) as info:
+        fit_dynamic_panel(panel, spec, unit="unit", time="period")
+    assert "budget" in str(info.value) and "collapse" in info.value.hint
+    assert not built
+    monkeypatch.undo()
+    assert np.isfinite(fit_dynamic_panel(panel, replace(spec, collapse=True), unit="unit", time="period").params).all()
