@@ -299,7 +299,8 @@ def compile_model(model: ModelPlan, frames: Frames) -> Compiled:
         index = index.intersection(data.index, sort=False)
     if extra:
         index = index.intersection(frame[extra].dropna().index, sort=False)
-    index = frame.index[frame.index.isin(index)]  # keep the frame's row order
+    # keep the frame's row order; when nothing was dropped that is the frame's own index (no hashing of a million labels)
+    index = frame.index if len(index) == len(frame.index) else frame.index[frame.index.isin(index)]
     parts = {part: data if data.index.equals(index) else data.loc[index] for part, (data, _) in built.items()}
     rows = frame.loc[index, extra] if extra else None
     design = Design(

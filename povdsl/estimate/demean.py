@@ -59,9 +59,11 @@ class Factor:
 
     def nested_in(self, cluster: np.ndarray) -> bool:
         """Whether every level of this factor lies inside one cluster (integer cluster codes per row)."""
-        first = np.empty(self.levels, dtype=np.asarray(cluster).dtype)
-        first[self.codes[::-1]] = cluster[::-1]  # last write wins: the cluster of each level's first row
-        return bool(np.array_equal(first[self.codes], cluster))
+        if cluster is self.codes:
+            return True
+        representative = np.empty(self.levels, dtype=cluster.dtype)
+        representative[self.codes] = cluster  # some row's cluster for each level
+        return bool(np.array_equal(representative[self.codes], cluster))
 
     def permuted(self, order: np.ndarray) -> Factor:
         """The same factor on rows taken in ``order``."""

@@ -80,7 +80,8 @@ def fit_within(
 ) -> WithinFit:
     """Slopes (and the constant) with their covariance; ``demeaned`` is ``demeaned_design(y, slopes, factors)``.
 
-    ``clusters`` are integer codes per row, one array per clustering way (at most two).
+    ``clusters`` are dense integer codes per row (0..G-1, every code used, as pd.factorize
+    gives them), one array per clustering way (at most two).
     """
     yd, xd = demeaned
     n, k = xd.shape
@@ -114,10 +115,9 @@ def fit_within(
     else:
         if not 1 <= len(clusters) <= 2:
             raise ValueError("clustered variance needs one or two cluster variables")
-        scores = _scores(xd, resid, intercept)
         signs = (1.0, 1.0, -1.0)
-        meat = sum(sign * _cluster_meat(scores, c) for sign, c in zip(signs, codes))
-        groups = tuple(int(np.unique(c).size) for c in codes[: len(clusters)])
+        meat = sum(sign * _cluster_meat(xd, resid, c, intercept) for sign, c in zip(signs, codes))
+        groups = tuple(int(c.max()) + 1 if len(c) else 0 for c in codes[: len(clusters)])
         smallest = min(groups)
         if smallest < 2:
             raise EstimationError(
@@ -154,15 +154,15 @@ def _scores(xd: np.ndarray, resid: np.ndarray, intercept: bool) -> np.ndarray:
     return np.column_stack([resid, scores]) if intercept else scores
 
 
-def _cluster_meat(scores: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Sum over clusters of the outer products of each cluster's summed scores."""
-    _, dense = np.unique(codes, return_inverse=True)
-    sums = np.column_stack([np.bincount(dense, weights=scores[:, j]) for j in range(scores.shape[1])])
+def _cluster_meat(xd: np.ndarray, resid: np.ndarray, codes: np.ndarray, intercept: bool) -> np.ndarray:
+    """Sum over clusters of the outer products of each cluster's summed scores, one score column at a time."""
+    columns = ([resid] if intercept else []) + [xd[:, j] * resid for j in range(xd.shape[1])]
+    sums = np.column_stack([np.bincount(codes, weights=column) for column in columns])
     return sums.T @ sums
 
 
 def _intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Codes of the (a, b) pairs, for the third term of two-way clustering."""
-    _, a_dense = np.unique(a, return_inverse=True)
-    _, b_dense = np.unique(b, return_inverse=True)
-    return a_dense.astype(np.int64) * (int(b_dense.max()) + 1) + b_dense
+    """Dense codes of the (a, b) pairs, for the third term of two-way clustering."""
+    import pandas as pd
+
+    return np.asarray(pd.factorize(a.astype(np.int64) * (int(b.max()) + 1) + b)[0])

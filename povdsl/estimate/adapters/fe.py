@@ -16,6 +16,7 @@ import pandas as pd
 
 from povdsl.errors import EstimationError
 from povdsl.estimate.adapters.base import (
+    COLLINEARITY_TOLERANCE,
     build_result,
     check_full_rank,
     check_sample,
@@ -52,9 +53,10 @@ def effect_columns(design: Design, options: Mapping[str, object]) -> list[tuple[
 
 def fit_fe(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
     effects = effect_columns(design, options)
-    if design.time is not None:
-        _refuse_repeated_periods(design.entity, design.time)  # type: ignore[arg-type]
     factors = [factor(column.to_numpy()) for _, column in effects]
+    if design.time is not None:
+        time = factors[1] if len(factors) > 1 and effects[1][0] == "time" else factor(design.time.to_numpy())
+        _refuse_repeated_periods(design.entity, design.time, factors[0], time)  # type: ignore[arg-type]
     names = [str(c) for c in design.exog.columns]
     intercept = "Intercept" in names
     slope_names = [c for c in names if c != "Intercept"]
@@ -65,13 +67,13 @@ def fit_fe(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
     demeaned = demeaned_design(y, slopes, factors)
     _check_rank(slopes, demeaned[1], slope_names, _absorbed_by([d for d, _ in effects]))
     resolved = Vcov("cluster") if vcov.kind == "default" else vcov
-    kind, clusters, text, cluster_names = _variance(design, resolved)
+    kind, clusters, text, cluster_names = _variance(design, resolved, factors[0])
     fit = fit_within(y, slopes, demeaned, slope_names, factors, intercept=intercept, kind=kind, clusters=clusters)
     variance = Variance(kind=kind, text=text, clusters=cluster_names, groups=fit.groups, factor=fit.factor, df=fit.df_resid, reference=REFERENCES[kind])
     return _result(fit, design, names, variance, factors[0])
 
 
-def _variance(design: Design, vcov: Vcov) -> tuple[VarianceKind, list[np.ndarray], str, tuple[str, ...]]:
+def _variance(design: Design, vcov: Vcov, entity: Factor) -> tuple[VarianceKind, list[np.ndarray], str, tuple[str, ...]]:
     """(kind, cluster codes, table text, cluster names) for a resolved variance; the default clusters by entity."""
     if vcov.kind == "unadjusted":
         return "unadjusted", [], "unadjusted", ()
@@ -79,7 +81,7 @@ def _variance(design: Design, vcov: Vcov) -> tuple[VarianceKind, list[np.ndarray
         return "robust", [], "robust (White)", ()
     if not vcov.clusters:
         name = str(design.entity.name or "entity")  # type: ignore[union-attr]
-        return "cluster", [factor(design.entity.to_numpy()).codes], f"clustered by {name}", (name,)  # type: ignore[union-attr]
+        return "cluster", [entity.codes], f"clustered by {name}", (name,)
     frame = cluster_frame(design, vcov, max_ways=2, backend="fe")
     return "cluster", [frame[c].to_numpy() for c in frame.columns], cluster_text(vcov), tuple(map(str, frame.columns))
 
@@ -91,9 +93,8 @@ REFERENCES = {
 }
 
 
-def _refuse_repeated_periods(entity: pd.Series, time: pd.Series) -> None:
+def _refuse_repeated_periods(entity: pd.Series, time: pd.Series, units: Factor, periods: Factor) -> None:
     """One row per entity and period, as a panel needs; checked on codes, not on a MultiIndex."""
-    units, periods = factor(entity.to_numpy()), factor(time.to_numpy())
     pairs = units.codes.astype(np.int64) * periods.levels + periods.codes
     if units.levels * periods.levels <= 50_000_000:
         repeated = np.flatnonzero(np.bincount(pairs, minlength=units.levels * periods.levels)[pairs] > 1)
@@ -115,12 +116,26 @@ def _absorbed_by(descriptions: list[str]) -> str:
 
 
 def _check_rank(slopes: np.ndarray, demeaned: np.ndarray, names: list[str], absorbed_by: str) -> None:
-    """One rank check, on the demeaned slopes: a column that vanishes is absorbed, others may be collinear."""
+    """One rank check, on the demeaned slopes: a column that vanishes is absorbed, others may be collinear.
+
+    The residual length of each unit-scaled column on the ones before it is the
+    diagonal of the Cholesky factor of their cosine matrix (a k x k product, no
+    copy of the data); only a design near the tolerance goes on to the
+    column-by-column check that names the culprits.
+    """
     if not names:
         return
     lengths = np.sqrt(np.einsum("ij,ij->j", slopes, slopes))
-    remaining = np.sqrt(np.einsum("ij,ij->j", demeaned, demeaned))
+    gram = demeaned.T @ demeaned
+    remaining = np.sqrt(np.diag(gram))
     vanished = remaining <= 1e-9 * np.maximum(lengths, 1.0)
+    if not vanished.any():
+        cosines = gram / np.outer(remaining, remaining)
+        try:
+            if np.diag(np.linalg.cholesky(cosines)).min() >= 1000 * COLLINEARITY_TOLERANCE:
+                return
+        except np.linalg.LinAlgError:
+            pass
     cleaned = np.where(vanished, 0.0, demeaned) if vanished.any() else demeaned
     check_full_rank(pd.DataFrame(cleaned, columns=names, copy=False), role="regressors", absorbed_by=absorbed_by)
 
