@@ -267,12 +267,15 @@ def _canonical(name: str, by_name: dict[str, _Column], levels: dict[str, tuple[o
 
 
 def sample(model: ModelPlan, frames: Frames) -> tuple[pd.DataFrame, int]:
-    """The unit rows the model may use, and how many were left out because its `where` condition is missing."""
+    """The unit rows the model may use, and how many were left out because its `where` condition is missing.
+
+    Copy-on-write (pandas >= 3) makes a shallow copy private to the caller, so no column is duplicated here.
+    """
     if model.where is None:
-        return frames.unit.copy(), 0
+        return frames.unit.copy(deep=False), 0
     condition = Evaluator(frames.unit, frames.scalars)(model.where)
     missing = int(condition.isna().sum()) if isinstance(condition, pd.Series) else 0
-    return frames.unit[as_mask(condition, frames.unit.index).to_numpy()].copy(), missing
+    return frames.unit[as_mask(condition, frames.unit.index).to_numpy()], missing
 
 
 def compile_model(model: ModelPlan, frames: Frames) -> Compiled:

@@ -156,9 +156,12 @@ def _scores(xd: np.ndarray, resid: np.ndarray, intercept: bool) -> np.ndarray:
 
 def _cluster_meat(xd: np.ndarray, resid: np.ndarray, codes: np.ndarray, intercept: bool) -> np.ndarray:
     """Sum over clusters of the outer products of each cluster's summed scores, one score column at a time."""
-    columns = ([resid] if intercept else []) + [xd[:, j] * resid for j in range(xd.shape[1])]
-    sums = np.column_stack([np.bincount(codes, weights=column) for column in columns])
-    return sums.T @ sums
+    sums = [np.bincount(codes, weights=resid)] if intercept else []
+    score = np.empty_like(resid)
+    for j in range(xd.shape[1]):
+        sums.append(np.bincount(codes, weights=np.multiply(xd[:, j], resid, out=score)))
+    stacked = np.column_stack(sums)
+    return stacked.T @ stacked
 
 
 def _intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
