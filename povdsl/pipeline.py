@@ -9,7 +9,7 @@ from povdsl.check import walk
 from povdsl.data.frames import Frames, load as load_frames
 from povdsl.estimate.adapters import REGISTRY
 from povdsl.estimate.fitting import fit_model
-from povdsl.check.plan import Plan
+from povdsl.check.plan import FigureSpec, Plan
 from povdsl.language.printer import expr_text
 from povdsl.render.formats import RenderOptions, output_format
 from povdsl.render.output import write_output
@@ -30,6 +30,7 @@ class RunOutput:
     written: tuple[Path, ...] = ()
     sweeps: dict = field(default_factory=dict)  # model name -> povdsl.estimate.sweep.SweepResult
     models: dict[str, Table] = field(default_factory=dict)  # table name -> table model, to render in other formats
+    figures: dict[str, dict[str, str | bytes]] = field(default_factory=dict)  # figure name -> file name -> contents
 
 
 def run(
@@ -59,11 +60,25 @@ def run(
         options = RenderOptions(standalone=standalone, siunitx=siunitx, number=number)
         tables[spec.name] = {fmt: output_format(fmt).render(table, options) for fmt in formats}
         models[spec.name] = table
+    figures = {spec.name: figure_files(plan, frames, spec, results, sweeps) for spec in plan.figures}
     if out is not None:
         for name, by_format in tables.items():
             for fmt, text in by_format.items():
                 written.append(write_output(out, output_format(fmt).filename(name), text))
-    return RunOutput(plan, results, tables, tuple(written), sweeps, models)
+        for files in figures.values():
+            for filename, data in files.items():
+                written.append(write_output(out, filename, data))
+    return RunOutput(plan, results, tables, tuple(written), sweeps, models, figures)
+
+
+def figure_files(plan: Plan, frames: Frames, spec: FigureSpec, results: dict[str, Result], sweeps) -> dict[str, str | bytes]:
+    """A figure's graphics and LaTeX fragment; matplotlib is loaded only here, for a spec that declares figures."""
+    from povdsl.render import figure_files as files
+
+    context = table_context(plan, frames, spec, results)
+    skipped = skipped_notes(plan, spec, sweeps) if spec.kind == "sweep" else ()
+    model = files.figure_model(spec, [plan.model(m) for m in spec.models], results, sweeps, context, skipped)
+    return files.figure_files(spec, model)
 
 
 def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) -> TableContext:

@@ -6,17 +6,20 @@ import math
 
 from povdsl.language import syntax as s
 from povdsl.check.declarations import DeclarationChecks
+from povdsl.check.figures import FigureChecks
 from povdsl.check.models import ModelChecks
 from povdsl.language.kinds import KINDS, kind_of
 from povdsl.check.nodes import _dunder, _known_call, _known_calls, _sorted_unique, _walk
 from povdsl.diagnostics import did_you_mean, suggestion_budget
 from povdsl.errors import SpecError
-from povdsl.check.plan import Plan
+from povdsl.check.plan import ModelPlan, Plan
 from povdsl.check.state import Environment
 
 
-class _Checker(DeclarationChecks, ModelChecks):
+class _Checker(DeclarationChecks, ModelChecks, FigureChecks):
     """One spec's check: the mixins hold the checks, this class runs them and collects diagnostics."""
+
+    _checked_models: tuple[ModelPlan, ...] = ()  # set by the models' pass, read by the figures' (term checks)
 
     # ------------------------------------------------------------- driver
 
@@ -64,11 +67,17 @@ class _Checker(DeclarationChecks, ModelChecks):
         return tuple(self.macros.items())
 
     def _check_models(self, decls: list[s.ModelDecl]) -> tuple:
-        return tuple(m for d in decls if (m := self._model(d)))
+        self._checked_models = tuple(m for d in decls if (m := self._model(d)))
+        return self._checked_models
 
     def _check_tables(self, decls: list[s.TableDecl]) -> tuple:
         declared = {d.name: d for d in self.spec.declarations if isinstance(d, s.ModelDecl)}
         return tuple(t for d in decls if (t := self._table(d, declared)))
+
+    def _check_figures(self, decls: list[s.FigureDecl]) -> tuple:
+        declared = {d.name: d for d in self.spec.declarations if isinstance(d, s.ModelDecl)}
+        checked = {m.name: m for m in self._checked_models}
+        return tuple(f for d in decls if (f := self._figure(d, declared, checked)))
 
     def _duplicates(self, decls):
         seen: dict[tuple[str, str], s.Declaration] = {}
@@ -76,8 +85,13 @@ class _Checker(DeclarationChecks, ModelChecks):
             kind = kind_of(d).namespace
             key = (kind, d.name)
             if key in seen:
-                first = seen[key].name_span
-                self.error("E101", f"{kind} '{d.name}' is declared twice (first at line {first.line})", d.name_span, "rename one of them")
+                first = seen[key]
+                line = first.name_span.line if first.name_span else 0
+                if type(first) is type(d):
+                    message = f"{kind} '{d.name}' is declared twice (first at line {line})"
+                else:  # a table and a figure: both write <name>.tex
+                    message = f"{kind_of(d).keyword} '{d.name}' has the name of the {kind_of(first).keyword} at line {line}; both would write {d.name}.tex"
+                self.error("E101", message, d.name_span, "rename one of them")
             else:
                 seen[key] = d
 

@@ -78,6 +78,26 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
+class FigureSpec:
+    """A figure declaration after checking: every option explicit (docs/language.md, `figure`)."""
+
+    name: str
+    title: str
+    kind: str  # "coef" (one marker per model and term) or "sweep" (one point per sweep member)
+    models: tuple[str, ...]
+    level: float = 0.95  # confidence level of the intervals
+    labels: tuple[tuple[str, str], ...] = ()  # (term, label) pairs, in spec order
+    keep: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+    order: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    width: float | None = None  # inches; None: the article text width
+    height: float | None = None  # inches; None: from the number of rows
+    formats: tuple[str, ...] = ("pdf", "svg")
+    style: str = "journal"
+
+
+@dataclass(frozen=True)
 class DataPlan:
     """A data set: its file, its columns and its role.
 
@@ -172,6 +192,7 @@ class Plan:
     macros: tuple[tuple[str, s.Expr], ...]
     models: tuple[ModelPlan, ...]
     tables: tuple[TableSpec, ...]
+    figures: tuple[FigureSpec, ...] = ()
 
     def model(self, name: str) -> ModelPlan:
         return next(m for m in self.models if m.name == name)

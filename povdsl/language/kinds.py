@@ -47,6 +47,8 @@ KINDS: tuple[DeclarationKind, ...] = (
     DeclarationKind("terms", s.TermsDecl, "variable", "_declare_terms", "_check_terms", "macros", "_terms", "_terms"),
     DeclarationKind("model", s.ModelDecl, "model", None, "_check_models", "models", "_model", "_model"),
     DeclarationKind("table", s.TableDecl, "table", None, "_check_tables", "tables", "_table", "_table"),
+    # "table" namespace: a figure writes <name>.tex beside the tables, so the two share names
+    DeclarationKind("figure", s.FigureDecl, "table", None, "_check_figures", "figures", "_figure", "_figure"),
 )
 
 BY_KEYWORD: Mapping[str, DeclarationKind] = MappingProxyType({k.keyword: k for k in KINDS})

@@ -237,7 +237,43 @@ class TableDecl:
     comments: tuple[str, ...] = _comments()
 
 
-Declaration = DataDecl | WeightsDecl | LetDecl | TermsDecl | ModelDecl | TableDecl
+@dataclass(frozen=True, slots=True)
+class FigurePlot:
+    """What a figure draws: `coef(m1, m2)`, `sweep(inc04_3)`; the checker gives the function its meaning."""
+
+    func: str
+    args: tuple[Expr | Keyword, ...]
+    span: Span | None = _span()
+    func_span: Span | None = _span()
+
+    @property
+    def positional(self) -> tuple[Expr, ...]:
+        return tuple(a for a in self.args if not isinstance(a, Keyword))
+
+    @property
+    def keywords(self) -> tuple[Keyword, ...]:
+        return tuple(a for a in self.args if isinstance(a, Keyword))
+
+
+@dataclass(frozen=True, slots=True)
+class FigureDecl:
+    """`figure f1 "Title" = coef(m1, m2)` and its option lines.
+
+    Options are TableOptions: label, keep, drop, order and note as in tables,
+    plus level, size, format and style; a line opened by any other word is
+    kind "unknown" with the word as `target`, for the checker to report.
+    """
+
+    name: str
+    title: str | None
+    plot: FigurePlot
+    options: tuple[TableOption, ...] = ()
+    span: Span | None = _span()
+    name_span: Span | None = _span()
+    comments: tuple[str, ...] = _comments()
+
+
+Declaration = DataDecl | WeightsDecl | LetDecl | TermsDecl | ModelDecl | TableDecl | FigureDecl
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from povdsl.errors import Diagnostic, Span
 
 MAX_SYNTAX_ERRORS = 200  # broken declarations reported before the parser gives up on a file
 
-_DECLARATION_START = re.compile(r"^(data|weights|let|terms|model|table)\b", re.MULTILINE)
+_DECLARATION_START = re.compile(r"^(data|weights|let|terms|model|table|figure)\b", re.MULTILINE)
 
 _TOKEN_WORDS = {
     "NAME": "a name",

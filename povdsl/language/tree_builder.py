@@ -30,7 +30,8 @@ _RULES = {
     for rule in (
         "data_decl weights_decl let_decl terms_decl model_decl model_clauses sweep estimator where_clause vcov_clause "
         "table_decl label_option stat_option stars_option keep_option drop_option order_option fit_option note_option "
-        "significant_option layout_option name_list expr_list arguments keyword_argument call paren open_bound number"
+        "significant_option layout_option figure_decl figure_plot level_option size_option format_option style_option "
+        "unknown_option name_list expr_list arguments keyword_argument call paren open_bound number"
     ).split()
     + sorted(_NESTING)
 } | {"start": "_spec", "string": "_string_atom", "name": "_name_atom"}
@@ -188,6 +189,37 @@ class Builder:
             name_span=_token_span(self.path, name),
         )
 
+    def _figure_decl(self, span, c):
+        name, title, plot, *options = c
+        return s.FigureDecl(
+            str(name),
+            _unquote(title) if title is not None else None,
+            plot,
+            tuple(options),
+            span=span,
+            name_span=_token_span(self.path, name),
+        )
+
+    def _figure_plot(self, span, c):
+        func, args = c
+        return s.FigurePlot(str(func), tuple(args or ()), span=span, func_span=_token_span(self.path, func))
+
+    def _level_option(self, span, c):
+        return s.TableOption("level", (s.Number(str(c[0]), span=_token_span(self.path, c[0])),), span=span)
+
+    def _size_option(self, span, c):
+        return s.TableOption("size", tuple(s.Number(str(t), span=_token_span(self.path, t)) for t in c), span=span)
+
+    def _format_option(self, span, c):
+        return s.TableOption("format", tuple(c[0]), span=span)
+
+    def _style_option(self, span, c):
+        return s.TableOption("style", (self._name(c[0]),), span=span)
+
+    def _unknown_option(self, span, c):
+        word, values = c
+        return s.TableOption("unknown", tuple(values), self._name(word), span=span)
+
     def _label_option(self, span, c):
         target, text = c
         return s.TableOption("label", (self._string(text),), target, span=span)
@@ -290,7 +322,7 @@ def attach_comments(declarations, comments, path) -> s.Spec:
     items = []  # (start line, end line, decl index, option index or None)
     for i, decl in enumerate(declarations):
         items.append((decl.span.line, _head_end(decl), i, None))
-        if isinstance(decl, s.TableDecl):
+        if isinstance(decl, (s.TableDecl, s.FigureDecl)):
             for j, opt in enumerate(decl.options):
                 items.append((opt.span.line, opt.span.end_line, i, j))
     commented = {line for line, _ in comments}
@@ -313,7 +345,7 @@ def attach_comments(declarations, comments, path) -> s.Spec:
             leading.setdefault(owner, []).append(text)
     out = []
     for i, decl in enumerate(declarations):
-        if isinstance(decl, s.TableDecl):
+        if isinstance(decl, (s.TableDecl, s.FigureDecl)):
             options = tuple(
                 replace(opt, comments=tuple(leading.get((i, j), ()))) for j, opt in enumerate(decl.options)
             )
@@ -325,4 +357,6 @@ def attach_comments(declarations, comments, path) -> s.Spec:
 def _head_end(decl) -> int:
     if isinstance(decl, s.TableDecl) and decl.options:
         return decl.models[-1].span.end_line
+    if isinstance(decl, s.FigureDecl) and decl.options:
+        return decl.plot.span.end_line
     return decl.span.end_line

@@ -63,10 +63,6 @@ class FigureModel:
     panels: tuple[Panel, ...]
     notes: tuple[str, ...] = ()
 
-    @property
-    def nrows(self) -> int:
-        return sum(len(p.rows) for p in self.panels)
-
 
 # ------------------------------------------------------------- intervals
 

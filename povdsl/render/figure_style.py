@@ -12,8 +12,10 @@ from types import MappingProxyType
 # LaTeX's article class at 10pt sets \textwidth to 345pt; a figure this wide
 # is included at its natural size there, so its 9pt text matches 10pt body text.
 TEXT_WIDTH_IN = 345 / 72.27
-ROW_HEIGHT_IN = 0.2  # per row of estimates
-MARGIN_IN = 0.85  # axis, tick labels, x label and legend
+ROW_HEIGHT_IN = 0.13  # per row of a one-series panel (a sweep: 36 industries in under 6 inches)
+SERIES_HEIGHT_IN = 0.1  # more per row for each further series side by side in it
+MARGIN_IN = 0.85  # per panel: axis, tick labels, x label (and title)
+LEGEND_IN = 0.25
 MIN_HEIGHT_IN = 1.6
 
 # Output formats: name -> file suffix. PDF and SVG are vectors (LaTeX, web); PNG on request.
@@ -94,6 +96,8 @@ SERIES_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">")
 SERIES_GREYS = ("0.0", "0.35", "0.55", "0.0", "0.35", "0.55", "0.0", "0.35", "0.55")
 
 
-def default_height(nrows: int, panels: int = 1) -> float:
-    """Enough height for `nrows` rows of estimates in `panels` stacked panels."""
-    return max(MIN_HEIGHT_IN, MARGIN_IN * panels + ROW_HEIGHT_IN * nrows)
+def default_height(rows: list[int], series: list[int]) -> float:
+    """Enough height for stacked panels of `rows[i]` rows with `series[i]` markers each."""
+    height = sum(MARGIN_IN + r * (ROW_HEIGHT_IN + SERIES_HEIGHT_IN * (n - 1)) for r, n in zip(rows, series))
+    legend = LEGEND_IN if len(rows) == 1 and series[0] > 1 else 0.0
+    return max(MIN_HEIGHT_IN, height + legend)

@@ -66,10 +66,10 @@ def style_context(style: object = DEFAULT_STYLE) -> Iterator[None]:
 def draw(model: FigureModel, *, width: float | None = None, height: float | None = None, style: object = DEFAULT_STYLE) -> Figure:
     """The figure for `model`; `width` and `height` in inches (default: article text width, height by rows)."""
     width = width or TEXT_WIDTH_IN
-    height = height or default_height(model.nrows, len(model.panels))
+    height = height or default_height([len(p.rows) for p in model.panels], [len(p.series) for p in model.panels])
     with style_context(style):
         fig = Figure(figsize=(width, height), layout="constrained")
-        ratios = [max(1, len(p.rows)) for p in model.panels]
+        ratios = [max(1, len(p.rows) * len(p.series)) + 4 for p in model.panels]  # + room for axis and title
         axes = fig.subplots(len(model.panels), 1, squeeze=False, gridspec_kw={"height_ratios": ratios})[:, 0]
         for ax, panel in zip(axes, model.panels):
             _draw_panel(ax, panel)

@@ -16,11 +16,20 @@ from povdsl.render.figure_model import (
     FigureModel,
     Panel,
     coef_panel,
+    format_percent,
     member_label,
     sweep_panel,
 )
 from povdsl.render.figure_style import DEFAULT_STYLE
-from povdsl.render.tables import model_name, term_order
+from povdsl.render.numbers import format_level
+from povdsl.render.tables import (
+    TableContext,
+    grouped_by_models,
+    model_name,
+    poverty_line_note,
+    sentence,
+    term_order,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -156,3 +165,25 @@ def _unique(names: list[str]) -> list[str]:
         out.append(n if n not in seen else f"{n} ({i + 1})")
         seen[n] = i
     return out
+
+
+# ------------------------------------------------------------------- notes
+
+
+def figure_notes(kind: str, level: float, variances: Sequence[tuple[str, str]], context: TableContext, notes: Sequence[str] = ()) -> tuple[str, ...]:
+    """A figure's notes, built as a table's are: what the marks mean, the variances, then the spec's context.
+
+    `variances` pairs each model's name with its variance description.
+    """
+    out = [f"Markers are estimates, bars {format_percent(level)} confidence intervals; the dashed line marks zero."]
+    if kind == "sweep":
+        out.append(f"Filled markers: p < {format_level(1 - level)}; hollow markers: not significant at that level.")
+    if len({v for _, v in variances}) == 1:
+        out += sentence("Standard errors: ", variances[0][1])
+    elif variances:
+        out += sentence("Standard errors: ", grouped_by_models(variances))
+    out += poverty_line_note(context)
+    out += sentence("Spatial weight matrix: ", context.weight_matrix)
+    out += sentence("Instruments: ", context.instruments)
+    out += list(notes)
+    return tuple(out)

@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="povdsl", description="Econometric model specs in, paper-ready tables out.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    run = sub.add_parser("run", help="fit every model of a spec and write its tables")
+    run = sub.add_parser("run", help="fit every model of a spec and write its tables and figures")
     run.add_argument("spec", type=Path)
     run.add_argument("--out", type=Path, default=Path("tables"), help="folder for the tables (default: tables)")
     run.add_argument("--format", action="append", choices=tuple(FORMATS), help="output format; repeat for several (default: latex)")
@@ -95,8 +95,9 @@ def _run(args) -> int:
             print("povdsl: pdflatex not found; the .tex files are written but no PDF (Debian: apt-get install texlive-latex-base texlive-latex-extra)", file=sys.stderr)
             return EXIT_USAGE
         status = EXIT_OK
+        figure_fragments = {f"{name}.tex" for name in output.figures}  # they include graphics; only tables compile alone
         for path in output.written:
-            if path.suffix == ".tex":
+            if path.suffix == ".tex" and path.name not in figure_fragments:
                 report = compile_pdf(path)
                 if report.ok and report.pdf is not None:
                     write_beside(path.with_suffix(".pdf"), report.pdf)
@@ -142,7 +143,8 @@ def _check(args) -> int:
             print(str(exc), file=sys.stderr)
             status = max(status, EXIT_PROBLEM) if status != EXIT_USAGE else status
             continue
-        print(f"{path}: ok ({len(plan.models)} models, {len(plan.tables)} tables)")
+        figures = f", {len(plan.figures)} figures" if plan.figures else ""
+        print(f"{path}: ok ({len(plan.models)} models, {len(plan.tables)} tables{figures})")
     return status
 
 

@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from povdsl.language import syntax as s
 from povdsl.check import walk
+from povdsl.language import syntax as s
 from povdsl.errors import SpecError
-from povdsl.check.plan import ModelPlan, Plan
+from povdsl.check.plan import FigureSpec, ModelPlan, Plan
 from povdsl.language.printer import expr_text, string_literal
 
 if TYPE_CHECKING:
@@ -28,9 +28,38 @@ FIELD_WIDTH = 12
 
 
 def explain(plan: Plan, model: str | None = None) -> str:
-    """Explain every model of the plan, or only `model`; KeyError names an unknown model."""
+    """Explain every model and figure of the plan, or only `model` (a model or figure name); KeyError names an unknown one."""
+    figure = next((f for f in plan.figures if f.name == model), None) if model is not None else None
+    if figure is not None and not any(m.name == model for m in plan.models):
+        return _figure(plan, figure) + "\n"
     models = plan.models if model is None else (_find(plan, model),)
-    return "\n\n".join(_model(plan, m) for m in models) + "\n" if models else "no models\n"
+    if not models:
+        return "no models\n"
+    parts = [_model(plan, m) for m in models] + ([_figure(plan, f) for f in plan.figures] if model is None else [])
+    return "\n\n".join(parts) + "\n"
+
+
+def _figure(plan: Plan, f: FigureSpec) -> str:
+    """What a figure draws and how: every option explicit, defaults included."""
+    labels = dict(f.labels)
+    if f.kind == "coef":
+        rows = [("plot", f"coefficients of {', '.join(plan.model(m).label for m in f.models)}, one marker per model and term")]
+        terms = "keep " + ", ".join(f.keep) if f.keep else "every term but the intercept"
+        if f.drop:
+            terms += "; drop " + ", ".join(f.drop)
+        if f.order:
+            terms += "; first " + ", ".join(f.order)
+        rows.append(("terms", terms))
+        rows += [("label", f"{term} = {string_literal(text)}") for term, text in labels.items()]
+    else:
+        rows = [("plot", f"one point per member of {', '.join(plan.model(m).label for m in f.models)}, sorted by estimate")]
+    rows.append(("intervals", f"{f.level * 100:.10g}% confidence, from each model's t or normal reference distribution"))
+    width = f"{f.width:g} in" if f.width else "article text width (345 pt)"
+    height = f"{f.height:g} in" if f.height else "a height set by the number of rows"
+    rows.append(("size", f"{width} by {height}; style {f.style}"))
+    rows.append(("files", ", ".join(f"{f.name}.{fmt}" for fmt in f.formats) + f", {f.name}.tex"))
+    title = f" {string_literal(f.title)}" if f.title != f.name else ""
+    return f"figure {f.name}{title}\n" + "\n".join(f"  {key:<{FIELD_WIDTH}} {value}" for key, value in rows)
 
 
 def _find(plan: Plan, name: str) -> ModelPlan:
@@ -74,8 +103,10 @@ def _sample(m: ModelPlan) -> str:
 
 
 def _static_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
-    from povdsl.estimate.design import Vcov  # the estimation half (pandas, statsmodels) loads only when a model is explained
     from povdsl.estimate.adapters import REGISTRY
+    from povdsl.estimate.design import (
+        Vcov,  # the estimation half (pandas, statsmodels) loads only when a model is explained
+    )
 
     estimator = REGISTRY[m.estimator]
     options = {**estimator.option_defaults(), **dict(m.options)}
@@ -205,16 +236,16 @@ def _data_used(plan: Plan, m: ModelPlan, lets) -> list[str]:
 
 
 def register(subparsers) -> None:
-    command = subparsers.add_parser("explain", help="show exactly what each model of a spec will fit")
+    command = subparsers.add_parser("explain", help="show exactly what each model of a spec will fit, and what each figure draws")
     command.add_argument("spec", type=Path)
-    command.add_argument("model", nargs="?", help="explain only this model")
+    command.add_argument("model", nargs="?", help="explain only this model or figure")
     command.add_argument("--allow-outside", type=Path, action="append", default=[], metavar="PATH")
     command.set_defaults(func=run_explain)
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    from povdsl.diagnostics import did_you_mean
     from povdsl.check.specfile import load_plan
+    from povdsl.diagnostics import did_you_mean
 
     if not args.spec.is_file():
         print(f"povdsl: no such file: {args.spec}", file=sys.stderr)
@@ -230,7 +261,7 @@ def run_explain(args: argparse.Namespace) -> int:
     try:
         text = explain(plan, args.model)
     except KeyError:
-        hint = did_you_mean(args.model, [m.name for m in plan.models])
+        hint = did_you_mean(args.model, [m.name for m in plan.models] + [f.name for f in plan.figures])
         print(f"povdsl: no model '{args.model}' in {args.spec}" + (f"; {hint}" if hint else ""), file=sys.stderr)
         return 1
     sys.stdout.write(text)

@@ -128,11 +128,23 @@ def _estimator(e: s.Estimator) -> str:
 def _table(d: s.TableDecl) -> tuple[str, list[str]]:
     title = f" {string_literal(d.title)}" if d.title is not None else ""
     head = f"table {d.name}{title} = {', '.join(m.id for m in d.models)}"
+    return head, _options(d.options)
+
+
+def _figure(d: s.FigureDecl) -> tuple[str, list[str]]:
+    title = f" {string_literal(d.title)}" if d.title is not None else ""
+    plot = d.plot
+    head = f"figure {d.name}{title} = {plot.func}({', '.join(expr_text(a) for a in plot.args)})"
+    return head, _options(d.options)
+
+
+def _options(options: tuple[s.TableOption, ...]) -> list[str]:
+    """Option lines in the order written, each under its comments."""
     body = []
-    for option in d.options:
+    for option in options:
         body.extend(INDENT + c for c in option.comments)
         body.append(INDENT + _option(option))
-    return head, body
+    return body
 
 
 def _option(o: s.TableOption) -> str:
@@ -140,13 +152,15 @@ def _option(o: s.TableOption) -> str:
     match o.kind:
         case "label":
             return f"label {expr_text(o.target)} = {expr_text(values[0])}"
-        case "stars":
-            return "stars " + " ".join(expr_text(v) for v in values)
-        case "keep" | "drop" | "order" | "fit":
+        case "stars" | "size":
+            return f"{o.kind} " + " ".join(expr_text(v) for v in values)
+        case "keep" | "drop" | "order" | "fit" | "format":
             return f"{o.kind} " + ", ".join(expr_text(v) for v in values)
+        case "unknown":  # a figure option line the checker will refuse, kept as written
+            return f"{expr_text(o.target)} " + ", ".join(expr_text(v) for v in values)
         case "significant":
             return "significant only"
-        case "stat" | "note" | "layout":
+        case "stat" | "note" | "layout" | "level" | "style":
             return f"{o.kind} {expr_text(values[0])}"
     raise TypeError(f"not a table option: {o.kind!r}")
 

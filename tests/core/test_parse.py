@@ -48,7 +48,7 @@ def test_syntax_error_names_file_line_col_with_caret_and_hint():
     with pytest.raises(SpecError) as info:
         povdsl.parse('let x = 1\nmodel m1 "x": y ~ x | ols where a = 1\n', "b.pov")
     assert str(info.value) == (
-        "b.pov:2:35: error[E013]: unexpected '='; expected end of file, 'data', 'let', 'model', 'table', 'terms', …\n"
+        "b.pov:2:35: error[E013]: unexpected '='; expected end of file, 'data', 'figure', 'let', 'model', 'table', …\n"
         '2 | model m1 "x": y ~ x | ols where a = 1\n'
         "                                      ^\n"
         "  = hint: use '==' to compare\n"

@@ -29,6 +29,25 @@ def test_paper_tables_match_golden(tables, name, golden):
     golden(GOLDEN / name, (tables / name).read_bytes())
 
 
+def test_every_figure_of_the_paper_spec_is_written(tables):
+    """The README's first command writes each declared figure in each of its formats, and its LaTeX fragment."""
+    from povdsl.check.specfile import load_plan
+    from povdsl.render.figure_style import FIGURE_FORMATS
+
+    figures = load_plan(SPEC).figures
+    assert {f.name for f in figures} == {"figure1", "figure5", "figure6"}
+    assert {f.kind for f in figures} == {"coef", "sweep"}
+    for figure in figures:
+        for fmt in figure.formats:
+            assert (tables / f"{figure.name}{FIGURE_FORMATS[fmt]}").stat().st_size > 1000, (figure.name, fmt)
+        assert f"\\includegraphics{{{figure.name}}}" in (tables / f"{figure.name}.tex").read_text(encoding="utf-8")
+
+
+def test_the_readme_picture_is_the_runs_own_figure(tables):
+    # After an intended change of figure1: cp tables/figure1.png docs/figure1.png
+    assert (ROOT / "docs" / "figure1.png").read_bytes() == (tables / "figure1.png").read_bytes()
+
+
 def test_same_spec_same_bytes(tables, tmp_path):
     """A second run, through the command line this time, writes the same bytes."""
     assert main(["run", str(SPEC), "--out", str(tmp_path), "--format", "latex", "--format", "markdown", "--format", "html"]) == 0

@@ -47,6 +47,8 @@ CHANGE_KINDS = (
     "label removed",
     "note added",
     "note removed",
+    # figure (and the table kinds above: title, model, label, note and option changes)
+    "plot changed",
 )
 
 _KIND_OF = {k.node: k.keyword for k in KINDS}
@@ -61,13 +63,22 @@ _TABLE_DEFAULTS = {
     "significant": "off",
     "layout": "models",
 }
+_FIGURE_DEFAULTS = {
+    "level": "0.95",
+    "keep": "(all)",
+    "drop": "(none)",
+    "order": "(none)",
+    "size": "(text width, height by rows)",
+    "format": "pdf, svg",
+    "style": "journal",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Change:
     """One difference in meaning; flat so that text, JSON and tests read it alike."""
 
-    declaration: str  # data | weights | let | terms | model | table
+    declaration: str  # data | weights | let | terms | model | table | figure
     name: str  # the declaration's name in the new spec (old spec when removed)
     kind: str  # one of CHANGE_KINDS
     detail: str | None = None  # which option, argument, label target, ...

@@ -16,6 +16,8 @@ from povdsl.tools.diff.changes import (
 )
 from povdsl.tools.diff.sides import (
     _estimator_text,
+    _figure_models,
+    _figure_view,
     _rename,
     _Side,
     _summary,
@@ -68,6 +70,9 @@ class _Differ:
             name = self.renames.get((_KIND_OF[type(d)], d.name), d.name)
             if isinstance(d, s.TableDecl):
                 d = replace(_rename(replace(d, models=()), others), models=_rename(d.models, models))
+            elif isinstance(d, s.FigureDecl):  # the plot names models, the options name terms
+                plot = replace(d.plot, args=_rename(d.plot.args, models))
+                d = replace(_rename(replace(d, plot=replace(d.plot, args=())), others), plot=plot)
             elif not isinstance(d, (s.DataDecl, s.WeightsDecl)):  # those name file columns only
                 d = _rename(d, others)
             decls.append(replace(d, name=name))
@@ -204,24 +209,37 @@ class _Differ:
     # tables
 
     def _table(self, old: s.TableDecl, new: s.TableDecl) -> list[Change]:
-        name = new.name
-        out = []
-        if (old.title or old.name) != (new.title or new.name):
-            out.append(Change("table", name, "title changed", old=string_literal(old.title or old.name), new=string_literal(new.title or new.name)))
         before, after = [m.id for m in old.models], [m.id for m in new.models]
-        out += [Change("table", name, "model added", new=m) for m in after if m not in before]
-        out += [Change("table", name, "model removed", old=m) for m in before if m not in after]
-        if [m for m in before if m in after] != [m for m in after if m in before]:
-            out.append(Change("table", name, "models reordered", old=", ".join(before), new=", ".join(after)))
-        (old_options, old_labels, old_notes), (new_options, new_labels, new_notes) = _table_view(old), _table_view(new)
-        for (option, b), (_, a) in zip(old_options, new_options):
-            if a != b:
-                out.append(Change("table", name, "option changed", detail=option, old=b, new=a))
-        for kind, target, b, a in _mapping_changes(dict(old_labels), dict(new_labels)):
-            out.append(Change("table", name, kind.replace("option", "label"), detail=target, old=b, new=a))
-        out += [Change("table", name, "note added", new=n) for n in new_notes if n not in old_notes]
-        out += [Change("table", name, "note removed", old=n) for n in old_notes if n not in new_notes]
-        return out
+        return _presentation_changes("table", old, new, before, after, _table_view(old), _table_view(new))
+
+    # figures
+
+    def _figure(self, old: s.FigureDecl, new: s.FigureDecl) -> list[Change]:
+        out = []
+        if old.plot.func != new.plot.func:
+            out.append(Change("figure", new.name, "plot changed", old=old.plot.func, new=new.plot.func))
+        before, after = list(_figure_models(old)), list(_figure_models(new))
+        return out + _presentation_changes("figure", old, new, before, after, _figure_view(old), _figure_view(new))
+
+
+def _presentation_changes(kind: str, old, new, before: list[str], after: list[str], old_view: tuple, new_view: tuple) -> list[Change]:
+    """A table's or figure's changes: title, models, options (defaults filled in), labels, notes."""
+    name = new.name
+    out = []
+    if (old.title or old.name) != (new.title or new.name):
+        out.append(Change(kind, name, "title changed", old=string_literal(old.title or old.name), new=string_literal(new.title or new.name)))
+    out += [Change(kind, name, "model added", new=m) for m in after if m not in before]
+    out += [Change(kind, name, "model removed", old=m) for m in before if m not in after]
+    if [m for m in before if m in after] != [m for m in after if m in before]:
+        out.append(Change(kind, name, "models reordered", old=", ".join(before), new=", ".join(after)))
+    (old_options, old_labels, old_notes), (new_options, new_labels, new_notes) = old_view, new_view
+    for option_kind, option, b, a in _mapping_changes(dict(old_options), dict(new_options)):
+        out.append(Change(kind, name, option_kind, detail=option, old=b, new=a))
+    for label_kind, target, b, a in _mapping_changes(dict(old_labels), dict(new_labels)):
+        out.append(Change(kind, name, label_kind.replace("option", "label"), detail=target, old=b, new=a))
+    out += [Change(kind, name, "note added", new=n) for n in new_notes if n not in old_notes]
+    out += [Change(kind, name, "note removed", old=n) for n in old_notes if n not in new_notes]
+    return out
 
 
 def _argument_changes(old_args, new_args, positional_names: tuple[str, ...] = ()) -> list:

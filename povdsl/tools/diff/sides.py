@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass, replace
 
 from povdsl.language import syntax as s
-from povdsl.tools.diff.changes import _KIND_OF, _TABLE_DEFAULTS
+from povdsl.tools.diff.changes import _FIGURE_DEFAULTS, _KIND_OF, _TABLE_DEFAULTS
 from povdsl.tools.diff.terms import _INTERCEPT, _NO_INTERCEPT, _expand, _target_text, _term_set, _term_text, _text
 from povdsl.language.printer import string_literal
 
@@ -56,6 +56,8 @@ class _Side:
                 )
             case s.TableDecl():
                 return (tuple(m.id for m in d.models), _table_view(d))
+            case s.FigureDecl():
+                return (d.plot.func, _figure_models(d), _figure_view(d))
 
     def dependencies(self) -> dict[str, set[str]]:
         """Model name -> every name it reaches through lets, macros, weights and data."""
@@ -125,17 +127,35 @@ def _sweep_text(sweep: s.Sweep | None) -> str | None:
 
 def _table_view(t: s.TableDecl) -> tuple:
     """A table's options with defaults filled in: (options, labels, notes)."""
-    options = dict(_TABLE_DEFAULTS)
+    return _options_view(t.options, _TABLE_DEFAULTS)
+
+
+def _figure_view(f: s.FigureDecl) -> tuple:
+    """A figure's options with defaults filled in: (options, labels, notes)."""
+    return _options_view(f.options, _FIGURE_DEFAULTS)
+
+
+def _figure_models(f: s.FigureDecl) -> tuple[str, ...]:
+    """The models a figure plots, as written (a checked figure names models only)."""
+    return tuple(_text(a) for a in f.plot.args)
+
+
+def _options_view(declared: tuple[s.TableOption, ...], defaults: dict[str, str]) -> tuple:
+    options = dict(defaults)
     lists: dict[str, list[str]] = {"keep": [], "drop": [], "order": [], "fit": []}
     labels: dict[str, str] = {}
     notes: list[str] = []
-    for o in t.options:
+    for o in declared:
         if o.kind == "label":
             labels[_target_text(o.target)] = string_literal(o.values[0].value)
-        elif o.kind in ("stat", "layout"):
+        elif o.kind in ("stat", "layout", "level", "style"):
             options[o.kind] = _text(o.values[0])
-        elif o.kind == "stars":
-            options["stars"] = " ".join(_text(v) for v in o.values)
+        elif o.kind in ("stars", "size"):
+            options[o.kind] = " ".join(_text(v) for v in o.values)
+        elif o.kind == "format":
+            options["format"] = ", ".join(sorted({_text(v) for v in o.values}))
+        elif o.kind == "unknown":
+            options[_text(o.target)] = ", ".join(_text(v) for v in o.values)
         elif o.kind in lists:
             lists[o.kind].extend(_target_text(v) if o.kind != "fit" else _text(v) for v in o.values)
         elif o.kind == "note":
@@ -163,4 +183,6 @@ def _summary(d: s.Declaration) -> str:
             return f"{_text(d.lhs)} ~ {_text(d.rhs)} | {_estimator_text(d.estimator)}"
         case s.TableDecl():
             return ", ".join(m.id for m in d.models)
+        case s.FigureDecl():
+            return f"{d.plot.func}({', '.join(_figure_models(d))})"
     raise TypeError(d)
