@@ -9,7 +9,8 @@ come from `povdsl.render.figure_style`, which imports no plotting library.
 
 from __future__ import annotations
 
-from povdsl.check.plan import FigureSpec, ModelPlan
+from povdsl.check.models import _selector, _target_text
+from povdsl.check.plan import FigureSpec, ModelPlan, TermSelector
 from povdsl.check.state import CheckerState
 from povdsl.diagnostics import did_you_mean
 from povdsl.language import syntax as s
@@ -44,6 +45,7 @@ class FigureChecks(CheckerState):
         labels: list[tuple[str, str]] = []
         lists: dict[str, list[str]] = {"keep": [], "drop": [], "order": []}
         notes: list[str] = []
+        chosen: list[TermSelector] = []
         level, style = 0.95, DEFAULT_STYLE
         size: tuple[float | None, float | None] = (None, None)
         formats: tuple[str, ...] = DEFAULT_FORMATS
@@ -59,13 +61,12 @@ class FigureChecks(CheckerState):
             names = [v for v in opt.values if isinstance(v, s.Name)]
             strings = [v.value for v in opt.values if isinstance(v, s.String)]
             if opt.kind == "label" and opt.target is not None:
-                text = expr_text(opt.target)
-                self._figure_term(opt.target, text, terms)
-                labels.append((text, strings[0]))
+                chosen.append(self._figure_selector("label", opt.target, terms, strings[0]))
+                labels.append((_target_text(opt.target), strings[0]))
             elif opt.kind in lists:
                 for v in opt.values:
-                    self._figure_term(v, expr_text(v), terms)
-                    lists[opt.kind].append(expr_text(v))
+                    chosen.append(self._figure_selector(opt.kind, v, terms))
+                    lists[opt.kind].append(_target_text(v))
             elif opt.kind == "note":
                 notes.extend(strings)
             elif opt.kind == "level":
@@ -103,6 +104,7 @@ class FigureChecks(CheckerState):
             height=size[1],
             formats=formats,
             style=style,
+            selectors=tuple(chosen),
         )
 
     def _figure_models(self, plot: s.FigurePlot, declared: dict[str, s.ModelDecl]) -> list[str]:
@@ -146,7 +148,15 @@ class FigureChecks(CheckerState):
             terms.add(INTERCEPT)
         return terms
 
-    def _figure_term(self, node: s.Expr | None, text: str, terms: set[str] | None) -> None:
-        if terms is None or node is None or text in terms:
-            return
-        self.error("E406", f"'{text}' is not a term of the figure's models", node.span, did_you_mean(text, terms) or f"terms: {', '.join(sorted(terms))}")
+    def _figure_selector(self, kind: str, target: s.Expr, terms: set[str] | None, label: str = "") -> TermSelector:
+        """A keep/drop/order/label item as a table reads it; a plain term that no model has is refused now.
+
+        Globs, strings and lag ranges name coefficients only the fit reports,
+        so they are matched after fitting (E197, as for tables).
+        """
+        selector = _selector(kind, target, label)
+        plain = not isinstance(target, s.String) and selector.names == (expr_text(target),)
+        if plain and terms is not None and selector.text not in terms:
+            hint = did_you_mean(selector.text, terms) or f"terms: {', '.join(sorted(terms))}"
+            self.error("E406", f"'{selector.text}' is not a term of the figure's models", target.span, hint)
+        return selector

@@ -8,14 +8,16 @@ text keeps the size it was drawn at, then the caption, label and notes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from povdsl.check.plan import FigureSpec, ModelPlan
 from povdsl.render.figure_model import FigureModel
 from povdsl.render.figure_style import FIGURE_FORMATS
-from povdsl.render.plots import coef_model, figure_notes, sweep_model
+from povdsl.render.plots import coef_model, figure_notes, selection, sweep_model
 from povdsl.render.table_model import TableContext, _one_line
 from povdsl.render.tables import model_name
+from povdsl.render.term_selection import check_selectors
 
 if TYPE_CHECKING:
     from povdsl.estimate.result import Result
@@ -38,7 +40,9 @@ def figure_model(
         names = [model_name(r, i) for i, r in enumerate(plotted)]
         variances = [(n, context.variance.get(r.model, r.vcov)) for n, r in zip(names, plotted)]
         notes = figure_notes("coef", spec.level, variances, context, (*spec.notes, *extra_notes))
-        model = coef_model(plotted, name=spec.name, title=spec.title, level=spec.level, keep=spec.keep, drop=spec.drop, order=spec.order, labels=dict(spec.labels), notes=notes)
+        chosen = selection(spec.keep, spec.drop, spec.order, dict(spec.labels), spec.selectors)
+        check_selectors(replace(chosen, models=spec.models), plotted, [])  # E197 at the item, as for tables
+        model = coef_model(plotted, name=spec.name, title=spec.title, level=spec.level, chosen=chosen, notes=notes)
     else:
         drawn = [sweeps[m] for m in spec.models]
         labels = [m.label for m in models]

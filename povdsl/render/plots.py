@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from povdsl.check.plan import TableSpec
+from povdsl.check.plan import TableSpec, TermSelector
 from povdsl.render.figure_model import (
     FigureModel,
     Panel,
@@ -28,8 +28,9 @@ from povdsl.render.tables import (
     model_name,
     poverty_line_note,
     sentence,
-    term_order,
 )
+from povdsl.render.term_selection import check_selectors, term_label, term_order
+from povdsl.render.term_selection import selectors as selectors_of
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -40,11 +41,25 @@ if TYPE_CHECKING:
 INTERCEPT = "Intercept"
 
 
-def coef_terms(results: Sequence[Result], keep: Sequence[str] = (), drop: Sequence[str] = (), order: Sequence[str] = ()) -> list[str]:
+def selection(
+    keep: Sequence[str] = (),
+    drop: Sequence[str] = (),
+    order: Sequence[str] = (),
+    labels: Mapping[str, str] | None = None,
+    selectors: Sequence[TermSelector] = (),
+) -> TableSpec:
+    """keep/drop/order/labels as a table's selection, so a figure chooses and labels terms exactly as a table does
+    (exact names or globs such as "W(*)"; see povdsl.render.term_selection)."""
+    return TableSpec(
+        name="", title="", models=(), keep=tuple(keep), drop=tuple(drop), order=tuple(order),
+        labels=tuple((labels or {}).items()), selectors=tuple(selectors),
+    )
+
+
+def coef_terms(results: Sequence[Result], chosen: TableSpec) -> list[str]:
     """Terms to plot, chosen as a table chooses its rows; the intercept only when kept by name."""
-    selection = TableSpec(name="", title="", models=(), keep=tuple(keep), drop=tuple(drop), order=tuple(order))
-    terms = term_order(selection, results)
-    return [t for t in terms if t != INTERCEPT or INTERCEPT in keep]
+    kept = [s for s in selectors_of(chosen) if s.kind == "keep"]
+    return [t for t in term_order(chosen, results) if t != INTERCEPT or any(INTERCEPT in s.names for s in kept)]
 
 
 def coef_model(
@@ -53,17 +68,16 @@ def coef_model(
     name: str = "figure",
     title: str = "",
     level: float = 0.95,
-    keep: Sequence[str] = (),
-    drop: Sequence[str] = (),
-    order: Sequence[str] = (),
-    labels: Mapping[str, str] | None = None,
+    chosen: TableSpec | None = None,
     names: Sequence[str] = (),
     notes: Sequence[str] = (),
 ) -> FigureModel:
     """A coefficient plot: one row per term, one marker per model, intervals at `level`."""
     _check_level(level)
+    chosen = chosen or selection()
     series = _unique([names[i] if i < len(names) else model_name(r, i) for i, r in enumerate(results)])
-    panel = coef_panel(results, series, coef_terms(results, keep, drop, order), dict(labels or {}), level)
+    terms = coef_terms(results, chosen)
+    panel = coef_panel(results, series, terms, {t: term_label(t, chosen) for t in terms}, level)
     return FigureModel(name, title, "coef", level, (panel,), tuple(notes))
 
 
@@ -104,8 +118,9 @@ def coefplot(
 ) -> Figure:
     """A coefficient plot of one or more Results, as a matplotlib Figure.
 
-    One row per term (`keep`/`drop`/`order` choose them as in tables, by the
-    Results' term names; the intercept is left out unless kept by name), one
+    One row per term (`keep`/`drop`/`order` choose them as in tables: the
+    Results' term names or globs such as "W(*)"; the intercept is left out
+    unless kept by name; an item matching nothing raises SpecError E197), one
     marker per model with its `level` confidence interval, and a line at zero.
     `labels` maps term names to the text shown, `names` names the models
     (default: their labels in the spec, else "(1)", "(2)", ...). Sizes are inches; the default
@@ -116,7 +131,9 @@ def coefplot(
     from povdsl.render.figures import draw
 
     listed = [results] if not isinstance(results, Sequence) else list(results)
-    model = coef_model(listed, level=level, keep=keep, drop=drop, order=order, labels=labels, names=names)
+    chosen = selection(keep, drop, order, labels)
+    check_selectors(chosen, listed, [])
+    model = coef_model(listed, level=level, chosen=chosen, names=names)
     return draw(model, width=width, height=height, style=style)
 
 

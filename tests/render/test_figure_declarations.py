@@ -108,3 +108,16 @@ def test_explain_shows_each_figure_with_its_defaults(spec):
     assert "90% confidence" in explain(plan, "f1")
     only = explain(plan, "f3")
     assert only.startswith("figure f3\n") and "4 in by 5 in; style journal" in only and "f3.pdf, f3.svg, f3.tex" in only
+
+
+def test_keep_takes_globs_and_an_item_matching_nothing_is_a_located_error(tmp_path):
+    head = SPEC.split("model s3")[0]
+    good = tmp_path / "good.pov"
+    good.write_text(head + 'figure g = coef(m1, m2)\n  keep "*e*"\n', encoding="utf-8")
+    assert povdsl.run(good).figures["g"]["g.tex"]  # age, edu, gender: matched by the glob
+    bad = tmp_path / "bad.pov"
+    bad.write_text(head + 'figure g = coef(m1)\n  keep "x*"\n', encoding="utf-8")
+    with pytest.raises(povdsl.SpecError) as info:
+        povdsl.run(bad)
+    (d,) = info.value.diagnostics
+    assert d.code == "E197" and d.span.line == head.count("\n") + 2

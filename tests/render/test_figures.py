@@ -80,7 +80,11 @@ def test_keep_drop_order_and_labels_choose_rows_as_tables_do(fits):
     fig = povdsl.coefplot(list(fits), drop=["TUCE"], order=["PSI"], labels={"PSI": "tutoring"})
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["tutoring", "GPA"]
     kept = povdsl.coefplot(fits[0], keep=["Intercept", "GPA"])
-    assert [t.get_text() for t in kept.axes[0].get_yticklabels()] == ["GPA", "Intercept"]
+    assert [t.get_text() for t in kept.axes[0].get_yticklabels()] == ["GPA", "Constant"]  # labelled as tables label it
+    globbed = povdsl.coefplot(fits[0], keep=["*P*"])  # globs as in tables
+    assert [t.get_text() for t in globbed.axes[0].get_yticklabels()] == ["GPA", "PSI"]
+    with pytest.raises(povdsl.SpecError, match="E197"):
+        povdsl.coefplot(fits[0], keep=["GPAA"])  # an item matching nothing is an error, not an empty figure
 
 
 def test_reference_distribution_is_read_back_from_t_and_p(fits, spector):
@@ -163,10 +167,8 @@ def test_save_figure_writes_the_same_bytes(fits, tmp_path):
 
 # ---------------------------------------------------------------- golden SVG
 # A figure from fixed numbers (no fitting), compared byte for byte. The bytes
-# depend on matplotlib's version (its glyph outlines and SVG writer), recorded
-# in the golden's name; regenerate after an intended change with
-#     python tests/render/test_figures.py
-# and review the picture.
+# depend on matplotlib's version (its glyph outlines and SVG writer), named
+# in the golden file; after an intended change: python -m pytest --regen.
 
 GOLDEN = Path(__file__).with_name("golden")
 
@@ -184,25 +186,11 @@ def _fixed_results():
     return out
 
 
-def _golden_svg() -> bytes:
-    labels = {"cluster": "local industrial clusters", "W(cluster, traveltime)": "clusters in other regions \N{EN DASH} W", "edu": "education"}
-    return figure_bytes(povdsl.coefplot(_fixed_results(), labels=labels), "svg")
-
-
-def _golden_path() -> Path:
+def test_coefplot_matches_its_golden_svg(golden, regen):
     import matplotlib
 
-    return GOLDEN / f"coefplot.mpl-{matplotlib.__version__}.svg"
-
-
-def test_coefplot_matches_its_golden_svg():
-    path = _golden_path()
-    if not path.exists():
-        pytest.skip(f"no golden SVG for this matplotlib version ({path.name}); run this file to write one")
-    assert _golden_svg() == path.read_bytes()
-
-
-if __name__ == "__main__":
-    GOLDEN.mkdir(exist_ok=True)
-    _golden_path().write_bytes(_golden_svg())
-    print(f"wrote {_golden_path()}")
+    path = GOLDEN / f"coefplot.mpl-{matplotlib.__version__}.svg"
+    if not path.exists() and not regen:
+        pytest.skip(f"no golden SVG for this matplotlib version ({path.name}); write it with: python -m pytest --regen")
+    labels = {"cluster": "local industrial clusters", "W(cluster, traveltime)": "clusters in other regions \N{EN DASH} W", "edu": "education"}
+    golden(path, figure_bytes(povdsl.coefplot(_fixed_results(), labels=labels), "svg"))
