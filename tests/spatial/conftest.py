@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-libpysal = pytest.importorskip("libpysal")
-pytest.importorskip("spreg")
-
 from povdsl.data.weights import Weights
 from povdsl.estimate.spatial import sample_weights
+
+libpysal = pytest.importorskip("libpysal")
+pytest.importorskip("spreg")
 
 
 def _example(dbf: str, gal: str, columns: list[str]):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from spatial_project import frame, write_project  # type: ignore[import-not-found]
 
 import povdsl
 from povdsl.errors import SpecError
-
-from spatial_project import frame, write_project  # type: ignore[import-not-found]
 
 lw = pytest.importorskip("libpysal.weights")
 

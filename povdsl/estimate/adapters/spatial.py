@@ -142,8 +142,10 @@ def to_result(model: str, fit: SpatialFit, prepared: SpatialDesign, options: Map
         from povdsl.estimate.spatial.impacts import DEFAULT_DRAWS, DEFAULT_SEED
         from povdsl.estimate.spatial.impacts import impacts as compute
 
-        draws = int(options.get("draws") or DEFAULT_DRAWS)
-        seed = int(options.get("seed") if options.get("seed") is not None else DEFAULT_SEED)
+        draws = options.get("draws")
+        seed = options.get("seed")
+        draws = draws if isinstance(draws, int) else DEFAULT_DRAWS
+        seed = seed if isinstance(seed, int) else DEFAULT_SEED
         impacts = compute(fit, draws=draws, seed=seed)
     from dataclasses import replace
 
@@ -216,7 +218,8 @@ def describe(model: str):
     """The registry's describe function for one spatial estimator: the backend call explain prints."""
 
     def text(design_names: Mapping[str, object], options: Mapping[str, object], vcov: Vcov) -> str:
-        weights = ", ".join(str(w) for w in (options.get("weights") or ())) or "w"
+        given = options.get("weights")
+        weights = ", ".join(str(w) for w in given) if isinstance(given, (tuple, list)) and given else "w"
         method = options.get("method") or "ml"
         robust = bool(options.get("robust"))
         if model == "slx":

@@ -28,5 +28,5 @@ def call(model: str, function, *args, **kwargs):
         warnings.simplefilter("ignore")
         try:
             return function(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - spreg raises bare Exception (e.g. "H'H singular"); the boundary turns every failure into ours
+        except Exception as exc:  # spreg raises bare Exception (e.g. "H'H singular"); the boundary turns every failure into ours
             raise EstimationError(f"spreg could not fit the {model}: {str(exc).splitlines()[0][:200]}") from None

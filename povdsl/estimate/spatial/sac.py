@@ -85,7 +85,7 @@ def fit_sac(y: pd.Series, X: pd.DataFrame, w1: SampleWeights, w2: SampleWeights 
     x = np.column_stack([np.ones(len(yv)), xv])
     model = _Sarar(yv.ravel(), x, w1, w2, ldet)
     bounds = [_inside(model.ldet1.interval()), _inside(model.ldet2.interval())]
-    grid = [(r, l) for r in np.linspace(*bounds[0], 5)[1:-1] for l in np.linspace(*bounds[1], 5)[1:-1]] + [(0.0, 0.0)]
+    grid = [(r, lam) for r in np.linspace(*bounds[0], 5)[1:-1] for lam in np.linspace(*bounds[1], 5)[1:-1]] + [(0.0, 0.0)]
     start = max(grid, key=lambda p: model.concentrated(np.array(p)))
     opt = optimize.minimize(lambda p: -model.concentrated(p), np.array(start), method="L-BFGS-B", bounds=bounds, options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500})
     if not opt.success and "ABNORMAL" not in str(opt.message):
