@@ -197,7 +197,7 @@ class ModelChecks(ExpressionChecks):
                 self.error("E190", f"unknown model '{m.id}'", m.span, did_you_mean(m.id, declared))
         labels, keep, drop, order, notes, fit, stars = [], [], [], [], [], [], (0.10, 0.05, 0.01)
         selectors: list[TermSelector] = []
-        stat, significant, layout = "t", False, "models"
+        stat, significant, layout, show = "t", False, "models", "coefficients"
         for opt in d.options:
             if opt.kind == "label":
                 labels.append((_target_text(opt.target), opt.values[0].value))
@@ -232,6 +232,10 @@ class ModelChecks(ExpressionChecks):
                 layout = opt.values[0].id
                 if layout not in ("models", "sweep"):
                     self.error("E194", f"unknown layout '{layout}'", opt.values[0].span, "use models or sweep")
+            elif opt.kind == "show":
+                show = opt.values[0].id
+                if show not in ("coefficients", "impacts"):
+                    self.error("E198", f"unknown `show {show}`", opt.values[0].span, did_you_mean(show, ("coefficients", "impacts")) or "use coefficients or impacts")
         self._layout_fits_models(d, layout, declared)
         if len(self.diagnostics) > before:
             return None
@@ -249,6 +253,7 @@ class ModelChecks(ExpressionChecks):
             fit_stats=tuple(fit),
             significant_only=significant,
             layout=layout,
+            show=show,
             selectors=tuple(selectors),
         )
 

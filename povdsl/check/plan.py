@@ -74,6 +74,7 @@ class TableSpec:
     fit_stats: tuple[str, ...] = ()  # rows of Result.stats keys to show
     significant_only: bool = False  # for sweep tables
     layout: str = "models"  # "models" (Tables 1-4) or "sweep" (Tables 5-6)
+    show: str = "coefficients"  # "impacts": spatial lag models' direct/indirect/total effects in place of coefficients
     selectors: tuple[TermSelector, ...] = ()  # keep/drop/order/label items with their spans, in spec order
 
 

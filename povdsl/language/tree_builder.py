@@ -30,7 +30,7 @@ _RULES = {
     for rule in (
         "data_decl weights_decl let_decl terms_decl model_decl model_clauses sweep estimator where_clause vcov_clause "
         "table_decl label_option stat_option stars_option keep_option drop_option order_option fit_option note_option "
-        "significant_option layout_option figure_decl figure_plot level_option size_option format_option style_option "
+        "significant_option layout_option show_option figure_decl figure_plot level_option size_option format_option style_option "
         "unknown_option name_list expr_list arguments keyword_argument call paren open_bound number"
     ).split()
     + sorted(_NESTING)
@@ -249,6 +249,9 @@ class Builder:
 
     def _layout_option(self, span, c):
         return s.TableOption("layout", (self._name(c[0]),), span=span)
+
+    def _show_option(self, span, c):
+        return s.TableOption("show", (self._name(c[0]),), span=span)
 
     def _name_list(self, span, c):
         return [self._name(t) for t in c]

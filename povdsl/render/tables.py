@@ -156,6 +156,9 @@ def build_model_table(spec: TableSpec, results: Sequence[Result], context: Table
 
     rows: list[Row] = []
     for term in term_order(spec, results):
+        if spec.show == "impacts" and any(r.impacts is not None and term in r.impacts.index for r in results):
+            rows.extend(impact_rows(term, spec, results, decimals))
+            continue
         coefs, stats = [], []
         for r in results:
             coef, pvalue = _get(r.params, term), _get(r.pvalues, term)
@@ -181,7 +184,46 @@ def build_model_table(spec: TableSpec, results: Sequence[Result], context: Table
         header=header,
         sections=(Section("", tuple(rows)),),
         footer=tuple(footer),
-        notes=model_notes(spec, results, context),
+        notes=model_notes(spec, results, context) + impacts_note(spec, results),
+    )
+
+
+IMPACTS = ("direct", "indirect", "total")
+
+
+def impact_rows(term: str, spec: TableSpec, results: Sequence[Result], decimals) -> list[Row]:
+    """`show impacts`: a regressor's direct, indirect and total effects in place of its coefficient.
+
+    Models without impacts (no spatial lag of y) leave these rows empty.
+    """
+    rows = []
+    for kind in IMPACTS:
+        coefs, stats = [], []
+        for r in results:
+            table = r.impacts
+            if table is None or term not in table.index:
+                coefs.append(Cell())
+                stats.append(Cell())
+                continue
+            value, se, pvalue = (float(table.loc[term, key]) for key in (kind, f"{kind}_se", f"{kind}_pvalue"))
+            coefs.append(coef_cell(value, pvalue, spec.stars, decimals))
+            stats.append(statistic_cell(spec.stat, value, se, value / se if se > 0 else float("nan"), pvalue, decimals))
+        rows.append(Row(f"{term_label(term, spec)}: {kind}", tuple(coefs)))
+        if spec.stat != "none":
+            rows.append(Row("", tuple(stats)))
+    return rows
+
+
+def impacts_note(spec: TableSpec, results: Sequence[Result]) -> tuple[str, ...]:
+    """What `show impacts` rows are, with the number of draws behind their statistics."""
+    shown = [r for r in results if r.impacts is not None]
+    if spec.show != "impacts" or not shown:
+        return ()
+    draws = sorted({int(r.impacts.attrs.get("draws", 0)) for r in shown if r.impacts is not None})
+    return (
+        "Spatial lag models show average direct, indirect (spillover) and total impacts (LeSage and Pace 2009) "
+        f"in place of coefficients; their statistics come from {', '.join(f'{d:,}' for d in draws)} simulated "
+        "draws of the estimates.",
     )
 
 

@@ -160,7 +160,7 @@ def _option(o: s.TableOption) -> str:
             return f"{expr_text(o.target)} " + ", ".join(expr_text(v) for v in values)
         case "significant":
             return "significant only"
-        case "stat" | "note" | "layout" | "level" | "style":
+        case "stat" | "note" | "layout" | "level" | "style" | "show":
             return f"{o.kind} {expr_text(values[0])}"
     raise TypeError(f"not a table option: {o.kind!r}")
 
