@@ -22,6 +22,7 @@ from povdsl.language import syntax as s
 from povdsl.language.tree_builder import Builder, TooDeep, attach_comments
 from povdsl.errors import Diagnostic, Span, SpecError
 from povdsl.language.lexer import ScannedLexer, Vocabulary, scan
+from povdsl.language.parser_cache import cache_file
 from povdsl.language.syntax_errors import all_syntax_errors
 
 MAX_SPEC_BYTES = 1_000_000  # larger files are refused before parsing (see docs/security.md)
@@ -29,6 +30,7 @@ MAX_TOKENS = 160_000  # parse time is linear in tokens: a 5,000-model spec fits,
 MAX_NESTING = 100  # parentheses/call depth; deeper input is refused, not recursed into
 MAX_DEPTH = 200  # syntax-tree depth (operator chains nest too); the checker and printer recurse
 
+_GRAMMAR = Path(__file__).with_name("grammar.lark")
 _BUILDING = threading.Lock()  # one Builder lives in the parser: parses take turns
 
 
@@ -43,6 +45,7 @@ def _parser() -> Lark:
         keep_all_tokens=True,  # keywords and brackets delimit spans; the Builder drops them
         maybe_placeholders=True,
         transformer=Builder(MAX_DEPTH),
+        cache=cache_file("parser", _GRAMMAR),  # tables built once per user, in a private folder
     )
     # Lark names rules with Token objects; each reduction looks its rule's name up among plain
     # strings, where a Token compares by a Python-level __eq__. Plain names keep the lookup in C
@@ -56,7 +59,7 @@ def _parser() -> Lark:
 @lru_cache(maxsize=1)
 def _vocabulary() -> Vocabulary:
     parser = _parser()
-    return Vocabulary.of(parser.terminals, parser.ignore_tokens)
+    return Vocabulary.of(parser.terminals, parser.lexer_conf.ignore)  # ignore_tokens is not restored from a cache
 
 
 class _WholeWords(PostLex):
@@ -73,7 +76,9 @@ class _WholeWords(PostLex):
 @lru_cache(maxsize=1)
 def _recognizer() -> Lark:
     """The same grammar with Lark's own lexer, building nothing: what syntax errors are found and explained with."""
-    return Lark.open("grammar.lark", rel_to=__file__, parser="lalr", maybe_placeholders=True, postlex=_WholeWords())
+    return Lark.open(
+        "grammar.lark", rel_to=__file__, parser="lalr", maybe_placeholders=True, postlex=_WholeWords(), cache=cache_file("recognizer", _GRAMMAR)
+    )
 
 
 def parse(text: str, path: str = "<spec>") -> s.Spec:

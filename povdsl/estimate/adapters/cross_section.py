@@ -13,7 +13,8 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.discrete.discrete_model import Logit, Probit
+from statsmodels.regression.linear_model import OLS as StatsmodelsOLS  # the model modules: statsmodels.api imports far more
 from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
 from povdsl.estimate.design import Design, Vcov
@@ -98,7 +99,7 @@ def _fit_linear(name: str, binary: bool, default_vcov: str):
         fit_args, text = _statsmodels_cov(design, resolved, "HC1")
         # use_t: t(n-k), or t(G-1) when clustered, for every variance, as Stata's regress;
         # statsmodels would switch to normal p-values whenever cov_type is given.
-        res = sm.OLS(as_float(design.y), as_float(design.exog)).fit(use_t=True, **fit_args)
+        res = StatsmodelsOLS(as_float(design.y), as_float(design.exog)).fit(use_t=True, **fit_args)
         inf, variance = _variance(res, design, resolved, text, linear=True, robust_kind="HC1")
         warnings_out = ()
         if binary:
@@ -280,7 +281,7 @@ LOGIT = Estimator(
     binary_outcome=True,
     default_vcov="unadjusted",
     options=BINARY_OPTIONS,
-    fit=_fit_binary("logit", sm.Logit),
+    fit=_fit_binary("logit", Logit),
     describe_call=_describe_binary("Logit"),
 )
 
@@ -292,6 +293,6 @@ PROBIT = Estimator(
     binary_outcome=True,
     default_vcov="unadjusted",
     options=BINARY_OPTIONS,
-    fit=_fit_binary("probit", sm.Probit),
+    fit=_fit_binary("probit", Probit),
     describe_call=_describe_binary("Probit"),
 )
