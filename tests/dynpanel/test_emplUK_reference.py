@@ -3,6 +3,8 @@
 Sources: A, R plm / Arellano & Bond (1991) Table 4(b); B, Stata xtabond2; C and D,
 the outputs printed in pydynpd's README (github.com/dazhwu/pydynpd), which its
 authors verified against xtabond2 (shared/data/README.md lists A-C).
+A is also checked written as a spec file (arellano_bond_1991.pov), through
+`povdsl.run` and `povdsl.fit`, as xtabond2 writes it: iv(L(0/1).(w ys) k).
 
 Tolerances are the printed precision of each reference: half a unit in the
 last printed digit for the 6-decimal plm numbers and for the test statistics;
@@ -18,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import povdsl
 from povdsl.estimate.dynpanel import (
     DynamicPanelSpec,
     GmmInstrument,
@@ -131,6 +134,46 @@ def test_a_overidentification(fit_a):
 @pytest.mark.parametrize("order, expected", [(1, -1.538), (2, -0.280)])
 def test_a_arellano_bond(fit_a, order, expected):
     assert abs(fit_a.stats[f"ar{order}"] - expected) <= 0.0005
+
+
+# A as a spec file, written the way xtabond2 does: gmm(n, lag(2 .)) iv(L(0/1).(w ys) k).
+SPEC_FILE_A = Path(__file__).parent / "arellano_bond_1991.pov"
+LINE_A = "n ~ L(n, 1:2) + L(w, 0:1) + k + L(ys, 0:1) | diffgmm(gmm(n, 2:.), iv(L(w, 0:1) + k + L(ys, 0:1)), timeeffects)"
+
+
+@pytest.fixture(scope="module")
+def from_spec_file(tmp_path_factory):
+    return povdsl.run(SPEC_FILE_A, tmp_path_factory.mktemp("tables")).results["ab"]
+
+
+def _assert_table_4b(result):
+    assert list(result.params.index)[:7] == list(REF_A)
+    for term, (coef, se, windmeijer) in REF_A.items():
+        assert abs(result.params[term] - coef) <= SIX_DECIMALS, term
+        assert abs(result.raw.twostep_uncorrected_std_errors[term] - se) <= SIX_DECIMALS, term
+        assert abs(result.std_errors[term] - windmeijer) <= SIX_DECIMALS, term
+    assert result.nobs == 611 and result.stats["ngroups"] == 140
+    # plm's sargan() is the two-step (robust) criterion, xtabond2's Hansen; 25 degrees of freedom
+    assert result.stats["hansen_df"] == 25 and abs(result.stats["hansen"] - 30.112) <= 0.0005
+    assert abs(result.stats["ar1"] - -1.538) <= 0.0005 and abs(result.stats["ar2"] - -0.280) <= 0.0005
+
+
+def test_spec_file_reproduces_table_4b(from_spec_file):
+    """`povdsl run` on the spec file gives Arellano-Bond (1991) Table 4(b): coefficients, both SEs, Hansen, AR(1), AR(2)."""
+    _assert_table_4b(from_spec_file)
+    assert [t for t in from_spec_file.params.index if t.startswith("year[")] == [f"year[T.{y}]" for y in range(1979, 1985)]
+
+
+def test_fit_line_reproduces_table_4b(empl_uk):
+    """The same model as one `povdsl.fit` line."""
+    _assert_table_4b(povdsl.fit(LINE_A, empl_uk, panel=("firm", "year")))
+
+
+def test_spec_equals_the_python_engine(fit_a, from_spec_file):
+    """The spelling iv(L(w, 0:1) + k + L(ys, 0:1)) is the engine's five IvInstrument columns, nothing more."""
+    pd.testing.assert_series_equal(from_spec_file.params, fit_a.params, rtol=1e-12, atol=0)
+    pd.testing.assert_series_equal(from_spec_file.std_errors, fit_a.std_errors, rtol=1e-12, atol=0)
+    assert from_spec_file.stats["ninstruments"] == fit_a.stats["ninstruments"]
 
 
 # --- Case B -----------------------------------------------------------------
