@@ -15,15 +15,15 @@ from functools import lru_cache
 from pathlib import Path
 
 from lark import Lark
-from lark.lark import PostLex
 from lark.exceptions import UnexpectedInput
+from lark.lark import PostLex
 
-from povdsl.language import syntax as s
-from povdsl.language.tree_builder import Builder, TooDeep, attach_comments
 from povdsl.errors import Diagnostic, Span, SpecError
+from povdsl.language import syntax as s
 from povdsl.language.lexer import ScannedLexer, Vocabulary, scan
 from povdsl.language.parser_cache import cache_file
 from povdsl.language.syntax_errors import all_syntax_errors
+from povdsl.language.tree_builder import Builder, TooDeep, attach_comments
 
 MAX_SPEC_BYTES = 1_000_000  # larger files are refused before parsing (see docs/security.md)
 MAX_TOKENS = 160_000  # parse time is linear in tokens: a 5,000-model spec fits, a hostile one stays under seconds

@@ -221,10 +221,10 @@ def _measured(fn: Callable[..., dict], *args: Any, cpu: float = CPU_CEILING, rss
             resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
             try:
                 out = fn(*args)
-            except BaseException as exc:  # noqa: BLE001  (reported to the parent, which fails the test with it)
+            except BaseException as exc:
                 out = {"outcome": type(exc).__name__, "text": str(exc)[:2000]}
             payload = json.dumps({"result": out, "rss_at_fork": rss_at_fork}).encode()
-        except BaseException as exc:  # noqa: BLE001  (the child must answer, whatever failed)
+        except BaseException as exc:
             payload = json.dumps({"result": {"outcome": f"child error {type(exc).__name__}", "text": str(exc)[:2000]}, "rss_at_fork": 0}).encode()
         try:
             with os.fdopen(write_end, "wb") as fh:
