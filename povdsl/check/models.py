@@ -15,6 +15,8 @@ from povdsl.check.terms import Factor, ModelTerms, Term, lag_name, ordered
 
 STATS = ("t", "se", "p", "none")
 MAX_STAR_LEVELS = 5  # "*****" is already more than any journal prints
+MAX_DIGITS = 8  # more is noise in a table (and float64 holds ~15-17)
+DIGIT_STYLES = ("sig",)
 VCOV_KINDS = ("unadjusted", "robust", "cluster")
 
 
@@ -197,6 +199,9 @@ class ModelChecks(ExpressionChecks):
                 self.error("E190", f"unknown model '{m.id}'", m.span, did_you_mean(m.id, declared))
         labels, keep, drop, order, notes, fit, stars = [], [], [], [], [], [], (0.10, 0.05, 0.01)
         selectors: list[TermSelector] = []
+        digits, significant_figures = None, False
+        rows: list[tuple[str, tuple[str, ...]]] = []
+        vcov_row = False
         stat, significant, layout, show = "t", False, "models", "coefficients"
         for opt in d.options:
             if opt.kind == "label":
@@ -228,6 +233,27 @@ class ModelChecks(ExpressionChecks):
                     fit.append(v.id)
             elif opt.kind == "significant":
                 significant = True
+            elif opt.kind == "row":
+                texts = tuple(v.value for v in opt.values)
+                if len(texts) != len(d.models) and layout != "sweep":
+                    self.error("E199", f"row has {len(texts)} value{'s' if len(texts) != 1 else ''} for {len(d.models)} model{'s' if len(d.models) != 1 else ''}", opt.span, "give one text per model of the table, in the table's order")
+                rows.append((opt.target.value, texts))
+            elif opt.kind == "vcov row":
+                vcov_row = True
+            elif opt.kind == "digits":
+                number = opt.values[0].value
+                if not (float(number).is_integer() and 0 <= number <= MAX_DIGITS):
+                    self.error("E188", f"digits takes a whole number from 0 to {MAX_DIGITS}", opt.values[0].span)
+                    continue
+                if opt.target is not None:
+                    selectors.append(replace(_selector("digits", opt.target), digits=int(number)))
+                    continue
+                style = opt.values[1].id if len(opt.values) > 1 else ""
+                if style and style not in DIGIT_STYLES:
+                    self.error("E188", f"unknown digits style '{style}'", opt.values[1].span, "write `digits 3` for three decimals or `digits 3 sig` for three significant figures")
+                elif style == "sig" and number == 0:
+                    self.error("E188", "a number needs at least one significant figure", opt.values[0].span)
+                digits, significant_figures = int(number), style == "sig"
             elif opt.kind == "layout":
                 layout = opt.values[0].id
                 if layout not in ("models", "sweep"):
@@ -255,6 +281,10 @@ class ModelChecks(ExpressionChecks):
             layout=layout,
             show=show,
             selectors=tuple(selectors),
+            digits=digits,
+            significant_figures=significant_figures,
+            rows=tuple(rows),
+            vcov_row=vcov_row,
         )
 
     def _layout_fits_models(self, d: s.TableDecl, layout: str, declared: dict[str, s.ModelDecl]) -> None:

@@ -44,11 +44,12 @@ class TermSelector:
     name (`"C(g)[T.1]"`, `"L1.n"`).
     """
 
-    kind: str  # "keep", "drop", "order" or "label"
+    kind: str  # "keep", "drop", "order", "label" or "digits" (one row's digits)
     text: str  # as written, for messages
     names: tuple[str, ...] = ()  # exact names; empty for a glob
     pattern: str = ""  # the glob; "" for exact names
     label: str = ""  # the label, for kind "label"
+    digits: int = 0  # the row's digits, for kind "digits"
     span: Span | None = field(default=None, compare=False)
 
     def matches(self, term: str) -> bool:
@@ -75,7 +76,11 @@ class TableSpec:
     significant_only: bool = False  # for sweep tables
     layout: str = "models"  # "models" (Tables 1-4) or "sweep" (Tables 5-6)
     show: str = "coefficients"  # "impacts": spatial lag models' direct/indirect/total effects in place of coefficients
-    selectors: tuple[TermSelector, ...] = ()  # keep/drop/order/label items with their spans, in spec order
+    selectors: tuple[TermSelector, ...] = ()  # keep/drop/order/label/row-digits items with their spans, in spec order
+    digits: int | None = None  # `digits 3`: every number with 3 decimals (None: the paper's defaults)
+    significant_figures: bool = False  # `digits 3 sig`: 3 significant figures instead
+    rows: tuple[tuple[str, tuple[str, ...]], ...] = ()  # `row "Controls" = "Yes", "No"`: (label, one text per model)
+    vcov_row: bool = False  # `vcov row`: each column's variance as a row above the fit statistics
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ _RULES = {
     for rule in (
         "data_decl weights_decl let_decl terms_decl model_decl model_clauses sweep estimator where_clause vcov_clause "
         "table_decl label_option stat_option stars_option keep_option drop_option order_option fit_option note_option "
-        "significant_option layout_option show_option figure_decl figure_plot level_option size_option format_option style_option "
+        "significant_option layout_option show_option digits_option row_digits_option row_option vcov_row_option figure_decl figure_plot level_option size_option format_option style_option "
         "unknown_option name_list expr_list arguments keyword_argument call paren open_bound number"
     ).split()
     + sorted(_NESTING)
@@ -252,6 +252,22 @@ class Builder:
 
     def _show_option(self, span, c):
         return s.TableOption("show", (self._name(c[0]),), span=span)
+
+    def _digits_option(self, span, c):
+        number, style = c
+        values = (s.Number(str(number), span=_token_span(self.path, number)),)
+        return s.TableOption("digits", values + ((self._name(style),) if style is not None else ()), span=span)
+
+    def _row_option(self, span, c):
+        label, *cells = c
+        return s.TableOption("row", tuple(self._string(t) for t in cells), self._string(label), span=span)
+
+    def _vcov_row_option(self, span, c):
+        return s.TableOption("vcov row", span=span)
+
+    def _row_digits_option(self, span, c):
+        target, number = c
+        return s.TableOption("digits", (s.Number(str(number), span=_token_span(self.path, number)),), target, span=span)
 
     def _name_list(self, span, c):
         return [self._name(t) for t in c]

@@ -17,8 +17,22 @@ def format_number(value: float, decimals: int) -> str:
     return text
 
 
+def significant_decimals(value: float, figures: int) -> int:
+    """Decimals that show `figures` significant figures: 0.0994 -> 4 for 3 figures, 123.4 -> 0."""
+    if value is None or not math.isfinite(value) or value == 0:
+        return max(figures - 1, 0)
+    return min(max(figures - 1 - math.floor(math.log10(abs(value))), 0), 15)
+
+
+def places(value: float, count: int, decimals: Decimals) -> int:
+    """`count` decimals, or as many as `count` significant figures need when the table asks for figures."""
+    return significant_decimals(value, count) if decimals.significant else count
+
+
 def coef_decimals(value: float, decimals: Decimals) -> int:
     """`coef` decimals, or more so that a small value's first significant digit shows."""
+    if decimals.significant:
+        return significant_decimals(value, decimals.coef)
     if value is None or not math.isfinite(value) or value == 0:
         return decimals.coef
     first_significant = -math.floor(math.log10(abs(value)))  # 0.004 -> 3, 0.66 -> 1
@@ -64,9 +78,9 @@ def statistic_cell(kind: str, coef: float, std_error: float, tstat: float, pvalu
     if kind == "se":
         number = format_coef(std_error, decimals)
     elif kind == "p":
-        number = format_number(pvalue, decimals.pvalue)
+        number = format_number(pvalue, places(pvalue, decimals.pvalue, decimals))
     else:
-        number = format_number(tstat, decimals.tstat)
+        number = format_number(tstat, places(tstat, decimals.tstat, decimals))
     if not number:
         return Cell()
     return Cell(text=f"({number})", number=number, bracketed=True)
@@ -85,5 +99,5 @@ def fit_cell(key: str, value: float | None, decimals: Decimals) -> Cell:
     if key in INTEGER_STATS:
         number = format_count(value)
     else:
-        number = format_number(value, decimals.fit_overrides.get(key, decimals.fit))
+        number = format_number(value, places(value, decimals.fit_overrides.get(key, decimals.fit), decimals))
     return Cell(text=number, number=number)

@@ -83,6 +83,16 @@ class Decimals:
     fit_overrides: Mapping[str, int] = field(
         default_factory=lambda: MappingProxyType({"loglik": 2, "first_stage_f": 2})
     )
+    significant: bool = False  # the counts above are significant figures, not decimals
+
+    @classmethod
+    def uniform(cls, digits: int, *, significant: bool = False) -> "Decimals":
+        """`digits 3` (every number with 3 decimals) or `digits 3 sig` (3 significant figures)."""
+        return cls(digits, digits, digits, digits, digits, MappingProxyType({}), significant)
+
+    def for_row(self, digits: int) -> "Decimals":
+        """`digits cluster = 4`: this row's coefficient and statistic with 4 (decimals or figures)."""
+        return replace(self, coef=digits, max_coef=digits, tstat=digits, pvalue=digits)
 
 
 @dataclass(frozen=True)

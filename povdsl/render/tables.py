@@ -23,7 +23,7 @@ from povdsl.render.numbers import (
     stars_for,
 )
 from povdsl.check.plan import TableSpec
-from povdsl.render.term_selection import check_selectors, term_label, term_order
+from povdsl.render.term_selection import check_selectors, selectors, term_label, term_order
 from povdsl.estimate.result import Result
 from povdsl.render.table_model import (  # re-exported: povdsl.render.tables is the one import users need
     DEFAULT_ESTIMATOR_LABELS,
@@ -41,6 +41,13 @@ from povdsl.render.table_model import (  # re-exported: povdsl.render.tables is 
     Table,
     TableContext,
 )
+
+def table_decimals(spec: TableSpec, context: TableContext) -> Decimals:
+    """The context's decimals (the paper's), unless the table says `digits N` or `digits N sig`."""
+    if spec.digits is None:
+        return context.decimals
+    return Decimals.uniform(spec.digits, significant=spec.significant_figures)
+
 
 def _get(series, term):
     return float(series[term]) if term in series.index else float("nan")
@@ -128,7 +135,7 @@ def model_notes(spec: TableSpec, results: Sequence[Result], context: TableContex
 def build_model_table(spec: TableSpec, results: Sequence[Result], context: TableContext) -> Table:
     """Tables 1-4: one column per model, coefficient over statistic, fit rows, Observations."""
     check_selectors(spec, results, [r.dependent for r in results] + list(context.dependent_labels))
-    decimals = context.decimals
+    decimals = table_decimals(spec, context)
     ncols = len(results)
 
     # Adjacent models with the same dependent variable share one spanning header.
@@ -155,21 +162,27 @@ def build_model_table(spec: TableSpec, results: Sequence[Result], context: Table
     )
 
     rows: list[Row] = []
+    row_digits = [s for s in selectors(spec) if s.kind == "digits"]
     for term in term_order(spec, results):
         if spec.show == "impacts" and any(r.impacts is not None and term in r.impacts.index for r in results):
             rows.extend(impact_rows(term, spec, results, decimals))
             continue
         coefs, stats = [], []
+        chosen = next((s.digits for s in reversed(row_digits) if s.matches(term)), None)
+        row = decimals if chosen is None else decimals.for_row(chosen)
         for r in results:
             coef, pvalue = _get(r.params, term), _get(r.pvalues, term)
-            coefs.append(coef_cell(coef, pvalue, spec.stars, decimals))
+            coefs.append(coef_cell(coef, pvalue, spec.stars, row))
             se, tstat = _get(r.std_errors, term), _get(r.tstats, term)
-            stats.append(statistic_cell(spec.stat, coef, se, tstat, pvalue, decimals))
+            stats.append(statistic_cell(spec.stat, coef, se, tstat, pvalue, row))
         rows.append(Row(term_label(term, spec), tuple(coefs)))
         if spec.stat != "none":
             rows.append(Row("", tuple(stats)))
 
-    footer: list[Row] = []
+    footer: list[Row] = [Row(label, tuple(Cell(text) for text in texts)) for label, texts in spec.rows]
+    if spec.vcov_row:
+        names = [model_name(r, i) for i, r in enumerate(results)]
+        footer.append(Row("Standard errors", tuple(Cell(context.variance.get(r.model, r.vcov)) for n, r in zip(names, results))))
     for key in spec.fit_stats:
         cells = tuple(fit_cell(key, r.stats.get(key), decimals) for r in results)
         if any(c.text for c in cells):
@@ -236,7 +249,7 @@ def build_sweep_table(spec: TableSpec, entries: Sequence[SweepEntry], context: T
     Blocks sit side by side and are aligned by rank, as in the paper: row k
     of a depth holds the k-th industry of each outcome, in entry order.
     """
-    decimals = context.decimals
+    decimals = table_decimals(spec, context)
     threshold = max(spec.stars) if spec.stars else 0.10
     shown = [e for e in entries if not spec.significant_only or e.pvalue < threshold]
     outcomes = list(dict.fromkeys(e.outcome for e in entries))

@@ -20,14 +20,18 @@ UNMATCHED = "E197"
 
 
 def selectors(spec: TableSpec) -> tuple[TermSelector, ...]:
-    """The spec's selectors; for a TableSpec built in Python, made from its keep/drop/order/labels lists."""
-    if spec.selectors:
+    """The spec's selectors; for a TableSpec built in Python, also those made from its keep/drop/order/labels lists.
+
+    The checker fills both the lists and the selectors, so the lists are
+    only read when no selector says keep, drop, order or label.
+    """
+    if any(s.kind != "digits" for s in spec.selectors):
         return spec.selectors
     made: list[TermSelector] = []
     for kind, items in (("keep", spec.keep), ("drop", spec.drop), ("order", spec.order)):
         made += [_from_text(kind, text) for text in items]
     made += [_from_text("label", term, label) for term, label in spec.labels]
-    return tuple(made)
+    return tuple(made) + spec.selectors
 
 
 def _from_text(kind: str, text: str, label: str = "") -> TermSelector:

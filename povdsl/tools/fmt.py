@@ -160,6 +160,14 @@ def _option(o: s.TableOption) -> str:
             return f"{expr_text(o.target)} " + ", ".join(expr_text(v) for v in values)
         case "significant":
             return "significant only"
+        case "row":
+            return f"row {expr_text(o.target)} = " + ", ".join(expr_text(v) for v in values)
+        case "vcov row":
+            return "vcov row"
+        case "digits" if o.target is not None:
+            return f"digits {expr_text(o.target)} = {expr_text(values[0])}"
+        case "digits":
+            return "digits " + " ".join(expr_text(v) for v in values)
         case "stat" | "note" | "layout" | "level" | "style" | "show":
             return f"{o.kind} {expr_text(values[0])}"
     raise TypeError(f"not a table option: {o.kind!r}")

@@ -15,7 +15,9 @@ import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
-from povdsl.check.plan import TableSpec
+from dataclasses import replace
+
+from povdsl.check.plan import TableSpec, TermSelector
 from povdsl.render.templating import render
 from povdsl.estimate.result import Result
 from povdsl.render.tables import SweepEntry, TableContext, build_model_table, build_sweep_table
@@ -153,8 +155,32 @@ def sweep_table():
     return build_sweep_table(SWEEP_SPEC, fair_sweep_entries(), SWEEP_CONTEXT)
 
 
+def digits_spec(**options) -> TableSpec:
+    return replace(MODEL_SPEC, name="spector_digits", **options)
+
+
+# `digits 3`, and four decimals for GPA's row; `digits 2 sig` with a glob row.
+# Also a user row and the variance of each column as a row.
+DIGITS_SPEC = digits_spec(
+    digits=3, stat="se", rows=(("Controls", ("Yes", "Yes", "No")),), vcov_row=True,
+    selectors=(TermSelector("digits", "GPA", names=("GPA",), digits=4),),
+)
+SIGNIFICANT_SPEC = digits_spec(
+    digits=2, significant_figures=True, stat="p",
+    selectors=(TermSelector("digits", "gdp*", pattern="gdp*", digits=4),),
+)
+
+
+def digits_table():
+    return build_model_table(DIGITS_SPEC, spector_results(), MODEL_CONTEXT)
+
+
+def significant_table():
+    return build_model_table(SIGNIFICANT_SPEC, spector_results(), MODEL_CONTEXT)
+
+
 # case name -> table builder; golden file is golden/<case>.<extension>
-CASES = {"model": model_table, "sweep": sweep_table}
+CASES = {"model": model_table, "sweep": sweep_table, "digits": digits_table, "significant": significant_table}
 
 
 def golden_path(case: str, variant: str) -> Path:

@@ -7,6 +7,7 @@ the siunitx variants also need siunitx.sty (texlive-science).
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -54,6 +55,34 @@ def test_golden_compiles_without_errors_or_overfull_boxes(tmp_path, case, varian
     assert report.ok, "\n".join(report.errors) or report.log[-2000:]
     assert report.pdf.startswith(b"%PDF")
     assert not report.overfull, "\n".join(report.overfull)
+
+
+NEEDS = re.compile(r"^% povdsl table: needs \\usepackage\{([a-z,]+)\}")
+
+
+@pytest.mark.latex
+@needs_pdflatex
+@pytest.mark.parametrize("variant", LATEX_VARIANTS)
+@pytest.mark.parametrize("case", sorted(regen.CASES))
+def test_a_fragment_compiles_in_a_plain_article_with_the_packages_its_first_line_names(tmp_path, case, variant):
+    """Issue 18.4: `\\input` of a fragment into an ordinary document works when the preamble loads what the comment says."""
+    fmt, options, _ = regen.VARIANTS[variant]
+    if options.get("siunitx") and not have_sty("siunitx"):
+        pytest.skip("siunitx.sty not found; install texlive-science")
+    fragment = regen.golden_path(case, variant).read_text(encoding="utf-8")
+    needs = NEEDS.match(fragment)
+    assert needs, fragment.splitlines()[0]
+    (tmp_path / "fragment.tex").write_text(fragment, encoding="utf-8")
+    document = tmp_path / "paper.tex"
+    document.write_text(
+        f"\\documentclass{{article}}\n\\usepackage{{{needs.group(1)}}}\n\\begin{{document}}\n\\input{{{tmp_path / 'fragment.tex'}}}\n\\end{{document}}\n",
+        encoding="utf-8",
+    )
+    report = compile_pdf(document)
+    assert report.ok, "\n".join(report.errors) or report.log[-2000:]
+    without = tmp_path / "bare.tex"
+    without.write_text(document.read_text().replace(f"\\usepackage{{{needs.group(1)}}}\n", ""), encoding="utf-8")
+    assert not compile_pdf(without).ok  # the packages named are needed, so the comment is not decoration
 
 
 @pytest.mark.latex

@@ -98,3 +98,26 @@ def test_lag_names_agree_with_the_compiler(tmp_path):
 
     decl = parse("table t = m\n  keep L(n, 0:2)\n").declarations[0]
     assert _coefficient_names(decl.options[0].values[0]) == tuple(lag_name("n", k) for k in range(3))
+
+
+def test_digits_fixed_significant_and_per_row(tmp_path):
+    """`digits 3`, `digits 3 sig` and `digits x = 5` against the fitted numbers formatted here."""
+    _, default = _run(tmp_path, "  stat se\n")
+    result = povdsl.run(tmp_path / "s.pov").results["m1"]
+    x, se = float(result.params["x"]), float(result.std_errors["x"])
+    assert f"{x:.2f}" in default and f"({se:.2f})" in default  # the paper's rule: 2 decimals (more below 0.01)
+    _, fixed = _run(tmp_path, "  stat se\n  digits 3\n")
+    assert f"{x:.3f}" in fixed and f"({se:.3f})" in fixed
+    _, sig = _run(tmp_path, "  stat se\n  digits 3 sig\n  digits x = 5\n")
+    assert f"{x:.5f}" in sig  # the row's digits win
+    lag = float(result.params["L1.x"])
+    decimals = max(3 - 1 - int(np.floor(np.log10(abs(lag)))), 0)
+    assert f"{abs(lag):.{decimals}f}" in sig
+
+
+@pytest.mark.parametrize("option,message", [("digits 3.5", "whole number"), ("digits 99", "whole number"), ("digits 3 sf", "unknown digits style"), ("digits 0 sig", "significant figure")])
+def test_bad_digits_are_located_errors(tmp_path, option, message):
+    with pytest.raises(SpecError) as info:
+        _run(tmp_path, f"  {option}\n")
+    (d,) = info.value.diagnostics
+    assert d.code == "E188" and message in d.message and d.span.line == 5

@@ -62,6 +62,9 @@ _TABLE_DEFAULTS = {
     "fit": "(none)",
     "significant": "off",
     "layout": "models",
+    "digits": "(default)",
+    "rows": "(none)",
+    "vcov row": "off",
 }
 _FIGURE_DEFAULTS = {
     "level": "0.95",

@@ -145,8 +145,16 @@ def _options_view(declared: tuple[s.TableOption, ...], defaults: dict[str, str])
     lists: dict[str, list[str]] = {"keep": [], "drop": [], "order": [], "fit": []}
     labels: dict[str, str] = {}
     notes: list[str] = []
+    digits: list[str] = []
+    rows: list[str] = []
     for o in declared:
-        if o.kind == "label":
+        if o.kind == "row":
+            rows.append(f"{_target_text(o.target)} = " + ", ".join(string_literal(v.value) for v in o.values))
+        elif o.kind == "vcov row":
+            options["vcov row"] = "on"
+        elif o.kind == "digits":  # the whole-table digits and each row's, in spec order
+            digits.append(" ".join(_text(v) for v in o.values) if o.target is None else f"{_target_text(o.target)} = {_text(o.values[0])}")
+        elif o.kind == "label":
             labels[_target_text(o.target)] = string_literal(o.values[0].value)
         elif o.kind in ("stat", "layout", "level", "style"):
             options[o.kind] = _text(o.values[0])
@@ -162,6 +170,10 @@ def _options_view(declared: tuple[s.TableOption, ...], defaults: dict[str, str])
             notes.append(string_literal(o.values[0].value))
         elif o.kind == "significant":
             options["significant"] = "on"
+    if digits:
+        options["digits"] = "; ".join(digits)
+    if rows:
+        options["rows"] = "; ".join(rows)
     for kind, items in lists.items():
         if items:
             if kind in ("keep", "drop"):
