@@ -9,7 +9,7 @@ from povdsl.diagnostics import did_you_mean
 from povdsl.language.functions import FORMULA, FUNCTIONS, LET, VALUE
 from povdsl.language.printer import expr_text
 from povdsl.check.signatures import MAX_LAG
-from povdsl.check.terms import MAX_TERMS, Expander, Term, TermLimit, leaf_terms, strongly_connected
+from povdsl.check.terms import INTERCEPT, MAX_TERMS, NO_INTERCEPT, Expander, Term, TermLimit, leaf_terms, strongly_connected
 
 LEVELS = {"scalar": 0, "region": 1, "unit": 2}
 MAX_FORMULA_POWER = 10  # (a + b + c)**k expands to interactions; formulaic builds them one by one
@@ -244,25 +244,24 @@ class ExpressionChecks(CheckerState):
             self.error("E166", str(exc), exc.span or e.span, f"a formula side may have at most {MAX_TERMS:,} terms after expansion")
             return None
 
-    def expand(self, e: s.Expr, origin: str | None = None):
-        """Flatten a checked right-hand side into (term, sign, macro) triples."""
-        match e:
-            case s.BinOp(op="+", left=a, right=b):
-                return self.expand(a, origin) + self.expand(b, origin)
-            case s.BinOp(op="-", left=a, right=b):
-                return self.expand(a, origin) + [(t, -sign, m) for t, sign, m in self.expand(b, origin)]
-            case s.Paren(inner=inner) if isinstance(inner, s.BinOp) and inner.op in "+-":
-                return self.expand(inner, origin)
-            case s.Name(id=name) if name in self.macros:
-                return self.expand(self.macros[name], origin or name)
-        return [(self._substitute(e), 1, origin)]
+    def expand(self, e: s.Expr, origin: str | None = None) -> list[tuple[s.Expr, int, str | None]]:
+        """A checked side as (term, sign, macro) triples, from the one expansion (check/terms.py).
 
-    def _substitute(self, e):
-        """Replace macro names inside an interaction by their parenthesised bodies."""
-        if isinstance(e, s.Name) and e.id in self.macros:
-            return s.Paren(self._substitute(self.macros[e.id]), span=e.span)
-        if isinstance(e, s.BinOp) and e.op in "*/:":
-            return s.BinOp(e.op, self._substitute(e.left), self._substitute(e.right), span=e.span)
-        if isinstance(e, s.Paren):
-            return s.Paren(self._substitute(e.inner), span=e.span)
-        return e
+        Terms come expanded with formulaic's rules, in order of first
+        appearance; `1` and `0` stand for the intercept markers. Each macro
+        is expanded once, so neither doubling macros nor long chains cost
+        more than their size.
+        """
+        if self._expander is None:
+            self._expander = Expander(self.macros, leaf_terms)
+        try:
+            side = self._expander.side(e)
+        except TermLimit:
+            return []  # _expanded reports the limit, located
+        out: list[tuple[s.Expr, int, str | None]] = []
+        for key, (term, chain) in side.items():
+            if key in (INTERCEPT, NO_INTERCEPT):
+                out.append((s.Number("1" if key == INTERCEPT else "0", span=term.span), 1, None))
+            else:
+                out.append((term.expr, 1, chain[0] if chain else origin))
+        return out

@@ -14,6 +14,7 @@ comment. Header directives (read by `_attack`):
     # hole(run): reason   the same, for one stage only (run, check or diff)
     # generate: NAME      the body is built by GENERATORS[NAME] (huge inputs)
     # setup: symlink      the project gets escape -> ../outside
+    # alias: TEXT         FORMULAIC_ALIAS in the body becomes formulaic's alias of the backticked name TEXT
 
 Adding an attack with its own ceiling is one file with these lines. Every
 attempt runs in a forked child (`_measured`): the ceilings are the child's CPU
@@ -76,6 +77,9 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "long_name": lambda: DATA_LINE + "model m: y ~ " + "z" * 3_000_000 + " | ols\n",
     "unknown_names_3000": lambda: DATA_LINE + "".join(f"let known{i} = x + {i}\n" for i in range(3_000))
     + "".join(f"let other{i} = knwn{i}\n" for i in range(3_000)),
+    "macros_doubling_60": lambda: DATA_LINE + "terms t0 = x + county\n" + "".join(f"terms t{i} = t{i - 1} + t{i - 1}\n" for i in range(1, 61)) + "model m: y ~ t60 | ols\n",
+    "macros_square_60": lambda: DATA_LINE + "terms t0 = x + county\n" + "".join(f"terms t{i} = t{i - 1} * t{i - 1}\n" for i in range(1, 61)) + "model m: y ~ t60 | ols\n",
+    "macros_chain_1000": lambda: DATA_LINE + "terms t0 = x\n" + "".join(f"terms t{i} = t{i - 1} + x\n" for i in range(1, 1000)) + "model m: y ~ t999 | ols\n",
     "lets_3000": lambda: DATA_LINE + "".join(f"let a{i} = x + {i}\n" for i in range(3_000)),
     "lets_3000_renamed": lambda: DATA_LINE + "".join(f"let b{i} = x + {i}\n" for i in reversed(range(3_000))),
 }
@@ -93,6 +97,7 @@ class Attack:
     rss: int  # MB of peak-RSS growth
     stages: frozenset[str]
     diff_old: str | None
+    alias: str | None = None
 
     @property
     def name(self) -> str:
@@ -122,6 +127,7 @@ def _attack(path: Path) -> Attack:
         rss=int(fields.get("rss", RSS_CEILING)),
         stages=stages,
         diff_old=fields.get("diff-old"),
+        alias=fields.get("alias"),
     )
 
 
@@ -154,6 +160,7 @@ def project(tmp_path) -> Path:
     rows = [(u, t, u % 5, float(rng.normal()), float(rng.normal())) for u in range(n_units) for t in years]
     pd.DataFrame(rows, columns=["hh", "year", "county", "y", "x"]).to_csv(proj / "d.csv", index=False)
     pd.DataFrame([(a, b, 1.0 + abs(a - b)) for a in range(5) for b in range(5) if a != b], columns=["o", "dd", "v"]).to_csv(proj / "w.csv", index=False)
+    pd.DataFrame([(c, t, float(rng.normal())) for c in range(5) for t in years], columns=["county", "year", "g"]).to_csv(proj / "r.csv", index=False)
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.csv").write_text("hh,year,y,x\n1,2004,1,1\n")
@@ -168,6 +175,9 @@ def _install(attack: Attack, proj: Path) -> tuple[Path, Path]:
         header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
         text = header + GENERATORS[attack.generate]()
     text = text.replace("MARKER", str(marker))
+    if attack.alias:  # formulaic's alias of a backticked name, computed after MARKER is in place
+        target = attack.alias.replace("MARKER", str(marker))
+        text = text.replace("FORMULAIC_ALIAS", "_formulaic_" + "".join(c if re.match(r"\w", c) else "_" for c in target))
     if attack.setup == "symlink":
         (proj / "escape").symlink_to(proj.parent / "outside", target_is_directory=True)
     spec = proj / f"{attack.name}.pov"

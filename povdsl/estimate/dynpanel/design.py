@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from povdsl.check.terms import lag_name
 from povdsl.estimate.dynpanel.lags import PanelGrid
 from povdsl.estimate.dynpanel.model_spec import DynamicPanelSpec
 
@@ -36,8 +37,7 @@ class Equations:
         return slice(self.n_periods, 2 * self.n_periods)
 
 
-def term_name(var: str, lag: int) -> str:
-    return var if lag == 0 else f"L{lag}.{var}"
+term_name = lag_name  # one spelling of a lag's column name for the whole package (check/terms.py)
 
 
 def _stack(diff_part: np.ndarray, level_part: np.ndarray | None) -> np.ndarray:

@@ -6,7 +6,7 @@ from dataclasses import fields, is_dataclass, replace
 
 from povdsl.language import syntax as s
 from povdsl.tools.diff.changes import _FIGURE_DEFAULTS, _KIND_OF, _TABLE_DEFAULTS
-from povdsl.tools.diff.terms import _INTERCEPT, _NO_INTERCEPT, _expand, _target_text, _term_set, _term_text, _text
+from povdsl.tools.diff.terms import _INTERCEPT, _NO_INTERCEPT, _expand, _target_text, _term_set, _term_text, _text, expander
 from povdsl.language.printer import string_literal
 
 
@@ -20,18 +20,19 @@ class _Side:
             self.decls.setdefault((_KIND_OF[type(d)], d.name), d)  # a duplicate is the checker's to report
         self.macros = {name: d.value for (kind, name), d in self.decls.items() if kind == "terms"}
         self._terms: dict[str, dict] = {}
+        self.expander = expander(self.macros)  # each macro expanded once per side
 
     def of_kind(self, kind: str) -> list[str]:
         return [name for (k, name) in self.decls if k == kind]
 
     def model_terms(self, name: str) -> dict:
         if name not in self._terms:
-            self._terms[name] = _term_set(self.decls[("model", name)].rhs, self.macros, with_intercept=True)
+            self._terms[name] = _term_set(self.decls[("model", name)].rhs, self.expander, with_intercept=True)
         return self._terms[name]
 
     def macro_terms(self, name: str) -> dict:
         body = self.macros[name]
-        return _expand_named(body, self.macros, name)
+        return _expand_named(body, self.expander)
 
     def body(self, kind: str, name: str):
         """What a declaration means apart from its name and label: the rename key."""
@@ -44,7 +45,7 @@ class _Side:
             case s.LetDecl():
                 return _text(d.value)
             case s.TermsDecl():
-                return frozenset(_term_set(d.value, self.macros, with_intercept=False))
+                return frozenset(_term_set(d.value, self.expander, with_intercept=False))
             case s.ModelDecl():
                 return (
                     _sweep_text(d.sweep),
@@ -77,10 +78,10 @@ class _Side:
         return reach
 
 
-def _expand_named(body, macros, name) -> dict:
-    """A macro's own terms, with chains relative to the macro (its own name left out)."""
-    raw = _expand(body, macros, (name,))
-    return {_term_text(t): c[1:] for t, c in raw.items() if t not in (_INTERCEPT, _NO_INTERCEPT)}
+def _expand_named(body, side) -> dict:
+    """A macro's own terms, with chains relative to the macro."""
+    raw = _expand(body, side)
+    return {_term_text(t): c for t, c in raw.items() if t not in (_INTERCEPT, _NO_INTERCEPT)}
 
 
 def _names(node):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from povdsl.check.terms import INTERCEPT, NO_INTERCEPT, Expander, Factor, Term, TermLimit
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 
@@ -44,76 +45,44 @@ def _text(e) -> str | None:
 
 
 # ---------------------------------------------------------------- formulas
+#
+# The expansion is povdsl's one (check/terms.py: formulaic's rules, each macro
+# once, bounded); diff's factors are whole leaves in normal form, so `L(x, 1:2)`
+# and `L(x,1:2)` are one factor, and a term's text lists its factors sorted.
 
-_INTERCEPT = frozenset()
-_NO_INTERCEPT = frozenset({"0"})  # marker; no factor can be named "0"
+_INTERCEPT = INTERCEPT
+_NO_INTERCEPT = NO_INTERCEPT
+
+
+def _leaf(e) -> list[Term]:
+    text = _text(e)
+    return [Term((Factor("column", text or "", e),))]
+
+
+def expander(macros: dict) -> Expander:
+    """The expansion of one side of a diff: its macros, each expanded once."""
+    return Expander(macros, _leaf)
 
 
 def _term_text(term: frozenset) -> str:
     return "1" if term == _INTERCEPT else ":".join(sorted(term))
 
 
-def _expand(e, macros: dict, chain: tuple[str, ...] = ()) -> dict:
-    """Formula side -> {term (frozenset of factor texts): chain of macros it came through}."""
-    match e:
-        case s.Paren(inner=inner):
-            return _expand(inner, macros, chain)
-        case s.BinOp(op="+", left=a, right=b):
-            return _union(_expand(a, macros, chain), _expand(b, macros, chain))
-        case s.BinOp(op="-", left=a, right=b):
-            right = _expand(b, macros, chain)
-            out = {t: c for t, c in _expand(a, macros, chain).items() if t not in right}
-            if _INTERCEPT in right:
-                out[_NO_INTERCEPT] = chain
-            return out
-        case s.BinOp(op=":", left=a, right=b):
-            return _product(_expand(a, macros, chain), _expand(b, macros, chain))
-        case s.BinOp(op="*", left=a, right=b):
-            left, right = _expand(a, macros, chain), _expand(b, macros, chain)
-            return _union(left, right, _product(left, right))
-        case s.BinOp(op="/", left=a, right=b):
-            left, right = _expand(a, macros, chain), _expand(b, macros, chain)
-            nest = {frozenset().union(*_factors(left)): chain}
-            return _union(left, _product(nest, right))
-        case s.BinOp(op="**", left=a, right=s.Number() as power) if power.value.is_integer() and power.value >= 1:
-            base = _expand(a, macros, chain)
-            out = dict(base)
-            for _ in range(int(power.value) - 1):
-                out = _union(out, _product(out, base))
-            return out
-        case s.Number(text=t) if float(t) in (0.0, 1.0):
-            return {_INTERCEPT if float(t) == 1.0 else _NO_INTERCEPT: chain}
-        case s.Name(id=name) if name in macros and name not in chain:
-            return _expand(macros[name], macros, chain + (name,))
-    return {frozenset({_text(e)}): chain}
+def _expand(e, side: Expander) -> dict:
+    """Formula side -> {term (frozenset of factor texts): chain of macros it came through}.
+
+    A side past the expansion limits (which the checker refuses) stays one
+    term, its own text, so a diff of it still says what changed.
+    """
+    try:
+        return {key: chain for key, (_, chain) in side.side(e).items()}
+    except TermLimit:
+        return {frozenset({_text(e)}): ()}
 
 
-def _factors(terms: dict) -> list[frozenset]:
-    return [t for t in terms if t not in (_INTERCEPT, _NO_INTERCEPT)] or [_INTERCEPT]
-
-
-def _union(*parts: dict) -> dict:
-    out: dict = {}
-    for part in parts:
-        for term, chain in part.items():
-            out.setdefault(term, chain)
-    return out
-
-
-def _product(left: dict, right: dict) -> dict:
-    out: dict = {}
-    for lt, lc in left.items():
-        if lt == _NO_INTERCEPT:
-            continue
-        for rt, rc in right.items():
-            if rt != _NO_INTERCEPT:
-                out.setdefault(lt | rt, lc or rc)
-    return out
-
-
-def _term_set(e, macros: dict, with_intercept: bool) -> dict:
+def _term_set(e, side: Expander, with_intercept: bool) -> dict:
     """Expanded terms as {text: chain}; with_intercept adds the model's implicit `1`."""
-    raw = _expand(e, macros)
+    raw = _expand(e, side)
     intercept = _NO_INTERCEPT not in raw and (with_intercept or _INTERCEPT in raw)
     out = {_term_text(t): c for t, c in raw.items() if t not in (_INTERCEPT, _NO_INTERCEPT)}
     if intercept:
@@ -123,5 +92,5 @@ def _term_set(e, macros: dict, with_intercept: bool) -> dict:
 
 def _target_text(e) -> str:
     """A table's term reference (label, keep, ...) in term form, so a:b == b:a."""
-    terms = [t for t in _expand(e, {}) if t not in (_INTERCEPT, _NO_INTERCEPT)]
+    terms = [t for t in _expand(e, expander({})) if t not in (_INTERCEPT, _NO_INTERCEPT)]
     return _term_text(terms[0]) if len(terms) == 1 else _text(e)
