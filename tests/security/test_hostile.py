@@ -381,6 +381,20 @@ def test_diff_refuses_or_compares(attack, project):
         assert re.search(re.escape(str(spec)) + r":\d+:\d+: error\[E\d{3}\]", result["err"]), result["err"]
 
 
+@pytest.mark.parametrize("attack", [p for p in _params("diff") if p.values[0].expect != {"ok"}])
+def test_git_diff_driver_refuses_unsafe_specs(attack, project):
+    """As git's external diff driver, an unsafe side prints the checker's diagnostics and a line diff, exit 0 (git's rule), within the ceilings."""
+    spec, marker = _install(attack, project)
+    old = project / "old.pov"
+    old.write_text(BENIGN, encoding="utf-8")
+    argv = ["diff", "--git-external", spec.name, str(old), "0" * 40, "100644", str(spec), "1" * 40, "100644"]
+    result, used = _measured(_cli, *argv, cpu=attack.cpu, rss=attack.rss)
+    assert used.within(attack.cpu, attack.rss), f"{attack.name} (git driver): {used} ({result})"
+    assert result.get("status") == 0, result
+    assert re.search(r"error\[E\d{3}\]", result["out"]) and "+++ b/" in result["out"], result["out"]
+    assert not marker.exists()
+
+
 # ------------------------------------------------------------ povdsl.fit
 
 FIT_ATTACKS = [
