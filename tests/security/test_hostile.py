@@ -387,7 +387,8 @@ def test_git_diff_driver_refuses_unsafe_specs(attack, project):
     spec, marker = _install(attack, project)
     old = project / "old.pov"
     old.write_text(BENIGN, encoding="utf-8")
-    argv = ["diff", "--git-external", spec.name, str(old), "0" * 40, "100644", str(spec), "1" * 40, "100644"]
+    # git passes the path from the repository root, its working folder; here the absolute path plays both parts
+    argv = ["diff", "--git-external", str(spec), str(old), "0" * 40, "100644", str(spec), "1" * 40, "100644"]
     result, used = _measured(_cli, *argv, cpu=attack.cpu, rss=attack.rss)
     assert used.within(attack.cpu, attack.rss), f"{attack.name} (git driver): {used} ({result})"
     assert result.get("status") == 0, result
