@@ -3,11 +3,11 @@
 Run on demand: `python bench/fe_bench.py [--units 10000] [--periods 100] [--repeat 3] [--linearmodels]`.
 
 Every side runs in its own child process (same interpreter, one BLAS thread),
-which builds the same synthetic panel (seeded), fits once to warm up imports,
-then times `--repeat` fits and keeps the fastest. Peak memory is the growth of
-the child's resident set during the first fit: the kernel's high-water mark is
-reset just before the fit (`/proc/self/clear_refs`), so what the data and the
-imports took does not count, for any side.
+which builds the same synthetic panel (seeded), fits a tiny panel once so that
+lazy imports load, then times `--repeat` fits and keeps the fastest. Peak memory
+is the growth of the child's resident set during the first full fit
+(bench/peak_memory.py), so what the data and the imports took does not count,
+for any side.
 
 Sides:
 * povdsl      -- `povdsl.fit("y ~ x1 + x2 | fe(...)", df, panel=(unit, year))`, the whole
@@ -31,6 +31,8 @@ import subprocess
 import sys
 import time
 
+import peak_memory  # bench/peak_memory.py, beside this script
+
 EFFECTS = {"one-way": ("unit",), "two-way": ("unit", "year"), "three-way": ("unit", "year", "industry")}
 
 
@@ -47,23 +49,6 @@ def _panel(units: int, periods: int):
     x2 = rng.normal(size=n) + 0.02 * (year - 2000)
     y = 0.5 * x1 - 0.3 * x2 + 0.001 * unit + rng.normal(size=n)
     return pd.DataFrame({"unit": unit, "year": year, "industry": industry, "x1": x1, "x2": x2, "y": y})
-
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _status_kb(field: str) -> int:
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def _fitter(side: str, effects: tuple[str, ...], frame):
@@ -111,16 +96,12 @@ def child(side: str, effects_name: str, units: int, periods: int, repeat: int) -
     fit = _fitter(side, EFFECTS[effects_name], frame)
     if fit is None:
         return {"side": side, "effects": effects_name, "seconds": None, "peak_mb": None}
-    import gc
-
-    gc.collect()
-    before = _status_kb("VmRSS")
-    reset = _reset_peak()
+    _fitter(side, EFFECTS[effects_name], _panel(200, 5))()  # warm-up: lazy imports load outside the measurement
+    before = peak_memory.start()
     start = time.perf_counter()
     fit()
-    first = time.perf_counter() - start
-    peak = (_status_kb("VmHWM") - before) / 1024 if reset else float("nan")
-    times = [first]
+    times = [time.perf_counter() - start]
+    peak = peak_memory.peak_mb(before)
     for _ in range(repeat - 1):
         start = time.perf_counter()
         fit()

@@ -15,21 +15,57 @@ from scipy import sparse
 
 from povdsl.errors import DataError
 
+# A matrix is kept dense when its CSR form (8-byte value + 4-byte column per entry)
+# would take more memory than the dense array: W @ x is then also faster.
+_CSR_BYTES_PER_ENTRY = 12
+_CHUNK_ROWS = 1 << 20  # rows of the long table converted at a time, to bound temporary memory
+
+
+def dense_is_smaller(entries: int, regions: int) -> bool:
+    return entries * _CSR_BYTES_PER_ENTRY >= 8 * regions * regions
+
 
 class Weights:
-    """A region-by-region weight matrix: row r holds the weights r gives to each j."""
+    """A region-by-region weight matrix: row r holds the weights r gives to each j.
 
-    def __init__(self, matrix: sparse.csr_matrix, regions: pd.Index, description: str = ""):
+    Stored dense (a NumPy array) when that is smaller than CSR, else sparse;
+    ``matrix`` is always the CSR form, built on first use from a dense store.
+    """
+
+    def __init__(self, matrix: sparse.spmatrix | np.ndarray, regions: pd.Index, description: str = ""):
         if matrix.shape != (len(regions), len(regions)):
             raise DataError(f"weight matrix is {matrix.shape[0]}x{matrix.shape[1]} but there are {len(regions)} regions")
         if regions.has_duplicates:
             raise DataError(f"duplicate region ids in weights: {sorted(regions[regions.duplicated()].unique().tolist())[:5]}")
-        self.matrix = sparse.csr_matrix(matrix, dtype=float)
+        self._dense: np.ndarray | None = None
+        self._sparse: sparse.csr_matrix | None = None
+        if isinstance(matrix, np.ndarray):
+            values = np.asarray(matrix, dtype=float)
+            if dense_is_smaller(int(np.count_nonzero(values)), len(regions)):
+                self._dense = values
+            else:
+                self._sparse = sparse.csr_matrix(values)
+        else:
+            self._sparse = sparse.csr_matrix(matrix, dtype=float)
         self.regions = regions
         self.description = description
 
+    @property
+    def matrix(self) -> sparse.csr_matrix:
+        """The CSR form, for code that needs the sparse API."""
+        if self._sparse is None:
+            self._sparse = sparse.csr_matrix(self._dense)
+        return self._sparse
+
+    @property
+    def is_dense(self) -> bool:
+        return self._dense is not None
+
+    def _product(self, values: np.ndarray) -> np.ndarray:
+        return self._dense @ values if self._dense is not None else self.matrix @ values
+
     @classmethod
-    def from_matrix(cls, frame: pd.DataFrame, description: str = "user-supplied matrix, used as given") -> "Weights":
+    def from_matrix(cls, frame: pd.DataFrame, description: str = "user-supplied matrix, used as given") -> Weights:
         """A square DataFrame whose index and columns are the same region ids; used as given."""
         if list(frame.index) != list(frame.columns):
             if set(frame.index) != set(frame.columns):
@@ -38,7 +74,7 @@ class Weights:
         values = frame.to_numpy(dtype=float)
         if not np.isfinite(values).all():
             raise DataError("the weight matrix has missing or infinite entries")
-        return cls(sparse.csr_matrix(values), pd.Index(frame.index), description)
+        return cls(values, pd.Index(frame.index), description)
 
     @classmethod
     def from_table(
@@ -53,46 +89,41 @@ class Weights:
         row_standardize: bool = False,
         cutoff: float | None = None,
         k: int | None = None,
-    ) -> "Weights":
+    ) -> Weights:
         """Weights from a long origin/destination table of distances or travel times.
 
         Pairs absent from the table get weight 0; the diagonal is always 0.
+        Linear in the table: region ids are hashed once per column, the table is
+        converted in chunks to int32 positions, and no set of pairs is built.
         """
         if transform != "inverse":
             raise DataError(f"unknown weights transform '{transform}'; povdsl knows 'inverse'")
         for column in (origin, destination, value):
             if column not in table.columns:
                 raise DataError(f"column '{column}' not found in the weights table")
-        pairs = table[[origin, destination, value]]
-        if pairs.isna().any().any():
-            raise DataError(f"the weights table has {int(pairs.isna().any(axis=1).sum())} rows with missing values")
-        if pairs.duplicated([origin, destination]).any():
-            dup = pairs[pairs.duplicated([origin, destination])].iloc[0]
-            raise DataError(f"the weights table lists the pair ({dup[origin]}, {dup[destination]}) twice")
-        regions = pd.Index(sorted(set(pairs[origin]) | set(pairs[destination])))
-        off = pairs[pairs[origin] != pairs[destination]]
-        distance = off[value].to_numpy(dtype=float)
-        if (distance <= 0).any():
-            bad = off[distance <= 0].iloc[0]
-            raise DataError(f"{value} must be positive between different regions; ({bad[origin]}, {bad[destination]}) has {bad[value]}")
-        keep = np.ones(len(off), dtype=bool)
-        if cutoff is not None:
-            keep &= distance <= cutoff
-        rows = regions.get_indexer(off[origin])
-        cols = regions.get_indexer(off[destination])
-        if k is not None:
-            order = np.lexsort((distance, rows))
-            rank = np.empty(len(order), dtype=int)
-            starts = np.r_[0, np.flatnonzero(np.diff(rows[order])) + 1]
-            for begin, end in zip(starts, np.r_[starts[1:], len(order)]):
-                rank[order[begin:end]] = np.arange(end - begin)
-            keep &= rank < k
-        weights = 1.0 / distance[keep] ** alpha
-        matrix = sparse.csr_matrix((weights, (rows[keep], cols[keep])), shape=(len(regions), len(regions)))
-        if row_standardize:
-            sums = np.asarray(matrix.sum(axis=1)).ravel()
-            scale = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0)
-            matrix = sparse.diags(scale) @ matrix
+        origins, destinations = table[origin], table[destination]
+        distances = table[value].to_numpy(dtype=float)
+        missing = origins.isna().to_numpy() | destinations.isna().to_numpy() | np.isnan(distances)
+        if missing.any():
+            raise DataError(f"the weights table has {int(missing.sum())} rows with missing values")
+        del missing
+        regions = pd.Index(sorted(set(pd.unique(origins.to_numpy()).tolist()) | set(pd.unique(destinations.to_numpy()).tolist())))
+        rows, cols, dist = _positions(table, origin, destination, value, regions, distances)
+        weights, rows, cols = _kept_weights(rows, cols, dist, alpha=alpha, cutoff=cutoff, k=k)
+        size = len(regions)
+        matrix: sparse.spmatrix | np.ndarray
+        if dense_is_smaller(len(weights), size):
+            matrix = np.zeros((size, size))
+            matrix[rows, cols] = weights
+            if row_standardize:
+                sums = matrix.sum(axis=1)
+                matrix /= np.where(sums > 0, sums, 1.0)[:, None]
+        else:
+            matrix = sparse.csr_matrix((weights, (rows, cols)), shape=(size, size))
+            if row_standardize:
+                sums = np.asarray(matrix.sum(axis=1)).ravel()
+                scale = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0)
+                matrix = sparse.diags(scale) @ matrix
         return cls(matrix, regions, describe_inverse(value, alpha, cutoff, k, row_standardize))
 
     def lag(self, x: pd.Series) -> pd.Series:
@@ -104,9 +135,12 @@ class Weights:
         aligned = x.reindex(self.regions)
         missing = aligned.isna().to_numpy()
         values = np.nan_to_num(aligned.to_numpy(dtype=float))
-        out = self.matrix @ values
+        out = self._product(values)
         if missing.any():
-            touched = (self.matrix != 0).astype(float) @ missing.astype(float) > 0
+            if self._dense is not None:
+                touched = (self._dense[:, missing] != 0).any(axis=1)
+            else:
+                touched = (self.matrix != 0).astype(float) @ missing.astype(float) > 0
             out[touched] = np.nan
         return pd.Series(out, index=self.regions)
 
@@ -121,7 +155,69 @@ class Weights:
         return pd.concat(parts) if parts else x.iloc[:0]
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.matrix.toarray(), index=self.regions, columns=self.regions)
+        values = self._dense.copy() if self._dense is not None else self.matrix.toarray()
+        return pd.DataFrame(values, index=self.regions, columns=self.regions)
+
+
+def _positions(
+    table: pd.DataFrame, origin: str, destination: str, value: str, regions: pd.Index, distances: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Off-diagonal (row, column, distance) as int32/int32/float, checking duplicates and signs on the way."""
+    size = len(regions)
+    n = len(table)
+    marks = np.zeros(size * size, dtype=bool) if size * size <= 8 * max(n, 1) else None
+    keys: list[np.ndarray] = []
+    rows, cols, dist = np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32), np.empty(n)
+    filled = 0
+    for start in range(0, n, _CHUNK_ROWS):
+        stop = min(start + _CHUNK_ROWS, n)
+        r = regions.get_indexer(table[origin].to_numpy()[start:stop]).astype(np.int32)
+        c = regions.get_indexer(table[destination].to_numpy()[start:stop]).astype(np.int32)
+        key = r.astype(np.int64) * size + c
+        if marks is not None:
+            marks[key] = True
+        else:
+            keys.append(key)
+        d = distances[start:stop]
+        off = r != c
+        bad = off & (d <= 0)
+        if bad.any():
+            row = table.iloc[start + int(np.flatnonzero(bad)[0])]
+            raise DataError(f"{value} must be positive between different regions; ({row[origin]}, {row[destination]}) has {row[value]}")
+        count = int(np.count_nonzero(off))
+        rows[filled : filled + count], cols[filled : filled + count], dist[filled : filled + count] = r[off], c[off], d[off]
+        filled += count
+    if marks is not None:  # every row set its own mark unless a pair came twice
+        duplicated = int(np.count_nonzero(marks)) < n
+    elif keys:
+        ordered = np.sort(np.concatenate(keys))
+        duplicated = bool((ordered[1:] == ordered[:-1]).any())
+    if duplicated:
+        dup = table[table.duplicated([origin, destination])].iloc[0]
+        raise DataError(f"the weights table lists the pair ({dup[origin]}, {dup[destination]}) twice")
+    return rows[:filled], cols[:filled], dist[:filled]
+
+
+def _kept_weights(
+    rows: np.ndarray, cols: np.ndarray, dist: np.ndarray, *, alpha: float, cutoff: float | None, k: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """1/d^alpha of the pairs within the cutoff and among each origin's k nearest (ties in table order); overwrites ``dist``."""
+    keep = np.ones(len(dist), dtype=bool)
+    if cutoff is not None:
+        keep &= dist <= cutoff
+    if k is not None:
+        order = np.lexsort((dist, rows))
+        sorted_rows = rows[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(sorted_rows)) + 1]
+        first = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order)) - first
+        keep &= rank < k
+    if not keep.all():
+        rows, cols, dist = rows[keep], cols[keep], dist[keep]
+    weights = dist**alpha if alpha != 1 else dist  # the caller hands over dist: reused in place
+    np.reciprocal(weights, out=weights)
+    return weights, rows, cols
 
 
 def describe_inverse(value: str, alpha: float, cutoff: float | None, k: int | None, row_standardize: bool) -> str:
