@@ -22,7 +22,7 @@ import math
 
 import pandas as pd
 
-__all__ = ["cluster_table", "count_clusters", "industry_codes"]
+__all__ = ["cluster_table", "count_clusters", "industry_codes", "prefix_columns"]
 
 # Relative slack when comparing LQ with its threshold: LQ is a ratio of
 # integer products, so a hand-built LQ of exactly 1.25 must still qualify.
@@ -195,4 +195,20 @@ def cluster_matrix(table: pd.DataFrame, cells: pd.MultiIndex, *, code: str = "in
     wide = table.pivot_table(index=[region, time], columns=code, values="is_cluster", aggfunc="sum", fill_value=0)
     wide = wide.reindex(cells, fill_value=0).astype("int64")
     wide.columns = [str(c) for c in wide.columns]
+    if not wide.columns.is_monotonic_increasing:  # `prefix_columns` needs the codes in string order
+        wide = wide[sorted(wide.columns)]
     return wide
+
+
+def prefix_columns(columns: pd.Index, prefix: str) -> slice:
+    """The columns whose code starts with ``prefix``, as a slice of string-sorted columns.
+
+    Codes that share a prefix are adjacent in string order, so two binary
+    searches find them: a sweep over every industry costs O(industries x log),
+    not a scan of every column per industry.
+    """
+    lo = int(columns.searchsorted(prefix, side="left"))
+    hi = int(columns.searchsorted(prefix + "\U0010ffff", side="left"))
+    if hi < len(columns) and str(columns[hi]).startswith(prefix):  # a code continuing past U+10FFFF: scan
+        hi = lo + sum(1 for c in columns[lo:] if str(c).startswith(prefix))
+    return slice(lo, hi)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from povdsl.language import syntax as s
-from povdsl.data.clusters import cluster_matrix, cluster_table, counts_from_table
+from povdsl.data.clusters import cluster_matrix, cluster_table, counts_from_table, prefix_columns
 from povdsl.errors import DataError
 from povdsl.data.evaluate import Evaluator
 from povdsl.language.functions import CLUSTER_DEFAULTS
@@ -175,7 +175,7 @@ def _clusters(frames: Frames, call: s.Call, tables) -> pd.Series:
     if key not in frames.cluster_matrices:  # a sweep reads one industry at a time: pivot once
         frames.cluster_matrices[key] = cluster_matrix(table, frames.region.index)
     wide = frames.cluster_matrices[key]
-    picked = [i for i, c in enumerate(wide.columns) if c.startswith(str(industry))]
+    picked = prefix_columns(wide.columns, str(industry))
     return pd.Series(wide.to_numpy()[:, picked].sum(axis=1).astype(float), index=wide.index)
 
 
