@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -30,6 +31,22 @@ def suggestion_budget(comparisons: int = SUGGESTION_BUDGET) -> Iterator[None]:
     finally:
         _budget.reset(token)
 
+# C0 (but tab), DEL, C1, bidirectional marks, embeddings, overrides and isolates, line/paragraph separators,
+# and lone surrogates (bytes of a file name that are not UTF-8):
+# printed raw they move the cursor, recolour, or reorder text so a reviewer does not see what is there.
+_CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_CONTROLS_BUT_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_controls(text: str, *, keep_newlines: bool = False) -> str:
+    """Terminal control characters shown as visible escapes (ESC -> \\x1b, RLO -> \\u202e); plain text unchanged."""
+    return (_CONTROLS_BUT_NEWLINE if keep_newlines else _CONTROLS).sub(_escape, text)
+
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate, as a hint, or None when nothing is close (or the pass's budget is spent)."""
@@ -46,10 +63,10 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
 
 def format_diagnostic(d: Diagnostic, sources: Mapping[str, str]) -> str:
     if d.span is None:
-        head = f"{d.severity}[{d.code}]: {d.message}"
-        return head + (f"\n  = hint: {d.hint}" if d.hint else "")
+        head = escape_controls(f"{d.severity}[{d.code}]: {d.message}")
+        return head + (f"\n  = hint: {escape_controls(d.hint)}" if d.hint else "")
     sp = d.span
-    lines = [f"{sp.path}:{sp.line}:{sp.col}: {d.severity}[{d.code}]: {d.message}"]
+    lines = [escape_controls(f"{sp.path}:{sp.line}:{sp.col}: {d.severity}[{d.code}]: {d.message}")]
     text = sources.get(sp.path)
     if text is not None:
         source_lines = text.split("\n")  # the parser counts "\n" only
@@ -67,7 +84,7 @@ def format_diagnostic(d: Diagnostic, sources: Mapping[str, str]) -> str:
             lines.append(gutter + shown)
             lines.append(" " * (len(gutter) + col - 1) + "^" * width)
     if d.hint:
-        lines.append(f"  = hint: {d.hint}")
+        lines.append(f"  = hint: {escape_controls(d.hint)}")
     return "\n".join(lines)
 
 

@@ -69,6 +69,11 @@ class EstimationError(PovdslError):
 class DataError(PovdslError):
     """A data file or column that cannot be used as the spec asks; `span` points at the declaration when known."""
 
-    def __init__(self, message: str, span: Span | None = None):
+    def __init__(self, message: str, span: Span | None = None, hint: str | None = None):
         self.span = span
+        self.message = message
+        self.hint = hint
         super().__init__(message)
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message

@@ -31,6 +31,7 @@ class RunOutput:
     sweeps: dict = field(default_factory=dict)  # model name -> povdsl.estimate.sweep.SweepResult
     models: dict[str, Table] = field(default_factory=dict)  # table name -> table model, to render in other formats
     figures: dict[str, dict[str, str | bytes]] = field(default_factory=dict)  # figure name -> file name -> contents
+    notices: tuple = ()  # povdsl.data.frames.Notice: what the data did (text columns as dummies, isolated regions)
 
 
 def run(
@@ -68,7 +69,7 @@ def run(
         for files in figures.values():
             for filename, data in files.items():
                 written.append(write_output(out, filename, data))
-    return RunOutput(plan, results, tables, tuple(written), sweeps, models, figures)
+    return RunOutput(plan, results, tables, tuple(written), sweeps, models, figures, tuple(frames.notices))
 
 
 def figure_files(plan: Plan, frames: Frames, spec: FigureSpec, results: dict[str, Result], sweeps) -> dict[str, str | bytes]:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import csv
+from dataclasses import replace
 from pathlib import Path
 
 from povdsl.language import syntax as s
 from povdsl.check.state import CheckerState
 from povdsl.check.nodes import _literal
+from povdsl.data.files import COMPRESSIONS, FileProblem, ReadOptions, read_header
 from povdsl.diagnostics import did_you_mean
+from povdsl.errors import Span
 from povdsl.language.functions import DATA_OPTIONS, KERNELS, WEIGHT_BUILDERS
 from povdsl.check.plan import DataPlan, WeightsPlan
 from povdsl.check.sources import SourceError, resolve_bundled, resolve_path
+
+DATA_SETTINGS = ("na", "compression")
 
 
 class DeclarationChecks(CheckerState):
@@ -36,25 +40,42 @@ class DeclarationChecks(CheckerState):
         self.error("E302", "a data source is a path string or bundled(\"...\")", expr.span, 'e.g. "data/households.csv"')
         return None, ""
 
-    def _header(self, path: str, span) -> tuple[str, ...] | None:
+    def _header(self, path: str, span: Span | None, options: ReadOptions = ReadOptions()) -> tuple[str, ...] | None:
+        """The file's column names, or None after one located error (its names are then not reported again)."""
         try:
-            with open(path, newline="", encoding="utf-8") as fh:
-                row = next(csv.reader([fh.readline()]), [])
-            if any(c != c.strip() for c in row):  # pandas keeps the spaces: ' x' would pass here and fail in formulaic
-                padded = ", ".join(repr(c) for c in row if c != c.strip())
-                self.error("E304", f"column names in {Path(path).name} have leading or trailing spaces: {padded}", span, "remove the spaces from the header line")
-                return None
-        except FileNotFoundError:
-            self.error("E303", f"data file not found: {path}", span)
+            row = read_header(path, options)
+        except FileProblem as exc:
+            code = "E303" if exc.message.startswith("data file not found") else "E304"
+            self.error(code, exc.message, span, exc.hint)
             return None
-        except (OSError, UnicodeDecodeError) as exc:
-            self.error("E304", f"cannot read {path}: {exc}", span)
+        if any(c != c.strip() for c in row):  # pandas keeps the spaces: ' x' would pass here and fail in formulaic
+            padded = ", ".join(repr(c) for c in row if c != c.strip())
+            self.error("E304", f"column names in {Path(path).name} have leading or trailing spaces: {padded}", span, "remove the spaces from the header line")
             return None
-        return tuple(c.strip() for c in row)
+        return row
+
+    def _settings(self, d: s.DataDecl) -> ReadOptions:
+        """`na=".", "NA"` and `compression="gzip"`: how the file is read, never guessed from its name."""
+        na: tuple[str, ...] = ()
+        compression = None
+        for setting in d.settings:
+            texts = [v.value for v in setting.values if isinstance(v, s.String)]
+            if setting.name not in DATA_SETTINGS:
+                self.error("E305", f"unknown data option '{setting.name}'", setting.name_span, did_you_mean(setting.name, DATA_SETTINGS) or 'reading options are na="." and compression="gzip"')
+            elif len(texts) != len(setting.values):
+                self.error("E314", f"{setting.name}= takes text in quotes", setting.span, f'e.g. {setting.name}="{"." if setting.name == "na" else "gzip"}"')
+            elif setting.name == "na":
+                na += tuple(texts)
+            elif len(texts) != 1 or texts[0] not in COMPRESSIONS:
+                self.error("E314", "compression= takes one of " + ", ".join(f'"{c}"' for c in COMPRESSIONS), setting.span, did_you_mean(texts[0], COMPRESSIONS) if texts else None)
+            else:
+                compression = texts[0]
+        return ReadOptions(na, compression)
 
     def _data(self, d: s.DataDecl):
         path, _ = self._source(d.source)
-        columns = self._header(path, d.source.span) if path else None
+        reading = self._settings(d)
+        columns = self._header(path, d.source.span, reading) if path else None
         options: dict[str, tuple[str, ...]] = {}
         for opt in d.options:
             arity = DATA_OPTIONS.get(opt.func)
@@ -78,8 +99,10 @@ class DeclarationChecks(CheckerState):
         elif "key" in options:
             role, (region, time), unit = "region", options["key"], None
         else:
-            role, unit, time, region = "source", None, None, None
-        self.data[d.name] = DataPlan(d.name, path or "", columns or (), role, unit, time, region, span=d.span)
+            role, unit, time, region = "source", None, None, options.get("region", (None,))[0]
+        self.data[d.name] = DataPlan(
+            d.name, path or "", columns or (), role, unit, time, region, span=d.span, na=reading.na, compression=reading.compression, readable=columns is not None
+        )
         panels = [p for p in self.data.values() if p.role == "panel"]
         if role == "panel" and len(panels) > 1:
             self.error("E309", "only one data set may be declared panel(...)", d.span)
@@ -129,6 +152,11 @@ class DeclarationChecks(CheckerState):
         self.weights[d.name] = WeightsPlan(d.name, path or "", pos[1].id, pos[2].id, pos[3].id, transform=b.func, span=d.span, **opts)
 
     def _columns_scope(self):
+        """Region columns, then the unit-level data set's; without panel(...), the first plain data set is a cross-section."""
+        if not any(p.role == "panel" for p in self.data.values()):
+            first = next((p for p in self.data.values() if p.role == "source"), None)
+            if first is not None:
+                self.data[first.name] = replace(first, role="panel")
         for plan in self.data.values():
             if plan.role == "region":
                 for c in plan.columns:

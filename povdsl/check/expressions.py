@@ -47,6 +47,9 @@ class ExpressionChecks(CheckerState):
             elif kw.name == "digits" and value not in (1.0, 2.0, 3.0, 4.0):
                 self.error("E134", "digits takes 1, 2, 3 or 4", kw.value.span)
                 ok = False
+            elif kw.name == "lq" and (not isinstance(value, float) or not value > 0):
+                self.error("E134", "lq takes a positive number (a location quotient of 0 makes every industry a cluster)", kw.value.span, "the usual threshold is lq=1.25")
+                ok = False
             elif kw.name != "digits" and (not isinstance(value, float) or value < 0):
                 self.error("E134", f"{kw.name} takes a non-negative number", kw.value.span)
                 ok = False
@@ -139,6 +142,8 @@ class ExpressionChecks(CheckerState):
         return "region" if ok and level is not None else None
 
     def _unknown_name(self, e: s.Name):
+        if any(not p.readable for p in self.data.values()):
+            return  # a data file that could not be read was reported once; its names are not reported again
         pool = list(self.scope) + list(self.macros)
         self.error("E110", f"unknown variable '{e.id}'", e.span, did_you_mean(e.id, pool))
 

@@ -10,7 +10,7 @@ from povdsl.check.nodes import _walk, literal
 from povdsl.diagnostics import did_you_mean
 from povdsl.check.plan import LetPlan, ModelPlan, TableSpec, TermSelector, is_glob
 from povdsl.language.printer import expr_text
-from povdsl.check.signatures import _lag_range, bind_estimator
+from povdsl.check.signatures import SIGNATURES, _lag_range, bind_estimator
 from povdsl.check.terms import Factor, ModelTerms, Term, lag_name, ordered
 
 STATS = ("t", "se", "p", "none")
@@ -69,8 +69,17 @@ class ModelChecks(ExpressionChecks):
         if d.sweep is not None:
             self._sweep(d.sweep)
             self.sweep_var = d.sweep.var
-        if self.data and not any(p.role == "panel" for p in self.data.values()):
-            self.error("E171", "no data set is declared panel(unit, time); models need one", d.span)
+        units = next((p for p in self.data.values() if p.role == "panel"), None)
+        if self.data and units is None:
+            self.error("E171", "every data set is key(region, time); models need a data set of units", d.span, "declare the units' data set, with panel(unit, time) for panel estimators")
+        elif units is not None and units.unit is None and units.readable and self._needs_panel(d.estimator):
+            self.error(
+                "E171",
+                f"{d.estimator.name}() needs a panel, and data set '{units.name}' is a cross-section",
+                d.estimator.span,
+                f"declare its unit and time columns: data {units.name} = ... panel(unit, time)",
+            )
+            return None
         lhs_ok = self._formula(d.lhs, set())
         rhs_ok = self._formula(d.rhs, set())
         if d.where is not None:
@@ -164,6 +173,14 @@ class ModelChecks(ExpressionChecks):
         endog_keys = {t.key for t in blocks[0]}
         exog = ordered(t for t in rhs if t.key not in endog_keys)
         return ModelTerms(outcome, exog, ordered(blocks[0]), ordered(blocks[1]))
+
+    @staticmethod
+    def _needs_panel(est: s.Estimator) -> bool:
+        """fe, re and dynamic GMM need unit and time columns; iv/gmm only with fe=."""
+        sig = SIGNATURES.get(est.name)
+        if sig is None:
+            return False
+        return sig.kind in ("panel", "dynamic") or (sig.kind == "instrumental" and any(isinstance(a, s.Keyword) and a.name == "fe" for a in est.args))
 
     def _sweep(self, sweep: s.Sweep):
         """`for industry in industries(census, digits=3, year=2004, names=industry_names)`."""

@@ -122,6 +122,9 @@ class DataPlan:
     time: str | None = None
     region: str | None = None  # panel: column linking units to regions; region: the key column
     span: s.Span | None = field(default=None, compare=False)
+    na: tuple[str, ...] = ()  # cell texts that mean "missing" (the spec's na=)
+    compression: str | None = None  # gzip, bz2, xz or zip when the spec asks; never guessed
+    readable: bool = True  # False when the checker could not read the header (one error said; no cascade)
 
 
 @dataclass(frozen=True)
@@ -206,4 +209,5 @@ class Plan:
 
     @property
     def panel(self) -> DataPlan | None:
+        """The unit-level data set models are fitted on; a cross-section has unit and time None."""
         return next((d for d in self.data if d.role == "panel"), None)

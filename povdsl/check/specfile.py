@@ -9,13 +9,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from povdsl.check import Environment, check
+from povdsl.check.sources import SourceError, check_spec_path
+from povdsl.errors import Diagnostic, Span, SpecError
 from povdsl.language.parser import parse, read_spec
 from povdsl.check.plan import Plan
+
+
+def read_spec_file(path: Path, allow_outside: tuple[Path, ...] = ()) -> str:
+    """A spec's text under the data files' path rules (docs/security.md): no link out of the project."""
+    try:
+        check_spec_path(path, allow_outside)
+    except SourceError as exc:
+        raise SpecError([Diagnostic("E006", str(exc), Span(str(path), 1, 1, 1, 1), exc.hint)]) from None
+    return read_spec(path)
 
 
 def load_plan(path: str | Path, *, allow_outside: tuple[Path, ...] = ()) -> Plan:
     """Read, parse and check a spec file against its data files' headers."""
     path = Path(path)
-    text = read_spec(path)
+    text = read_spec_file(path, allow_outside)
     spec = parse(text, str(path))
     return check(spec, Environment(spec_path=path, allow_outside=allow_outside), source_text=text)

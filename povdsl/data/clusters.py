@@ -22,7 +22,13 @@ import math
 
 import pandas as pd
 
+from povdsl.errors import DataError
+
 __all__ = ["cluster_table", "count_clusters", "industry_codes", "prefix_columns"]
+
+class ClusterRuleError(DataError, ValueError):
+    """Census data or options the cluster rule cannot use; a povdsl error (located at the let) and a ValueError for library callers."""
+
 
 # Relative slack when comparing LQ with its threshold: LQ is a ratio of
 # integer products, so a hand-built LQ of exactly 1.25 must still qualify.
@@ -31,15 +37,15 @@ _LQ_SLACK = 1e-12
 
 def _check_columns(census: pd.DataFrame, columns: dict[str, str]) -> None:
     if not isinstance(census, pd.DataFrame):
-        raise ValueError(f"census must be a pandas DataFrame, got {type(census).__name__}")
+        raise ClusterRuleError(f"census must be a pandas DataFrame, got {type(census).__name__}")
     missing = [f"{role}={name!r}" for role, name in columns.items() if name not in census.columns]
     if missing:
-        raise ValueError(f"census lacks column(s) {', '.join(missing)}; present: {list(census.columns)}")
+        raise ClusterRuleError(f"census lacks column(s) {', '.join(missing)}; present: {list(census.columns)}")
 
 
 def _check_digits(digits: object) -> int:
     if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
-        raise ValueError(f"digits must be a positive integer, got {digits!r}")
+        raise ClusterRuleError(f"digits must be a positive integer, got {digits!r}")
     return digits
 
 
@@ -48,7 +54,7 @@ def _truncated_codes(census: pd.DataFrame, code: str, digits: int) -> pd.Series:
     too_short = codes.str.len() < digits
     if too_short.any():
         example = codes[too_short].iloc[0]
-        raise ValueError(
+        raise ClusterRuleError(
             f"industry code {example!r} has fewer than {digits} characters; "
             f"cannot aggregate to {digits}-digit industries (codes must be strings, e.g. '1711')"
         )
@@ -82,18 +88,18 @@ def cluster_table(
     """
     digits = _check_digits(digits)
     if isinstance(lq, bool) or not isinstance(lq, (int, float)) or not math.isfinite(lq) or lq <= 0:
-        raise ValueError(f"lq must be a positive finite number, got {lq!r}")
+        raise ClusterRuleError(f"lq must be a positive finite number, got {lq!r}")
     for label, value in (("min_firms", min_firms), ("min_employment", min_employment)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-            raise ValueError(f"{label} must be a non-negative number, got {value!r}")
+            raise ClusterRuleError(f"{label} must be a non-negative number, got {value!r}")
     roles = {"region": region, "time": time, "code": code, "firms": firms, "employment": employment}
     _check_columns(census, roles)
     for column in (firms, employment):
         values = pd.to_numeric(census[column], errors="coerce")
         if values.isna().any():
-            raise ValueError(f"column {column!r} must be numeric without missing values")
+            raise ClusterRuleError(f"column {column!r} must be numeric without missing values")
         if (values < 0).any():
-            raise ValueError(f"column {column!r} has negative values")
+            raise ClusterRuleError(f"column {column!r} has negative values")
 
     frame = pd.DataFrame(
         {
@@ -145,10 +151,10 @@ def count_clusters(
     digits = _check_digits(digits)
     if industry is not None:
         if not isinstance(industry, str) or not industry.strip():
-            raise ValueError(f"industry must be a non-empty string prefix such as '17', got {industry!r}")
+            raise ClusterRuleError(f"industry must be a non-empty string prefix such as '17', got {industry!r}")
         industry = industry.strip()
         if len(industry) > digits:
-            raise ValueError(
+            raise ClusterRuleError(
                 f"industry prefix {industry!r} is longer than digits={digits}; "
                 f"no {digits}-digit code can start with it"
             )

@@ -13,13 +13,26 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from povdsl.language import syntax as s
+from povdsl.check import walk
+from povdsl.check.plan import DataPlan, WeightsPlan
 from povdsl.data.clusters import cluster_matrix, cluster_table, counts_from_table, prefix_columns
-from povdsl.errors import DataError
+from povdsl.data.columns import apply_na, is_text, stray_text, text_levels
+from povdsl.data.files import FileProblem, ReadOptions, read_frame
+from povdsl.errors import DataError, Span
 from povdsl.data.evaluate import Evaluator
 from povdsl.language.functions import CLUSTER_DEFAULTS
 from povdsl.check.plan import Plan
 from povdsl.language.printer import expr_text
 from povdsl.data.weights import Weights
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the data did that the user must hear: said on stderr at the declaration or model it concerns."""
+
+    severity: str  # "note" or "warning"
+    message: str
+    span: Span | None = None
 
 
 @dataclass
@@ -37,6 +50,7 @@ class Frames:
     cluster_tables: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # location quotients, built once per rule
     cluster_matrices: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # the same as region x industry indicators, for sweeps
     derived: dict[str, pd.Series] = field(default_factory=dict)  # W/L/D/clusters columns on unit rows, built once per run
+    notices: list[Notice] = field(default_factory=list)  # text columns turned into dummies, isolated regions
     _unit_cells: dict[tuple, pd.Index] = field(default_factory=dict, repr=False)  # each unit row's (region, time) key
 
     def spatial_lag(self, x: pd.Series, weights_name: str) -> pd.Series:
@@ -58,46 +72,63 @@ class Frames:
         return pd.Series(region_values.to_numpy()[positions], index=self.unit.index)
 
 
-def read_table(path: str, what: str) -> pd.DataFrame:
+def read_table(path: str, what: str, options: ReadOptions = ReadOptions(), span: Span | None = None) -> pd.DataFrame:
+    """A data file as a frame, under the bounds of povdsl.data.files; a problem is a DataError at the declaration."""
     try:
-        return pd.read_csv(path)
-    except FileNotFoundError:
-        raise DataError(f"{what}: file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataError(f"{what}: cannot read {path}: {exc}") from None
+        return read_frame(path, options)
+    except FileProblem as exc:
+        raise DataError(f"{what}: {exc.message}", span=span, hint=exc.hint) from None
+
+
+def _read_data(d: DataPlan, used: set[str]) -> pd.DataFrame:
+    frame = apply_na(read_table(d.path, f"data set '{d.name}'", ReadOptions(d.na, d.compression), d.span), d.na)
+    _refuse_stray_text(d, frame, used)
+    return frame
+
+
+def _refuse_stray_text(d: DataPlan, frame: pd.DataFrame, used: set[str]) -> None:
+    """A used column that is numbers with a few text cells stops the run (never silently a factor)."""
+    for column in frame.columns:
+        if column in used:
+            stray = stray_text(frame[column], str(column))
+            if stray is not None:
+                raise DataError(stray.message(d.name), span=d.span, hint=stray.hint())
+
+
+def _read_weights(w: WeightsPlan) -> Weights:
+    table = read_table(w.path, f"weights '{w.name}'", span=w.span)
+    try:
+        if w.transform != "inverse":
+            from povdsl.data.coordinate_weights import from_coordinates
+
+            return from_coordinates(
+                table, w.origin, w.destination, w.value, w.transform, k=w.k, threshold=w.threshold, binary=w.binary,
+                alpha=w.alpha if w.transform == "distance_band" and w.alpha != 1.0 else -1.0,
+                bandwidth=w.bandwidth, function=w.function, fixed=w.fixed, row_standardize=w.row_standardize,
+            )
+        return Weights.from_table(table, w.origin, w.destination, w.value, w.transform, alpha=w.alpha, row_standardize=w.row_standardize, cutoff=w.cutoff, k=w.k)
+    except DataError as exc:
+        raise DataError(f"weights '{w.name}': {exc.message}", span=w.span, hint=exc.hint) from None
 
 
 def load(plan: Plan, *, tables: dict[str, pd.DataFrame] | None = None, weights: dict[str, Weights] | None = None) -> Frames:
     """Read every data set and weight matrix of the plan and evaluate the lets."""
     tables = dict(tables or {})
+    used = used_names(plan)
     for d in plan.data:
         if d.name not in tables:
-            tables[d.name] = read_table(d.path, f"data set '{d.name}'")
+            tables[d.name] = _read_data(d, used)
     built = dict(weights or {})
     for w in plan.weights:
-        if w.name not in built and w.transform != "inverse":
-            from povdsl.data.coordinate_weights import from_coordinates
-
-            table = read_table(w.path, f"weights '{w.name}'")
-            try:
-                built[w.name] = from_coordinates(
-                    table, w.origin, w.destination, w.value, w.transform, k=w.k, threshold=w.threshold, binary=w.binary,
-                    alpha=w.alpha if w.transform == "distance_band" and w.alpha != 1.0 else -1.0,
-                    bandwidth=w.bandwidth, function=w.function, fixed=w.fixed, row_standardize=w.row_standardize,
-                )
-            except DataError as exc:
-                raise DataError(f"weights '{w.name}': {exc}", span=w.span) from None
-        elif w.name not in built:
-            table = read_table(w.path, f"weights '{w.name}'")
-            built[w.name] = Weights.from_table(
-                table, w.origin, w.destination, w.value, w.transform, alpha=w.alpha, row_standardize=w.row_standardize, cutoff=w.cutoff, k=w.k
-            )
+        if w.name not in built:
+            built[w.name] = _read_weights(w)
     panel = plan.panel
     if panel is None:
-        raise DataError("no data set is declared panel(unit, time)")
+        raise DataError("no data set of units is declared (every data set is key(region, time))")
     unit = tables[panel.name].copy()
     region = _region_frame(plan, tables, panel)
-    frames = Frames(unit, region, built, panel.unit, panel.time, panel.region, sources=tables)
+    notices = _weights_coverage(plan, region, built)
+    frames = Frames(unit, region, built, panel.unit, panel.time, panel.region, sources=tables, notices=notices)
     if region is not None:
         for column in region.columns:
             if column not in frames.unit.columns:
@@ -106,8 +137,75 @@ def load(plan: Plan, *, tables: dict[str, pd.DataFrame] | None = None, weights: 
         try:
             _evaluate_let(frames, let, tables)
         except DataError as exc:
-            raise DataError(f"let '{let.name}': {exc}", span=let.span) from None
+            raise DataError(f"let '{let.name}': {exc.message}", span=let.span, hint=exc.hint) from None
+    frames.notices.extend(text_factor_notices(plan, frames.unit))
     return frames
+
+
+def used_names(plan: Plan) -> set[str]:
+    """Every name the spec's lets and models mention: the columns whose content must be checked."""
+    names: set[str] = set()
+    for let in plan.lets:
+        names.update(n.id for n in walk(let.expr) if isinstance(n, s.Name))
+    for m in plan.models:
+        for part in (m.outcome, *m.terms, *m.endog, *m.instruments, m.where):
+            names.update(n.id for n in walk(part) if isinstance(n, s.Name))
+        names.update(g for g in (*m.vcov_groups, m.entity, m.time) if g)
+    return names
+
+
+def _formula_names(term: s.Expr) -> list[str]:
+    """Plain names a formula term uses as columns (through `:` and `*`), not those inside C() or functions."""
+    match term:
+        case s.Name(id=name):
+            return [name]
+        case s.BinOp(op=":" | "*", left=a, right=b):
+            return _formula_names(a) + _formula_names(b)
+        case s.Paren(inner=inner):
+            return _formula_names(inner)
+    return []
+
+
+def text_factor_notices(plan: Plan, unit: pd.DataFrame) -> list[Notice]:
+    """A text column used as a regressor becomes dummies, as in R; said aloud unless the user wrote C(x)."""
+    notices = []
+    for m in plan.models:
+        said: set[str] = set()
+        for term in m.terms:
+            for name in _formula_names(term):
+                if name in said or name not in unit.columns or not is_text(unit[name]):
+                    continue
+                said.add(name)
+                levels = text_levels(unit[name], name)
+                notices.append(
+                    Notice(
+                        "note",
+                        f"model '{m.name}': text column '{name}' becomes {levels.levels - 1} dummies ({levels.levels} levels, base level '{levels.base}'); write C({name}) to say so",
+                        m.span,
+                    )
+                )
+    return notices
+
+
+def _weights_coverage(plan: Plan, region: pd.DataFrame | None, built: dict[str, Weights]) -> list[Notice]:
+    """Every region of the region data must be in each weight matrix; a region with no neighbours is said."""
+    notices = []
+    spans = {w.name: w.span for w in plan.weights}
+    for name, w in built.items():
+        if region is not None:
+            missing = region.index.get_level_values(0).unique().difference(w.regions)
+            if len(missing):
+                shown = ", ".join(map(str, missing[:10])) + (", ..." if len(missing) > 10 else "")
+                raise DataError(
+                    f"weights '{name}': {len(missing)} region{'s' if len(missing) != 1 else ''} of the region data {'are' if len(missing) != 1 else 'is'} missing from the weight matrix: {shown}",
+                    span=spans.get(name),
+                    hint="add their rows to the weights file, or drop them from the region data",
+                )
+        isolated = w.isolated
+        if len(isolated):
+            shown = ", ".join(map(str, isolated[:10])) + (", ..." if len(isolated) > 10 else "")
+            notices.append(Notice("warning", f"weights '{name}': {len(isolated)} region{'s' if len(isolated) != 1 else ''} with an all-zero weight row (W(x) is 0 there): {shown}", spans.get(name)))
+    return notices
 
 
 def _region_frame(plan: Plan, tables, panel) -> pd.DataFrame | None:
@@ -122,7 +220,11 @@ def _region_frame(plan: Plan, tables, panel) -> pd.DataFrame | None:
             raise DataError(f"data set '{d.name}' has more than one row for {d.region}={dup[0]}, {d.time}={dup[1]}")
         merged = frame if merged is None else merged.join(frame, how="outer", rsuffix=f"_{d.name}")
     if panel.region is None:
-        raise DataError(f"data set '{panel.name}' needs region(column) to link its rows to the region table")
+        raise DataError(f"data set '{panel.name}' needs region(column) to link its rows to the region table", span=panel.span)
+    if panel.time is None:
+        raise DataError(
+            f"data set '{panel.name}' is a cross-section; region data keyed by (region, time) link to units through panel(unit, time)", span=panel.span
+        )
     merged.index = merged.index.set_names([panel.region, panel.time])
     return merged
 

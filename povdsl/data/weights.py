@@ -48,6 +48,14 @@ class Weights:
         else:
             self._sparse = sparse.csr_matrix(matrix, dtype=float)
         self.regions = regions
+        if self._dense is not None:
+            empty = ~np.any(self._dense != 0, axis=1)
+        else:
+            stored = self.matrix
+            empty = np.asarray(abs(stored).sum(axis=1)).ravel() == 0
+        self.isolated = regions[empty]  # regions whose row is all zero: W(x) is 0 there, said in the note and on stderr
+        if len(self.isolated) and description:
+            description += f"; {len(self.isolated)} region{'s' if len(self.isolated) != 1 else ''} with no neighbours (all-zero row)"
         self.description = description
 
     @property
@@ -102,7 +110,12 @@ class Weights:
             if column not in table.columns:
                 raise DataError(f"column '{column}' not found in the weights table")
         origins, destinations = table[origin], table[destination]
-        distances = table[value].to_numpy(dtype=float)
+        numbers = pd.to_numeric(table[value], errors="coerce")
+        text = numbers.isna().to_numpy() & table[value].notna().to_numpy()
+        if text.any():
+            rows_shown = ", ".join(str(i + 1) for i in np.flatnonzero(text)[:5])
+            raise DataError(f"column '{value}' of the weights table holds text ({table[value][text].iloc[0]!r}) in rows {rows_shown}", hint="weights are numbers: distances or travel times")
+        distances = numbers.to_numpy(dtype=float)
         missing = origins.isna().to_numpy() | destinations.isna().to_numpy() | np.isnan(distances)
         if missing.any():
             raise DataError(f"the weights table has {int(missing.sum())} rows with missing values")

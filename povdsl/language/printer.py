@@ -16,6 +16,11 @@ def expr_text(node: s.Expr | s.Keyword) -> str:
     return _text(node)
 
 
+def setting_text(setting: s.Setting) -> str:
+    """`na=".", "NA"`: a data declaration's reading option, as fmt prints it."""
+    return f"{setting.name}={', '.join(_text(v) for v in setting.values)}"
+
+
 def string_literal(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
     return f'"{escaped}"'

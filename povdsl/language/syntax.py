@@ -130,6 +130,16 @@ Expr = Name | Number | String | OpenBound | Call | BinOp | Negate | Compare | Bo
 
 
 @dataclass(frozen=True, slots=True)
+class Setting:
+    """`name=value[, value...]` after a data source: how to read the file (na=".", "NA"; compression="gzip")."""
+
+    name: str
+    values: tuple[Expr, ...]
+    span: Span | None = _span()
+    name_span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class DataDecl:
     name: str
     source: Expr  # a String path or a call such as bundled("zhejiang/households.csv")
@@ -137,6 +147,7 @@ class DataDecl:
     span: Span | None = _span()
     name_span: Span | None = _span()
     comments: tuple[str, ...] = _comments()
+    settings: tuple[Setting, ...] = ()  # na=".", compression="gzip"
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ _NESTING = frozenset(
 _RULES = {
     rule: "_" + rule
     for rule in (
-        "data_decl weights_decl let_decl terms_decl model_decl model_clauses sweep estimator where_clause vcov_clause "
+        "data_decl data_setting weights_decl let_decl terms_decl model_decl model_clauses sweep estimator where_clause vcov_clause "
         "table_decl label_option stat_option stars_option keep_option drop_option order_option fit_option note_option "
         "significant_option layout_option show_option digits_option row_digits_option row_option vcov_row_option figure_decl figure_plot level_option size_option format_option style_option "
         "unknown_option name_list expr_list arguments keyword_argument call paren open_bound number"
@@ -127,7 +127,13 @@ class Builder:
 
     def _data_decl(self, span, c):
         name, source, *options = c
-        return s.DataDecl(str(name), source, tuple(options), span=span, name_span=_token_span(self.path, name))
+        calls = tuple(o for o in options if isinstance(o, s.Call))
+        settings = tuple(o for o in options if isinstance(o, s.Setting))
+        return s.DataDecl(str(name), source, calls, span=span, name_span=_token_span(self.path, name), settings=settings)
+
+    def _data_setting(self, span, c):
+        name, *values = c
+        return s.Setting(str(name), tuple(values), span=span, name_span=_token_span(self.path, name))
 
     def _weights_decl(self, span, c):
         name, builder = c

@@ -11,6 +11,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from povdsl.diagnostics import escape_controls
 from povdsl.errors import PovdslError, SpecError
 from povdsl.render.formats import FORMATS
 
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_PROBLEM
     except PovdslError as exc:  # data problems: EstimationError and DataError carry the declaration's span
-        print(f"{_location(getattr(exc, 'span', None))}error: {exc}", file=sys.stderr)
+        print(escape_controls(f"{_location(getattr(exc, 'span', None))}error: {exc}", keep_newlines=True), file=sys.stderr)
         return EXIT_PROBLEM
     except OSError as exc:
         print(f"povdsl: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
@@ -115,6 +116,8 @@ def _location(span) -> str:
 
 def _report_data_notes(output) -> None:
     """Say on stderr what the data did to each fit: dropped rows, backend warnings, skipped industries."""
+    for notice in output.notices:
+        print(escape_controls(f"{_location(notice.span)}{notice.severity}: {notice.message}"), file=sys.stderr)
     for name, result in output.results.items():
         where = _location(output.plan.model(name).span)
         if result.dropped:

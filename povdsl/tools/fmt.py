@@ -43,8 +43,9 @@ from pathlib import Path
 from povdsl.language import syntax as s
 from povdsl.language.kinds import BY_NODE
 from povdsl.errors import SpecError
-from povdsl.language.parser import parse, read_spec
-from povdsl.language.printer import expr_text, string_literal
+from povdsl.check.specfile import read_spec_file
+from povdsl.language.parser import parse
+from povdsl.language.printer import expr_text, setting_text, string_literal
 from povdsl.render.output import OutputError, write_beside
 
 INDENT = "  "
@@ -93,7 +94,7 @@ def _declaration(d: s.Declaration) -> list[str]:
 
 
 def _data(d: s.DataDecl) -> tuple[str, list[str]]:
-    return " ".join([f"data {d.name} = {expr_text(d.source)}", *(expr_text(o) for o in d.options)]), []
+    return " ".join([f"data {d.name} = {expr_text(d.source)}", *(expr_text(o) for o in d.options), *(setting_text(o) for o in d.settings)]), []
 
 
 def _weights(d: s.WeightsDecl) -> tuple[str, list[str]]:
@@ -193,7 +194,7 @@ def run_fmt(args: argparse.Namespace) -> int:
 def _format_one(name: str, *, check_only: bool) -> int:
     """Format one file (or stdin); return its exit status."""
     try:  # bytes, so that a CRLF file is not mistaken for a canonical one
-        text = sys.stdin.read() if name == STDIN else read_spec(Path(name))
+        text = sys.stdin.read() if name == STDIN else read_spec_file(Path(name))
     except SpecError as exc:  # not UTF-8, or over the size limit: not a spec fmt can rewrite
         print(f"povdsl: {name}: {exc.diagnostics[0].message}", file=sys.stderr)
         return EXIT_USAGE

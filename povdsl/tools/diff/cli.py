@@ -11,6 +11,7 @@ from povdsl.tools.diff.git import _git_external, _git_pairs
 from povdsl.tools.diff.inputs import DiffTrouble, _Pair, _parse, _read
 from povdsl.tools.diff.output import _use_colour, format_json, format_text
 from povdsl.tools.diff.results import ResultsReport, compare_results, format_results
+from povdsl.diagnostics import escape_controls
 from povdsl.errors import PovdslError, SpecError
 
 
@@ -52,7 +53,7 @@ def run_diff(args) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_TROUBLE
     except (DiffTrouble, PovdslError) as exc:
-        print(f"povdsl diff: {exc}", file=sys.stderr)
+        print(escape_controls(f"povdsl diff: {exc}", keep_newlines=True), file=sys.stderr)
         return EXIT_TROUBLE
     if args.format == "json":
         sys.stdout.write(format_json([(p.old_label, p.new_label, changes) for p, changes in results], reports if args.results else None))
@@ -73,9 +74,9 @@ def _text_report(results, reports, *, git_mode: bool, rtol: float) -> str:
     for (pair, changes), report in zip(results, reports):
         body = format_text(changes, colour) if changes or not git_mode else ""
         if report is not None:
-            body += format_results(report, rtol)
+            body += escape_controls(format_results(report, rtol), keep_newlines=True)
         if git_mode and body:
-            body = f"=== {pair.new_label}\n" + body
+            body = f"=== {escape_controls(pair.new_label)}\n" + body
         parts.append(body)
     return "".join(parts) or "no semantic change\n"
 

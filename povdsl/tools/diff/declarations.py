@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from povdsl.language import syntax as s
 from povdsl.language.kinds import BY_KEYWORD
-from povdsl.language.printer import string_literal
+from povdsl.language.printer import setting_text, string_literal
 from povdsl.tools.diff.changes import (
     _KIND_OF,
     _WEIGHTS_ARGUMENTS,
@@ -200,8 +200,8 @@ class _Differ:
         out = []
         if _text(old.source) != _text(new.source):
             out.append(Change("data", new.name, "source changed", old=_text(old.source), new=_text(new.source), models_reached=reached))
-        before = {o.func: _text(o) for o in old.options}
-        after = {o.func: _text(o) for o in new.options}
+        before = {o.func: _text(o) for o in old.options} | {o.name: setting_text(o) for o in old.settings}
+        after = {o.func: _text(o) for o in new.options} | {o.name: setting_text(o) for o in new.settings}
         for kind, detail, b, a in _mapping_changes(before, after):
             out.append(Change("data", new.name, kind, detail=detail, old=b, new=a, models_reached=reached))
         return out

@@ -12,12 +12,13 @@ from povdsl.tools.diff.changes import EXIT_SAME, EXIT_TROUBLE
 from povdsl.tools.diff.declarations import diff_specs
 from povdsl.tools.diff.inputs import DiffTrouble, _Pair, _parse, _read
 from povdsl.tools.diff.output import _use_colour, format_text
+from povdsl.diagnostics import escape_controls
 from povdsl.errors import SpecError
 
 
 def _git(*args: str, cwd: str | None = None) -> str:
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8")
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8", errors="surrogateescape")
     except FileNotFoundError:
         raise DiffTrouble("git not found") from None
     if done.returncode != 0:
@@ -37,7 +38,8 @@ def _git_pairs(rev: str, paths: list[str]) -> list[_Pair]:
     if paths:
         relative = [Path(os.path.relpath(Path(p).resolve(), root)).as_posix() for p in paths]
     else:
-        relative = [line for line in _git("diff", "--name-only", rev, "--", "*.pov", cwd=root).splitlines() if line]
+        # -z: names as they are, NUL-separated; without it git quotes non-ASCII and newlines ("caf\303\251.pov")
+        relative = [name for name in _git("diff", "--name-only", "-z", rev, "--", "*.pov", cwd=root).split("\0") if name]
     pairs = []
     for rel in relative:
         try:
@@ -65,14 +67,13 @@ def _git_external(argv: list[str]) -> int:
     shown = argv[7] if len(argv) == 9 else path
     old_text = None if old_file == os.devnull else _read(old_file)
     new_text = None if new_file == os.devnull else _read(new_file)
-    print(f"povdsl diff a/{path} b/{shown}")
+    print(escape_controls(f"povdsl diff a/{path} b/{shown}"))
     try:
         changes = diff_specs(_parse(old_text, f"a/{path}", path), _parse(new_text, f"b/{shown}", shown))
     except SpecError as exc:
         print(str(exc))
-        sys.stdout.writelines(
-            difflib.unified_diff((old_text or "").splitlines(True), (new_text or "").splitlines(True), f"a/{path}", f"b/{shown}")
-        )
+        lines = difflib.unified_diff((old_text or "").splitlines(True), (new_text or "").splitlines(True), f"a/{path}", f"b/{shown}")
+        sys.stdout.writelines(escape_controls(line.rstrip("\n")) + "\n" for line in lines)
         return EXIT_SAME
     sys.stdout.write(format_text(changes, _use_colour(sys.stdout)))
     return EXIT_SAME

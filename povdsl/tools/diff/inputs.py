@@ -7,8 +7,10 @@ from pathlib import Path
 
 from povdsl.check import Environment, check
 from povdsl.errors import SpecError
+from povdsl.check.specfile import read_spec_file
+from povdsl.diagnostics import escape_controls
 from povdsl.language import syntax as s
-from povdsl.language.parser import parse, read_spec
+from povdsl.language.parser import parse
 
 
 class DiffTrouble(Exception):
@@ -29,11 +31,11 @@ class _Pair:
 
 def _read(path: str) -> str:
     try:
-        return read_spec(Path(path))
-    except SpecError as exc:  # not UTF-8, or over the size limit
-        raise DiffTrouble(f"{path}: {exc.diagnostics[0].message}") from None
+        return read_spec_file(Path(path))
+    except SpecError as exc:  # a link out of the project, not UTF-8, or over the size limit
+        raise DiffTrouble(escape_controls(f"{path}: {exc.diagnostics[0].message}")) from None
     except OSError as exc:
-        raise DiffTrouble(f"{path}: {exc.strerror or exc}") from None
+        raise DiffTrouble(escape_controls(f"{path}: {exc.strerror or exc}")) from None
 
 
 def _parse(text: str | None, path: str, base: str | None = None) -> s.Spec:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
+from povdsl.diagnostics import escape_controls
 from povdsl.tools.diff.changes import SCHEMA_VERSION, Change
+
+# JSON escapes C0 itself; these it leaves raw, and a terminal or editor showing the JSON would obey them
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 _COLOURS = {"added": "32", "removed": "31", "header": "1"}
 
@@ -23,7 +28,7 @@ def format_text(changes: tuple[Change, ...], colour: bool = False) -> str:
     for c in changes:
         if (c.declaration, c.name) != header:
             header = (c.declaration, c.name)
-            lines.append(paint(f"{c.declaration} {c.name}", "header"))
+            lines.append(paint(escape_controls(f"{c.declaration} {c.name}"), "header"))
         line = c.kind
         if c.detail is not None:
             line += f": {c.detail}"
@@ -42,7 +47,7 @@ def format_text(changes: tuple[Change, ...], colour: bool = False) -> str:
         if c.models_reached:
             line += f" [reaches {', '.join(c.models_reached)}]"
         tone = "added" if c.kind.endswith("added") else "removed" if c.kind.endswith("removed") else ""
-        lines.append("  " + paint(line, tone))
+        lines.append("  " + paint(escape_controls(line), tone))
     return "\n".join(lines) + "\n"
 
 
@@ -55,7 +60,8 @@ def format_json(files: list[tuple[str, str, tuple[Change, ...]]], reports: list 
     for entry, report in zip(entries, reports or ()):
         entry["results"] = report.as_json()
     payload = {"schema_version": SCHEMA_VERSION, "files": entries}
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(payload, indent=2, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 def _use_colour(stream) -> bool:

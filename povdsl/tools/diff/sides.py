@@ -7,7 +7,7 @@ from dataclasses import fields, is_dataclass, replace
 from povdsl.language import syntax as s
 from povdsl.tools.diff.changes import _FIGURE_DEFAULTS, _KIND_OF, _TABLE_DEFAULTS
 from povdsl.tools.diff.terms import _INTERCEPT, _NO_INTERCEPT, _expand, _target_text, _term_set, _term_text, _text, expander
-from povdsl.language.printer import string_literal
+from povdsl.language.printer import setting_text, string_literal
 
 
 class _Side:
@@ -39,7 +39,7 @@ class _Side:
         d = self.decls[(kind, name)]
         match d:
             case s.DataDecl():
-                return (_text(d.source), tuple(sorted(_text(o) for o in d.options)))
+                return (_text(d.source), tuple(sorted(_text(o) for o in d.options)), tuple(sorted(setting_text(o) for o in d.settings)))
             case s.WeightsDecl():
                 return _text(d.builder)
             case s.LetDecl():

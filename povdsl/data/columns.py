@@ -1,0 +1,86 @@
+"""What a column holds: missing-value markers, stray text in numbers, text used as a factor.
+
+Bad data is never silent (docs/language.md, "Data files"): a numeric column
+with a few text cells (".", "NA", "-", as Stata and R export missing values)
+would otherwise become a factor with one dummy per distinct value. Only
+empty cells are missing unless the spec says `na=`; anything else that is
+not a number is reported with the column, the values and some rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+SHOWN = 5  # values and rows named in a message
+
+
+@dataclass(frozen=True, slots=True)
+class StrayText:
+    """A mostly numeric column with some text cells."""
+
+    column: str
+    values: tuple[str, ...]  # distinct offending texts, the first SHOWN
+    rows: tuple[int, ...]  # 1-based data rows (the header is not counted), the first SHOWN
+    count: int  # cells
+
+    def message(self, data_set: str) -> str:
+        values = ", ".join(repr(v) for v in self.values)
+        rows = ", ".join(map(str, self.rows)) + (", ..." if self.count > len(self.rows) else "")
+        return f"data set '{data_set}': column '{self.column}' is numeric except for {self.count} text cell{'s' if self.count != 1 else ''} ({values}) in rows {rows}"
+
+    def hint(self) -> str:
+        spelled = ", ".join('"' + v.replace('"', '\\"') + '"' for v in self.values)
+        return f"if these mean missing, say so: na={spelled}; otherwise fix the cells"
+
+
+@dataclass(frozen=True, slots=True)
+class TextLevels:
+    """A text column that a formula turns into dummies: how many, and which level is left out."""
+
+    column: str
+    levels: int
+    base: str
+
+
+def is_text(series: pd.Series) -> bool:
+    return bool(pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)) and not isinstance(series.dtype, pd.CategoricalDtype)
+
+
+def apply_na(frame: pd.DataFrame, na: tuple[str, ...]) -> pd.DataFrame:
+    """Cells whose text (stripped) is one of `na` become missing; a text column left all numbers becomes numeric."""
+    if not na:
+        return frame
+    markers = set(na)
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if not is_text(series):
+            continue
+        stripped = series.astype("string").str.strip()
+        cleaned = series.mask(stripped.isin(markers))
+        numbers = pd.to_numeric(cleaned, errors="coerce")
+        out[column] = numbers if (numbers.notna() == cleaned.notna()).all() else cleaned
+    return out
+
+
+def stray_text(series: pd.Series, column: str) -> StrayText | None:
+    """A text column at least half of whose filled cells are numbers: the rest are reported, not turned into dummies."""
+    if not is_text(series):
+        return None
+    filled = series.notna().to_numpy()
+    bad = filled & pd.to_numeric(series, errors="coerce").isna().to_numpy()
+    count = int(bad.sum())
+    if count == 0 or count * 2 > int(filled.sum()):
+        return None
+    texts = series[bad].astype(str).tolist()
+    positions = np.flatnonzero(bad)[:SHOWN] + 1
+    return StrayText(column, tuple(dict.fromkeys(texts))[:SHOWN], tuple(int(p) for p in positions), count)
+
+
+def text_levels(series: pd.Series, column: str) -> TextLevels:
+    """As formulaic codes it: levels sorted, the first is the base."""
+    levels = sorted(series.dropna().astype(str).unique().tolist())
+    return TextLevels(column, len(levels), levels[0] if levels else "")

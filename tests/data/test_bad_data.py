@@ -1,0 +1,134 @@
+"""Bad data is never silent (issue 13.3): stray text in numbers, text regressors, weights that miss regions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from povdsl.pipeline import run
+from povdsl.tools.cli import main
+
+
+def _cross_section(tmp_path, n=80, seed=1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    df = pd.DataFrame({"x": x, "y": 1.0 + 2.0 * x + rng.normal(size=n), "sector": rng.choice(["agri", "manu", "serv"], n)})
+    return df
+
+
+def _write(tmp_path, df: pd.DataFrame, spec_text: str):
+    df.to_csv(tmp_path / "d.csv", index=False)
+    spec = tmp_path / "s.pov"
+    spec.write_text(spec_text, encoding="utf-8")
+    return spec
+
+
+def test_stray_text_in_a_numeric_column_is_a_located_error_naming_values_and_rows(tmp_path, capsys):
+    df = _cross_section(tmp_path).astype({"x": object})
+    df.loc[2, "x"] = "."
+    df.loc[6, "x"] = "NA"
+    df.loc[9, "x"] = "."
+    spec = _write(tmp_path, df, 'data d = "d.csv"\n\nmodel m: y ~ x | ols\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{spec}:1:1: error: data set 'd': column 'x' is numeric except for 3 text cells ('.', 'NA') in rows 3, 7, 10")
+    assert 'na=".", "NA"' in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("marker", [".", "NA", "n/a", "-"])
+def test_na_option_makes_the_markers_missing_and_the_fit_matches_statsmodels(tmp_path, marker):
+    df = _cross_section(tmp_path).astype({"x": object})
+    bad = [3, 11, 40]
+    df.loc[bad, "x"] = marker
+    spec = _write(tmp_path, df, f'data d = "d.csv" na="{marker}"\n\nmodel m: y ~ x | ols\n')
+    result = run(spec).results["m"]
+    clean = df.drop(index=bad).astype({"x": float})
+    reference = sm.OLS(clean["y"], sm.add_constant(clean[["x"]])).fit()
+    assert result.nobs == len(df) - len(bad)
+    np.testing.assert_allclose(result.params[["Intercept", "x"]].to_numpy(), reference.params[["const", "x"]].to_numpy(), rtol=1e-10)
+
+
+def test_na_takes_a_list(tmp_path):
+    df = _cross_section(tmp_path).astype({"x": object})
+    df.loc[1, "x"] = "."
+    df.loc[5, "x"] = "-"
+    spec = _write(tmp_path, df, 'data d = "d.csv" na=".", "-"\n\nmodel m: y ~ x | ols\n')
+    assert run(spec).results["m"].nobs == len(df) - 2
+
+
+def test_na_must_be_text(tmp_path, capsys):
+    spec = _write(tmp_path, _cross_section(tmp_path), 'data d = "d.csv" na=3\n\nmodel m: y ~ x | ols\n')
+    assert main(["check", str(spec)]) == 1
+    assert f"{spec}:1:18: error[E314]: na= takes text in quotes" in capsys.readouterr().err
+
+
+def test_text_regressor_becomes_dummies_and_the_run_says_so(tmp_path, capsys):
+    df = _cross_section(tmp_path)
+    spec = _write(tmp_path, df, 'data d = "d.csv"\n\nmodel m: y ~ x + sector | ols\n\ntable t = m\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert f"{spec}:3:1: note: model 'm': text column 'sector' becomes 2 dummies (3 levels, base level 'agri'); write C(sector) to say so" in err
+    reference = sm.OLS(df["y"], sm.add_constant(pd.get_dummies(df[["x", "sector"]], drop_first=True, dtype=float))).fit()
+    params = run(spec).results["m"].params
+    assert len(params) == 4
+    np.testing.assert_allclose(params["x"], reference.params["x"], rtol=1e-10)
+
+
+def test_text_regressor_written_as_C_is_not_reported(tmp_path, capsys):
+    spec = _write(tmp_path, _cross_section(tmp_path), 'data d = "d.csv"\n\nmodel m: y ~ x + C(sector) | ols\n\ntable t = m\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 0
+    assert "text column" not in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ weights
+
+
+def _spatial(tmp_path, pairs: list[tuple[str, str, object]], regions=("a", "b", "c", "d"), cutoff: str = ""):
+    rng = np.random.default_rng(7)
+    rows = []
+    for t in (1, 2):
+        for i in range(60):
+            rows.append({"u": i, "t": t, "r": regions[i % len(regions)], "x": rng.normal(), "y": rng.normal()})
+    pd.DataFrame(rows).to_csv(tmp_path / "h.csv", index=False)
+    pd.DataFrame([{"r": r, "t": t, "cl": float(k + t)} for t in (1, 2) for k, r in enumerate(regions)]).to_csv(tmp_path / "reg.csv", index=False)
+    pd.DataFrame(pairs, columns=["o", "d", "minutes"]).to_csv(tmp_path / "tt.csv", index=False)
+    spec = tmp_path / "s.pov"
+    spec.write_text(
+        'data h = "h.csv" panel(u, t) region(r)\ndata reg = "reg.csv" key(r, t)\n'
+        f'weights tt = inverse("tt.csv", o, d, minutes{cutoff})\n\nmodel m: y ~ x + W(cl, tt) | ols\n\ntable t1 = m\n',
+        encoding="utf-8",
+    )
+    return spec
+
+
+def _all_pairs(regions, minutes=10.0):
+    return [(a, b, minutes + i + j) for i, a in enumerate(regions) for j, b in enumerate(regions) if a != b]
+
+
+def test_regions_missing_from_the_weights_are_an_error_naming_them(tmp_path, capsys):
+    spec = _spatial(tmp_path, _all_pairs(["a", "b", "c"]))
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{spec}:3:1: error: weights 'tt': 1 region of the region data is missing from the weight matrix: d")
+
+
+def test_all_zero_weight_rows_are_a_warning_and_a_table_note(tmp_path, capsys):
+    pairs = _all_pairs(["a", "b", "c"], minutes=10.0) + [("d", "a", 500.0), ("a", "d", 500.0)]
+    spec = _spatial(tmp_path, pairs, cutoff=", cutoff=100")
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert f"{spec}:3:1: warning: weights 'tt': 1 region with an all-zero weight row (W(x) is 0 there): d" in err
+    assert "1 region with no neighbours (all-zero row)" in (tmp_path / "out" / "t1.tex").read_text(encoding="utf-8")
+
+
+def test_text_in_a_weights_file_is_a_located_error(tmp_path, capsys):
+    pairs = _all_pairs(["a", "b", "c", "d"])
+    pairs[4] = (pairs[4][0], pairs[4][1], "far")
+    spec = _spatial(tmp_path, pairs)
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{spec}:3:1: error: weights 'tt': column 'minutes' of the weights table holds text ('far') in rows 5")
+    assert "Traceback" not in err
