@@ -47,6 +47,7 @@ class _Checker(DeclarationChecks, ModelChecks, FigureChecks):
     def _declare_data(self, decls: list[s.DataDecl]) -> tuple:
         for d in decls:
             self._data(d)
+        self._units()
         return tuple(self.data.values())
 
     def _declare_weights(self, decls: list[s.WeightsDecl]) -> tuple:

@@ -151,12 +151,15 @@ class DeclarationChecks(CheckerState):
             self.error("E311", "distance_band() needs threshold=, the largest distance between neighbours", b.span)
         self.weights[d.name] = WeightsPlan(d.name, path or "", pos[1].id, pos[2].id, pos[3].id, transform=b.func, span=d.span, **opts)
 
-    def _columns_scope(self):
-        """Region columns, then the unit-level data set's; without panel(...), the first plain data set is a cross-section."""
+    def _units(self) -> None:
+        """Without panel(...), the first data set declared without key(...) is a cross-section: the units' frame."""
         if not any(p.role == "panel" for p in self.data.values()):
             first = next((p for p in self.data.values() if p.role == "source"), None)
             if first is not None:
                 self.data[first.name] = replace(first, role="panel")
+
+    def _columns_scope(self):
+        """Region columns, then the unit-level data set's."""
         for plan in self.data.values():
             if plan.role == "region":
                 for c in plan.columns:
