@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from povdsl.check import walk
-from povdsl.data.frames import Frames, load as load_frames
+from povdsl.data.frames import Frames, RunCache, load as load_frames
 from povdsl.estimate.adapters import REGISTRY
 from povdsl.estimate.fitting import fit_model
 from povdsl.check.plan import FigureSpec, Plan
@@ -46,9 +46,10 @@ def run(
 ) -> RunOutput:
     """Fit every model of the spec and render every table; write files when `out` is given."""
     plan = load_plan(path, allow_outside=allow_outside)
-    frames = load_frames(plan)
-    results = {m.name: fit_model(m, frames) for m in plan.models if m.sweep_var is None}
-    sweeps = run_sweeps([m for m in plan.models if m.sweep_var is not None], frames, workers=workers)
+    cache = RunCache()  # the run's: derived columns and cluster tables shared by its models and sweeps
+    frames = load_frames(plan, cache=cache)
+    results = {m.name: fit_model(m, frames, cache) for m in plan.models if m.sweep_var is None}
+    sweeps = run_sweeps([m for m in plan.models if m.sweep_var is not None], frames, workers=workers, cache=cache)
     tables: dict[str, dict[str, str | bytes]] = {}
     models: dict[str, Table] = {}
     written: list[Path] = []
@@ -87,10 +88,9 @@ def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) 
     labels = dict(spec.labels)
     used_lets = {n.id for m in models for part in (m.outcome, m.where) if part is not None for n in walk(part) if isinstance(n, s.Name)}
     lines = {}
-    for text, value in frames.cutoffs:
-        name = text.split(":", 1)[0]
-        if name in used_lets:
-            lines[text] = value
+    for line in frames.lines:
+        if line.let in used_lets:
+            lines[line.label] = line.value
     weights_used = {n.positional[1].id for m in models for t in (*m.terms, *m.instruments) for n in walk(t) if isinstance(n, s.Call) and n.func == "W"}
     weights = "; ".join(f"{name}: {frames.weights[name].description}" for name in sorted(weights_used))
     iv_models = [m for m in models if m.instruments]

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from povdsl.language import syntax as s
-from povdsl.check.state import CheckerState
 from povdsl.check.nodes import _literal
-from povdsl.data.files import COMPRESSIONS, FileProblem, ReadOptions, read_header
-from povdsl.diagnostics import did_you_mean
-from povdsl.errors import Span
-from povdsl.language.functions import DATA_OPTIONS, KERNELS, WEIGHT_BUILDERS
 from povdsl.check.plan import DataPlan, WeightsPlan
 from povdsl.check.sources import SourceError, resolve_bundled, resolve_path
+from povdsl.check.state import CheckerState
+from povdsl.data.files import COMPRESSIONS, PLAIN, FileProblem, ReadOptions, read_header
+from povdsl.diagnostics import did_you_mean
+from povdsl.errors import Span
+from povdsl.language import syntax as s
+from povdsl.language.functions import DATA_OPTIONS, KERNELS, WEIGHT_BUILDERS
 
 DATA_SETTINGS = ("na", "compression")
 
@@ -40,7 +41,7 @@ class DeclarationChecks(CheckerState):
         self.error("E302", "a data source is a path string or bundled(\"...\")", expr.span, 'e.g. "data/households.csv"')
         return None, ""
 
-    def _header(self, path: str, span: Span | None, options: ReadOptions = ReadOptions()) -> tuple[str, ...] | None:
+    def _header(self, path: str, span: Span | None, options: ReadOptions = PLAIN) -> tuple[str, ...] | None:
         """The file's column names, or None after one located error (its names are then not reported again)."""
         try:
             row = read_header(path, options)
@@ -89,7 +90,7 @@ class DeclarationChecks(CheckerState):
             if columns is not None:
                 for n in names:
                     if n.id not in columns:
-                        self.error("E307", f"column '{n.id}' not found in {Path(path).name}", n.span, did_you_mean(n.id, columns))
+                        self.error("E307", f"column '{n.id}' not found in {Path(path or '').name}", n.span, did_you_mean(n.id, columns))
             options[opt.func] = tuple(n.id for n in names)
         if "panel" in options and "key" in options:
             self.error("E308", "a data set is either panel(...) or key(...), not both", d.span)
@@ -113,17 +114,18 @@ class DeclarationChecks(CheckerState):
             self.error("E310", f"unknown weights builder '{b.func}'", b.func_span, did_you_mean(b.func, WEIGHT_BUILDERS) or "use inverse(file, origin, destination, value)")
             return
         pos = b.positional
-        if len(pos) != 4 or not all(isinstance(a, s.Name) for a in pos[1:]):
+        names = [a for a in pos[1:] if isinstance(a, s.Name)]
+        if len(pos) != 4 or len(names) != 3:
             columns_are = "origin, destination, value" if b.func == "inverse" else "region, x, y"
             self.error("E311", f"{b.func}() takes a file and three column names: {columns_are}", b.span)
             return
         path, _ = self._source(pos[0])
         columns = self._header(path, pos[0].span) if path else None
         if columns is not None:
-            for n in pos[1:]:
+            for n in names:
                 if n.id not in columns:
-                    self.error("E307", f"column '{n.id}' not found in {Path(path).name}", n.span, did_you_mean(n.id, columns))
-        opts = {}
+                    self.error("E307", f"column '{n.id}' not found in {Path(path or '').name}", n.span, did_you_mean(n.id, columns))
+        opts: dict[str, Any] = {}
         for kw in b.keywords:
             if kw.name not in WEIGHT_BUILDERS[b.func]:
                 self.error("E312", f"unknown option '{kw.name}' of {b.func}()", kw.span, did_you_mean(kw.name, WEIGHT_BUILDERS[b.func]))
@@ -149,7 +151,8 @@ class DeclarationChecks(CheckerState):
                 opts[kw.name] = int(value) if kw.name == "k" else value
         if b.func == "distance_band" and "threshold" not in opts:
             self.error("E311", "distance_band() needs threshold=, the largest distance between neighbours", b.span)
-        self.weights[d.name] = WeightsPlan(d.name, path or "", pos[1].id, pos[2].id, pos[3].id, transform=b.func, span=d.span, **opts)
+        origin, destination, value_column = (n.id for n in names)
+        self.weights[d.name] = WeightsPlan(d.name, path or "", origin, destination, value_column, transform=b.func, span=d.span, **opts)
 
     def _units(self) -> None:
         """Without panel(...), the first data set declared without key(...) is a cross-section: the units' frame."""

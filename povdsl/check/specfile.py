@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from povdsl.check import Environment, check
+from povdsl.check.plan import Plan
 from povdsl.check.sources import SourceError, check_spec_path
 from povdsl.errors import Diagnostic, Span, SpecError
 from povdsl.language.parser import parse, read_spec
-from povdsl.check.plan import Plan
 
 
 def read_spec_file(path: Path, allow_outside: tuple[Path, ...] = ()) -> str:

@@ -9,13 +9,14 @@ from a missing income is dropped and counted, never silently "not poor".
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from povdsl.language import syntax as s
 from povdsl.errors import DataError
+from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 
 _ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
@@ -28,8 +29,8 @@ class Evaluator:
     """Evaluates on one frame; W() lags go through `spatial` (region frames only)."""
 
     frame: pd.DataFrame
-    scalars: dict[str, float] = field(default_factory=dict)
-    spatial: object = None  # callable (series, weights name) -> series, for region frames
+    scalars: Mapping[str, float] = field(default_factory=dict)
+    spatial: Callable[[pd.Series, str], pd.Series] | None = None  # W @ x by weights name, for region frames
     thresholds: list[tuple[str, float]] = field(default_factory=list)  # computed cut-offs, e.g. poverty lines
 
     def __call__(self, e: s.Expr):
@@ -77,13 +78,13 @@ class Evaluator:
                 return _logical(fn, self(a), self(b), self.frame.index)
             case s.Call(func=func, args=args) if func in _UNARY:
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    return _UNARY[func](self(args[0]))
+                    return _UNARY[func](self(_positional(args[0])))
             case s.Call(func="mean" | "median" as func, args=args):
                 return self._aggregate(func, e, args)
-            case s.Call(func="W", args=(x, w)):
+            case s.Call(func="W", args=(x, s.Name(id=weights))):
                 if self.spatial is None:
                     raise DataError("W() can only be evaluated on region-level data")
-                return self.spatial(self(x), w.id)
+                return self.spatial(self(_positional(x)), weights)
         raise DataError(f"cannot evaluate '{expr_text(e)}'")
 
     def _aggregate(self, func, e, args):
@@ -125,3 +126,10 @@ def _as_mask(value, index) -> pd.Series:
 
 
 as_mask = _as_mask
+
+
+def _positional(a: s.Expr | s.Keyword) -> s.Expr:
+    """A call's argument as an expression; the checker lets no keyword reach these calls."""
+    if isinstance(a, s.Keyword):
+        raise DataError(f"unexpected argument '{a.name}='")
+    return a

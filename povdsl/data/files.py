@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bz2
 import csv
+import gzip
 import io
 import lzma
 import os
@@ -21,9 +22,10 @@ import stat
 import warnings
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Callable, Iterator
+from typing import IO, TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,6 +57,9 @@ class ReadOptions:
 
     na: tuple[str, ...] = ()
     compression: str | None = None
+
+
+PLAIN = ReadOptions()  # no na= markers, no compression
 
 
 def file_format(path: str | Path, compression: str | None = None) -> str:
@@ -99,14 +104,11 @@ def _open_stream(path: str | Path, compression: str | None) -> IO[bytes]:
             archive.close()
             raise FileProblem(f"{Path(path).name} holds {len(members)} files; compression=\"zip\" reads a zip with exactly one", "extract the data file")
         return archive.open(members[0])
-    opener: Callable[..., IO[bytes]] = {"gzip": _gzip_open, "bz2": bz2.open, "xz": lzma.open}[compression]
-    return opener(path, "rb")
-
-
-def _gzip_open(path: str | Path, mode: str) -> IO[bytes]:
-    import gzip
-
-    return gzip.open(path, mode)
+    if compression == "gzip":
+        return cast(IO[bytes], gzip.GzipFile(path, "rb"))
+    if compression == "bz2":
+        return cast(IO[bytes], bz2.BZ2File(path, "rb"))
+    return cast(IO[bytes], lzma.LZMAFile(path, "rb"))
 
 
 def _chunks(path: str | Path, compression: str | None) -> Iterator[bytes]:
@@ -159,7 +161,7 @@ def _first_line(path: str | Path, compression: str | None) -> bytes:
     return line
 
 
-def read_header(path: str | Path, options: ReadOptions = ReadOptions()) -> tuple[str, ...]:
+def read_header(path: str | Path, options: ReadOptions = PLAIN) -> tuple[str, ...]:
     """Column names of a data file, without reading its rows."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # readers' numeric noise on a corrupt file; its error is what we report
@@ -181,7 +183,7 @@ def _read_header(path: str | Path, options: ReadOptions) -> tuple[str, ...]:
         raise
     except ImportError as exc:
         raise _missing_reader(kind, exc) from None
-    except Exception as exc:  # a hostile file may make a third-party reader raise anything
+    except Exception as exc:  # noqa: BLE001  # a hostile file may make a third-party reader raise anything
         raise FileProblem(f"cannot read {Path(path).name} as {kind}: {_short(exc)}") from None
 
 
@@ -249,14 +251,14 @@ def _stata_header(path: str | Path) -> tuple[str, ...]:
         return tuple(reader.read(1).columns)
 
 
-def read_frame(path: str | Path, options: ReadOptions = ReadOptions()) -> "pd.DataFrame":
+def read_frame(path: str | Path, options: ReadOptions = PLAIN) -> pd.DataFrame:
     """The whole data file as a DataFrame; only empty cells (and the spec's `na=` values) are missing."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return _read_frame(path, options)
 
 
-def _read_frame(path: str | Path, options: ReadOptions) -> "pd.DataFrame":
+def _read_frame(path: str | Path, options: ReadOptions) -> pd.DataFrame:
     import pandas as pd
 
     check_regular(path)
@@ -279,7 +281,7 @@ def _read_frame(path: str | Path, options: ReadOptions) -> "pd.DataFrame":
         raise _missing_reader(kind, exc) from None
     except pd.errors.EmptyDataError:
         raise FileProblem(f"{Path(path).name} is empty", "the first line names the columns") from None
-    except Exception as exc:  # pandas and its engines raise many kinds on malformed files
+    except Exception as exc:  # noqa: BLE001  # pandas and its engines raise many kinds on malformed files
         raise FileProblem(f"cannot read {Path(path).name} as {kind}: {_short(exc)}") from None
     if len(frame.columns) == 0:
         raise FileProblem(f"{Path(path).name} has no columns", "the first line names the columns")

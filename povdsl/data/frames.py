@@ -8,50 +8,61 @@ so regions without sampled households still contribute, as the paper defines.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
 
 import pandas as pd
 
-from povdsl.language import syntax as s
 from povdsl.check import walk
-from povdsl.check.plan import DataPlan, WeightsPlan
+from povdsl.check.plan import DataPlan, LetPlan, Plan, WeightsPlan
 from povdsl.data.clusters import cluster_matrix, cluster_table, counts_from_table, prefix_columns
 from povdsl.data.columns import apply_na, is_text, stray_text, text_levels
-from povdsl.data.files import FileProblem, ReadOptions, read_frame
-from povdsl.errors import DataError, Span
 from povdsl.data.evaluate import Evaluator
-from povdsl.language.functions import CLUSTER_DEFAULTS
-from povdsl.check.plan import Plan
-from povdsl.language.printer import expr_text
+from povdsl.data.files import PLAIN, FileProblem, ReadOptions, read_frame
+from povdsl.data.notes import Notice, Threshold
 from povdsl.data.weights import Weights
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """Something the data did that the user must hear: said on stderr at the declaration or model it concerns."""
-
-    severity: str  # "note" or "warning"
-    message: str
-    span: Span | None = None
+from povdsl.errors import DataError, Span
+from povdsl.language import syntax as s
+from povdsl.language.functions import CLUSTER_DEFAULTS
+from povdsl.language.printer import expr_text
 
 
 @dataclass
+class RunCache:
+    """Columns and tables built once per run and shared by its models: owned by the run, passed in, never kept in Frames.
+
+    `povdsl run` makes one and hands it to load, compile and sweeps; a caller
+    that passes none gets a fresh one per call (same results, built again).
+    """
+
+    derived: dict[str, pd.Series] = field(default_factory=dict)  # W/L/D/clusters columns on unit rows, by term text
+    cluster_tables: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # location quotients, once per rule
+    cluster_matrices: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # the same as region x industry indicators
+
+
+@dataclass(frozen=True)
 class Frames:
-    unit: pd.DataFrame  # the panel frame with region variables and unit-level lets merged in
+    """Everything the data stage hands on, complete when `load` returns; it pickles, and later stages never write into it."""
+
+    unit: pd.DataFrame  # the units' frame (panel or cross-section) with region variables and unit-level lets merged in
     region: pd.DataFrame | None  # indexed by (region, time)
-    weights: dict[str, Weights]
+    weights: Mapping[str, Weights]
     unit_col: str | None
     time_col: str | None
     region_col: str | None  # column of `unit` that links to regions
-    scalars: dict[str, float] = field(default_factory=dict)
-    cutoffs: list[tuple[str, float]] = field(default_factory=list)  # computed thresholds, e.g. poverty lines
-    notes: list[str] = field(default_factory=list)  # data problems worth a note
-    sources: dict[str, pd.DataFrame] = field(default_factory=dict)  # every data set as read
-    cluster_tables: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # location quotients, built once per rule
-    cluster_matrices: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # the same as region x industry indicators, for sweeps
-    derived: dict[str, pd.Series] = field(default_factory=dict)  # W/L/D/clusters columns on unit rows, built once per run
-    notices: list[Notice] = field(default_factory=list)  # text columns turned into dummies, isolated regions
-    _unit_cells: dict[tuple, pd.Index] = field(default_factory=dict, repr=False)  # each unit row's (region, time) key
+    scalars: Mapping[str, float] = field(default_factory=dict)
+    lines: tuple[Threshold, ...] = ()  # values computed inside lets, e.g. poverty lines
+    sources: Mapping[str, pd.DataFrame] = field(default_factory=dict)  # every data set as read
+    notices: tuple[Notice, ...] = ()  # text columns turned into dummies, isolated regions
+    cells: Mapping[tuple[str, ...], pd.Index] = field(default_factory=dict, repr=False, compare=False)  # each unit row's region (and time) key
+
+    def __post_init__(self) -> None:
+        if not self.cells and self.region_col is not None and self.region_col in self.unit.columns:
+            keys: dict[tuple[str, ...], pd.Index] = {(self.region_col,): pd.Index(self.unit[self.region_col])}
+            if self.time_col is not None:
+                keys[(self.region_col, self.time_col)] = pd.MultiIndex.from_frame(self.unit[[self.region_col, self.time_col]])
+            object.__setattr__(self, "cells", keys)  # derived from the fields, once, while the object is being made
 
     def spatial_lag(self, x: pd.Series, weights_name: str) -> pd.Series:
         """W @ x period by period on the region frame."""
@@ -62,17 +73,17 @@ class Frames:
 
     def to_unit(self, region_values: pd.Series) -> pd.Series:
         """Broadcast a (region, time)-indexed series onto the unit frame's rows."""
+        if self.region_col is None:
+            raise DataError("region-level values need region(column) on the units' data set")
         keys = (self.region_col,) + ((self.time_col,) if self.time_col and isinstance(region_values.index, pd.MultiIndex) else ())
-        cells = self._unit_cells.get(keys)
-        if cells is None:
-            cells = self._unit_cells[keys] = pd.MultiIndex.from_frame(self.unit[list(keys)]) if len(keys) > 1 else pd.Index(self.unit[keys[0]])
+        cells = self.cells[keys]
         positions = region_values.index.get_indexer(cells)
         if (positions < 0).any():  # a unit in a region (or year) the region data lacks: missing, as reindex makes it
             return pd.Series(region_values.reindex(cells).to_numpy(), index=self.unit.index)
         return pd.Series(region_values.to_numpy()[positions], index=self.unit.index)
 
 
-def read_table(path: str, what: str, options: ReadOptions = ReadOptions(), span: Span | None = None) -> pd.DataFrame:
+def read_table(path: str, what: str, options: ReadOptions = PLAIN, span: Span | None = None) -> pd.DataFrame:
     """A data file as a frame, under the bounds of povdsl.data.files; a problem is a DataError at the declaration."""
     try:
         return read_frame(path, options)
@@ -81,7 +92,7 @@ def read_table(path: str, what: str, options: ReadOptions = ReadOptions(), span:
 
 
 def _read_data(d: DataPlan, used: set[str]) -> pd.DataFrame:
-    frame = apply_na(read_table(d.path, f"data set '{d.name}'", ReadOptions(d.na, d.compression), d.span), d.na)
+    frame = apply_na(read_table(d.path, f"data set '{d.name}'", ReadOptions(d.na, d.compression), _at(d.span)), d.na)
     _refuse_stray_text(d, frame, used)
     return frame
 
@@ -92,11 +103,11 @@ def _refuse_stray_text(d: DataPlan, frame: pd.DataFrame, used: set[str]) -> None
         if column in used:
             stray = stray_text(frame[column], str(column))
             if stray is not None:
-                raise DataError(stray.message(d.name), span=d.span, hint=stray.hint())
+                raise DataError(stray.message(d.name), span=_at(d.span), hint=stray.hint())
 
 
 def _read_weights(w: WeightsPlan) -> Weights:
-    table = read_table(w.path, f"weights '{w.name}'", span=w.span)
+    table = read_table(w.path, f"weights '{w.name}'", span=_at(w.span))
     try:
         if w.transform != "inverse":
             from povdsl.data.coordinate_weights import from_coordinates
@@ -108,11 +119,18 @@ def _read_weights(w: WeightsPlan) -> Weights:
             )
         return Weights.from_table(table, w.origin, w.destination, w.value, w.transform, alpha=w.alpha, row_standardize=w.row_standardize, cutoff=w.cutoff, k=w.k)
     except DataError as exc:
-        raise DataError(f"weights '{w.name}': {exc.message}", span=w.span, hint=exc.hint) from None
+        raise DataError(f"weights '{w.name}': {exc.message}", span=_at(w.span), hint=exc.hint) from None
 
 
-def load(plan: Plan, *, tables: dict[str, pd.DataFrame] | None = None, weights: dict[str, Weights] | None = None) -> Frames:
-    """Read every data set and weight matrix of the plan and evaluate the lets."""
+def load(
+    plan: Plan, *, tables: dict[str, pd.DataFrame] | None = None, weights: dict[str, Weights] | None = None, cache: RunCache | None = None
+) -> Frames:
+    """Read every data set and weight matrix of the plan and evaluate the lets.
+
+    The frames are filled here and only here; the returned object is final.
+    `cache` (the run's) keeps the cluster tables for the sweeps that follow.
+    """
+    cache = cache if cache is not None else RunCache()
     tables = dict(tables or {})
     used = used_names(plan)
     for d in plan.data:
@@ -128,18 +146,19 @@ def load(plan: Plan, *, tables: dict[str, pd.DataFrame] | None = None, weights: 
     unit = tables[panel.name].copy()
     region = _region_frame(plan, tables, panel)
     notices = _weights_coverage(plan, region, built)
-    frames = Frames(unit, region, built, panel.unit, panel.time, panel.region, sources=tables, notices=notices)
+    scalars: dict[str, float] = {}
+    frames = Frames(unit, region, built, panel.unit, panel.time, panel.region, scalars=scalars, sources=tables)
     if region is not None:
         for column in region.columns:
-            if column not in frames.unit.columns:
-                frames.unit[column] = frames.to_unit(region[column])
+            if column not in unit.columns:
+                unit[column] = frames.to_unit(region[column])
+    lines: list[Threshold] = []
     for let in plan.lets:
         try:
-            _evaluate_let(frames, let, tables)
+            lines.extend(_evaluate_let(frames, let, tables, scalars, cache))
         except DataError as exc:
-            raise DataError(f"let '{let.name}': {exc.message}", span=let.span, hint=exc.hint) from None
-    frames.notices.extend(text_factor_notices(plan, frames.unit))
-    return frames
+            raise DataError(f"let '{let.name}': {exc.message}", span=_at(let.span), hint=exc.hint) from None
+    return replace(frames, lines=tuple(lines), notices=tuple(notices + text_factor_notices(plan, unit)), cells=frames.cells)
 
 
 def used_names(plan: Plan) -> set[str]:
@@ -180,8 +199,8 @@ def text_factor_notices(plan: Plan, unit: pd.DataFrame) -> list[Notice]:
                 notices.append(
                     Notice(
                         "note",
-                        f"model '{m.name}': text column '{name}' becomes {levels.levels - 1} dummies ({levels.levels} levels, base level '{levels.base}'); write C({name}) to say so",
-                        m.span,
+                        f"model '{m.name}': text column '{name}' becomes {levels.levels - 1} {'dummy' if levels.levels == 2 else 'dummies'} ({levels.levels} levels, base level '{levels.base}'); write C({name}) to say so",
+                        _at(m.span),
                     )
                 )
     return notices
@@ -190,7 +209,7 @@ def text_factor_notices(plan: Plan, unit: pd.DataFrame) -> list[Notice]:
 def _weights_coverage(plan: Plan, region: pd.DataFrame | None, built: dict[str, Weights]) -> list[Notice]:
     """Every region of the region data must be in each weight matrix; a region with no neighbours is said."""
     notices = []
-    spans = {w.name: w.span for w in plan.weights}
+    spans = {w.name: _at(w.span) for w in plan.weights}
     for name, w in built.items():
         if region is not None:
             missing = region.index.get_level_values(0).unique().difference(w.regions)
@@ -208,77 +227,85 @@ def _weights_coverage(plan: Plan, region: pd.DataFrame | None, built: dict[str, 
     return notices
 
 
-def _region_frame(plan: Plan, tables, panel) -> pd.DataFrame | None:
+def _region_frame(plan: Plan, tables: Mapping[str, pd.DataFrame], panel: DataPlan) -> pd.DataFrame | None:
     regions = [d for d in plan.data if d.role == "region"]
-    if not regions:
-        return None
-    merged = None
+    merged: pd.DataFrame | None = None
     for d in regions:
         frame = tables[d.name].set_index([d.region, d.time]).sort_index()
         if frame.index.has_duplicates:
             dup = frame.index[frame.index.duplicated()][0]
             raise DataError(f"data set '{d.name}' has more than one row for {d.region}={dup[0]}, {d.time}={dup[1]}")
         merged = frame if merged is None else merged.join(frame, how="outer", rsuffix=f"_{d.name}")
+    if merged is None:
+        return None
     if panel.region is None:
-        raise DataError(f"data set '{panel.name}' needs region(column) to link its rows to the region table", span=panel.span)
+        raise DataError(f"data set '{panel.name}' needs region(column) to link its rows to the region table", span=_at(panel.span))
     if panel.time is None:
         raise DataError(
-            f"data set '{panel.name}' is a cross-section; region data keyed by (region, time) link to units through panel(unit, time)", span=panel.span
+            f"data set '{panel.name}' is a cross-section; region data keyed by (region, time) link to units through panel(unit, time)", span=_at(panel.span)
         )
     merged.index = merged.index.set_names([panel.region, panel.time])
     return merged
 
 
-def _evaluate_let(frames: Frames, let, tables) -> None:
+def _evaluate_let(frames: Frames, let: LetPlan, tables: Mapping[str, pd.DataFrame], scalars: dict[str, float], cache: RunCache) -> list[Threshold]:
+    """Adds the let's column to the frames being built (or its value to `scalars`); returns the thresholds it computed."""
     if let.level == "region":
         if frames.region is None:
             raise DataError(f"'{let.name}' is region-level but no key(region, time) data set is declared")
-        value = _region_value(frames, let.expr, tables)
+        value = _region_value(frames, let.expr, tables, cache)
         frames.region[let.name] = value
         frames.unit[let.name] = frames.to_unit(value)
-    elif let.level == "unit":
-        evaluator = Evaluator(frames.unit, frames.scalars)
-        frames.unit[let.name] = _to_float(evaluator(let.expr))
-        frames.cutoffs.extend((f"{let.name}: {text}", v) for text, v in evaluator.thresholds)
-    else:
-        evaluator = Evaluator(frames.unit, frames.scalars)
-        frames.scalars[let.name] = float(evaluator(let.expr))
-        frames.cutoffs.append((f"{let.name}: {expr_text(let.expr)}", frames.scalars[let.name]))
+        return []
+    evaluator = Evaluator(frames.unit, frames.scalars)
+    expr = cast(s.Expr, let.expr)
+    if let.level == "unit":
+        frames.unit[let.name] = _to_float(evaluator(expr))
+        return [Threshold(let.name, text, v) for text, v in evaluator.thresholds]
+    scalars[let.name] = float(evaluator(expr))
+    return [Threshold(let.name, expr_text(expr), scalars[let.name])]
 
 
-def _region_value(frames: Frames, expr, tables) -> pd.Series:
+def _region_value(frames: Frames, expr, tables: Mapping[str, pd.DataFrame], cache: RunCache) -> pd.Series:
     if isinstance(expr, s.Call) and expr.func == "clusters":
-        return _clusters(frames, expr, tables)
+        return _clusters(frames, expr, tables, cache)
     evaluator = Evaluator(frames.region, frames.scalars, spatial=frames.spatial_lag)
     return _to_float(evaluator(expr))
 
 
-def clusters_on_units(frames: Frames, call: s.Call) -> pd.Series:
+def clusters_on_units(frames: Frames, call: s.Call, cache: RunCache | None = None) -> pd.Series:
     """A clusters(...) term inside a formula (sweeps): counted per region, merged onto units."""
-    return frames.to_unit(_clusters(frames, call, frames.sources))
+    return frames.to_unit(_clusters(frames, call, frames.sources, cache if cache is not None else RunCache()))
 
 
-def _clusters(frames: Frames, call: s.Call, tables) -> pd.Series:
+def _clusters(frames: Frames, call: s.Call, tables: Mapping[str, pd.DataFrame], cache: RunCache) -> pd.Series:
     from povdsl.check import literal
 
-    source = call.positional[0].id
-    options = dict(CLUSTER_DEFAULTS)
+    if frames.region is None:
+        raise DataError("clusters() counts per region: declare a key(region, time) data set")
+    source = cast(s.Name, call.positional[0]).id  # the checker allows only a data set's name here
+    options: dict[str, Any] = dict(CLUSTER_DEFAULTS)
     options.update({kw.name: literal(kw.value) for kw in call.keywords})
     industry = options.pop("industry", None)
     options["digits"] = int(options["digits"])
     region_name, time_name = frames.region.index.names
     key = (source, *sorted(options.items()))
-    if key not in frames.cluster_tables:
-        frames.cluster_tables[key] = cluster_table(tables[source], region=region_name, time=time_name, **options)
-    table = frames.cluster_tables[key]
+    if key not in cache.cluster_tables:
+        cache.cluster_tables[key] = cluster_table(tables[source], region=region_name, time=time_name, **options)
+    table = cache.cluster_tables[key]
     # a region with no census records, or an industry absent from the census, has no clusters
     if industry is None:
         return counts_from_table(table, frames.region.index).astype(float)
-    if key not in frames.cluster_matrices:  # a sweep reads one industry at a time: pivot once
-        frames.cluster_matrices[key] = cluster_matrix(table, frames.region.index)
-    wide = frames.cluster_matrices[key]
+    if key not in cache.cluster_matrices:  # a sweep reads one industry at a time: pivot once
+        cache.cluster_matrices[key] = cluster_matrix(table, frames.region.index)
+    wide = cache.cluster_matrices[key]
     picked = prefix_columns(wide.columns, str(industry))
     return pd.Series(wide.to_numpy()[:, picked].sum(axis=1).astype(float), index=wide.index)
+
+
+def _at(span: object) -> Span | None:
+    """A plan's span (typed loosely there) as a Span for messages."""
+    return span if isinstance(span, Span) else None
 
 
 def _to_float(value) -> pd.Series:

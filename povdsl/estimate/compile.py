@@ -24,7 +24,7 @@ from formulaic.errors import FormulaicError
 from povdsl.check.plan import ModelPlan
 from povdsl.check.terms import Factor, Term, lag_name
 from povdsl.data.evaluate import Evaluator, as_mask
-from povdsl.data.frames import Frames
+from povdsl.data.frames import Frames, RunCache
 from povdsl.errors import DataError
 from povdsl.estimate.design import Design, Vcov
 from povdsl.language import syntax as s
@@ -58,9 +58,10 @@ class _Column:
 class _Materialiser:
     """Computes each factor of a model on its rows; W/L/D/clusters columns are built once per run."""
 
-    def __init__(self, frames: Frames, frame: pd.DataFrame):
+    def __init__(self, frames: Frames, frame: pd.DataFrame, cache: RunCache):
         self.frames = frames
         self.frame = frame
+        self.cache = cache  # the run's: derived columns shared by its models (Frames stays untouched)
 
     def values(self, f: Factor) -> pd.Series:
         """The factor's values on the model's rows, computed by povdsl (never by formulaic)."""
@@ -81,7 +82,7 @@ class _Materialiser:
             from povdsl.data.frames import clusters_on_units
 
             call = e
-            return self._derived(f.text, lambda: clusters_on_units(self.frames, call))
+            return self._derived(f.text, lambda: clusters_on_units(self.frames, call, self.cache))
         return self._transform(f)
 
     def _name(self, name: str) -> pd.Series:
@@ -93,7 +94,7 @@ class _Materialiser:
 
     def _derived(self, name: str, build: Callable[[], pd.Series]) -> pd.Series:
         """A povdsl-computed column, built once per run on all unit rows and shared by every model."""
-        cache = self.frames.derived
+        cache = self.cache.derived
         if name not in cache:
             cache[name] = build().reindex(self.frames.unit.index)
         return cache[name].reindex(self.frame.index)
@@ -278,13 +279,13 @@ def sample(model: ModelPlan, frames: Frames) -> tuple[pd.DataFrame, int]:
     return frames.unit[as_mask(condition, frames.unit.index).to_numpy()], missing
 
 
-def compile_model(model: ModelPlan, frames: Frames) -> Compiled:
-    """Build the Design of one (non-dynamic) model."""
+def compile_model(model: ModelPlan, frames: Frames, cache: RunCache | None = None) -> Compiled:
+    """Build the Design of one (non-dynamic) model; `cache` is the run's, so models share derived columns."""
     frame, missing_condition = sample(model, frames)  # a missing condition is a drop for missing values, and counted
     if frame.empty:
         raise DataError("no rows satisfy the where condition")
     layer = model.layer
-    m = _Materialiser(frames, frame)
+    m = _Materialiser(frames, frame, cache if cache is not None else RunCache())
     columns: dict[str, _Column] = {}
     for f in layer.factors():
         columns[f.text] = _Column(f"_v{len(columns)}", f, m.values(f))

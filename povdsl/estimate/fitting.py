@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from povdsl.estimate.compile import compile_model, sample
-from povdsl.data.frames import Frames
+from povdsl.data.frames import Frames, RunCache
 from povdsl.errors import DataError, EstimationError
 from povdsl.estimate.adapters import REGISTRY
 from povdsl.check.plan import ModelPlan
@@ -18,9 +18,9 @@ from povdsl.language.printer import expr_text
 from povdsl.estimate.result import Result
 
 
-def fit_model(model: ModelPlan, frames: Frames) -> Result:
+def fit_model(model: ModelPlan, frames: Frames, cache: RunCache | None = None) -> Result:
     try:
-        result = _fit_dynamic(model, frames) if model.dynamic is not None else _fit_static(model, frames)
+        result = _fit_dynamic(model, frames) if model.dynamic is not None else _fit_static(model, frames, cache)
     except (EstimationError, DataError) as exc:
         message = exc.message if isinstance(exc, EstimationError) else str(exc)
         hint = exc.hint if isinstance(exc, EstimationError) else None
@@ -70,8 +70,8 @@ def _in_formula_order(result: Result, model: ModelPlan) -> Result:
     )
 
 
-def _fit_static(model: ModelPlan, frames: Frames) -> Result:
-    compiled = compile_model(model, frames)
+def _fit_static(model: ModelPlan, frames: Frames, cache: RunCache | None = None) -> Result:
+    compiled = compile_model(model, frames, cache)
     return fit_design(model.estimator, compiled.design, model.options, compiled.vcov)
 
 

@@ -29,7 +29,7 @@ from povdsl.language import syntax as s
 from povdsl.check import literal, walk
 from povdsl.data.clusters import industry_codes
 from povdsl.estimate.compile import compile_model
-from povdsl.data.frames import Frames, clusters_on_units
+from povdsl.data.frames import Frames, RunCache, clusters_on_units
 from povdsl.estimate.design import Design, Vcov
 from povdsl.errors import DataError, EstimationError
 from povdsl.estimate.fitting import finish, fit_design, fit_model
@@ -180,9 +180,10 @@ class _Prepared:
     outcomes: list = field(default_factory=list)  # Results or skip reasons, once known
 
 
-def run_sweeps(models: list[ModelPlan], frames: Frames, *, workers: int | None = None) -> dict[str, SweepResult]:
+def run_sweeps(models: list[ModelPlan], frames: Frames, *, workers: int | None = None, cache: RunCache | None = None) -> dict[str, SweepResult]:
     """Every sweep of a run: the shared-design fits of all of them go to one process pool."""
-    prepared = [_prepare(model, frames) for model in models]
+    cache = cache if cache is not None else RunCache()
+    prepared = [_prepare(model, frames, cache) for model in models]
     sharing = [p for p in prepared if p.shared is not None]
     shared = [p.shared for p in sharing]
     jobs = [(number, column, values) for number, p in enumerate(sharing) for column, values in p.columns]
@@ -193,18 +194,18 @@ def run_sweeps(models: list[ModelPlan], frames: Frames, *, workers: int | None =
     return {p.model.name: _assemble(p) for p in prepared}
 
 
-def _prepare(model: ModelPlan, frames: Frames) -> _Prepared:
+def _prepare(model: ModelPlan, frames: Frames, cache: RunCache) -> _Prepared:
     catalogue = industries(model, frames)
     concretes = [concrete_model(model, code) for code, _, _ in catalogue]
     if not concretes:
         return _Prepared(model, catalogue, concretes)
     if model.dynamic is None and _only_in_focus(model):
-        shared, columns = _shared_design(model, concretes, frames)
+        shared, columns = _shared_design(model, concretes, frames, cache)
         return _Prepared(model, catalogue, concretes, shared, columns)
     outcomes = []
     for concrete in concretes:  # the industry enters more than the focus term: each copy compiles its own design
         try:
-            outcomes.append(fit_model(concrete, frames))
+            outcomes.append(fit_model(concrete, frames, cache))
         except (EstimationError, DataError) as exc:
             outcomes.append(str(getattr(exc, "message", exc)).splitlines()[0])
     return _Prepared(model, catalogue, concretes, outcomes=outcomes)
@@ -228,13 +229,13 @@ def _assemble(p: _Prepared) -> SweepResult:
     return SweepResult(p.model.name, focus, tuple(items), tuple(skipped))
 
 
-def _shared_design(model: ModelPlan, concretes: list[ModelPlan], frames: Frames) -> tuple[_SharedDesign, list]:
+def _shared_design(model: ModelPlan, concretes: list[ModelPlan], frames: Frames, cache: RunCache) -> tuple[_SharedDesign, list]:
     """Compile once; per industry only the focus column's values."""
-    base = compile_model(concretes[0], frames)
+    base = compile_model(concretes[0], frames, cache)
     shared = _SharedDesign(model.estimator, base.design, model.options, base.vcov, expr_text(concretes[0].terms[0]))
     rows = frames.unit.index.get_indexer(base.design.exog.index)  # the design's rows are unit rows
     columns = [
-        (expr_text(concrete.terms[0]), clusters_on_units(frames, concrete.terms[0]).to_numpy(dtype=float)[rows])
+        (expr_text(concrete.terms[0]), clusters_on_units(frames, concrete.terms[0], cache).to_numpy(dtype=float)[rows])
         for concrete in concretes
     ]
     return shared, columns

@@ -8,17 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+from povdsl.diagnostics import escape_controls
+from povdsl.errors import SpecError
 from povdsl.tools.diff.changes import EXIT_SAME, EXIT_TROUBLE
 from povdsl.tools.diff.declarations import diff_specs
 from povdsl.tools.diff.inputs import DiffTrouble, _Pair, _parse, _read
 from povdsl.tools.diff.output import _use_colour, format_text
-from povdsl.diagnostics import escape_controls
-from povdsl.errors import SpecError
 
 
 def _git(*args: str, cwd: str | None = None) -> str:
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8", errors="surrogateescape")
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8", errors="surrogateescape", check=False)
     except FileNotFoundError:
         raise DiffTrouble("git not found") from None
     if done.returncode != 0:
