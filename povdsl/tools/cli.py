@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         print(escape_controls(f"{_location(getattr(exc, 'span', None))}error: {exc}", keep_newlines=True), file=sys.stderr)
         return EXIT_PROBLEM
     except OSError as exc:
-        print(f"povdsl: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        print(escape_controls(f"povdsl: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")), file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -137,7 +137,7 @@ def _check(args) -> int:
     status = EXIT_OK
     for path in args.specs:
         if not path.is_file():
-            print(f"povdsl: no such file: {path}", file=sys.stderr)
+            print(escape_controls(f"povdsl: no such file: {path}"), file=sys.stderr)
             status = max(status, EXIT_USAGE)
             continue
         try:
@@ -147,7 +147,7 @@ def _check(args) -> int:
             status = max(status, EXIT_PROBLEM) if status != EXIT_USAGE else status
             continue
         figures = f", {len(plan.figures)} figures" if plan.figures else ""
-        print(f"{path}: ok ({len(plan.models)} models, {len(plan.tables)} tables{figures})")
+        print(escape_controls(f"{path}: ok ({len(plan.models)} models, {len(plan.tables)} tables{figures})"))
     return status
 
 

@@ -44,6 +44,7 @@ from povdsl.language import syntax as s
 from povdsl.language.kinds import BY_NODE
 from povdsl.errors import SpecError
 from povdsl.check.specfile import read_spec_file
+from povdsl.diagnostics import escape_controls
 from povdsl.language.parser import parse
 from povdsl.language.printer import expr_text, setting_text, string_literal
 from povdsl.render.output import OutputError, write_beside
@@ -196,10 +197,10 @@ def _format_one(name: str, *, check_only: bool) -> int:
     try:  # bytes, so that a CRLF file is not mistaken for a canonical one
         text = sys.stdin.read() if name == STDIN else read_spec_file(Path(name))
     except SpecError as exc:  # not UTF-8, or over the size limit: not a spec fmt can rewrite
-        print(f"povdsl: {name}: {exc.diagnostics[0].message}", file=sys.stderr)
+        print(escape_controls(f"povdsl: {name}: {exc.diagnostics[0].message}"), file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
-        print(f"povdsl: {exc.strerror or exc}: {name}", file=sys.stderr)
+        print(escape_controls(f"povdsl: {exc.strerror or exc}: {name}"), file=sys.stderr)
         return EXIT_USAGE
     shown = "<stdin>" if name == STDIN else name
     try:

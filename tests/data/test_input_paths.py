@@ -111,3 +111,11 @@ def test_diff_git_on_names_git_quotes(tmp_path, monkeypatch, capsys, name):
     assert "estimator changed: ols -> logit" in out
     shown = name.replace("\n", "\\x0a")  # a tab moves nothing out of sight: kept
     assert f"=== {shown}\n" in out
+
+
+def test_a_file_name_with_control_characters_is_escaped_in_check_output(project, capsys):
+    spec = project / "s\x1b[31m\u202e.pov"
+    spec.write_text('data d = "d.csv"\n\nmodel m: y ~ x | ols\n', encoding="utf-8")
+    assert main(["check", str(spec)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out and "s\\x1b[31m\\u202e.pov: ok (1 models, 0 tables)" in out
