@@ -145,7 +145,8 @@ def load(
         raise DataError("no data set of units is declared (every data set is key(region, time))")
     unit = tables[panel.name].copy()
     region = _region_frame(plan, tables, panel)
-    notices = _weights_coverage(plan, region, built)
+    present = region.index.get_level_values(0).unique() if region is not None else _unit_regions(unit, panel.region)
+    notices = _weights_coverage(plan, present, built)
     scalars: dict[str, float] = {}
     frames = Frames(unit, region, built, panel.unit, panel.time, panel.region, scalars=scalars, sources=tables)
     if region is not None:
@@ -206,13 +207,20 @@ def text_factor_notices(plan: Plan, unit: pd.DataFrame) -> list[Notice]:
     return notices
 
 
-def _weights_coverage(plan: Plan, region: pd.DataFrame | None, built: dict[str, Weights]) -> list[Notice]:
-    """Every region of the region data must be in each weight matrix; a region with no neighbours is said."""
+def _unit_regions(unit: pd.DataFrame, region_col: str | None) -> pd.Index | None:
+    """Without a region table, the regions W() collapses units to are those of the units' region column."""
+    if region_col is None or region_col not in unit.columns:
+        return None
+    return pd.Index(unit[region_col].dropna().unique())
+
+
+def _weights_coverage(plan: Plan, present: pd.Index | None, built: dict[str, Weights]) -> list[Notice]:
+    """Every region of the data must be in each weight matrix; a region with no neighbours is said."""
     notices = []
     spans = {w.name: _at(w.span) for w in plan.weights}
     for name, w in built.items():
-        if region is not None:
-            missing = region.index.get_level_values(0).unique().difference(w.regions)
+        if present is not None:
+            missing = present.difference(w.regions)
             if len(missing):
                 shown = ", ".join(map(str, missing[:10])) + (", ..." if len(missing) > 10 else "")
                 raise DataError(

@@ -132,3 +132,15 @@ def test_text_in_a_weights_file_is_a_located_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"{spec}:3:1: error: weights 'tt': column 'minutes' of the weights table holds text ('far') in rows 5")
     assert "Traceback" not in err
+
+
+def test_fit_with_weights_missing_a_units_region_names_it():
+    import povdsl
+    from povdsl.data.weights import Weights
+    from povdsl.errors import DataError
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"u": np.arange(40), "t": 1, "r": np.repeat(["a", "b", "c", "d"], 10), "x": rng.normal(size=40), "y": rng.normal(size=40)})
+    matrix = pd.DataFrame([[0, 1, 2], [1, 0, 1], [2, 1, 0]], index=["a", "b", "c"], columns=["a", "b", "c"], dtype=float)
+    with pytest.raises(DataError, match=r"1 region of the region data is missing from the weight matrix: d"):
+        povdsl.fit("y ~ x + W(x, tt) | ols", df, weights={"tt": Weights.from_matrix(matrix)}, panel=("u", "t"), region="r")
