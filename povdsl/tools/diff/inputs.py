@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from povdsl.check import Environment, check
-from povdsl.errors import SpecError
 from povdsl.check.specfile import read_spec_file
 from povdsl.diagnostics import escape_controls
+from povdsl.errors import SpecError
 from povdsl.language import syntax as s
 from povdsl.language.parser import parse
 
