@@ -133,10 +133,11 @@ class DeclarationChecks(CheckerState):
             value = _literal(kw.value)
             if kw.name in ("row_standardize", "binary", "fixed") and not isinstance(value, bool):
                 self.error("E313", f"{kw.name} takes true or false", kw.value.span)
-            elif kw.name == "function" and (not isinstance(kw.value, s.Name) or kw.value.id not in KERNELS):
-                self.error("E313", f"function takes one of {', '.join(KERNELS)}", kw.value.span)
             elif kw.name == "function":
-                opts[kw.name] = kw.value.id
+                if isinstance(kw.value, s.Name) and kw.value.id in KERNELS:
+                    opts[kw.name] = kw.value.id
+                else:
+                    self.error("E313", f"function takes one of {', '.join(KERNELS)}", kw.value.span)
             elif kw.name in ("threshold", "bandwidth") and (not isinstance(value, float) or value <= 0):
                 self.error("E313", f"{kw.name} takes a positive number", kw.value.span)
             elif kw.name == "alpha" and b.func == "distance_band" and not isinstance(value, float):

@@ -183,7 +183,7 @@ def _read_header(path: str | Path, options: ReadOptions) -> tuple[str, ...]:
         raise
     except ImportError as exc:
         raise _missing_reader(kind, exc) from None
-    except Exception as exc:  # noqa: BLE001  # a hostile file may make a third-party reader raise anything
+    except Exception as exc:  # a hostile file may make a third-party reader raise anything
         raise FileProblem(f"cannot read {Path(path).name} as {kind}: {_short(exc)}") from None
 
 
@@ -281,7 +281,7 @@ def _read_frame(path: str | Path, options: ReadOptions) -> pd.DataFrame:
         raise _missing_reader(kind, exc) from None
     except pd.errors.EmptyDataError:
         raise FileProblem(f"{Path(path).name} is empty", "the first line names the columns") from None
-    except Exception as exc:  # noqa: BLE001  # pandas and its engines raise many kinds on malformed files
+    except Exception as exc:  # pandas and its engines raise many kinds on malformed files
         raise FileProblem(f"cannot read {Path(path).name} as {kind}: {_short(exc)}") from None
     if len(frame.columns) == 0:
         raise FileProblem(f"{Path(path).name} has no columns", "the first line names the columns")
