@@ -95,6 +95,22 @@ FORMATS: Mapping[str, OutputFormat] = _entry(
         templates=MappingProxyType({"models": "table.html.j2", "sweep": "table.html.j2", "standalone": "standalone.html.j2"}),
         escape="html (Jinja autoescape)",
     ),
+    OutputFormat(
+        name="csv",
+        extension=".csv",
+        description="the printed numbers in plain ASCII, one line per row, for a spreadsheet",
+        renderer="povdsl.render.data_formats:render_csv",
+        templates=MappingProxyType({}),
+        escape="csv quoting (csv module)",
+    ),
+    OutputFormat(
+        name="json",
+        extension=".json",
+        description="the table model (headers, cells, notes) for other tools",
+        renderer="povdsl.render.data_formats:render_json",
+        templates=MappingProxyType({}),
+        escape="JSON string escaping (json module)",
+    ),
 )
 
 

@@ -29,6 +29,8 @@ VARIANTS = {
     "siunitx": ("latex", {"siunitx": True}, "siunitx.tex"),
     "markdown": ("markdown", {}, "md"),
     "html": ("html", {}, "html"),
+    "csv": ("csv", {}, "csv"),
+    "json": ("json", {}, "json"),
 }
 
 # A label that exercises every LaTeX special character, and the 50% of the paper.

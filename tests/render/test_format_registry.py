@@ -38,7 +38,8 @@ def test_every_format_renders_through_its_entry(name):
     assert data  # something was written
     if not fmt.binary:
         assert isinstance(out, str) and out.endswith("\n") and not out.endswith("\n\n")
-        assert "A title" in out and "1,234" in out
+        assert "0.50" in out and ("1,234" in out or "1234" in out)
+        assert "A title" in out or name == "csv"  # a CSV holds the numbers only
     assert fmt.filename("table1") == "table1" + fmt.extension
 
 
@@ -55,3 +56,39 @@ def _plain_renderer(table: Table, fmt: OutputFormat, options: RenderOptions) -> 
 def test_unknown_format_is_a_povdsl_error():
     with pytest.raises(PovdslError, match="choose one of latex, markdown"):
         output_format("rtf")
+
+
+def _cases():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("povdsl_render_cases", Path(__file__).with_name("cases.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_csv_holds_the_printed_numbers_in_plain_ascii():
+    import csv
+    import io
+
+    cases = _cases()
+    results = cases.spector_results()
+    text = FORMATS["csv"].render(cases.model_table())
+    rows = {row[0]: row[1:] for row in csv.reader(io.StringIO(text)) if row[0]}
+    logit, lpm, gpa = results
+    assert rows["Grade point average"][:2] == [f"{logit.params['GPA']:.2f}", f"{lpm.params['GPA']:.2f}"]
+    assert rows["Constant"][0] == f"{logit.params['Intercept']:.2f}" and rows["Constant"][0].startswith("-")
+    assert rows["Observations"] == ["32", "32", "32"]
+    assert rows["Dependent variable"][:2] == ["The probability of a better grade"] * 2  # a spanning header fills its columns
+
+
+def test_json_is_the_table_model():
+    import json
+
+    table = _cases().sweep_table()
+    data = json.loads(FORMATS["json"].render(table))
+    assert data["schema"] == 1
+    assert data["table"]["title"] == table.title and len(data["table"]["column_kinds"]) == table.ncols
+    first = table.sections[0].rows[0].cells[1]
+    assert data["table"]["sections"][0]["rows"][0]["cells"][1] == {"text": first.text, "stars": first.stars, "number": first.number, "bracketed": first.bracketed}

@@ -1,0 +1,52 @@
+"""Tables as data: CSV of the printed numbers and JSON of the whole table model.
+
+Both are registry entries of `povdsl.render.formats`.  CSV is for further work
+in a spreadsheet: one line per table row, the stub label first, each cell's
+number in plain ASCII (hyphen-minus, no thousands separator, no parentheses
+or stars), text cells as they are.  JSON is the table model itself
+(`dataclasses.asdict`), so another tool can lay the table out its own way.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from povdsl.render.table_model import MINUS, Cell, Table
+
+if TYPE_CHECKING:
+    from povdsl.render.formats import OutputFormat, RenderOptions
+
+JSON_SCHEMA = 1  # raised when a field of the table model changes meaning
+
+
+def _plain_number(cell: Cell) -> str:
+    if cell.number:
+        return cell.number.replace(MINUS, "-").replace(",", "")
+    return cell.text
+
+
+def render_csv(table: Table, fmt: "OutputFormat", options: "RenderOptions") -> str:
+    """Header rows (a spanning header's text in each column it spans), then body and footer rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for header in table.header:
+        cells = [""] * table.ncols
+        for group in header.groups:
+            for column in range(group.first, group.last + 1):
+                cells[column - 1] = group.text
+        writer.writerow([header.label, *cells])
+    for section in table.sections:
+        for row in section.rows:
+            writer.writerow([row.label, *(_plain_number(c) for c in row.cells)])
+    for row in table.footer:
+        writer.writerow([row.label, *(_plain_number(c) for c in row.cells)])
+    return buffer.getvalue()
+
+
+def render_json(table: Table, fmt: "OutputFormat", options: "RenderOptions") -> str:
+    """The table model with a schema number; keys in field order, so the bytes are stable."""
+    return json.dumps({"schema": JSON_SCHEMA, "table": asdict(table)}, ensure_ascii=False, indent=2) + "\n"
