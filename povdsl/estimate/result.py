@@ -87,6 +87,27 @@ class Result:
     cov: pd.DataFrame | None = None  # covariance of params, labelled like params
     impacts: pd.DataFrame | None = None  # spatial lag models: direct/indirect/total effects by regressor (estimate/spatial/impacts.py)
 
+    def summary(self) -> str:
+        """A readable regression summary: what was fitted, then coefficients, statistics and fit (povdsl.render.summary)."""
+        from povdsl.render.summary import summary_text
+
+        return summary_text(self)
+
+    def _repr_html_(self) -> str:
+        return self._view("html")
+
+    def _repr_markdown_(self) -> str:
+        return self._view("markdown")
+
+    def _repr_latex_(self) -> str:
+        return self._view("latex")
+
+    def _view(self, fmt: str) -> str:
+        """Jupyter shows a Result as a one-column table with standard errors (povdsl.table)."""
+        from povdsl.render.python_tables import table
+
+        return str(table([self], stat="se", names=[self.label or self.model or "(1)"]).render(fmt))
+
     def summary_frame(self) -> pd.DataFrame:
         """Coefficients, standard errors, t statistics and p-values side by side."""
         import pandas as pd

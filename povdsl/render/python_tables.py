@@ -1,0 +1,114 @@
+"""Tables from Python, like pyfixest's `etable` and modelsummary: `povdsl.table([r1, r2], ...)`.
+
+The same TableSpec, table builder and format registry as spec tables, so a
+table made in a notebook and one made by `povdsl run` agree byte for byte
+on the same results and options.  A `TableView` displays itself in Jupyter
+(`_repr_html_`, `_repr_markdown_`, `_repr_latex_`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Mapping, Sequence
+
+from povdsl.check.plan import TableSpec
+from povdsl.errors import PovdslError
+from povdsl.estimate.result import Result
+from povdsl.render.formats import RenderOptions, output_format
+from povdsl.render.table_model import Table, TableContext
+from povdsl.render.tables import build_model_table
+
+STATS = ("t", "se", "p", "none")
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A table model and the format `str()` gives; every other format is one call away."""
+
+    table: Table
+    format: str = "latex"
+
+    def render(self, fmt: str | None = None, *, standalone: bool = False) -> str | bytes:
+        return output_format(fmt or self.format).render(self.table, RenderOptions(standalone=standalone))
+
+    def __str__(self) -> str:
+        text = self.render()
+        return text if isinstance(text, str) else f"<{self.format} table, {len(text)} bytes>"
+
+    def _repr_html_(self) -> str:
+        return str(self.render("html"))
+
+    def _repr_markdown_(self) -> str:
+        return str(self.render("markdown"))
+
+    def _repr_latex_(self) -> str:
+        return str(self.render("latex"))
+
+
+def table(
+    results: Sequence[Result],
+    *,
+    labels: Mapping[str, str] | None = None,
+    names: Sequence[str] | None = None,
+    stat: str = "t",
+    stars: Sequence[float] = (0.10, 0.05, 0.01),
+    keep: Sequence[str] = (),
+    drop: Sequence[str] = (),
+    order: Sequence[str] = (),
+    digits: int | None = None,
+    significant_figures: bool = False,
+    fit: Sequence[str] = (),
+    rows: Mapping[str, Sequence[str]] | None = None,
+    title: str = "",
+    notes: Sequence[str] = (),
+    format: str = "latex",
+) -> TableView:
+    """A table of `results` (from `povdsl.fit` or a run), with a spec table's options as keywords.
+
+    `labels` maps a term or an outcome (or a glob, `"W(*)"`) to its label;
+    `names` heads the columns (default "(1)", "(2)", ...); `keep`, `drop`,
+    `order` take names and globs as in a spec; `rows` adds rows of one text
+    per model (`{"Controls": ["Yes", "No"]}`).
+    """
+    results = list(results)
+    if not results or not all(isinstance(r, Result) for r in results):
+        raise PovdslError("povdsl.table takes a list of Result objects (from povdsl.fit or povdsl.run(...).results)")
+    if stat not in STATS:
+        raise PovdslError(f"unknown statistic {stat!r}; use one of {', '.join(STATS)}")
+    levels = tuple(float(x) for x in stars)
+    if not all(0 < x < 1 for x in levels) or list(levels) != sorted(levels, reverse=True) or len(levels) > 5:
+        raise PovdslError("stars are at most 5 probabilities in decreasing order, e.g. (0.10, 0.05, 0.01)")
+    output_format(format)  # an unknown format fails here, before any work
+    headings = list(names) if names is not None else [f"({i + 1})" for i in range(len(results))]
+    if len(headings) != len(results):
+        raise PovdslError(f"names has {len(headings)} entries for {len(results)} results")
+    columns = [replace(r, model=f"m{i + 1}", label=h) for i, (r, h) in enumerate(zip(results, headings))]
+    extra = tuple((label, tuple(texts)) for label, texts in (rows or {}).items())
+    if any(len(texts) != len(results) for _, texts in extra):
+        raise PovdslError("each row takes one text per result")
+    spec = TableSpec(
+        name="table",
+        title=title or "Estimates",
+        models=tuple(r.model for r in columns),
+        labels=tuple((labels or {}).items()),
+        stat=stat,
+        stars=levels,
+        keep=tuple(keep),
+        drop=tuple(drop),
+        order=tuple(order),
+        notes=tuple(notes),
+        fit_stats=tuple(fit),
+        digits=digits,
+        significant_figures=significant_figures,
+        rows=extra,
+    )
+    return TableView(build_model_table(spec, columns, _context(columns, labels or {})), format)
+
+
+def _context(results: Sequence[Result], labels: Mapping[str, str]) -> TableContext:
+    from povdsl.estimate.adapters import REGISTRY
+
+    return TableContext(
+        estimator_labels={name: entry.label for name, entry in REGISTRY.items()},
+        dependent_labels={r.dependent: labels.get(r.dependent, r.dependent) for r in results},
+    )

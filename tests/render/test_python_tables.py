@@ -1,0 +1,82 @@
+"""`povdsl.table` on Results from `povdsl.fit`, Jupyter displays and `Result.summary()` (issue 18.6)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+
+import povdsl
+from povdsl.errors import PovdslError
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"h": np.repeat(range(40), 4), "t": np.tile(range(2001, 2005), 40)})
+    frame["x"] = rng.normal(size=len(frame))
+    frame["z"] = rng.normal(size=len(frame))
+    frame["y"] = 0.7 * frame["x"] - 0.2 * frame["z"] + rng.normal(size=len(frame))
+    return frame
+
+
+@pytest.fixture(scope="module")
+def fits(data):
+    return [povdsl.fit("y ~ x | ols", data, panel=("h", "t")), povdsl.fit("y ~ x + z | ols", data, panel=("h", "t"))]
+
+
+def test_numbers_are_statsmodels_numbers(data, fits):
+    reference = smf.ols("y ~ x + z", data).fit()
+    text = str(povdsl.table(fits, stat="se", format="csv", digits=4))
+    row = next(line for line in text.splitlines() if line.startswith("z,"))
+    assert row == f"z,,{reference.params['z']:.4f}"
+    se_row = text.splitlines()[text.splitlines().index(row) + 1]
+    assert se_row == f",,{reference.bse['z']:.4f}"
+
+
+def test_same_table_as_a_spec_run(tmp_path, data, fits):
+    """The Python table and the spec table of the same models and options are the same bytes."""
+    data.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / ".povdsl-root").write_text("")
+    spec = tmp_path / "s.pov"
+    spec.write_text(
+        'data d = "d.csv" panel(h, t)\nmodel m1 "(1)": y ~ x | ols\nmodel m2 "(2)": y ~ x + z | ols\n'
+        'table t1 "Two models" = m1, m2\n  label x = "the x"\n  stat se\n  keep "?"\n  fit r2\n  digits 3\n  row "Controls" = "No", "Yes"\n',
+        encoding="utf-8",
+    )
+    expected = povdsl.run(spec, formats=("markdown",)).tables["t1"]["markdown"]
+    view = povdsl.table(fits, labels={"x": "the x"}, stat="se", keep=["?"], fit=["r2"], digits=3, rows={"Controls": ["No", "Yes"]}, title="Two models", format="markdown")
+    assert str(view) == expected
+
+
+def test_jupyter_displays(fits):
+    view = povdsl.table(fits)
+    assert view._repr_html_().startswith("<table") and "<td" in view._repr_html_()
+    assert view._repr_markdown_().startswith("**Estimates**") and "| x " in view._repr_markdown_()
+    assert "\\begin{table}" in view._repr_latex_() and str(view) == view._repr_latex_()
+    result = fits[1]
+    assert "<table" in result._repr_html_() and "(" in result._repr_markdown_() and "\\toprule" in result._repr_latex_()
+
+
+def test_summary_reads_like_a_regression_summary(data, fits):
+    reference = smf.ols("y ~ x + z", data).fit()
+    text = fits[1].summary()
+    assert "Observations: 160" in text and "Standard errors: unadjusted" in text
+    z = next(line for line in text.splitlines() if line.startswith("z "))
+    assert f"{abs(reference.params['z']):.4f}" in z and f"{reference.bse['z']:.4f}" in z and f"{abs(reference.tvalues['z']):.2f}" in z
+    assert f"R²: {reference.rsquared:.4f}" in text
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [({"stat": "ci"}, "unknown statistic"), ({"stars": (0.01, 0.05)}, "decreasing"), ({"format": "rtf"}, "unknown table format"), ({"names": ["a"]}, "names has 1")],
+)
+def test_bad_arguments_are_povdsl_errors(fits, kwargs, message):
+    with pytest.raises(PovdslError, match=message):
+        povdsl.table(fits, **kwargs)
+
+
+def test_a_glob_that_matches_nothing_is_an_error(fits):
+    with pytest.raises(PovdslError, match="matches no coefficient"):
+        povdsl.table(fits, keep=["W(*)"])
