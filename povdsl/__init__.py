@@ -11,12 +11,12 @@ from povdsl.errors import DataError, EstimationError, PovdslError, SpecError
 from povdsl.language.parser import parse
 
 _LAZY = {"fit": "povdsl.api", "load": "povdsl.api", "run": "povdsl.api", "Result": "povdsl.estimate.result", "Weights": "povdsl.data.weights",
-         "coefplot": "povdsl.render.plots", "sweepplot": "povdsl.render.plots", "save_figure": "povdsl.render.plots",
-         "table": "povdsl.render.python_tables"}
+         "coefplot": "povdsl.render.plots", "sweepplot": "povdsl.render.plots", "impactsplot": "povdsl.render.plots",
+         "save_figure": "povdsl.render.plots", "table": "povdsl.render.python_tables"}
 
 __all__ = [
     "DataError", "EstimationError", "PovdslError", "Result", "SpecError", "Weights",
-    "coefplot", "fit", "load", "parse", "run", "save_figure", "sweepplot", "table",
+    "coefplot", "fit", "impactsplot", "load", "parse", "run", "save_figure", "sweepplot", "table",
 ]
 __version__ = "0.1.0"
 

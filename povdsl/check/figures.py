@@ -22,14 +22,14 @@ from povdsl.render.figure_style import (
     STYLES,
 )
 
-PLOTS = ("coef", "sweep")
+PLOTS = ("coef", "sweep", "impacts")
+IMPACT_ESTIMATORS = ("sar", "sdm", "sac")  # the spatial lag models, whose Results carry impacts
 # Plots the issue tracker plans and what each still needs, so a spec that asks is told why not.
 PLANNED = {
     "curve": "specification curves need sweeps over specification choices (issue 17), which povdsl does not have yet",
-    "impacts": "impact plots need spatial models (SAR, SDM; issue 16), which povdsl does not have yet",
 }
 OPTIONS = ("label", "keep", "drop", "order", "note", "level", "size", "format", "style")
-COEF_ONLY = ("label", "keep", "drop", "order")
+TERM_OPTIONS = ("label", "keep", "drop", "order")  # coef() and impacts() figures: rows are terms
 MAX_SIZE_IN = 20.0  # inches; a PNG at 300 dpi of 20 x 20 inches is already 36 million pixels
 INTERCEPT = "Intercept"
 
@@ -54,8 +54,8 @@ class FigureChecks(CheckerState):
                 word = opt.target.id if opt.kind == "unknown" and isinstance(opt.target, s.Name) else opt.kind
                 self.error("E407", f"figures have no option '{word}'", opt.span, did_you_mean(word, OPTIONS) or f"figure options: {', '.join(OPTIONS)}")
                 continue
-            if opt.kind in COEF_ONLY and kind != "coef":
-                self.error("E412", f"{opt.kind} applies to coef() figures; a {kind}() figure has one row per member", opt.span, "remove the line")
+            if opt.kind in TERM_OPTIONS and kind == "sweep":
+                self.error("E412", f"{opt.kind} applies to coef() and impacts() figures; a sweep() figure has one row per member", opt.span, "remove the line")
                 continue
             numbers = [v for v in opt.values if isinstance(v, s.Number)]  # the grammar decides each option's value types
             names = [v for v in opt.values if isinstance(v, s.Name)]
@@ -114,7 +114,7 @@ class FigureChecks(CheckerState):
             self.error("E402", f"{kind}() figures are not available yet", plot.func_span, PLANNED[kind])
             return []
         if kind not in PLOTS:
-            self.error("E401", f"unknown figure '{kind}()'", plot.func_span, did_you_mean(kind, (*PLOTS, *PLANNED)) or "draw coef(models...) or sweep(sweep models...)")
+            self.error("E401", f"unknown figure '{kind}()'", plot.func_span, did_you_mean(kind, (*PLOTS, *PLANNED)) or "draw coef(models...), sweep(sweep models...) or impacts(spatial lag models...)")
             return []
         for kw in plot.keywords:
             self.error("E405", f"{kind}() takes model names only, not '{kw.name}='", kw.span)
@@ -128,6 +128,8 @@ class FigureChecks(CheckerState):
                 self.error("E403", f"unknown model '{arg.id}'", arg.span, did_you_mean(arg.id, declared))
             elif kind == "coef" and model.sweep is not None:
                 self.error("E404", f"'{arg.id}' is a sweep (one model per member); draw it with sweep({arg.id})", arg.span)
+            elif kind == "impacts" and (model.sweep is not None or model.estimator.name not in IMPACT_ESTIMATORS):
+                self.error("E404", f"'{arg.id}' has no impacts; impacts() draws spatial lag models ({', '.join(IMPACT_ESTIMATORS)})", arg.span)
             elif kind == "sweep" and model.sweep is None:
                 self.error("E404", f"'{arg.id}' is not a sweep; draw it with coef({arg.id})", arg.span)
             elif arg.id in names:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from povdsl.check.plan import FigureSpec, ModelPlan
 from povdsl.render.figure_model import FigureModel
 from povdsl.render.figure_style import FIGURE_FORMATS
-from povdsl.render.plots import coef_model, figure_notes, selection, sweep_model
+from povdsl.render.plots import coef_model, figure_notes, impacts_model, selection, sweep_model
 from povdsl.render.table_model import TableContext, _one_line
 from povdsl.render.tables import model_name
 from povdsl.render.term_selection import check_selectors
@@ -35,7 +35,15 @@ def figure_model(
     extra_notes: Sequence[str] = (),
 ) -> FigureModel:
     """What the figure shows, notes included, with every text on one line."""
-    if spec.kind == "coef":
+    if spec.kind == "impacts":
+        plotted = [results[m] for m in spec.models]
+        names = [model_name(r, i) for i, r in enumerate(plotted)]
+        variances = [(n, context.variance.get(r.model, r.vcov)) for n, r in zip(names, plotted)]
+        notes = figure_notes("impacts", spec.level, variances, context, (*spec.notes, *extra_notes))
+        chosen = selection(spec.keep, spec.drop, spec.order, dict(spec.labels), spec.selectors)
+        check_selectors(replace(chosen, models=spec.models), plotted, [])
+        model = impacts_model(plotted, name=spec.name, title=spec.title, level=spec.level, chosen=chosen, titles=[m.label for m in models] if len(models) > 1 else (), notes=notes)
+    elif spec.kind == "coef":
         plotted = [results[m] for m in spec.models]
         names = [model_name(r, i) for i, r in enumerate(plotted)]
         variances = [(n, context.variance.get(r.model, r.vcov)) for n, r in zip(names, plotted)]

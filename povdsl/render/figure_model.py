@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from povdsl.estimate.result import Result
 
 NORMAL = None  # reference_df() result for the standard normal
+IMPACT_KINDS = ("direct", "indirect", "total")  # columns of Result.impacts, with _se and _pvalue beside each
 MEMBER_LABEL_WIDTH = 48  # characters of a sweep member's name kept on the axis
 
 
@@ -54,7 +55,7 @@ class Panel:
 
 @dataclass(frozen=True)
 class FigureModel:
-    """Everything a figure draws; `kind` is "coef" or "sweep"."""
+    """Everything a figure draws; `kind` is "coef", "sweep" or "impacts"."""
 
     name: str
     title: str
@@ -74,7 +75,7 @@ def reference_df(tstats: Sequence[float], pvalues: Sequence[float]) -> float | N
     (p near 1 or below 1e-12 says little about the tails). Integral df are
     returned exactly, since every backend uses whole degrees of freedom.
     """
-    from scipy import optimize, stats  # type: ignore[import-untyped]
+    from scipy import optimize, stats
 
     pairs = [(abs(t), p) for t, p in zip(tstats, pvalues) if math.isfinite(t) and math.isfinite(p) and 1e-12 < p < 0.999 and abs(t) > 1e-3]
     if not pairs:
@@ -96,7 +97,7 @@ def reference_df(tstats: Sequence[float], pvalues: Sequence[float]) -> float | N
 
 def critical_value(level: float, df: float | None) -> float:
     """The two-sided quantile for a `level` interval (e.g. 1.96 for 0.95 under the normal)."""
-    from scipy import stats  # type: ignore[import-untyped]
+    from scipy import stats
 
     q = (1 + level) / 2
     return float(stats.norm.ppf(q) if df is None else stats.t.ppf(q, df))
@@ -136,6 +137,25 @@ def sweep_panel(title: str, members: Sequence[tuple[str, Result]], focus: str, l
     points.sort(key=lambda pt: (-pt.estimate, pt.row))
     rows = tuple(pt.row for pt in points)
     return Panel(title, rows, ("",), tuple(points), xlabel=f"Coefficient and {format_percent(level)} confidence interval", highlight=True)
+
+
+def impacts_panel(title: str, result: Result, terms: Sequence[str], labels: dict[str, str], level: float) -> Panel:
+    """One row per regressor, its direct, indirect and total impacts side by side.
+
+    Impacts' standard errors come from simulated draws and their p-values are
+    the normal ones (povdsl.estimate.spatial.impacts), so the intervals use the normal quantile.
+    """
+    table = result.impacts
+    z = critical_value(level, NORMAL)
+    shown = [t for t in terms if table is not None and t in table.index]
+    points = []
+    for term in shown:
+        for kind in IMPACT_KINDS:
+            b, se, p = (float(table.loc[term, key]) for key in (kind, f"{kind}_se", f"{kind}_pvalue"))  # type: ignore[union-attr]
+            points.append(Point(labels.get(term, term), kind.capitalize(), b, b - z * se, b + z * se, p, p < 1 - level))
+    rows = tuple(dict.fromkeys(labels.get(t, t) for t in shown))
+    series = tuple(k.capitalize() for k in IMPACT_KINDS)
+    return Panel(title, rows, series, tuple(points), xlabel=f"Impact and {format_percent(level)} confidence interval")
 
 
 def format_percent(level: float) -> str:

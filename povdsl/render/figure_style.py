@@ -99,5 +99,5 @@ SERIES_GREYS = ("0.0", "0.35", "0.55", "0.0", "0.35", "0.55", "0.0", "0.35", "0.
 def default_height(rows: list[int], series: list[int]) -> float:
     """Enough height for stacked panels of `rows[i]` rows with `series[i]` markers each."""
     height = sum(MARGIN_IN + r * (ROW_HEIGHT_IN + SERIES_HEIGHT_IN * (n - 1)) for r, n in zip(rows, series))
-    legend = LEGEND_IN if len(rows) == 1 and series[0] > 1 else 0.0
+    legend = LEGEND_IN if series and series[0] > 1 else 0.0
     return max(MIN_HEIGHT_IN, height + legend)

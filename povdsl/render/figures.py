@@ -73,7 +73,7 @@ def draw(model: FigureModel, *, width: float | None = None, height: float | None
         axes = fig.subplots(len(model.panels), 1, squeeze=False, gridspec_kw={"height_ratios": ratios})[:, 0]
         for ax, panel in zip(axes, model.panels):
             _draw_panel(ax, panel)
-        if len(model.panels) == 1 and len(model.panels[0].series) > 1:
+        if len(model.panels[0].series) > 1:  # one legend, above the first panel
             axes[0].legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(4, len(model.panels[0].series)), handletextpad=0.3, columnspacing=1.2)
         # Lay out once and freeze: constrained layout run again at each save
         # moves axes by rounding errors, and the SVG's clip ids change with them.

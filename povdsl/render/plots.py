@@ -17,6 +17,7 @@ from povdsl.render.figure_model import (
     Panel,
     coef_panel,
     format_percent,
+    impacts_panel,
     member_label,
     sweep_panel,
 )
@@ -79,6 +80,28 @@ def coef_model(
     terms = coef_terms(results, chosen)
     panel = coef_panel(results, series, terms, {t: term_label(t, chosen) for t in terms}, level)
     return FigureModel(name, title, "coef", level, (panel,), tuple(notes))
+
+
+def impacts_model(
+    results: Sequence[Result],
+    *,
+    name: str = "figure",
+    title: str = "",
+    level: float = 0.95,
+    chosen: TableSpec | None = None,
+    titles: Sequence[str] = (),
+    notes: Sequence[str] = (),
+) -> FigureModel:
+    """Impacts of spatial lag models: per model a panel, one row per regressor, direct/indirect/total side by side."""
+    _check_level(level)
+    chosen = chosen or selection()
+    terms = coef_terms(results, chosen)
+    labels = {t: term_label(t, chosen) for t in terms}
+    panels = tuple(
+        impacts_panel(titles[i] if i < len(titles) else (model_name(r, i) if len(results) > 1 else ""), r, terms, labels, level)
+        for i, r in enumerate(results)
+    )
+    return FigureModel(name, title, "impacts", level, panels, tuple(notes))
 
 
 def sweep_model(
@@ -159,6 +182,37 @@ def sweepplot(
     return draw(sweep_model(listed, titles=titles, level=level), width=width, height=height, style=style)
 
 
+def impactsplot(
+    results: Sequence[Result] | Result,
+    *,
+    level: float = 0.95,
+    keep: Sequence[str] = (),
+    drop: Sequence[str] = (),
+    order: Sequence[str] = (),
+    labels: Mapping[str, str] | None = None,
+    titles: Sequence[str] = (),
+    width: float | None = None,
+    height: float | None = None,
+    style: object = DEFAULT_STYLE,
+) -> Figure:
+    """Direct, indirect and total impacts of spatial lag models (`sar`, `sdm`, `sac`), as a matplotlib Figure.
+
+    Per model a panel (titled by `titles`, default the models' labels when
+    there are several), one row per regressor chosen as in `coefplot`, the
+    three impacts side by side with `level` intervals from their simulated
+    standard errors (normal quantile, as their p-values).
+    """
+    from povdsl.render.figures import draw
+
+    listed = [results] if not isinstance(results, Sequence) else list(results)
+    missing = [model_name(r, i) for i, r in enumerate(listed) if r.impacts is None]
+    if missing:
+        raise ValueError(f"no impacts in {', '.join(missing)}: impacts come from spatial lag models (sar, sdm, sac)")
+    chosen = selection(keep, drop, order, labels)
+    check_selectors(chosen, listed, [])
+    return draw(impacts_model(listed, level=level, chosen=chosen, titles=titles), width=width, height=height, style=style)
+
+
 def save_figure(fig: Figure, path: str | Path, fmt: str | None = None) -> Path:
     """Write `fig` to `path` (format from the suffix unless `fmt` is given) with deterministic bytes."""
     from povdsl.render.figures import figure_bytes
@@ -192,7 +246,13 @@ def figure_notes(kind: str, level: float, variances: Sequence[tuple[str, str]], 
 
     `variances` pairs each model's name with its variance description.
     """
-    out = [f"Markers are estimates, bars {format_percent(level)} confidence intervals; the dashed line marks zero."]
+    if kind == "impacts":
+        out = [
+            "Markers are average direct, indirect (spillover) and total impacts (LeSage and Pace 2009), "
+            f"bars {format_percent(level)} confidence intervals from their simulated standard errors; the dashed line marks zero."
+        ]
+    else:
+        out = [f"Markers are estimates, bars {format_percent(level)} confidence intervals; the dashed line marks zero."]
     if kind == "sweep":
         out.append(f"Filled markers: p < {format_level(1 - level)}; hollow markers: not significant at that level.")
     if len({v for _, v in variances}) == 1:

@@ -51,6 +51,8 @@ def _figure(plan: Plan, f: FigureSpec) -> str:
             terms += "; first " + ", ".join(f.order)
         rows.append(("terms", terms))
         rows += [("label", f"{term} = {string_literal(text)}") for term, text in labels.items()]
+    elif f.kind == "impacts":
+        rows = [("plot", f"direct, indirect and total impacts of {', '.join(plan.model(m).label for m in f.models)}, one row per regressor")]
     else:
         rows = [("plot", f"one point per member of {', '.join(plan.model(m).label for m in f.models)}, sorted by estimate")]
     rows.append(("intervals", f"{f.level * 100:.10g}% confidence, from each model's t or normal reference distribution"))

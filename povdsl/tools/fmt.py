@@ -142,7 +142,7 @@ def _figure(d: s.FigureDecl) -> tuple[str, list[str]]:
 
 def _options(options: tuple[s.TableOption, ...]) -> list[str]:
     """Option lines in the order written, each under its comments."""
-    body = []
+    body: list[str] = []
     for option in options:
         body.extend(INDENT + c for c in option.comments)
         body.append(INDENT + _option(option))

@@ -8,12 +8,14 @@ fragment's caption and notes, the safe writer, and `explain`.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 import povdsl
 from povdsl.render.output import OutputError
+from povdsl.render.pdf import compile_pdf, pdflatex_path
 from povdsl.tools.explain import explain
 
 SPEC = """\
@@ -96,7 +98,7 @@ def test_a_symlinked_figure_target_is_refused_not_followed(spec, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     os.symlink(victim, out / "f1.svg")
-    with pytest.raises(OutputError, match="f1.svg"):
+    with pytest.raises(OutputError, match=r"f1\.svg"):
         povdsl.run(spec, out)
     assert victim.read_text(encoding="utf-8") == "keep me"
 
@@ -121,3 +123,21 @@ def test_keep_takes_globs_and_an_item_matching_nothing_is_a_located_error(tmp_pa
         povdsl.run(bad)
     (d,) = info.value.diagnostics
     assert d.code == "E197" and d.span.line == head.count("\n") + 2
+
+
+@pytest.mark.latex
+@pytest.mark.skipif(pdflatex_path() is None, reason="pdflatex not installed (CI installs texlive-latex-base/extra)")
+def test_the_fragment_compiles_in_a_plain_article_with_the_packages_its_first_line_names(output, tmp_path):
+    result, out = output
+    tex = result.figures["f1"]["f1.tex"]
+    needs = re.match(r"^% povdsl figure: needs \\usepackage\{([a-z,]+)\}", tex)
+    assert needs, tex.splitlines()[0]
+    preamble = f"\\documentclass{{article}}\n\\usepackage{{{needs.group(1)}}}\n\\graphicspath{{{{{out}/}}}}\n"
+    document = tmp_path / "paper.tex"
+    document.write_text(f"{preamble}\\begin{{document}}\n\\input{{{out / 'f1.tex'}}}\n\\end{{document}}\n", encoding="utf-8")
+    report = compile_pdf(document)
+    assert report.ok, "\n".join(report.errors) or report.log[-2000:]
+    assert not report.overfull  # drawn at the article's text width, it fits
+    bare = tmp_path / "bare.tex"
+    bare.write_text(document.read_text(encoding="utf-8").replace(f"\\usepackage{{{needs.group(1)}}}\n", ""), encoding="utf-8")
+    assert not compile_pdf(bare).ok  # graphicx is needed, so the comment is not decoration

@@ -120,7 +120,7 @@ def test_sweepplot_sorts_by_estimate_and_fills_only_significant_members(spector)
     np.testing.assert_allclose(points.get_offsets()[:, 0], [b for b, _, _ in expected], rtol=1e-9)
     faces = points.get_facecolors()
     significance = []
-    for (b, name, result), face, (_, low, high) in zip(expected, faces, _intervals(ax, 0)):
+    for (b, _name, result), face, (_, low, high) in zip(expected, faces, _intervals(ax, 0)):
         n = result.nobs
         q = stats.t.ppf(0.95, n - 3)
         se = float(result.std_errors["GPA"])
