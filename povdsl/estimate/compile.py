@@ -296,7 +296,8 @@ def compile_model(model: ModelPlan, frames: Frames, cache: RunCache | None = Non
         blocks |= {"endog": layer.endog, "instruments": layer.instruments}
     built = {part: _block(terms, columns, model.intercept and part == "exog", _BLOCK_NAMES[part]) for part, terms in blocks.items()}
     # one column each: a cluster variable may also be the unit, time or another absorbed column (`fe(h) vcov cluster(h)`)
-    effects = tuple(dict(model.options).get("effects", ()))  # type: ignore[call-overload]
+    named = dict(model.options).get("effects") or ()
+    effects: tuple[str, ...] = tuple(str(e) for e in named) if isinstance(named, tuple | list) else ()
     extra = list(dict.fromkeys(c for c in (model.entity, model.time, *model.vcov_groups, *effects) if c))
     index = frame.index
     for data, _ in built.values():

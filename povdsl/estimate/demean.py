@@ -74,7 +74,7 @@ def factor(values: object) -> Factor:
     """Codes of any id column (integers, strings, categoricals); missing ids must be gone already."""
     import pandas as pd
 
-    codes, uniques = pd.factorize(values)  # type: ignore[call-overload]
+    codes, uniques = pd.factorize(values)
     codes = np.asarray(codes, dtype=np.intp)
     if len(codes) and codes.min() < 0:
         raise EstimationError("a fixed-effect variable is missing in some rows", hint="drop those rows or fill the id")

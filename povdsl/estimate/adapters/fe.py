@@ -56,7 +56,7 @@ def fit_fe(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
     factors = [factor(column.to_numpy()) for _, column in effects]
     if design.time is not None:
         time = factors[1] if len(factors) > 1 and effects[1][0] == "time" else factor(design.time.to_numpy())
-        _refuse_repeated_periods(design.entity, design.time, factors[0], time)  # type: ignore[arg-type]
+        _refuse_repeated_periods(design.entity, design.time, factors[0], time)
     names = [str(c) for c in design.exog.columns]
     intercept = "Intercept" in names
     slope_names = [c for c in names if c != "Intercept"]
@@ -170,7 +170,9 @@ def describe_fe(design_names: Mapping[str, object], options: Mapping[str, object
     effects = [str(design_names.get("entity") or "entity")]
     if options.get("time_effects"):
         effects.append(str(design_names.get("time") or "time"))
-    effects.extend(str(e) for e in options.get(EFFECTS_OPTION, ()) or ())  # type: ignore[union-attr]
+    extra = options.get(EFFECTS_OPTION) or ()
+    if isinstance(extra, tuple | list):
+        effects.extend(str(e) for e in extra)
     if vcov.kind == "cluster":
         spelled = repr({"CRV1": "+".join(vcov.clusters or effects[:1])})
     else:
