@@ -152,3 +152,23 @@ def test_clusters_lq_zero_is_refused_by_the_checker(tmp_path, capsys):
     )
     assert main(["check", str(spec)]) == 1
     assert f"{spec}:4:30: error[E134]: lq takes a positive number" in capsys.readouterr().err
+
+
+def test_a_cross_section_serves_gmm(tmp_path):
+    from linearmodels.iv import IV2SLS
+
+    df = _frame()
+    df["w"] = df["x"] + 0.5 * df["z"]
+    df.to_csv(tmp_path / "d.csv", index=False)
+    result = run(_spec(tmp_path, "d.csv", "model m: y ~ w | gmm(iv=z, endog=w)")).results["m"]
+    reference = IV2SLS(df["y"], np.ones((len(df), 1)), df[["w"]], df[["z"]]).fit(cov_type="unadjusted")  # just identified: GMM = IV
+    np.testing.assert_allclose(result.params["w"], reference.params["w"], rtol=1e-8)
+
+
+def test_dynamic_gmm_on_a_cross_section_gets_one_located_error(tmp_path, capsys):
+    df = _frame()
+    df.to_csv(tmp_path / "d.csv", index=False)
+    spec = _spec(tmp_path, "d.csv", "model m: y ~ L(y, 1) + x | diffgmm(gmm(y, 2:4))")
+    assert main(["check", str(spec)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("error[") == 1 and f"{spec}:3:28: error[E171]: diffgmm() needs a panel, and data set 'd' is a cross-section" in err
