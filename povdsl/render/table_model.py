@@ -53,6 +53,17 @@ FIT_LABELS = MappingProxyType(
         "ar1_pvalue": "AR(1) p-value",
         "ar2": "AR(2) test",
         "ar2_pvalue": "AR(2) p-value",
+        "aic": "AIC",
+        "moran": "Moran's I (residuals)",
+        "moran_pvalue": "Moran's I p-value",
+        "lm_lag": "LM lag",
+        "lm_lag_pvalue": "LM lag p-value",
+        "lm_error": "LM error",
+        "lm_error_pvalue": "LM error p-value",
+        "rlm_lag": "Robust LM lag",
+        "rlm_lag_pvalue": "Robust LM lag p-value",
+        "rlm_error": "Robust LM error",
+        "rlm_error_pvalue": "Robust LM error p-value",
     }
 )
 

@@ -207,7 +207,9 @@ IMPACTS = ("direct", "indirect", "total")
 def impact_rows(term: str, spec: TableSpec, results: Sequence[Result], decimals) -> list[Row]:
     """`show impacts`: a regressor's direct, indirect and total effects in place of its coefficient.
 
-    Models without impacts (no spatial lag of y) leave these rows empty.
+    In a model without a spatial lag of y (OLS, SLX, SEM) a coefficient is its
+    regressor's direct impact, so it goes in the direct row; its indirect and
+    total cells stay empty (an SLX's spillover is its W() row).
     """
     rows = []
     for kind in IMPACTS:
@@ -215,8 +217,13 @@ def impact_rows(term: str, spec: TableSpec, results: Sequence[Result], decimals)
         for r in results:
             table = r.impacts
             if table is None or term not in table.index:
-                coefs.append(Cell())
-                stats.append(Cell())
+                coef, pvalue = _get(r.params, term), _get(r.pvalues, term)
+                if kind != "direct" or r.impacts is not None or coef != coef:  # NaN: not a term of this model
+                    coefs.append(Cell())
+                    stats.append(Cell())
+                    continue
+                coefs.append(coef_cell(coef, pvalue, spec.stars, decimals))
+                stats.append(statistic_cell(spec.stat, coef, _get(r.std_errors, term), _get(r.tstats, term), pvalue, decimals))
                 continue
             value, se, pvalue = (float(table.loc[term, key]) for key in (kind, f"{kind}_se", f"{kind}_pvalue"))
             coefs.append(coef_cell(value, pvalue, spec.stars, decimals))
@@ -236,7 +243,7 @@ def impacts_note(spec: TableSpec, results: Sequence[Result]) -> tuple[str, ...]:
     return (
         "Spatial lag models show average direct, indirect (spillover) and total impacts (LeSage and Pace 2009) "
         f"in place of coefficients; their statistics come from {', '.join(f'{d:,}' for d in draws)} simulated "
-        "draws of the estimates.",
+        "draws of the estimates. Other models show their coefficient as the direct impact.",
     )
 
 

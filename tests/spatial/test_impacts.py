@@ -106,3 +106,23 @@ def test_impacts_of_an_error_model_are_refused(columbus):
     frame, sw, _, _ = columbus
     with pytest.raises(EstimationError, match="no spatial lag of y"):
         impacts(fit_ml("sem", frame.CRIME, design(frame), sw))
+
+
+def test_impacts_when_the_spectral_radius_is_far_from_one():
+    """W with r(W) = 0.1 and rho = 4 (rho r(W) = 0.4): the series runs in rho r(W), so nothing overflows."""
+    rng = np.random.default_rng(9)
+    n = 15
+    m = (rng.uniform(size=(n, n)) < 0.3) * rng.uniform(0.5, 1.0, size=(n, n))
+    np.fill_diagonal(m, 0.0)
+    m[np.arange(n), (np.arange(n) + 1) % n] = 1.0
+    m = m * (0.1 / np.max(np.abs(np.linalg.eigvals(m))))
+    regions = pd.Index([f"r{i}" for i in range(n)])
+    sw = sample_weights(Weights(sparse.csr_matrix(m), regions), regions, name="w", row_standardize=False)
+    names = ["Intercept", "x", "W(x, w)", "rho"]
+    params = pd.Series([1.0, 2.0, -0.7, 4.0], index=names)
+    cov = pd.DataFrame(np.diag([0.1, 0.04, 0.02, 0.01]), index=names, columns=names)
+    fit = SpatialFit("sdm", "ml", params, cov, n, {}, "", sw, durbin={"x": "W(x, w)"})
+    for method in ("exact", "power"):
+        table = impacts(fit, draws=100, method=method)
+        np.testing.assert_allclose(table.loc["x", ["direct", "indirect", "total"]].to_numpy(dtype=float), by_hand(fit, m, "x"), rtol=1e-9 if method == "exact" else 0.05)
+        assert np.isfinite(table.to_numpy(dtype=float)).all()

@@ -30,7 +30,9 @@ def test_impact_rows_replace_coefficients_of_lag_models(columbus):
     rows = {row.label: row.cells for section in table.sections for row in section.rows if row.label}
     assert "income: direct" in rows and "HOVAL: total" in rows and "income" not in rows
     assert rows["income: indirect"][0].number == format_coef(sar.impacts.loc["INC", "indirect"], Decimals())
-    assert rows["income: direct"][1].text == ""  # the error model has no impacts
+    # the error model has no impacts: its coefficient is the direct impact, nothing else
+    assert rows["income: direct"][1].number == format_coef(sem.params["INC"], Decimals())
+    assert rows["income: indirect"][1].text == "" and rows["income: total"][1].text == ""
     assert "rho" in rows and "lambda" in rows and "Constant" in rows
     assert any("simulated" in note and "200" in note for note in table.notes)
 

@@ -8,7 +8,9 @@ difference. Both are power series in rho:
     tr(S_r)/n   = sum_k rho^k (b_r T_k + t_r T_{k+1}),     T_k = tr(W^k)/n
     1'S_r 1/n   = sum_k rho^k (b_r M_k + t_r M_{k+1}),     M_k = 1'W^k 1/n
 
-M_k is exact (repeated sparse products W^k 1). T_k is exact from W's
+M_k is exact (repeated sparse products W^k 1). Both are kept for W / r(W)
+and the series summed in rho r(W), so neither powers of rho nor of W
+overflow when r(W) is far from one (the paper's 1/minutes W). T_k is exact from W's
 eigenvalues when n <= EXACT_LIMIT ("exact"); above it T_1 and T_2 are exact
 (sum of the diagonal, sum of W * W') and T_k for k >= 3 is the Monte Carlo
 estimate u'W^k u / n averaged over seeded Rademacher vectors u (Hutchinson;
@@ -20,7 +22,9 @@ Standard errors: `draws` parameter vectors from N(estimate, covariance)
 (seeded, so reproducible), impacts computed for each draw; the SE is the
 standard deviation over draws and the p-value the two-sided normal one of
 estimate / SE, as spatialreg's summary(impacts(..., R=draws)) reports.
-Draws with rho outside the stable interval are discarded and counted.
+Draws with rho outside the stable interval, or with |rho| r(W) above
+MAX_RATIO (where the series would need thousands of terms), are discarded
+and counted in the table's attrs.
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ from povdsl.estimate.spatial.logdet import spectral_radius, stable_interval
 
 EXACT_LIMIT = 400  # regions up to which traces come from the eigenvalues of the dense W (O(n^3))
 TOLERANCE = 1e-12  # relative size of the last series term kept
-MAX_POWER = 5000
+MAX_POWER = 4000
+MAX_RATIO = 0.99  # |rho| r(W) the series serves (about 3,200 terms); draws beyond are discarded and counted
 TRACE_VECTORS = 50  # Rademacher vectors for the Monte Carlo traces
 DEFAULT_DRAWS = 1000
 DEFAULT_SEED = 20090101  # LeSage and Pace (2009), so "seeded" has one documented default
@@ -49,8 +54,8 @@ COLUMNS = ("direct", "indirect", "total", "direct_se", "indirect_se", "total_se"
 class Multipliers:
     """T_k and M_k for k = 0..K, and what is needed to evaluate the series for any rho."""
 
-    traces: np.ndarray  # T_k
-    sums: np.ndarray  # M_k
+    traces: np.ndarray  # T_k / r^k (W scaled by its spectral radius r, so no power overflows)
+    sums: np.ndarray  # M_k / r^k
     eigenvalues: np.ndarray | None  # exact traces as sums over eigenvalues when known
     radius: float  # spectral radius of W
     interval: tuple[float, float]
@@ -64,9 +69,9 @@ class Multipliers:
                 f"impacts by power series need |rho| * r(W) < 1, but rho reaches {np.max(np.abs(rho)):.4g} with r(W) = {self.radius:.4g}",
                 hint="rescale W (e.g. row-standardise it) so its spectral radius is 1",
             )
-        powers = rho[:, None] ** np.arange(len(self.sums) - 1)[None, :]
+        powers = (rho[:, None] * self.radius) ** np.arange(len(self.sums) - 1)[None, :]
         total = powers @ self.sums[:-1]
-        total_w = powers @ self.sums[1:]
+        total_w = self.radius * (powers @ self.sums[1:])
         if self.eigenvalues is not None:
             lam = self.eigenvalues[None, :]
             inverse = 1.0 / (1.0 - rho[:, None] * lam)
@@ -74,7 +79,7 @@ class Multipliers:
             direct_w = np.real((lam * inverse).mean(axis=1))
         else:
             direct = powers @ self.traces[:-1]
-            direct_w = powers @ self.traces[1:]
+            direct_w = self.radius * (powers @ self.traces[1:])
         return direct, direct_w, total, total_w
 
 
@@ -94,29 +99,33 @@ def multipliers(
     ratio = abs(rho_max) * radius
     if extent is not None and len(extent):
         servable = np.abs(extent) * radius
-        servable = servable[servable < 1 - 1e-6]
+        servable = servable[servable <= MAX_RATIO]
         ratio = max(ratio, float(servable.max())) if len(servable) else ratio
-    if ratio >= 1:
-        raise EstimationError(f"impacts by power series need |rho| * r(W) < 1, but |rho| = {abs(rho_max):.4g} and r(W) = {radius:.4g}")
+    if ratio > MAX_RATIO:
+        raise EstimationError(
+            f"impacts by power series need |rho| * r(W) <= {MAX_RATIO}, but |rho| = {abs(rho_max):.4g} and r(W) = {radius:.4g}",
+            hint="rho this close to the edge of its stable interval makes the impacts unreliable; check the model",
+        )
     powers = 2 if ratio == 0 else int(min(MAX_POWER, max(2, np.ceil(np.log(TOLERANCE * (1 - ratio)) / np.log(ratio)) + 2)))
     if powers >= MAX_POWER:
         raise EstimationError(f"rho = {rho_max:.6g} is so close to 1/r(W) that the impact series needs more than {MAX_POWER} terms")
+    scaled = w.matrix / radius  # spectral radius 1: every T_k, M_k below stays of order one
     sums = np.empty(powers + 1)
     v = np.ones(n)
     for k in range(powers + 1):
         sums[k] = v.sum() / n
-        v = w.matrix @ v
+        v = scaled @ v
     traces = np.zeros(powers + 1)
     if eigenvalues is None:
         traces[0] = 1.0
-        traces[1] = w.matrix.diagonal().sum() / n
+        traces[1] = scaled.diagonal().sum() / n
         if powers >= 2:
-            traces[2] = w.matrix.multiply(w.matrix.T).sum() / n
+            traces[2] = scaled.multiply(scaled.T).sum() / n
         rng = np.random.default_rng(seed)
         u = rng.choice(np.array([-1.0, 1.0]), size=(n, vectors))
-        block = w.matrix @ (w.matrix @ u)
+        block = scaled @ (scaled @ u)
         for k in range(3, powers + 1):
-            block = w.matrix @ block
+            block = scaled @ block
             traces[k] = np.mean(np.sum(u * block, axis=0)) / n
     interval = stable_interval(w, eigenvalues)
     return Multipliers(traces=traces, sums=sums, eigenvalues=eigenvalues, radius=radius, interval=interval, method=method)
@@ -136,7 +145,7 @@ def impacts(fit: SpatialFit, *, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_
     sample = rng.multivariate_normal(mean, cov, size=draws, method="cholesky") if draws > 0 else np.empty((0, len(keep)))
     table = multipliers(fit.weights, float(abs(mean[rho_at])), method=method, seed=seed, extent=sample[:, rho_at])
     low, high = table.interval
-    inside = (sample[:, rho_at] > low) & (sample[:, rho_at] < high) & (np.abs(sample[:, rho_at]) * table.radius < 1)
+    inside = (sample[:, rho_at] > low) & (sample[:, rho_at] < high) & (np.abs(sample[:, rho_at]) * table.radius <= MAX_RATIO)
     sample = sample[inside]
     rho_all = np.concatenate([[mean[rho_at]], sample[:, rho_at]])
     direct, direct_w, total, total_w = table.averages(rho_all)
