@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import math
 
-from povdsl.language import syntax as s
 from povdsl.check.declarations import DeclarationChecks
 from povdsl.check.figures import FigureChecks
 from povdsl.check.models import ModelChecks
-from povdsl.language.kinds import KINDS, kind_of
 from povdsl.check.nodes import _dunder, _known_call, _known_calls, _sorted_unique, _walk
-from povdsl.diagnostics import did_you_mean, suggestion_budget
-from povdsl.errors import SpecError
 from povdsl.check.plan import ModelPlan, Plan
 from povdsl.check.state import Environment
+from povdsl.check.terms import MAX_TERMS, Expander, Factor, Term, TermLimit, leaf_terms
+from povdsl.diagnostics import did_you_mean, suggestion_budget
+from povdsl.errors import SpecError
+from povdsl.language import syntax as s
+from povdsl.language.kinds import KINDS, kind_of
+from povdsl.language.printer import expr_text
 
 
 class _Checker(DeclarationChecks, ModelChecks, FigureChecks):
@@ -27,6 +29,8 @@ class _Checker(DeclarationChecks, ModelChecks, FigureChecks):
         decls = self.spec.declarations
         for d in decls:
             self._safety(d)
+        if not self.diagnostics:
+            self._expansion_safety(decls)
         if self.diagnostics:  # nothing is read from disk for a spec that is refused
             raise SpecError(_sorted_unique(self.diagnostics))
         self._duplicates(decls)
@@ -98,6 +102,26 @@ class _Checker(DeclarationChecks, ModelChecks, FigureChecks):
 
     # ------------------------------------------------------------- safety
 
+    def _expansion_safety(self, decls) -> None:
+        """Refuse formulas that expand past the limits, from the text alone, before any file is read.
+
+        The model checks expand formulas again with the data's names known;
+        this pass needs none of them, so a spec whose data is missing (or that
+        `povdsl diff` compares without data) is refused all the same (E166).
+        """
+        macros: dict[str, s.Expr] = {}
+        for d in decls:
+            if isinstance(d, s.TermsDecl):
+                macros.setdefault(d.name, d.value)
+        expander = Expander(macros, _sizing_leaf)
+        sides = [d.value for d in decls if isinstance(d, s.TermsDecl)] + [d.rhs for d in decls if isinstance(d, s.ModelDecl)]
+        for side in sides:
+            try:
+                expander.side(side)
+            except TermLimit as exc:
+                self.error("E166", str(exc), exc.span or side.span, f"a formula side may have at most {MAX_TERMS:,} terms after expansion")
+                return
+
     def _safety(self, node):
         """Refuse dunder names and unknown calls anywhere, before reading any file."""
         for sub in _walk(node):
@@ -117,6 +141,13 @@ class _Checker(DeclarationChecks, ModelChecks, FigureChecks):
                 self.error("E201", f"argument '{sub.name}' is not allowed in a spec", sub.span)
             elif isinstance(sub, s.Number) and not math.isfinite(sub.value):
                 self.error("E221", f"number {sub.text[:20]}{'…' if len(sub.text) > 20 else ''} is out of range", sub.span, "numbers must be finite")
+
+
+def _sizing_leaf(e: s.Expr) -> list[Term]:
+    """A formula leaf's terms for sizing only: an L() the model checks will refuse counts as one term."""
+    if isinstance(e, s.Call) and e.func == "L" and len(e.positional) != 2:
+        return [Term((Factor("lag", expr_text(e), e),), e.span)]
+    return leaf_terms(e)
 
 
 def check(spec: s.Spec, env: Environment | None = None, source_text: str | None = None) -> Plan:

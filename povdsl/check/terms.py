@@ -228,7 +228,7 @@ def _power(base: TermSet, n: int, at: s.Expr) -> TermSet:
     if bound > MAX_TERMS:
         raise TermLimit(f"this power expands to up to {bound:,} terms; at most {MAX_TERMS:,} are allowed", at.span)
     out = base
-    for _ in range(n - 1):
+    for _ in range(min(n, size) - 1):  # a term has at most `size` distinct factors: later products add nothing
         out = _product(out, base, at)
     return out
 
