@@ -96,6 +96,23 @@ FORMATS: Mapping[str, OutputFormat] = _entry(
         escape="html (Jinja autoescape)",
     ),
     OutputFormat(
+        name="typst",
+        extension=".typ",
+        description="a Typst figure with a booktabs-like table (a page of its own with --standalone)",
+        renderer=TEMPLATING,
+        templates=MappingProxyType({"models": "table.typ.j2", "sweep": "table.typ.j2", "standalone": "table.typ.j2"}),
+        escape="typst_escape",
+    ),
+    OutputFormat(
+        name="docx",
+        extension=".docx",
+        description="a Word document holding a real Word table with booktabs-like borders (python-docx)",
+        renderer="povdsl.render.docx_format:render_docx",
+        templates=MappingProxyType({}),
+        escape="none needed (python-docx writes text nodes)",
+        binary=True,
+    ),
+    OutputFormat(
         name="csv",
         extension=".csv",
         description="the printed numbers in plain ASCII, one line per row, for a spreadsheet",

@@ -66,6 +66,16 @@ def markdown_escape(text: object) -> str:
     return MARKDOWN_MARKUP.sub(r"\\\1", str(text).translate(MARKDOWN_ESCAPES))
 
 
+# Typst markup: every character that opens code, math, markup, a label, a
+# reference, a comment or a list is backslash-escaped (Typst takes `\` before
+# any character as that character).
+TYPST_ESCAPES = str.maketrans({c: "\\" + c for c in "\\#*_`$[]<>@~\"'/=-+"})
+
+
+def typst_escape(text: object) -> str:
+    return str(text).translate(TYPST_ESCAPES)
+
+
 def latex_label(text: object) -> str:
     return str(text).translate(LABEL_KEY)
 
@@ -103,7 +113,7 @@ def environment(fmt: str) -> jinja2.Environment:
         )
     elif fmt == "html":
         env = jinja2.Environment(autoescape=True, **common)
-    elif fmt == "markdown":
+    elif fmt in ("markdown", "typst"):
         env = jinja2.Environment(autoescape=False, **common)
     else:
         raise FormatError(f"{fmt!r} is not a template format; the template formats are {', '.join(FORMATS)}")
@@ -111,6 +121,7 @@ def environment(fmt: str) -> jinja2.Environment:
     env.filters["markdown_escape"] = markdown_escape
     env.filters["siunitx_number"] = siunitx_number
     env.filters["latex_label"] = latex_label
+    env.filters["typst_escape"] = typst_escape
     return env
 
 
@@ -171,6 +182,7 @@ def render_with_templates(table: Table, fmt: OutputFormat, options: RenderOption
         body=body,
         siunitx=options.siunitx,
         number=options.number,
+        standalone=options.standalone,
         formats=siunitx_formats(table) if fmt.name == "latex" else (),
         widths=markdown_widths(table) if fmt.name == "markdown" else (),
     )
