@@ -11,8 +11,8 @@ diff before committing:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -36,7 +36,7 @@ def regen(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture(scope="session")
-def golden(regen: bool) -> Callable[[Path, "str | bytes"], None]:
+def golden(regen: bool) -> Callable[[Path, str | bytes], None]:
     """`golden(path, actual)`: assert `actual` equals the file byte for byte (with --regen, write it first)."""
 
     def compare(path: Path, actual: str | bytes) -> None:

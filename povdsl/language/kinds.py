@@ -21,9 +21,9 @@ this order too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 from povdsl.language import syntax as s
 

@@ -29,7 +29,7 @@ def _plain_number(cell: Cell) -> str:
     return cell.text
 
 
-def render_csv(table: Table, fmt: "OutputFormat", options: "RenderOptions") -> str:
+def render_csv(table: Table, fmt: OutputFormat, options: RenderOptions) -> str:
     """Header rows (a spanning header's text in each column it spans), then body and footer rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -47,6 +47,6 @@ def render_csv(table: Table, fmt: "OutputFormat", options: "RenderOptions") -> s
     return buffer.getvalue()
 
 
-def render_json(table: Table, fmt: "OutputFormat", options: "RenderOptions") -> str:
+def render_json(table: Table, fmt: OutputFormat, options: RenderOptions) -> str:
     """The table model with a schema number; keys in field order, so the bytes are stable."""
     return json.dumps({"schema": JSON_SCHEMA, "table": asdict(table)}, ensure_ascii=False, indent=2) + "\n"

@@ -25,7 +25,7 @@ FIXED_DATE = datetime(2000, 1, 1)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
-def _border(cell: "_Cell", edge: str, size: int) -> None:
+def _border(cell: _Cell, edge: str, size: int) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
@@ -42,7 +42,7 @@ def _border(cell: "_Cell", edge: str, size: int) -> None:
     borders.append(line)
 
 
-def _write(cell: "_Cell", text: str, centred: bool) -> None:
+def _write(cell: _Cell, text: str, centred: bool) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     cell.text = text
@@ -50,15 +50,15 @@ def _write(cell: "_Cell", text: str, centred: bool) -> None:
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
-def _distinct(cells: "tuple[_Cell, ...]") -> list["_Cell"]:
+def _distinct(cells: tuple[_Cell, ...]) -> list[_Cell]:
     """A merged cell appears once per grid column it spans; its border is set once."""
-    seen: dict[int, "_Cell"] = {}
+    seen: dict[int, _Cell] = {}
     for cell in cells:
         seen.setdefault(id(cell._tc), cell)
     return list(seen.values())
 
 
-def render_docx(table: Table, fmt: "OutputFormat", options: "RenderOptions") -> bytes:
+def render_docx(table: Table, fmt: OutputFormat, options: RenderOptions) -> bytes:
     import docx
 
     document = docx.Document()

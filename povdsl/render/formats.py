@@ -12,10 +12,11 @@ first use, so the command line can list formats without importing Jinja.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import import_module
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING
 
 from povdsl.errors import PovdslError
 
@@ -52,7 +53,7 @@ class OutputFormat:
     escape: str
     binary: bool = False
 
-    def render(self, table: "Table", options: RenderOptions = RenderOptions()) -> str | bytes:
+    def render(self, table: Table, options: RenderOptions = RenderOptions()) -> str | bytes:
         """The table in this format; user text arrives on one line (no raw newline reaches any format)."""
         from povdsl.render.table_model import one_line
 

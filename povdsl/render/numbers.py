@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from povdsl.render.table_model import INTEGER_STATS, MINUS, Cell, Decimals
+
 
 def format_number(value: float, decimals: int) -> str:
     """Fixed decimals, a real minus sign, and no negative zero."""

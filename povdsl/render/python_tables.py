@@ -8,8 +8,8 @@ on the same results and options.  A `TableView` displays itself in Jupyter
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
 
 from povdsl.check.plan import TableSpec
 from povdsl.errors import PovdslError

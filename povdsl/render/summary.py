@@ -15,7 +15,7 @@ COLUMNS = ("coef", "std. error", "t", "p")
 LEVELS = (0.10, 0.05, 0.01)
 
 
-def summary_text(result: "Result") -> str:
+def summary_text(result: Result) -> str:
     """What was fitted, the coefficient table (4 decimals, p with stars) and the fit statistics."""
     title = result.label or result.model or "povdsl.fit"
     lines = [

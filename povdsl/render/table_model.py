@@ -9,10 +9,9 @@ only lays that table out.  Nothing here knows about LaTeX, HTML or Markdown.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from types import MappingProxyType
-from typing import Mapping
-
 
 MINUS = "\N{MINUS SIGN}"  # U+2212; each renderer maps it to its own minus
 EN_DASH = "\N{EN DASH}"
@@ -97,11 +96,11 @@ class Decimals:
     significant: bool = False  # the counts above are significant figures, not decimals
 
     @classmethod
-    def uniform(cls, digits: int, *, significant: bool = False) -> "Decimals":
+    def uniform(cls, digits: int, *, significant: bool = False) -> Decimals:
         """`digits 3` (every number with 3 decimals) or `digits 3 sig` (3 significant figures)."""
         return cls(digits, digits, digits, digits, digits, MappingProxyType({}), significant)
 
-    def for_row(self, digits: int) -> "Decimals":
+    def for_row(self, digits: int) -> Decimals:
         """`digits cluster = 4`: this row's coefficient and statistic with 4 (decimals or figures)."""
         return replace(self, coef=digits, max_coef=digits, tstat=digits, pvalue=digits)
 

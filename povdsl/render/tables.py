@@ -7,9 +7,11 @@ Number formatting lives in `povdsl.render.numbers`, the dataclasses in
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from types import MappingProxyType
-from typing import Sequence
 
+from povdsl.check.plan import TableSpec
+from povdsl.estimate.result import Result
 from povdsl.render.numbers import (
     coef_cell,
     coef_decimals,
@@ -19,12 +21,9 @@ from povdsl.render.numbers import (
     format_count,
     format_level,
     format_number,
-    statistic_cell,
     stars_for,
+    statistic_cell,
 )
-from povdsl.check.plan import TableSpec
-from povdsl.render.term_selection import check_selectors, selectors, term_label, term_order
-from povdsl.estimate.result import Result
 from povdsl.render.table_model import (  # re-exported: povdsl.render.tables is the one import users need
     DEFAULT_ESTIMATOR_LABELS,
     EN_DASH,
@@ -41,6 +40,8 @@ from povdsl.render.table_model import (  # re-exported: povdsl.render.tables is 
     Table,
     TableContext,
 )
+from povdsl.render.term_selection import check_selectors, selectors, term_label, term_order
+
 
 def table_decimals(spec: TableSpec, context: TableContext) -> Decimals:
     """The context's decimals (the paper's), unless the table says `digits N` or `digits N sig`."""

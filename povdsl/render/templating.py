@@ -9,8 +9,9 @@ never disagree about a value.  LaTeX templates use `<< >>` / `<% %>` /
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Sequence
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 import jinja2
 
@@ -90,10 +91,10 @@ def _loader() -> jinja2.BaseLoader:
     return jinja2.PackageLoader("povdsl.templates", ".")
 
 
-@lru_cache(maxsize=None)
+@cache
 def environment(fmt: str) -> jinja2.Environment:
     """One environment per format, built once: LaTeX delimiters, HTML autoescape."""
-    common = dict(
+    common: dict[str, Any] = dict(
         loader=_loader(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -8,8 +8,8 @@ is an error located at the item, with the closest name as a hint.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from povdsl.check.plan import TableSpec, TermSelector, is_glob
 from povdsl.diagnostics import did_you_mean

@@ -40,11 +40,11 @@ import difflib
 import sys
 from pathlib import Path
 
-from povdsl.language import syntax as s
-from povdsl.language.kinds import BY_NODE
-from povdsl.errors import SpecError
 from povdsl.check.specfile import read_spec_file
 from povdsl.diagnostics import escape_controls
+from povdsl.errors import SpecError
+from povdsl.language import syntax as s
+from povdsl.language.kinds import BY_NODE
 from povdsl.language.parser import parse
 from povdsl.language.printer import expr_text, setting_text, string_literal
 from povdsl.render.output import OutputError, write_beside
@@ -149,25 +149,32 @@ def _options(options: tuple[s.TableOption, ...]) -> list[str]:
     return body
 
 
+def _target(o: s.TableOption) -> str:
+    """The labelled term of `label`, `row` and `digits TERM =` (the tree builder always sets it for those)."""
+    if o.target is None:
+        raise TypeError(f"table option {o.kind!r} has no target")
+    return expr_text(o.target)
+
+
 def _option(o: s.TableOption) -> str:
     values = o.values
     match o.kind:
         case "label":
-            return f"label {expr_text(o.target)} = {expr_text(values[0])}"
+            return f"label {_target(o)} = {expr_text(values[0])}"
         case "stars" | "size":
             return f"{o.kind} " + " ".join(expr_text(v) for v in values)
         case "keep" | "drop" | "order" | "fit" | "format":
             return f"{o.kind} " + ", ".join(expr_text(v) for v in values)
         case "unknown":  # a figure option line the checker will refuse, kept as written
-            return f"{expr_text(o.target)} " + ", ".join(expr_text(v) for v in values)
+            return f"{_target(o)} " + ", ".join(expr_text(v) for v in values)
         case "significant":
             return "significant only"
         case "row":
-            return f"row {expr_text(o.target)} = " + ", ".join(expr_text(v) for v in values)
+            return f"row {_target(o)} = " + ", ".join(expr_text(v) for v in values)
         case "vcov row":
             return "vcov row"
         case "digits" if o.target is not None:
-            return f"digits {expr_text(o.target)} = {expr_text(values[0])}"
+            return f"digits {_target(o)} = {expr_text(values[0])}"
         case "digits":
             return "digits " + " ".join(expr_text(v) for v in values)
         case "stat" | "note" | "layout" | "level" | "style" | "show":

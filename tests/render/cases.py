@@ -8,6 +8,7 @@ from here, so the goldens and the tests never drift apart.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,12 +16,10 @@ import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
-from dataclasses import replace
-
 from povdsl.check.plan import TableSpec, TermSelector
-from povdsl.render.templating import render
 from povdsl.estimate.result import Result
 from povdsl.render.tables import SweepEntry, TableContext, build_model_table, build_sweep_table
+from povdsl.render.templating import render
 
 GOLDEN = Path(__file__).with_name("golden")
 # variant -> (format, keyword arguments of render, file extension)

@@ -76,7 +76,7 @@ def test_csv_holds_the_printed_numbers_in_plain_ascii():
     results = cases.spector_results()
     text = FORMATS["csv"].render(cases.model_table())
     rows = {row[0]: row[1:] for row in csv.reader(io.StringIO(text)) if row[0]}
-    logit, lpm, gpa = results
+    logit, lpm, _gpa = results
     assert rows["Grade point average"][:2] == [f"{logit.params['GPA']:.2f}", f"{lpm.params['GPA']:.2f}"]
     assert rows["Constant"][0] == f"{logit.params['Intercept']:.2f}" and rows["Constant"][0].startswith("-")
     assert rows["Observations"] == ["32", "32", "32"]

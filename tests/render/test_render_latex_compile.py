@@ -66,7 +66,7 @@ NEEDS = re.compile(r"^% povdsl table: needs \\usepackage\{([a-z,]+)\}")
 @pytest.mark.parametrize("case", sorted(regen.CASES))
 def test_a_fragment_compiles_in_a_plain_article_with_the_packages_its_first_line_names(tmp_path, case, variant):
     """Issue 18.4: `\\input` of a fragment into an ordinary document works when the preamble loads what the comment says."""
-    fmt, options, _ = regen.VARIANTS[variant]
+    _fmt, options, _ = regen.VARIANTS[variant]
     if options.get("siunitx") and not have_sty("siunitx"):
         pytest.skip("siunitx.sty not found; install texlive-science")
     fragment = regen.golden_path(case, variant).read_text(encoding="utf-8")

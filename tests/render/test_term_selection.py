@@ -8,8 +8,8 @@ import pytest
 
 import povdsl
 from povdsl.check.plan import TermSelector, glob_regex
-from povdsl.errors import SpecError
 from povdsl.check.terms import lag_name
+from povdsl.errors import SpecError
 
 
 def _data(folder) -> None:
