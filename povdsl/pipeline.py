@@ -6,20 +6,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from povdsl.check import walk
-from povdsl.data.frames import Frames, RunCache, load as load_frames
-from povdsl.estimate.adapters import REGISTRY
-from povdsl.estimate.fitting import fit_model
 from povdsl.check.plan import FigureSpec, Plan
+from povdsl.check.specfile import load_plan
+from povdsl.data.frames import Frames, RunCache
+from povdsl.data.frames import load as load_frames
+from povdsl.estimate.fitting import fit_model
+from povdsl.estimate.registry import REGISTRY
+from povdsl.estimate.result import Result
+from povdsl.estimate.sweep import run_sweeps
+from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 from povdsl.render.formats import RenderOptions, output_format
 from povdsl.render.output import write_output
-from povdsl.language import syntax as s
-from povdsl.estimate.result import Result
-from povdsl.check.specfile import load_plan
-from povdsl.estimate.sweep import run_sweeps
-from povdsl.render.tables import Table, SweepEntry, TableContext, build_model_table, build_sweep_table
-
-DYNAMIC_LABELS = {"diffgmm": "Difference GMM", "sysgmm": "System GMM"}
+from povdsl.render.tables import SweepEntry, Table, TableContext, build_model_table, build_sweep_table
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) 
     instruments = "; ".join(
         f"{m.label}: {', '.join(expr_text(t) for t in m.endog)} instrumented by {', '.join(expr_text(t) for t in m.instruments)}" for m in iv_models
     )
-    estimator_labels = {name: e.label for name, e in REGISTRY.items()} | DYNAMIC_LABELS
+    estimator_labels = {name: e.label for name, e in REGISTRY.items()}
     return TableContext(
         estimator_labels=estimator_labels,
         dependent_labels={expr_text(m.outcome): labels.get(expr_text(m.outcome), expr_text(m.outcome)) for m in models},

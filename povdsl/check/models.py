@@ -12,6 +12,7 @@ from povdsl.check.plan import LetPlan, ModelPlan, TableSpec, TermSelector, is_gl
 from povdsl.language.printer import expr_text
 from povdsl.check.signatures import SIGNATURES, _lag_range, bind_estimator
 from povdsl.check.terms import Factor, ModelTerms, Term, lag_name, ordered
+from povdsl.estimate.registry import REGISTRY
 
 STATS = ("t", "se", "p", "none")
 MAX_STAR_LEVELS = 5  # "*****" is already more than any journal prints
@@ -129,8 +130,17 @@ class ModelChecks(ExpressionChecks):
         layer = self._layer(outcome[0].factors[0], expanded, binding.endog, binding.instruments)
         if layer is None:
             return None
+        record = REGISTRY[d.estimator.name]
+        if d.vcov is not None and record.vcov_clause and len(vcov_groups) > record.max_cluster_ways:
+            self.error(
+                "E184",
+                f"{d.estimator.name} supports {'one-way' if record.max_cluster_ways == 1 else f'up to {record.max_cluster_ways}-way'} clustering, but {len(vcov_groups)} cluster variables were given",
+                d.vcov.span,
+                "cluster by one variable, or by the coarser of the two",
+            )
+            return None
         if binding.dynamic is not None:
-            if d.vcov is not None:
+            if d.vcov is not None and not record.vcov_clause:
                 self.error("E219", f"{d.estimator.name}() reports Windmeijer-corrected two-step (or robust one-step) errors; a vcov clause does not apply", d.vcov.span, "remove the vcov clause")
                 return None
             if not isinstance(d.lhs, s.Name):

@@ -10,34 +10,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from povdsl.language import syntax as s
 from povdsl.diagnostics import did_you_mean
-from povdsl.estimate.options import OPTIONS
+from povdsl.estimate.registry import REGISTRY, EstimatorSpec
+from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 
 ARGUMENT_CALLS = frozenset({"gmm", "iv"})  # calls that only appear inside dynamic-panel estimators
 MAX_LAG = 100  # every lag is a column or an instrument block; larger bounds are refused (docs/security.md)
 
 
-@dataclass(frozen=True)
-class Signature:
-    kind: str  # "plain", "panel", "instrumental", "dynamic"
-    flags: tuple[str, ...] = ()  # dynamic panels' bare-name options; the others' come from the estimator registry
-    doc: str = ""
-
-
-SIGNATURES: dict[str, Signature] = {
-    "ols": Signature("plain", doc="ordinary least squares"),
-    "lpm": Signature("plain", doc="linear probability model (OLS on a 0/1 outcome)"),
-    "logit": Signature("plain", doc="logit; margins reports average marginal effects"),
-    "probit": Signature("plain", doc="probit; margins reports average marginal effects"),
-    "fe": Signature("panel", doc="fixed effects: fe(unit), fe(unit, time) or fe(unit, time, industry, ...)"),
-    "re": Signature("panel", doc="random effects: re(unit)"),
-    "iv": Signature("instrumental", doc="two-stage least squares: iv(iv=z, endog=x, fe=unit)"),
-    "gmm": Signature("instrumental", doc="two-step efficient IV-GMM: gmm(iv=z, endog=x, fe=unit)"),
-    "diffgmm": Signature("dynamic", flags=("collapse", "timeeffects"), doc="Arellano-Bond difference GMM"),
-    "sysgmm": Signature("dynamic", flags=("collapse", "timeeffects"), doc="Blundell-Bond system GMM"),
-}
 
 
 @dataclass(frozen=True)
@@ -68,17 +49,18 @@ class Binding:
 
 
 def bind_estimator(est: s.Estimator, checker, terms: list) -> Binding | None:
-    sig = SIGNATURES.get(est.name)
+    """Bind the call's arguments as its registry record says (povdsl.estimate.registry)."""
+    sig = REGISTRY.get(est.name)
     if sig is None:
-        checker.error("E200", f"unknown estimator '{est.name}'", est.span, did_you_mean(est.name, SIGNATURES) or f"estimators: {', '.join(SIGNATURES)}")
+        checker.error("E200", f"unknown estimator '{est.name}'", est.span, did_you_mean(est.name, REGISTRY) or f"estimators: {', '.join(REGISTRY)}")
         return None
-    binder = {"plain": _plain, "panel": _panel, "instrumental": _instrumental, "dynamic": _dynamic}[sig.kind]
+    binder = {"plain": _plain, "panel": _panel, "instrumental": _instrumental, "dynamic": _dynamic}[sig.binding]
     return binder(est, sig, checker, terms)
 
 
 def _registry_options(est, checker, args, structural: frozenset[str] = frozenset()) -> dict[str, object] | None:
     """Bind flags (`margins`, `small=true`) and numbers (`steps=2`) to the estimator's OptionSpecs."""
-    specs = {o.name: o for o in OPTIONS[est.name] if o.name not in structural}
+    specs = {o.name: o for o in REGISTRY[est.name].options if o.name not in structural}
     bound: dict[str, object] = {}
     ok = True
     for a in args:
@@ -108,7 +90,7 @@ def _registry_options(est, checker, args, structural: frozenset[str] = frozenset
     return bound if ok else None
 
 
-def _plain(est, sig, checker, terms):
+def _plain(est, sig: EstimatorSpec, checker, terms):
     options = _registry_options(est, checker, est.args)
     return None if options is None else Binding(options=tuple(sorted(options.items())))
 
@@ -123,16 +105,17 @@ def _panel_column(checker, node, what) -> str | None:
     return node.id
 
 
-def _panel(est, sig, checker, terms):
+def _panel(est, sig: EstimatorSpec, checker, terms):
     pos = [a for a in est.args if not isinstance(a, s.Keyword)]
     kws = [a for a in est.args if isinstance(a, s.Keyword)]
     for kw in kws:
         checker.error("E218", f"{est.name}() has no option '{kw.name}'", kw.span, f"write {est.name}(unit) or {est.name}(unit, time)")
-    if est.name == "fe" and not pos:
-        checker.error("E203", "fe() takes one or more column names", est.span, "write fe(unit), fe(unit, time) or fe(unit, time, industry)")
+    limit = sig.panel_columns  # 0: any number of effects, fe(unit, time, industry, ...)
+    if not pos and limit != 1:
+        checker.error("E203", f"{est.name}() takes one or more column names", est.span, f"write {est.name}(unit), {est.name}(unit, time) or {est.name}(unit, time, industry)")
         return None
-    if est.name != "fe" and len(pos) != 1:
-        checker.error("E203", f"{est.name}() takes one column name", est.span, f"write {est.name}(unit)")
+    if limit and not 1 <= len(pos) <= limit:
+        checker.error("E203", f"{est.name}() takes {'one column name' if limit == 1 else f'one to {limit} column names'}", est.span, f"write {est.name}(unit)")
         return None
     entity = _panel_column(checker, pos[0], "unit")
     time = _panel_column(checker, pos[1], "time") if len(pos) >= 2 else None
@@ -155,7 +138,7 @@ def _panel(est, sig, checker, terms):
     return Binding(options=options, entity=entity, time=time)
 
 
-def _instrumental(est, sig, checker, terms):
+def _instrumental(est, sig: EstimatorSpec, checker, terms):
     kws = {}
     structural = [a for a in est.args if isinstance(a, s.Keyword) and a.name in ("iv", "endog", "fe")]
     extra = _registry_options(est, checker, [a for a in est.args if a not in structural], frozenset({"absorb"}))
@@ -274,7 +257,7 @@ def _instrument_sum(node) -> list[tuple[s.Name, int, int | None]] | None:
     return None
 
 
-def _dynamic(est, sig, checker, terms):
+def _dynamic(est, sig: EstimatorSpec, checker, terms):
     ok = True
     saw_gmm = False
     gmm, iv, flags, steps, constant = [], [], dict.fromkeys(sig.flags, False), 2, None

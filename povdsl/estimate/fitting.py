@@ -1,49 +1,65 @@
 """Compiled designs -> Results, through the estimator registry.
 
-The registry adapters know nothing of specs; this stage stamps each Result
-with its model's name, label and outcome, and turns a data problem into an
-error that names the model and points at its declaration.
+Every estimator is a record of `povdsl.estimate.registry`: its `prepare`
+builds the fit's input from the model and the frames, its adapter fits it.
+This stage stamps each Result with its model's name, label and outcome, and
+turns any failure into an EstimationError that names the model and points at
+its declaration: nothing else leaves the estimate stage.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
-from povdsl.estimate.compile import compile_model, sample
-from povdsl.data.frames import Frames, RunCache
-from povdsl.errors import DataError, EstimationError
-from povdsl.estimate.adapters import REGISTRY
 from povdsl.check.plan import ModelPlan
-from povdsl.language.printer import expr_text
+from povdsl.data.frames import Frames, RunCache
+from povdsl.errors import DataError, EstimationError, PovdslError
+from povdsl.estimate.design import Vcov
+from povdsl.estimate.registry import REGISTRY, load
 from povdsl.estimate.result import Result
+from povdsl.language.printer import expr_text
 
 
 def fit_model(model: ModelPlan, frames: Frames, cache: RunCache | None = None) -> Result:
+    record = REGISTRY[model.estimator]
     try:
-        result = _fit_dynamic(model, frames) if model.dynamic is not None else _fit_static(model, frames, cache)
+        prepared = load(record.prepare)(model, frames, cache)
+        result = fit_design(model.estimator, prepared.design, model.options, prepared.vcov)
     except (EstimationError, DataError) as exc:
         message = exc.message if isinstance(exc, EstimationError) else str(exc)
         hint = exc.hint if isinstance(exc, EstimationError) else None
         raise EstimationError(message, hint=hint, model=model.name, span=model.span) from None
+    except PovdslError:
+        raise
+    except (ValueError, TypeError, ArithmeticError, LookupError, MemoryError, RuntimeError) as exc:
+        # a backend or pandas failure the adapters did not foresee: still located, never a traceback
+        detail = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+        raise EstimationError(
+            f"{model.estimator} could not be fitted: {type(exc).__name__}: {detail}",
+            hint="check the data of this model (constant or collinear columns, too few rows or clusters); "
+            "if the data look right, please report this as a povdsl bug",
+            model=model.name,
+            span=model.span,
+        ) from exc
     return finish(result, model)
 
 
 def finish(result: Result, model: ModelPlan) -> Result:
     """Stamp a backend's Result with its model and put terms in formula order."""
-    result = _in_formula_order(result, model)
+    if not REGISTRY[model.estimator].own_term_order:
+        result = _in_formula_order(result, model)
     return replace(result, model=model.name, label=model.label, dependent=expr_text(model.outcome))
 
 
-def fit_design(estimator_name: str, design, options, vcov) -> Result:
+def fit_design(estimator_name: str, design, options: Mapping[str, object] | tuple, vcov: Vcov) -> Result:
     """One registry fit; module-level so a process pool can run it."""
-    estimator = REGISTRY[estimator_name]
-    return estimator.fit(design, {**estimator.option_defaults(), **dict(options)}, vcov)
+    record = REGISTRY[estimator_name]
+    return record.fit(design, {**record.option_defaults(), **dict(options)}, vcov)
 
 
 def _in_formula_order(result: Result, model: ModelPlan) -> Result:
     """Coefficients in the order the spec wrote the terms (IV backends put endogenous ones last)."""
-    if model.dynamic is not None:  # the dynamic-panel engine orders its own terms
-        return result
     texts = [_column_stem(t) for t in model.terms]
 
     def rank(name: str) -> tuple[int, int]:
@@ -61,37 +77,15 @@ def _in_formula_order(result: Result, model: ModelPlan) -> Result:
     order = sorted(names, key=lambda n: (rank(n), names.index(n)))
     if order == names:
         return result
+    cov = result.cov.loc[order, order] if result.cov is not None else None
     return replace(
         result,
         params=result.params[order],
         std_errors=result.std_errors[order],
         tstats=result.tstats[order],
         pvalues=result.pvalues[order],
+        cov=cov,
     )
-
-
-def _fit_static(model: ModelPlan, frames: Frames, cache: RunCache | None = None) -> Result:
-    compiled = compile_model(model, frames, cache)
-    return fit_design(model.estimator, compiled.design, model.options, compiled.vcov)
-
-
-def _fit_dynamic(model: ModelPlan, frames: Frames) -> Result:
-    from povdsl.estimate.dynpanel import DynamicPanelSpec, GmmInstrument, IvInstrument, fit_dynamic_panel
-
-    d = model.dynamic
-    spec = DynamicPanelSpec(
-        y=d.y,
-        regressors=d.regressors,
-        gmm=tuple(GmmInstrument(var, first, last, collapse) for var, first, last, collapse in d.gmm),
-        iv=tuple(IvInstrument(var, lag) for var, lag in d.iv),
-        system=d.system,
-        steps=d.steps,
-        time_effects=d.time_effects,
-        constant=d.constant,
-        collapse=d.collapse,
-    )
-    frame, _ = sample(model, frames)  # the engine counts what it drops itself, by unit
-    return fit_dynamic_panel(frame, spec, unit=frames.unit_col, time=frames.time_col)
 
 
 def _column_stem(term) -> str:

@@ -1,8 +1,8 @@
 """What each estimator accepts in a spec, apart from the backends that fit it.
 
-The checker binds `logit(margins)` or `gmm(iv=z, steps=2)` from this table
-without importing statsmodels or linearmodels; the registry in
-`povdsl.estimate.adapters` gives each Estimator these same tuples.
+The checker binds `logit(margins)` or `gmm(iv=z, steps=2)` from these tuples,
+which the records of `povdsl.estimate.registry` hold, without importing
+statsmodels or linearmodels.
 """
 
 from __future__ import annotations
@@ -33,14 +33,3 @@ IV_OPTIONS = (
     OptionSpec("small", "flag", False, "small-sample covariance (linearmodels debiased=True, t/F reference distributions), like Stata's `small`"),
 )
 GMM_OPTIONS = IV_OPTIONS + (OptionSpec("steps", "int", 2, "GMM iterations (linearmodels iter_limit); 2 is two-step efficient GMM"),)
-
-OPTIONS: dict[str, tuple[OptionSpec, ...]] = {
-    "ols": (),
-    "lpm": (),
-    "logit": BINARY_OPTIONS,
-    "probit": BINARY_OPTIONS,
-    "fe": FE_OPTIONS,
-    "re": (),
-    "iv": IV_OPTIONS,
-    "gmm": GMM_OPTIONS,
-}

@@ -6,8 +6,9 @@ adapter and nothing else changes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the checker reads FIT_STATISTICS without loading pandas
     import pandas as pd

@@ -23,7 +23,6 @@ from povdsl.language.printer import expr_text, string_literal
 if TYPE_CHECKING:
     from povdsl.estimate.design import Vcov
 
-DYNAMIC_LABELS = {"diffgmm": "Arellano-Bond difference GMM", "sysgmm": "Blundell-Bond system GMM"}
 FIELD_WIDTH = 12
 
 
@@ -105,10 +104,10 @@ def _sample(m: ModelPlan) -> str:
 
 
 def _static_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
-    from povdsl.estimate.adapters import REGISTRY
     from povdsl.estimate.design import (
         Vcov,  # the estimation half (pandas, statsmodels) loads only when a model is explained
     )
+    from povdsl.estimate.registry import REGISTRY
 
     estimator = REGISTRY[m.estimator]
     options = {**estimator.option_defaults(), **dict(m.options)}
@@ -116,7 +115,7 @@ def _static_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
     vcov = estimator.resolved_vcov(requested)
     rows = [("estimator", f"{m.estimator} ({estimator.label})")]
     rows.append(("options", ", ".join(f"{k}={_value(v)}" for k, v in sorted(options.items())) or "none"))
-    if m.entity or estimator.panel:
+    if m.entity or estimator.needs_panel:
         rows.append(("panel", f"unit {m.entity or '-'}, time {m.time or '-'}"))
     if m.endog:
         rows.append(("endogenous", ", ".join(expr_text(t) for t in m.endog)))
@@ -150,7 +149,7 @@ def _dynamic_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
     d = m.dynamic
     constant = d.system if d.constant is None else d.constant and d.system
     rows = [
-        ("estimator", f"{m.estimator} ({DYNAMIC_LABELS[m.estimator]})"),
+        ("estimator", f"{m.estimator} ({_long_label(m.estimator)})"),
         ("regressors", ", ".join(_lagged(v, k) for v, k in d.regressors)),
         ("gmm", ", ".join(f"{var} lags {first}:{'.' if last is None else last}{' collapsed' if collapse or d.collapse else ''}" for var, first, last, collapse in d.gmm)),
         ("iv", ", ".join(_lagged(v, k) for v, k in d.iv) or "none"),
@@ -161,6 +160,13 @@ def _dynamic_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
         ("python", _dynamic_call(plan, m)),
     ]
     return rows
+
+
+def _long_label(name: str) -> str:
+    from povdsl.estimate.registry import REGISTRY
+
+    record = REGISTRY[name]
+    return record.long_label or record.label
 
 
 def _lagged(var: str, k: int) -> str:

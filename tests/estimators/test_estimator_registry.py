@@ -9,28 +9,30 @@ import pandas as pd
 import pytest
 
 from povdsl.estimate.design import Design, Vcov
-from povdsl.estimate.adapters import REGISTRY, Estimator, OptionSpec, get
+from povdsl.estimate.registry import REGISTRY, EstimatorSpec, OptionSpec, get, load
 from povdsl.estimate.result import FIT_STATISTICS
 
 EXPECTED = {
-    # name: (label, panel, instrumental, binary_outcome, default_vcov, option names)
-    "ols": ("OLS", False, False, False, "unadjusted", ()),
-    "lpm": ("LPM", False, False, True, "robust", ()),
-    "logit": ("Logit", False, False, True, "unadjusted", ("margins", "maxiter")),
-    "probit": ("Probit", False, False, True, "unadjusted", ("margins", "maxiter")),
-    "fe": ("FE", True, False, False, "cluster", ("time_effects",)),
-    "re": ("RE", True, False, False, "unadjusted", ()),
-    "iv": ("2SLS", False, True, False, "robust", ("absorb", "small")),
-    "gmm": ("IV-GMM", False, True, False, "robust", ("absorb", "small", "steps")),
+    # name: (label, needs_panel, instruments, binary_outcome, default_vcov, option names, binding)
+    "ols": ("OLS", False, False, False, "unadjusted", (), "plain"),
+    "lpm": ("LPM", False, False, True, "robust", (), "plain"),
+    "logit": ("Logit", False, False, True, "unadjusted", ("margins", "maxiter"), "plain"),
+    "probit": ("Probit", False, False, True, "unadjusted", ("margins", "maxiter"), "plain"),
+    "fe": ("FE", True, False, False, "cluster", ("time_effects",), "panel"),
+    "re": ("RE", True, False, False, "unadjusted", (), "panel"),
+    "iv": ("2SLS", False, True, False, "robust", ("absorb", "small"), "instrumental"),
+    "gmm": ("IV-GMM", False, True, False, "robust", ("absorb", "small", "steps"), "instrumental"),
+    "diffgmm": ("Difference GMM", True, True, False, "unadjusted", (), "dynamic"),
+    "sysgmm": ("System GMM", True, True, False, "unadjusted", (), "dynamic"),
 }
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))
 def test_registry_entry(name):
     estimator = get(name)
-    label, panel, instrumental, binary, default_vcov, options = EXPECTED[name]
-    assert (estimator.name, estimator.label, estimator.panel, estimator.instrumental) == (name, label, panel, instrumental)
-    assert (estimator.binary_outcome, estimator.default_vcov) == (binary, default_vcov)
+    label, panel, instruments, binary, default_vcov, options, binding = EXPECTED[name]
+    assert (estimator.name, estimator.label, estimator.needs_panel, estimator.instruments) == (name, label, panel, instruments)
+    assert (estimator.binary_outcome, estimator.default_vcov, estimator.binding) == (binary, default_vcov, binding)
     assert tuple(option.name for option in estimator.options) == options
 
 
@@ -46,17 +48,24 @@ def test_options_are_well_formed(name):
         assert isinstance(option.default, expected_type[option.type])
 
 
-def test_the_checker_binds_options_from_the_registrys_own_tuples():
-    from povdsl.estimate.options import OPTIONS
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_every_record_names_functions_that_exist(name):
+    record = get(name)
+    for path in (record.adapter, record.describe, record.prepare):
+        assert callable(load(path)), path
+    assert set(record.statistics) <= set(FIT_STATISTICS)
 
-    assert list(OPTIONS) == list(REGISTRY)
-    assert all(OPTIONS[name] is REGISTRY[name].options for name in REGISTRY)
+
+def test_the_older_import_path_is_the_same_registry():
+    from povdsl.estimate import adapters
+
+    assert adapters.REGISTRY is REGISTRY and adapters.get is get and adapters.Estimator is EstimatorSpec
 
 
 def test_estimator_is_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         get("ols").label = "changed"  # type: ignore[misc]
-    assert isinstance(get("ols"), Estimator)
+    assert isinstance(get("ols"), EstimatorSpec)
 
 
 NAMES = {"y": "poor", "exog": ["Intercept", "log(x)"], "endog": ["gdp"], "instruments": ["gdp_lag10"]}

@@ -1,28 +1,15 @@
-"""The estimator registry: spec names to adapters that share one input and one output type.
+"""Estimator adapters: one function per estimator, named by its record in `povdsl.estimate.registry`.
 
-Adding a backend means adding one Estimator here; the checker reads names,
-options and flags from this table, and the fit stage calls ``fit``.
+Every adapter takes a `Design` (or what its record's `prepare` builds), the
+option mapping and a `Vcov`, and returns a `Result`. The registry itself is
+`povdsl.estimate.registry`; these names are kept for callers of the older API.
 """
 
 from __future__ import annotations
 
-from povdsl.errors import EstimationError
 from povdsl.estimate.options import OptionSpec
-from povdsl.estimate.adapters.base import Estimator
-from povdsl.estimate.adapters.cross_section import LOGIT, LPM, OLS, PROBIT
-from povdsl.estimate.adapters.iv import GMM, IV
-from povdsl.estimate.adapters.panel import FE, RE
+from povdsl.estimate.registry import REGISTRY, EstimatorSpec, get
 
-REGISTRY: dict[str, Estimator] = {estimator.name: estimator for estimator in (OLS, LPM, LOGIT, PROBIT, FE, RE, IV, GMM)}
+Estimator = EstimatorSpec
 
-
-def get(name: str) -> Estimator:
-    """Look an estimator up by its spec name."""
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        known = ", ".join(REGISTRY)
-        raise EstimationError(f"unknown estimator '{name}'", hint=f"use one of: {known}") from None
-
-
-__all__ = ["REGISTRY", "Estimator", "OptionSpec", "get"]
+__all__ = ["REGISTRY", "Estimator", "EstimatorSpec", "OptionSpec", "get"]

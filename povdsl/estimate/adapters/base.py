@@ -7,51 +7,18 @@ spec's variance request to backend arguments, and the assembly of a Result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Literal, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from povdsl.estimate.design import Design, Vcov
 from povdsl.errors import EstimationError
-from povdsl.estimate.options import OptionSpec
+from povdsl.estimate.design import Design, Vcov
 from povdsl.estimate.result import Result, Variance
 
 # Relative residual norm below which a column counts as a linear combination of
 # the columns before it: R^2 of that auxiliary regression above 1 - 1e-16.
 COLLINEARITY_TOLERANCE = 1e-8
-
-
-@dataclass(frozen=True)
-class Estimator:
-    """One registry entry: what the checker needs to know plus the fit itself."""
-
-    name: str
-    label: str
-    panel: bool
-    instrumental: bool
-    binary_outcome: bool
-    default_vcov: Literal["unadjusted", "robust", "cluster"]
-    options: tuple[OptionSpec, ...]
-    fit: Callable[[Design, Mapping[str, object], Vcov], Result]
-    describe_call: Callable[[Mapping[str, object], Mapping[str, object], Vcov], str]
-
-    def call_text(self, design_names: Mapping[str, object], options: Mapping[str, object], vcov: Vcov) -> str:
-        """The direct backend call this fit amounts to, for `povdsl explain`.
-
-        ``design_names`` maps "y", "exog", "endog", "instruments", "entity",
-        "time" to the column name(s) the compiler produced; missing keys are
-        left out of the text.
-        """
-        return self.describe_call(design_names, {**self.option_defaults(), **options}, vcov)
-
-    def option_defaults(self) -> dict[str, object]:
-        return {option.name: option.default for option in self.options}
-
-    def resolved_vcov(self, vcov: Vcov) -> Vcov:
-        """The variance the fit will use once "default" is replaced by this estimator's choice."""
-        return Vcov(self.default_vcov) if vcov.kind == "default" else vcov
 
 
 # --- sample and rank checks -------------------------------------------------
@@ -180,9 +147,9 @@ def cluster_frame(design: Design, vcov: Vcov, *, max_ways: int, backend: str) ->
             hint="cluster by one variable, or by the coarser of the two",
         )
     missing = [name for name in vcov.clusters if design.groups is None or name not in design.groups]
-    if missing:
+    if missing or design.groups is None:
         raise EstimationError(f"cluster variable(s) {', '.join(missing)} not in the design's groups")
-    groups = design.groups[list(vcov.clusters)]
+    groups = design.groups.loc[:, ~design.groups.columns.duplicated()][list(dict.fromkeys(vcov.clusters))]
     return pd.DataFrame({name: pd.factorize(groups[name])[0] for name in groups}, index=groups.index)
 
 

@@ -8,8 +8,8 @@ otherwise print with silently meaningless coefficients.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -17,11 +17,8 @@ from statsmodels.discrete.discrete_model import Logit, Probit
 from statsmodels.regression.linear_model import OLS as StatsmodelsOLS  # the model modules: statsmodels.api imports far more
 from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
-from povdsl.estimate.design import Design, Vcov
 from povdsl.errors import EstimationError
-from povdsl.estimate.options import BINARY_OPTIONS
 from povdsl.estimate.adapters.base import (
-    Estimator,
     as_float,
     build_result,
     check_binary_outcome,
@@ -32,6 +29,8 @@ from povdsl.estimate.adapters.base import (
     names_of,
 )
 from povdsl.estimate.adapters.variance import crv1, inference, twoway_raw
+from povdsl.estimate.design import Design, Vcov
+from povdsl.estimate.registry import get
 from povdsl.estimate.result import Result, Variance
 
 # --- variance ------------------------------------------------------------------
@@ -89,13 +88,13 @@ def _cov_call_text(vcov: Vcov, robust_kind: str) -> str:
 # --- OLS and LPM -----------------------------------------------------------------
 
 
-def _fit_linear(name: str, binary: bool, default_vcov: str):
+def _fit_linear(name: str, binary: bool):
     def fit(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
         check_sample(len(design.y), design.exog.shape[1])
         if binary:
             check_binary_outcome(design.y, name)
         check_full_rank(design.exog, role="regressors")
-        resolved = Vcov(default_vcov) if vcov.kind == "default" else vcov
+        resolved = get(name).resolved_vcov(vcov)
         fit_args, text = _statsmodels_cov(design, resolved, "HC1")
         # use_t: t(n-k), or t(G-1) when clustered, for every variance, as Stata's regress;
         # statsmodels would switch to normal p-values whenever cov_type is given.
@@ -124,7 +123,7 @@ def _fit_linear(name: str, binary: bool, default_vcov: str):
     return fit
 
 
-def _describe_ols(design_names, options, vcov: Vcov) -> str:
+def describe_ols(design_names, options, vcov: Vcov) -> str:
     y, x = names_of(design_names, "y", "y"), names_of(design_names, "exog", "X")
     return f"statsmodels.api.OLS({y}, {x}).fit({_cov_call_text(vcov, 'HC1')}, use_t=True)"
 
@@ -177,14 +176,15 @@ def _null_loglik(y: pd.Series) -> float:
     return ones * np.log(share) + zeros * np.log1p(-share)
 
 
-def _fit_binary(name: str, model_class):
+def _fit_binary(name: str, backend: str):
     def fit(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
         check_sample(len(design.y), design.exog.shape[1])
         check_binary_outcome(design.y, name)
         check_full_rank(design.exog, role="regressors")
-        resolved = Vcov("unadjusted") if vcov.kind == "default" else vcov
+        resolved = get(name).resolved_vcov(vcov)
         fit_args, text = _statsmodels_cov(design, resolved, "HC0")
         maxiter = int(options.get("maxiter", 35))
+        model_class = Logit if backend == "Logit" else Probit
         model = model_class(as_float(design.y), as_float(design.exog))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -249,50 +249,9 @@ def _describe_binary(backend: str):
     return describe
 
 
-OLS = Estimator(
-    name="ols",
-    label="OLS",
-    panel=False,
-    instrumental=False,
-    binary_outcome=False,
-    default_vcov="unadjusted",
-    options=(),
-    fit=_fit_linear("ols", binary=False, default_vcov="unadjusted"),
-    describe_call=_describe_ols,
-)
-
-LPM = Estimator(
-    name="lpm",
-    label="LPM",
-    panel=False,
-    instrumental=False,
-    binary_outcome=True,
-    default_vcov="robust",
-    options=(),
-    fit=_fit_linear("lpm", binary=True, default_vcov="robust"),
-    describe_call=_describe_ols,
-)
-
-LOGIT = Estimator(
-    name="logit",
-    label="Logit",
-    panel=False,
-    instrumental=False,
-    binary_outcome=True,
-    default_vcov="unadjusted",
-    options=BINARY_OPTIONS,
-    fit=_fit_binary("logit", Logit),
-    describe_call=_describe_binary("Logit"),
-)
-
-PROBIT = Estimator(
-    name="probit",
-    label="Probit",
-    panel=False,
-    instrumental=False,
-    binary_outcome=True,
-    default_vcov="unadjusted",
-    options=BINARY_OPTIONS,
-    fit=_fit_binary("probit", Probit),
-    describe_call=_describe_binary("Probit"),
-)
+fit_ols = _fit_linear("ols", binary=False)
+fit_lpm = _fit_linear("lpm", binary=True)
+fit_logit = _fit_binary("logit", "Logit")
+fit_probit = _fit_binary("probit", "Probit")
+describe_logit = _describe_binary("Logit")
+describe_probit = _describe_binary("Probit")

@@ -32,6 +32,7 @@ from povdsl.estimate.fixed_effects import (
     demeaned_design,
     fit_within,
 )
+from povdsl.estimate.registry import get
 from povdsl.estimate.result import Result, Variance
 
 EFFECTS_OPTION = "effects"  # further absorbed columns, e.g. `fe(unit, time, industry)` -> ("industry",)
@@ -66,7 +67,7 @@ def fit_fe(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
     slopes = design.exog[slope_names].to_numpy(dtype=float)
     demeaned = demeaned_design(y, slopes, factors)
     _check_rank(slopes, demeaned[1], slope_names, _absorbed_by([d for d, _ in effects]))
-    resolved = Vcov("cluster") if vcov.kind == "default" else vcov
+    resolved = get("fe").resolved_vcov(vcov)
     kind, clusters, text, cluster_names = _variance(design, resolved, factors[0])
     fit = fit_within(y, slopes, demeaned, slope_names, factors, intercept=intercept, kind=kind, clusters=clusters)
     variance = Variance(kind=kind, text=text, clusters=cluster_names, groups=fit.groups, factor=fit.factor, df=fit.df_resid, reference=REFERENCES[kind])

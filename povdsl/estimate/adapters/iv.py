@@ -9,18 +9,15 @@ the adapter corrects the residual degrees of freedom itself (see
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
 from linearmodels.iv import IV2SLS, IVGMM
 
-from povdsl.estimate.design import Design, Vcov
 from povdsl.errors import EstimationError
-from povdsl.estimate.options import GMM_OPTIONS, IV_OPTIONS
 from povdsl.estimate.adapters.base import (
-    Estimator,
     as_float,
     build_result,
     check_full_rank,
@@ -33,6 +30,8 @@ from povdsl.estimate.adapters.base import (
     within,
 )
 from povdsl.estimate.adapters.variance import Inference, crv1, inference
+from povdsl.estimate.design import Design, Vcov
+from povdsl.estimate.registry import get
 from povdsl.estimate.result import Result, Variance
 
 WEAK_INSTRUMENT_F = 10.0  # Staiger-Stock rule of thumb, only for a warning
@@ -176,7 +175,7 @@ def _fit_iv(name: str, gmm: bool):
         absorb, small = bool(options.get("absorb", False)), bool(options.get("small", False))
         inputs = _inputs(design, absorb)
         _check_identification(design, inputs)
-        resolved = Vcov("robust") if vcov.kind == "default" else vcov
+        resolved = get(name).resolved_vcov(vcov)
         cov_args, text = _cov_arguments(design, resolved, gmm)
         blocks = (inputs.y, inputs.exog, inputs.endog, inputs.instruments)
         if gmm:
@@ -224,12 +223,12 @@ def _fit_iv(name: str, gmm: bool):
 
 def _describe(backend: str, gmm: bool):
     def describe(design_names, options, vcov: Vcov) -> str:
-        kind = "robust" if vcov.kind == "default" else vcov.kind
+        kind = get("gmm" if gmm else "iv").resolved_vcov(vcov).kind
         blocks = ", ".join(
             names_of(design_names, key, default)
             for key, default in (("y", "y"), ("exog", "X"), ("endog", "endog"), ("instruments", "Z"))
         )
-        cov = "cov_type='clustered', clusters=df[{!r}]".format(list(vcov.clusters)) if kind == "cluster" else f"cov_type={kind!r}"
+        cov = f"cov_type='clustered', clusters=df[{list(vcov.clusters)!r}]" if kind == "cluster" else f"cov_type={kind!r}"
         small = ", debiased=True" if options.get("small") else ""
         if gmm:
             weight = "clustered" if kind == "cluster" else kind
@@ -243,26 +242,7 @@ def _describe(backend: str, gmm: bool):
     return describe
 
 
-IV = Estimator(
-    name="iv",
-    label="2SLS",
-    panel=False,
-    instrumental=True,
-    binary_outcome=False,
-    default_vcov="robust",
-    options=IV_OPTIONS,
-    fit=_fit_iv("iv", gmm=False),
-    describe_call=_describe("IV2SLS", gmm=False),
-)
-
-GMM = Estimator(
-    name="gmm",
-    label="IV-GMM",
-    panel=False,
-    instrumental=True,
-    binary_outcome=False,
-    default_vcov="robust",
-    options=GMM_OPTIONS,
-    fit=_fit_iv("gmm", gmm=True),
-    describe_call=_describe("IVGMM", gmm=True),
-)
+fit_iv = _fit_iv("iv", gmm=False)
+fit_gmm = _fit_iv("gmm", gmm=True)
+describe_iv = _describe("IV2SLS", gmm=False)
+describe_gmm = _describe("IVGMM", gmm=True)

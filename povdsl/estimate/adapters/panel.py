@@ -15,7 +15,6 @@ from linearmodels.panel import RandomEffects
 
 from povdsl.errors import EstimationError
 from povdsl.estimate.adapters.base import (
-    Estimator,
     as_float,
     build_result,
     check_full_rank,
@@ -24,10 +23,9 @@ from povdsl.estimate.adapters.base import (
     cluster_text,
     names_of,
 )
-from povdsl.estimate.adapters.fe import describe_fe, fit_fe
 from povdsl.estimate.adapters.variance import Inference, crv1, inference
 from povdsl.estimate.design import Design, Vcov
-from povdsl.estimate.options import FE_OPTIONS
+from povdsl.estimate.registry import get
 from povdsl.estimate.result import Result, Variance
 
 
@@ -119,11 +117,11 @@ def _result(res, inf: Inference, variance: Variance, name: str, design: Design, 
     )
 
 
-def _fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
+def fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
     y, exog = _panel_frames(design)
     check_sample(len(y), exog.shape[1])
     check_full_rank(design.exog, role="regressors")
-    resolved = Vcov("unadjusted") if vcov.kind == "default" else vcov
+    resolved = get("re").resolved_vcov(vcov)
     fit_args, text, clusters = _panel_cov(design, resolved, y.index)
     res = RandomEffects(y, exog).fit(**fit_args)
     stats = {
@@ -136,31 +134,6 @@ def _fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result
     return _result(res, inf, variance, "re", design, stats)
 
 
-def _describe_re(design_names, options, vcov: Vcov) -> str:
+def describe_re(design_names, options, vcov: Vcov) -> str:
     y, x = names_of(design_names, "y", "y"), names_of(design_names, "exog", "X")
     return f"linearmodels.RandomEffects({y}, {x}).fit({_cov_call_text(vcov)}  # data indexed by (entity, time)"
-
-
-FE = Estimator(
-    name="fe",
-    label="FE",
-    panel=True,
-    instrumental=False,
-    binary_outcome=False,
-    default_vcov="cluster",
-    options=FE_OPTIONS,
-    fit=fit_fe,
-    describe_call=describe_fe,
-)
-
-RE = Estimator(
-    name="re",
-    label="RE",
-    panel=True,
-    instrumental=False,
-    binary_outcome=False,
-    default_vcov="unadjusted",
-    options=(),
-    fit=_fit_re,
-    describe_call=_describe_re,
-)

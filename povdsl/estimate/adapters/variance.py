@@ -11,8 +11,8 @@ choices, so adapters ask them for the raw sandwich and apply this one here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 import pandas as pd

@@ -1,0 +1,78 @@
+"""Dynamic-panel GMM (diffgmm, sysgmm) as an ordinary registry entry.
+
+The engine in `povdsl.estimate.dynpanel` builds its own lags and instruments
+from the unit rows, so `prepare` hands it the sampled frame and the model's
+specification instead of a compiled Design; `fit` has the same signature as
+every other adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from povdsl.estimate.design import Vcov
+from povdsl.estimate.dynpanel import (
+    DynamicPanelSpec,
+    GmmInstrument,
+    IvInstrument,
+    fit_dynamic_panel,
+)
+from povdsl.estimate.result import Result, Variance
+
+
+@dataclass(frozen=True, eq=False)
+class DynamicDesign:
+    """The fit's input: the model's unit rows (its `where` applied) and its specification."""
+
+    frame: pd.DataFrame
+    spec: DynamicPanelSpec
+    unit: str | None
+    time: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    design: DynamicDesign
+    vcov: Vcov
+
+
+def specification(binding) -> DynamicPanelSpec:
+    """The engine's specification from the checker's DynamicBinding (same fields, typed instruments)."""
+    return DynamicPanelSpec(
+        y=binding.y,
+        regressors=binding.regressors,
+        gmm=tuple(GmmInstrument(var, first, last, collapse) for var, first, last, collapse in binding.gmm),
+        iv=tuple(IvInstrument(var, lag) for var, lag in binding.iv),
+        system=binding.system,
+        steps=binding.steps,
+        time_effects=binding.time_effects,
+        constant=binding.constant,
+        collapse=binding.collapse,
+    )
+
+
+def prepare(model, frames, cache=None) -> Prepared:
+    from povdsl.estimate.compile import sample
+
+    frame, _ = sample(model, frames)  # the engine counts what it drops itself, by unit
+    return Prepared(DynamicDesign(frame, specification(model.dynamic), frames.unit_col, frames.time_col), Vcov("default"))
+
+
+def fit(design: DynamicDesign, options: Mapping[str, object], vcov: Vcov) -> Result:
+    result = fit_dynamic_panel(design.frame, design.spec, unit=design.unit, time=design.time)
+    robust = design.spec.steps == 2
+    variance = Variance(
+        kind="windmeijer" if robust else "robust",
+        text=result.vcov,
+        factor=1.0,
+        df=None,
+        reference=("Windmeijer-corrected two-step" if robust else "robust one-step") + " variance, as xtabond2; normal",
+    )
+    return replace(result, variance=variance)
+
+
+def describe(design_names: Mapping[str, object], options: Mapping[str, object], vcov: Vcov) -> str:
+    return "povdsl.estimate.dynpanel.fit_dynamic_panel(df, DynamicPanelSpec(...), unit=..., time=...)"

@@ -1,0 +1,175 @@
+"""The estimator registry: one frozen record per estimator, and nothing else says what an estimator is.
+
+The checker binds arguments and options from it, `povdsl explain` prints its
+labels, conventions and backend call, tables take their column labels from it,
+and the fit stage loads the adapter it names. It imports no estimation library:
+each record names its functions by dotted path ("module:function"), loaded the
+first time a model of that estimator is fitted or explained, so `povdsl check`
+stays light. Adding an estimator is one `EstimatorSpec` passed to `register`
+plus its adapter function (docs/decisions.md, docs/estimators.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from povdsl.estimate.options import (
+    BINARY_OPTIONS,
+    FE_OPTIONS,
+    GMM_OPTIONS,
+    IV_OPTIONS,
+    OptionSpec,
+)
+
+if TYPE_CHECKING:
+    from povdsl.estimate.design import Vcov
+    from povdsl.estimate.result import Result
+
+Binding = Literal["plain", "panel", "instrumental", "dynamic"]
+VcovChoice = Literal["unadjusted", "robust", "cluster"]
+
+ADAPTERS = "povdsl.estimate.adapters"
+COMPILE = "povdsl.estimate.compile:compile_model"
+
+
+@dataclass(frozen=True)
+class EstimatorSpec:
+    """Everything povdsl knows about one estimator, as data.
+
+    ``binding`` chooses how the checker reads the call's arguments
+    (check/signatures.py): "plain" takes only ``options``; "panel" takes up to
+    ``panel_columns`` column names (unit, time); "instrumental" takes
+    ``iv=``, ``endog=``, ``fe=`` and the options; "dynamic" takes gmm()/iv()
+    instruments and ``flags``. ``prepare`` builds the fit's input from a
+    model and the frames (default: the compiled Design), ``adapter`` fits it:
+    ``adapter(prepared.design, options, vcov) -> Result``.
+    """
+
+    name: str
+    label: str  # table column label, e.g. "Logit"
+    doc: str  # one line for `povdsl explain` and did-you-mean hints
+    binding: Binding
+    adapter: str  # "module:function" -> (design, options, vcov) -> Result
+    describe: str  # "module:function" -> (design names, options, vcov) -> the direct backend call, for explain
+    prepare: str = COMPILE  # "module:function" -> (ModelPlan, Frames, RunCache | None) -> object with .design and .vcov
+    options: tuple[OptionSpec, ...] = ()
+    default_vcov: VcovChoice = "unadjusted"
+    vcov_clause: bool = True  # False: the estimator reports its own variance and refuses `vcov ...`
+    max_cluster_ways: int = 2
+    statistics: tuple[str, ...] = ()  # keys of Result.stats it can produce
+    needs_panel: bool = False
+    instruments: bool = False
+    weights: bool = False
+    binary_outcome: bool = False
+    panel_columns: int = 1  # "panel" binding: how many columns (unit, time, further effects) the call may name; 0: any
+    flags: tuple[str, ...] = ()  # "dynamic" binding: bare-name options
+    long_label: str = ""  # explain's name when the label is terse, e.g. "Arellano-Bond difference GMM"
+    own_term_order: bool = False  # the adapter orders coefficients itself (dynamic panels)
+
+    def fit(self, design: Any, options: Mapping[str, object], vcov: Vcov) -> Result:
+        """Run the adapter, loading it on first use."""
+        function: Callable[..., Result] = load(self.adapter)
+        return function(design, options, vcov)
+
+    def call_text(self, design_names: Mapping[str, object], options: Mapping[str, object], vcov: Vcov) -> str:
+        """The direct backend call this fit amounts to, for `povdsl explain`."""
+        describe: Callable[..., str] = load(self.describe)
+        return describe(design_names, {**self.option_defaults(), **options}, vcov)
+
+    def option_defaults(self) -> dict[str, object]:
+        return {option.name: option.default for option in self.options}
+
+    def resolved_vcov(self, vcov: Vcov) -> Vcov:
+        """The variance the fit will use once "default" is replaced by this estimator's choice."""
+        from povdsl.estimate.design import Vcov
+
+        return Vcov(self.default_vcov) if vcov.kind == "default" else vcov
+
+
+def load(path: str) -> Any:
+    """The object a "module:function" path names (only paths written in registry records)."""
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+LINEAR_STATS = ("r2", "loglik")
+BINARY_STATS = ("pseudo_r2", "loglik")
+IV_STATS = ("r2", "r2_within", "first_stage_f", "ngroups")
+DYNAMIC_STATS = ("ngroups", "ninstruments", "sargan", "sargan_pvalue", "hansen", "hansen_pvalue", "ar1", "ar1_pvalue", "ar2", "ar2_pvalue")
+DYNAMIC_FLAGS = ("collapse", "timeeffects")
+
+_BUILTIN = (
+    EstimatorSpec(
+        "ols", "OLS", "ordinary least squares", "plain", f"{ADAPTERS}.cross_section:fit_ols", f"{ADAPTERS}.cross_section:describe_ols",
+        statistics=LINEAR_STATS,
+    ),
+    EstimatorSpec(
+        "lpm", "LPM", "linear probability model (OLS on a 0/1 outcome)", "plain", f"{ADAPTERS}.cross_section:fit_lpm",
+        f"{ADAPTERS}.cross_section:describe_ols", default_vcov="robust", statistics=LINEAR_STATS, binary_outcome=True,
+    ),
+    EstimatorSpec(
+        "logit", "Logit", "logit; margins reports average marginal effects", "plain", f"{ADAPTERS}.cross_section:fit_logit",
+        f"{ADAPTERS}.cross_section:describe_logit", options=BINARY_OPTIONS, statistics=BINARY_STATS, binary_outcome=True,
+    ),
+    EstimatorSpec(
+        "probit", "Probit", "probit; margins reports average marginal effects", "plain", f"{ADAPTERS}.cross_section:fit_probit",
+        f"{ADAPTERS}.cross_section:describe_probit", options=BINARY_OPTIONS, statistics=BINARY_STATS, binary_outcome=True,
+    ),
+    EstimatorSpec(
+        "fe", "FE", "fixed effects: fe(unit), fe(unit, time) or fe(unit, time, industry, ...)", "panel", f"{ADAPTERS}.fe:fit_fe",
+        f"{ADAPTERS}.fe:describe_fe", options=FE_OPTIONS, default_vcov="cluster", statistics=("r2_within", "loglik", "ngroups"),
+        needs_panel=True, panel_columns=0,
+    ),
+    EstimatorSpec(
+        "re", "RE", "random effects: re(unit)", "panel", f"{ADAPTERS}.panel:fit_re", f"{ADAPTERS}.panel:describe_re",
+        statistics=("r2", "r2_within", "loglik", "ngroups"), needs_panel=True, panel_columns=1,
+    ),
+    EstimatorSpec(
+        "iv", "2SLS", "two-stage least squares: iv(iv=z, endog=x, fe=unit)", "instrumental", f"{ADAPTERS}.iv:fit_iv",
+        f"{ADAPTERS}.iv:describe_iv", options=IV_OPTIONS, default_vcov="robust", statistics=IV_STATS, instruments=True,
+    ),
+    EstimatorSpec(
+        "gmm", "IV-GMM", "two-step efficient IV-GMM: gmm(iv=z, endog=x, fe=unit)", "instrumental", f"{ADAPTERS}.iv:fit_gmm",
+        f"{ADAPTERS}.iv:describe_gmm", options=GMM_OPTIONS, default_vcov="robust", max_cluster_ways=1,
+        statistics=IV_STATS + ("j_stat", "j_pvalue"), instruments=True,
+    ),
+    EstimatorSpec(
+        "diffgmm", "Difference GMM", "Arellano-Bond difference GMM", "dynamic", f"{ADAPTERS}.dynamic:fit", f"{ADAPTERS}.dynamic:describe",
+        prepare=f"{ADAPTERS}.dynamic:prepare", vcov_clause=False, statistics=DYNAMIC_STATS, needs_panel=True, instruments=True,
+        flags=DYNAMIC_FLAGS, long_label="Arellano-Bond difference GMM", own_term_order=True,
+    ),
+    EstimatorSpec(
+        "sysgmm", "System GMM", "Blundell-Bond system GMM", "dynamic", f"{ADAPTERS}.dynamic:fit", f"{ADAPTERS}.dynamic:describe",
+        prepare=f"{ADAPTERS}.dynamic:prepare", vcov_clause=False, statistics=DYNAMIC_STATS, needs_panel=True, instruments=True,
+        flags=DYNAMIC_FLAGS, long_label="Blundell-Bond system GMM", own_term_order=True,
+    ),
+)
+
+REGISTRY: dict[str, EstimatorSpec] = {spec.name: spec for spec in _BUILTIN}
+
+
+def register(spec: EstimatorSpec) -> None:
+    """Add an estimator (spatial models, a test's own): the checker, explain, tables and fitting see it at once."""
+    if spec.name in REGISTRY and REGISTRY[spec.name] is not spec:
+        raise ValueError(f"an estimator named '{spec.name}' is already registered")
+    REGISTRY[spec.name] = spec
+
+
+def unregister(name: str) -> None:
+    """Remove an estimator added by `register` (tests clean up with it)."""
+    if any(spec.name == name for spec in _BUILTIN):
+        raise ValueError(f"'{name}' is a built-in estimator")
+    REGISTRY.pop(name, None)
+
+
+def get(name: str) -> EstimatorSpec:
+    """Look an estimator up by its spec name; an unknown name is an EstimationError listing the known ones."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        from povdsl.errors import EstimationError
+
+        raise EstimationError(f"unknown estimator '{name}'", hint=f"use one of: {', '.join(REGISTRY)}") from None
