@@ -6,22 +6,23 @@ and `SpecError`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Mapping
 
 import pandas as pd
 
-from povdsl.language import syntax as s
 from povdsl.check import Environment, check
-from povdsl.data.frames import load as load_frames
-from povdsl.errors import Diagnostic, Span, SpecError
-from povdsl.estimate.fitting import fit_model
-from povdsl.language.parser import parse
 from povdsl.check.plan import DataPlan, Plan, WeightsPlan
-from povdsl.estimate.result import Result
-from povdsl.pipeline import RunOutput, load_plan, run as _run
+from povdsl.data.frames import load as load_frames
 from povdsl.data.weights import Weights
+from povdsl.errors import DataError, Diagnostic, Span, SpecError
+from povdsl.estimate.fitting import fit_model
+from povdsl.estimate.result import Result
+from povdsl.language import syntax as s
+from povdsl.language.parser import parse
+from povdsl.pipeline import RunOutput, load_plan
+from povdsl.pipeline import run as _run
 
 FIT_PATH = "<fit>"
 FIT_PREFIX = "model fit: "
@@ -44,14 +45,22 @@ def fit(
     weights: Mapping[str, Weights] | None = None,
     panel: tuple[str, str] | None = None,
     region: str | None = None,
+    vcov: str | None = None,
 ) -> Result:
     """Fit one model line, e.g. ``"log(income) ~ cluster + W(cluster, tt) + age | fe(household)"``.
 
     ``panel=(unit, time)`` names the panel index; ``region=`` the column that
-    places each row in a region of the weight matrices given in ``weights``.
+    places each row in a region of the weight matrices given in ``weights``;
+    ``vcov=`` the variance with the spec clause's spellings ("robust",
+    "cluster(state, year)"), the same as ending the line with ``vcov ...``.
+    Columns named by ``panel``/``region`` must be columns of ``data``.
     """
-    text = FIT_PREFIX + model
+    _check_columns(data, panel, region)
+    line = model if vcov is None else f"{model} vcov {vcov}"
+    text = FIT_PREFIX + line
     try:
+        if vcov is not None:
+            _refuse_second_vcov(model)
         spec = parse(text, FIT_PATH)
         if len(spec.declarations) != 1 or not isinstance(spec.declarations[0], s.ModelDecl):
             raise SpecError([Diagnostic("E020", "povdsl.fit takes one model line: `y ~ x | estimator`", Span(FIT_PATH, 1, 1, 1, 2))])
@@ -62,9 +71,46 @@ def fit(
         env = Environment(frames={"data": frame_plan}, weights=weight_plans, unit_level_w=True)
         plan = check(spec, env)
     except SpecError as exc:
-        raise SpecError([_unprefixed(d) for d in exc.diagnostics], {FIT_PATH: model}) from None
+        raise SpecError([_unprefixed(d) for d in exc.diagnostics], {FIT_PATH: line}) from None
     frames = load_frames(plan, tables={"data": data}, weights=weights)
     return fit_model(plan.models[0], frames)
+
+
+def _check_columns(data: pd.DataFrame, panel: tuple[str, str] | None, region: str | None) -> None:
+    """`panel=`/`region=` must name columns of the data: refused here, before anything is fitted."""
+    from povdsl.diagnostics import did_you_mean
+
+    if panel is not None and (isinstance(panel, str) or len(panel) != 2):
+        raise DataError(f"povdsl.fit: panel= takes two column names (unit, time), got {panel!r}")
+    named = [("panel=", c) for c in (panel or ())] + ([("region=", region)] if region is not None else [])
+    columns = [str(c) for c in data.columns]
+    for argument, column in named:
+        if column not in columns:
+            hint = did_you_mean(str(column), columns)
+            raise DataError(
+                f"povdsl.fit: {argument} names '{column}', which is not a column of the data"
+                + (f"; {hint}" if hint else f" (columns: {', '.join(columns[:20])}{', ...' if len(columns) > 20 else ''})")
+            )
+
+
+def _refuse_second_vcov(model: str) -> None:
+    """vcov= and a `vcov` clause in the line would be two answers to one question."""
+    try:
+        decl = parse(FIT_PREFIX + model, FIT_PATH).declarations
+    except SpecError:
+        return  # the combined line reports the syntax error
+    if len(decl) == 1 and isinstance(decl[0], s.ModelDecl) and decl[0].vcov is not None:
+        sp = decl[0].vcov.span
+        raise SpecError(
+            [
+                Diagnostic(
+                    "E185",
+                    "the variance is given twice: in the model line and as vcov=",
+                    sp,
+                    "keep one: remove the line's `vcov` clause or the vcov= argument",
+                )
+            ]
+        )
 
 
 def _unprefixed(d: Diagnostic) -> Diagnostic:

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from povdsl.check import walk
-from povdsl.check.plan import FigureSpec, Plan
+from povdsl.check.plan import FigureSpec, ModelPlan, Plan
 from povdsl.check.specfile import load_plan
 from povdsl.data.frames import Frames, RunCache
 from povdsl.data.frames import load as load_frames
+from povdsl.errors import PovdslError
 from povdsl.estimate.fitting import fit_model
 from povdsl.estimate.registry import REGISTRY
 from povdsl.estimate.result import Result
@@ -31,6 +32,24 @@ class RunOutput:
     models: dict[str, Table] = field(default_factory=dict)  # table name -> table model, to render in other formats
     figures: dict[str, dict[str, str | bytes]] = field(default_factory=dict)  # figure name -> file name -> contents
     notices: tuple = ()  # povdsl.data.frames.Notice: what the data did (text columns as dummies, isolated regions)
+    failures: tuple[PovdslError, ...] = ()  # models that could not be fitted (each names its model and location)
+    skipped_tables: tuple[str, ...] = ()  # tables not rendered because one of their models failed
+
+
+class ModelsFailed(PovdslError):
+    """Some models of a run could not be fitted; the tables of the others were rendered (and written).
+
+    ``failures`` are the located errors, one per failed model; ``output`` is
+    the run's output without the tables that needed them.
+    """
+
+    def __init__(self, failures: tuple[PovdslError, ...], output: RunOutput):
+        self.failures = failures
+        self.output = output
+        self.span = getattr(failures[0], "span", None)
+        self.model = getattr(failures[0], "model", "")
+        names = ", ".join(f"'{getattr(f, 'model', '') or '?'}'" for f in failures)
+        super().__init__(f"{len(failures)} model(s) could not be fitted ({names}): " + "; ".join(str(f) for f in failures))
 
 
 def run(
@@ -42,17 +61,35 @@ def run(
     siunitx: bool = False,
     allow_outside: tuple[Path, ...] = (),
     workers: int | None = None,
+    keep_going: bool = False,
 ) -> RunOutput:
-    """Fit every model of the spec and render every table; write files when `out` is given."""
+    """Fit every model of the spec and render every table whose models fitted; write them when `out` is given.
+
+    A model that cannot be fitted costs only the tables that show it. With
+    ``keep_going`` the failures are returned in ``RunOutput.failures`` (the
+    CLI reports them and exits 1); without it they are raised together as
+    `ModelsFailed` after the other tables are written.
+    """
     plan = load_plan(path, allow_outside=allow_outside)
     cache = RunCache()  # the run's: derived columns and cluster tables shared by its models and sweeps
     frames = load_frames(plan, cache=cache)
-    results = {m.name: fit_model(m, frames, cache) for m in plan.models if m.sweep_var is None}
-    sweeps = run_sweeps([m for m in plan.models if m.sweep_var is not None], frames, workers=workers, cache=cache)
+    failures: dict[str, PovdslError] = {}
+    results: dict[str, Result] = {}
+    for m in plan.models:
+        if m.sweep_var is None:
+            try:
+                results[m.name] = fit_model(m, frames, cache)
+            except PovdslError as exc:
+                failures[m.name] = exc
+    sweeps = _sweeps([m for m in plan.models if m.sweep_var is not None], frames, workers, failures, cache)
     tables: dict[str, dict[str, str | bytes]] = {}
     models: dict[str, Table] = {}
     written: list[Path] = []
+    skipped: list[str] = []
     for number, spec in enumerate(plan.tables, start=1):
+        if any(name in failures for name in spec.models):
+            skipped.append(spec.name)
+            continue
         if spec.layout == "sweep":
             spec = replace(spec, notes=spec.notes + skipped_notes(plan, spec, sweeps))
             table = build_sweep_table(spec, sweep_entries(plan, spec, sweeps), sweep_context(plan, frames, spec, sweeps))
@@ -61,7 +98,12 @@ def run(
         options = RenderOptions(standalone=standalone, siunitx=siunitx, number=number)
         tables[spec.name] = {fmt: output_format(fmt).render(table, options) for fmt in formats}
         models[spec.name] = table
-    figures = {spec.name: figure_files(plan, frames, spec, results, sweeps) for spec in plan.figures}
+    figures = {}
+    for spec in plan.figures:
+        if any(name in failures for name in spec.models):
+            skipped.append(spec.name)
+        else:
+            figures[spec.name] = figure_files(plan, frames, spec, results, sweeps)
     if out is not None:
         for name, by_format in tables.items():
             for fmt, text in by_format.items():
@@ -69,7 +111,12 @@ def run(
         for files in figures.values():
             for filename, data in files.items():
                 written.append(write_output(out, filename, data))
-    return RunOutput(plan, results, tables, tuple(written), sweeps, models, figures, tuple(frames.notices))
+    output = RunOutput(
+        plan, results, tables, tuple(written), sweeps, models, figures, tuple(frames.notices), tuple(failures.values()), tuple(skipped)
+    )
+    if failures and not keep_going:
+        raise ModelsFailed(output.failures, output)
+    return output
 
 
 def figure_files(plan: Plan, frames: Frames, spec: FigureSpec, results: dict[str, Result], sweeps) -> dict[str, str | bytes]:
@@ -82,6 +129,23 @@ def figure_files(plan: Plan, frames: Frames, spec: FigureSpec, results: dict[str
     return files.figure_files(spec, model)
 
 
+def _sweeps(models: list[ModelPlan], frames: Frames, workers: int | None, failures: dict[str, PovdslError], cache: RunCache) -> dict:
+    """All sweeps through one pool; when that fails, each sweep alone, so one failure costs only its own tables."""
+    try:
+        return run_sweeps(models, frames, workers=workers, cache=cache)
+    except PovdslError as exc:
+        if len(models) == 1:
+            failures[models[0].name] = exc
+            return {}
+    sweeps = {}
+    for model in models:
+        try:
+            sweeps.update(run_sweeps([model], frames, workers=workers, cache=cache))
+        except PovdslError as exc:
+            failures[model.name] = exc
+    return sweeps
+
+
 def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) -> TableContext:
     models = [plan.model(m) for m in spec.models]
     labels = dict(spec.labels)
@@ -90,7 +154,13 @@ def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) 
     for line in frames.lines:
         if line.let in used_lets:
             lines[line.label] = line.value
-    weights_used = {n.positional[1].id for m in models for t in (*m.terms, *m.instruments) for n in walk(t) if isinstance(n, s.Call) and n.func == "W"}
+    weights_used = {
+        w.id
+        for m in models
+        for t in (*m.terms, *m.instruments)
+        for n in walk(t)
+        if isinstance(n, s.Call) and n.func == "W" and isinstance(w := n.positional[1], s.Name)
+    }
     weights = "; ".join(f"{name}: {frames.weights[name].description}" for name in sorted(weights_used))
     iv_models = [m for m in models if m.instruments]
     instruments = "; ".join(

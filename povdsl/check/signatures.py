@@ -188,7 +188,7 @@ def _instrumental(est, sig: EstimatorSpec, checker, terms):
     if overlap:
         checker.error("E209", f"instrument '{overlap[0]}' is also a regressor", kws["iv"].span, "an excluded instrument must not appear in the formula")
         return None
-    options = tuple(sorted({**extra, "absorb": entity is not None}.items()))
+    options = tuple(sorted({**(extra or {}), "absorb": entity is not None}.items()))
     return Binding(options=options, entity=entity, endog=tuple(endog), instruments=tuple(instruments), intercept=entity is None)
 
 
@@ -260,7 +260,9 @@ def _instrument_sum(node) -> list[tuple[s.Name, int, int | None]] | None:
 def _dynamic(est, sig: EstimatorSpec, checker, terms):
     ok = True
     saw_gmm = False
-    gmm, iv, flags, steps, constant = [], [], dict.fromkeys(sig.flags, False), 2, None
+    gmm: list[tuple[str, int, int | None, bool]] = []
+    iv: list[tuple[str, int]] = []
+    flags, steps, constant = dict.fromkeys(sig.flags, False), 2, None
     for a in est.args:
         if isinstance(a, s.Call) and a.func == "gmm":
             saw_gmm = True
@@ -292,7 +294,7 @@ def _dynamic(est, sig: EstimatorSpec, checker, terms):
                     ok = False
                     continue
                 assert last is not None  # refused above
-                iv.extend(entry for k in range(first, last + 1) if (entry := (var.id, k)) not in iv)
+                iv.extend(pair for k in range(first, last + 1) if (pair := (var.id, k)) not in iv)
         elif isinstance(a, s.Keyword) and a.name == "steps":
             if not (isinstance(a.value, s.Number) and a.value.text in ("1", "2")):
                 checker.error("E213", "steps takes 1 or 2", a.value.span)

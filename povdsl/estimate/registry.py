@@ -68,6 +68,13 @@ class EstimatorSpec:
     flags: tuple[str, ...] = ()  # "dynamic" binding: bare-name options
     long_label: str = ""  # explain's name when the label is terse, e.g. "Arellano-Bond difference GMM"
     own_term_order: bool = False  # the adapter orders coefficients itself (dynamic panels)
+    conventions: tuple[tuple[str, str], ...] = ()  # variance kind (or "small <kind>") -> factor and reference distribution
+
+    def convention(self, kind: str, options: Mapping[str, object] | None = None) -> str:
+        """The small-sample factor and p-value distribution of a resolved variance kind (docs/estimators.md)."""
+        table = dict(self.conventions)
+        small = bool((options or {}).get("small"))
+        return table.get(f"small {kind}" if small else kind) or table.get(kind, "the backend's own")
 
     def fit(self, design: Any, options: Mapping[str, object], vcov: Vcov) -> Result:
         """Run the adapter, loading it on first use."""
@@ -95,6 +102,37 @@ def load(path: str) -> Any:
     return getattr(importlib.import_module(module), attribute)
 
 
+CRV1 = "CRV1: raw cluster sandwich x (n-1)/(n-K) x G/(G-1), K = coefficients + fixed effects not nested in a cluster, G the smallest cluster count (two-way: V_a + V_b - V_ab)"
+LINEAR = (
+    ("unadjusted", "s^2 = SSR/(n-k); p from t(n-k)"),
+    ("robust", "HC1 = n/(n-k) x HC0; p from t(n-k)"),
+    ("cluster", CRV1 + "; p from t(G-1)"),
+)
+BINARY = (
+    ("unadjusted", "inverse information matrix, no factor; p from the normal"),
+    ("robust", "HC0 sandwich, no factor (Stata's vce(robust) multiplies by n/(n-1)); p from the normal"),
+    ("cluster", CRV1 + "; p from the normal (Stata's logit/probit use G/(G-1) alone)"),
+)
+FIXED = (
+    ("unadjusted", "s^2 = SSR/(n-K), K = coefficients + every absorbed effect; p from t(n-K)"),
+    ("robust", "n/(n-K) x HC0, K with every absorbed effect; p from t(n-K)"),
+    ("cluster", CRV1 + "; p from t(G-1)"),
+)
+RANDOM = (
+    ("unadjusted", "linearmodels RandomEffects GLS variance, s^2 on n-k; p from t(n-k) (Stata's xtreg, re: normal)"),
+    ("robust", "linearmodels RandomEffects robust variance, n/(n-k); p from t(n-k) (Stata's xtreg, re: normal)"),
+    ("cluster", CRV1 + " on the quasi-demeaned data; p from t(G-1)"),
+)
+INSTRUMENTAL = (
+    ("unadjusted", "asymptotic (s^2 = SSR/n); with fe= x n/(n-G); p from the normal (Stata ivregress)"),
+    ("robust", "asymptotic HC0; with fe= x n/(n-G); p from the normal (Stata ivregress)"),
+    ("cluster", "raw cluster sandwich, no factor; p from the normal (Stata ivregress without small)"),
+    ("small unadjusted", "s^2 = SSR/(n-k); with fe= (n-k)/(n-k-G) more; p from t(n-k-G)"),
+    ("small robust", "n/(n-k) x HC0; with fe= (n-k)/(n-k-G) more; p from t(n-k-G)"),
+    ("small cluster", CRV1 + " (fe= means nested in the clusters not counted); p from t(G-1)"),
+)
+DYNAMIC = (("unadjusted", "Windmeijer-corrected two-step (steps=2) or robust one-step variance, as xtabond2; p from the normal"),)
+
 LINEAR_STATS = ("r2", "loglik")
 BINARY_STATS = ("pseudo_r2", "loglik")
 IV_STATS = ("r2", "r2_within", "first_stage_f", "ngroups")
@@ -105,46 +143,56 @@ _BUILTIN = (
     EstimatorSpec(
         "ols", "OLS", "ordinary least squares", "plain", f"{ADAPTERS}.cross_section:fit_ols", f"{ADAPTERS}.cross_section:describe_ols",
         statistics=LINEAR_STATS,
+        conventions=LINEAR,
     ),
     EstimatorSpec(
         "lpm", "LPM", "linear probability model (OLS on a 0/1 outcome)", "plain", f"{ADAPTERS}.cross_section:fit_lpm",
         f"{ADAPTERS}.cross_section:describe_ols", default_vcov="robust", statistics=LINEAR_STATS, binary_outcome=True,
+        conventions=LINEAR,
     ),
     EstimatorSpec(
         "logit", "Logit", "logit; margins reports average marginal effects", "plain", f"{ADAPTERS}.cross_section:fit_logit",
         f"{ADAPTERS}.cross_section:describe_logit", options=BINARY_OPTIONS, statistics=BINARY_STATS, binary_outcome=True,
+        conventions=BINARY,
     ),
     EstimatorSpec(
         "probit", "Probit", "probit; margins reports average marginal effects", "plain", f"{ADAPTERS}.cross_section:fit_probit",
         f"{ADAPTERS}.cross_section:describe_probit", options=BINARY_OPTIONS, statistics=BINARY_STATS, binary_outcome=True,
+        conventions=BINARY,
     ),
     EstimatorSpec(
         "fe", "FE", "fixed effects: fe(unit), fe(unit, time) or fe(unit, time, industry, ...)", "panel", f"{ADAPTERS}.fe:fit_fe",
         f"{ADAPTERS}.fe:describe_fe", options=FE_OPTIONS, default_vcov="cluster", statistics=("r2_within", "loglik", "ngroups"),
         needs_panel=True, panel_columns=0,
+        conventions=FIXED,
     ),
     EstimatorSpec(
         "re", "RE", "random effects: re(unit)", "panel", f"{ADAPTERS}.panel:fit_re", f"{ADAPTERS}.panel:describe_re",
         statistics=("r2", "r2_within", "loglik", "ngroups"), needs_panel=True, panel_columns=1,
+        conventions=RANDOM,
     ),
     EstimatorSpec(
         "iv", "2SLS", "two-stage least squares: iv(iv=z, endog=x, fe=unit)", "instrumental", f"{ADAPTERS}.iv:fit_iv",
         f"{ADAPTERS}.iv:describe_iv", options=IV_OPTIONS, default_vcov="robust", statistics=IV_STATS, instruments=True,
+        conventions=INSTRUMENTAL,
     ),
     EstimatorSpec(
         "gmm", "IV-GMM", "two-step efficient IV-GMM: gmm(iv=z, endog=x, fe=unit)", "instrumental", f"{ADAPTERS}.iv:fit_gmm",
         f"{ADAPTERS}.iv:describe_gmm", options=GMM_OPTIONS, default_vcov="robust", max_cluster_ways=1,
         statistics=IV_STATS + ("j_stat", "j_pvalue"), instruments=True,
+        conventions=INSTRUMENTAL,
     ),
     EstimatorSpec(
         "diffgmm", "Difference GMM", "Arellano-Bond difference GMM", "dynamic", f"{ADAPTERS}.dynamic:fit", f"{ADAPTERS}.dynamic:describe",
         prepare=f"{ADAPTERS}.dynamic:prepare", vcov_clause=False, statistics=DYNAMIC_STATS, needs_panel=True, instruments=True,
         flags=DYNAMIC_FLAGS, long_label="Arellano-Bond difference GMM", own_term_order=True,
+        conventions=DYNAMIC,
     ),
     EstimatorSpec(
         "sysgmm", "System GMM", "Blundell-Bond system GMM", "dynamic", f"{ADAPTERS}.dynamic:fit", f"{ADAPTERS}.dynamic:describe",
         prepare=f"{ADAPTERS}.dynamic:prepare", vcov_clause=False, statistics=DYNAMIC_STATS, needs_panel=True, instruments=True,
         flags=DYNAMIC_FLAGS, long_label="Blundell-Bond system GMM", own_term_order=True,
+        conventions=DYNAMIC,
     ),
 )
 

@@ -25,17 +25,17 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 import pandas as pd
 
-from povdsl.language import syntax as s
 from povdsl.check import literal, walk
-from povdsl.data.clusters import industry_codes
-from povdsl.estimate.compile import compile_model
-from povdsl.data.frames import Frames, RunCache, clusters_on_units
-from povdsl.estimate.design import Design, Vcov
-from povdsl.errors import DataError, EstimationError
-from povdsl.estimate.fitting import finish, fit_design, fit_model
 from povdsl.check.plan import ModelPlan
-from povdsl.language.printer import expr_text
+from povdsl.data.clusters import industry_codes
+from povdsl.data.frames import Frames, RunCache, clusters_on_units
+from povdsl.errors import DataError, EstimationError
+from povdsl.estimate.compile import compile_model
+from povdsl.estimate.design import Design, Vcov
+from povdsl.estimate.fitting import finish, fit_design, fit_model
 from povdsl.estimate.result import Result
+from povdsl.language import syntax as s
+from povdsl.language.printer import expr_text
 
 POOL_THRESHOLD = 64  # fewer fits than this run in-process: starting the pool costs more than it saves
 

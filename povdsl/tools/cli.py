@@ -42,11 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("specs", type=Path, nargs="+")
     check.add_argument("--allow-outside", type=Path, action="append", default=[], metavar="PATH")
 
-    from povdsl.tools import diff
-
-    from povdsl.tools import explain
-
-    from povdsl.tools import fmt
+    from povdsl.tools import diff, explain, fmt
 
     for module in (fmt, explain, diff):
         module.register(sub)
@@ -82,12 +78,17 @@ def _run(args) -> int:
             siunitx=args.siunitx,
             allow_outside=tuple(args.allow_outside),
             workers=args.workers,
+            keep_going=True,
         )
     for path in output.written:
         print(path)
     for message in dict.fromkeys(str(w.message) for w in caught):
         print(f"povdsl: warning: {message}", file=sys.stderr)
     _report_data_notes(output)
+    for failure in output.failures:  # each failed model, located; its tables were not written
+        print(f"{_location(getattr(failure, 'span', None))}error: {failure}", file=sys.stderr)
+    for name in output.skipped_tables:
+        print(f"povdsl: '{name}' not written: one of its models could not be fitted", file=sys.stderr)
     if args.pdf:
         from povdsl.render.output import write_beside
         from povdsl.render.pdf import compile_pdf, pdflatex_path
@@ -106,8 +107,8 @@ def _run(args) -> int:
                 else:
                     print(f"{path}: pdflatex failed: {'; '.join(report.errors)}", file=sys.stderr)
                     status = EXIT_PROBLEM
-        return status
-    return EXIT_OK
+        return EXIT_PROBLEM if output.failures else status
+    return EXIT_PROBLEM if output.failures else EXIT_OK
 
 
 def _location(span) -> str:

@@ -122,6 +122,7 @@ def _static_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
         rows.append(("instruments", ", ".join(expr_text(t) for t in m.instruments)))
     rows.append(("sample", _sample(m)))
     rows.append(("variance", _variance(vcov, requested, m)))
+    rows.append(("convention", estimator.convention(vcov.kind, options)))
     rows.append(("python", estimator.call_text(_design_names(m), options, vcov)))
     return rows
 

@@ -7,7 +7,8 @@ spec's variance request to backend arguments, and the assembly of a Result.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -117,6 +118,15 @@ def check_full_rank_within(original: pd.DataFrame, demeaned: pd.DataFrame, *, ro
     check_full_rank(cleaned, role=role, absorbed_by=absorbed_by)
 
 
+def check_repeated_units(entity: pd.Series, estimator: str) -> None:
+    """Unit effects on a cross-section would absorb every row: say so before the parameter count does."""
+    if len(entity) and entity.nunique() == len(entity):
+        raise EstimationError(
+            f"{estimator}: each value of '{entity.name}' appears in one row only, so unit effects would absorb every observation",
+            hint=f"{estimator} needs a panel (several rows per unit); for a cross-section use ols, or iv/gmm without fe=",
+        )
+
+
 def check_binary_outcome(y: pd.Series, estimator: str) -> None:
     values = pd.unique(y.to_numpy())
     if not set(values.tolist()) <= {0, 1}:
@@ -216,6 +226,13 @@ def build_result(
         else:
             values = frame.reindex(index=names, columns=names).to_numpy(dtype=float)
         matrix = pd.DataFrame(values, index=index, columns=index)
+    missing = [str(name) for name, se, b in zip(index, series[1], series[0]) if np.isnan(se) and np.isfinite(b)]
+    if missing:
+        warnings = (
+            *warnings,
+            f"the estimated variance of {', '.join(repr(m) for m in missing)} is negative "
+            "(two-way clustering with few clusters), so the standard error is missing; cluster by one variable",
+        )
     return Result(
         params=series[0],
         std_errors=series[1],
@@ -241,4 +258,4 @@ def names_of(design_names: Mapping[str, object], key: str, default: str) -> str:
         return default
     if isinstance(value, str):
         return f"df[{value!r}]"
-    return "df[[" + ", ".join(repr(str(v)) for v in value) + "]]"
+    return "df[[" + ", ".join(repr(str(v)) for v in cast(Iterable[object], value)) + "]]"

@@ -100,7 +100,7 @@ def _fit_linear(name: str, binary: bool):
         # statsmodels would switch to normal p-values whenever cov_type is given.
         res = StatsmodelsOLS(as_float(design.y), as_float(design.exog)).fit(use_t=True, **fit_args)
         inf, variance = _variance(res, design, resolved, text, linear=True, robust_kind="HC1")
-        warnings_out = ()
+        warnings_out: tuple[str, ...] = ()
         if binary:
             outside = int(((res.fittedvalues < 0) | (res.fittedvalues > 1)).sum())
             if outside:
@@ -183,7 +183,7 @@ def _fit_binary(name: str, backend: str):
         check_full_rank(design.exog, role="regressors")
         resolved = get(name).resolved_vcov(vcov)
         fit_args, text = _statsmodels_cov(design, resolved, "HC0")
-        maxiter = int(options.get("maxiter", 35))
+        maxiter = int(str(options.get("maxiter", 35)))
         model_class = Logit if backend == "Logit" else Probit
         model = model_class(as_float(design.y), as_float(design.exog))
         with warnings.catch_warnings(record=True) as caught:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from povdsl.errors import EstimationError
 from povdsl.estimate.design import Vcov
 from povdsl.estimate.dynpanel import (
     DynamicPanelSpec,
@@ -29,8 +30,8 @@ class DynamicDesign:
 
     frame: pd.DataFrame
     spec: DynamicPanelSpec
-    unit: str | None
-    time: str | None
+    unit: str
+    time: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +58,8 @@ def specification(binding) -> DynamicPanelSpec:
 def prepare(model, frames, cache=None) -> Prepared:
     from povdsl.estimate.compile import sample
 
+    if frames.unit_col is None or frames.time_col is None:
+        raise EstimationError(f"{model.estimator} needs a panel", hint="declare the data with panel(unit, time)")
     frame, _ = sample(model, frames)  # the engine counts what it drops itself, by unit
     return Prepared(DynamicDesign(frame, specification(model.dynamic), frames.unit_col, frames.time_col), Vcov("default"))
 

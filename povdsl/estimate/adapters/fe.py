@@ -19,6 +19,7 @@ from povdsl.estimate.adapters.base import (
     COLLINEARITY_TOLERANCE,
     build_result,
     check_full_rank,
+    check_repeated_units,
     check_sample,
     cluster_frame,
     cluster_text,
@@ -54,6 +55,7 @@ def effect_columns(design: Design, options: Mapping[str, object]) -> list[tuple[
 
 def fit_fe(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
     effects = effect_columns(design, options)
+    check_repeated_units(effects[0][1], "fe")
     factors = [factor(column.to_numpy()) for _, column in effects]
     if design.time is not None:
         time = factors[1] if len(factors) > 1 and effects[1][0] == "time" else factor(design.time.to_numpy())

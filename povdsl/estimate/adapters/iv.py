@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from povdsl.estimate.adapters.base import (
     build_result,
     check_full_rank,
     check_full_rank_within,
+    check_repeated_units,
     check_sample,
     cluster_frame,
     cluster_text,
@@ -64,6 +66,7 @@ def _inputs(design: Design, absorb: bool) -> IVInputs:
         return IVInputs(y, nonempty(exog), endog, instruments, 0)
     if design.entity is None:
         raise EstimationError("`absorb` needs an entity variable to demean by", hint="write e.g. `gmm(iv=z, absorb, entity=household)`")
+    check_repeated_units(design.entity, "fe=" if design.entity.name is None else f"fe={design.entity.name}")
     slopes = exog.drop(columns=["Intercept"], errors="ignore")
     return IVInputs(
         within(y, design.entity),
@@ -180,9 +183,9 @@ def _fit_iv(name: str, gmm: bool):
         blocks = (inputs.y, inputs.exog, inputs.endog, inputs.instruments)
         if gmm:
             weight = {"weight_type": cov_args["cov_type"]} | ({"clusters": cov_args["clusters"]} if "clusters" in cov_args else {})
-            steps = int(options.get("steps", 2))
-            model = IVGMM(*blocks, **weight)
-            res = model.fit(iter_limit=steps, debiased=small, **cov_args)
+            steps = int(str(options.get("steps", 2)))
+            model: Any = IVGMM(*blocks, **weight)
+            res: Any = model.fit(iter_limit=steps, debiased=small, **cov_args)
         else:
             model = IV2SLS(*blocks)
             res = model.fit(debiased=small, **cov_args)
@@ -191,8 +194,6 @@ def _fit_iv(name: str, gmm: bool):
             raw_cov = np.asarray(model.fit(**({"iter_limit": steps} if gmm else {}), debiased=False, **cov_args).cov)
 
         inf, variance = _variance(res, raw_cov, design, inputs, resolved, text, small)
-        params = res.params
-
         q, n_endog = inputs.instruments.shape[1], inputs.endog.shape[1]
         first_stage_f = _first_stage_f(res, q, resolved)
         fit_stats = {"r2_within" if absorb else "r2": res.rsquared, "first_stage_f": first_stage_f}
@@ -200,13 +201,13 @@ def _fit_iv(name: str, gmm: bool):
             fit_stats["ngroups"] = inputs.n_absorbed
         if gmm and q > n_endog:
             fit_stats |= {"j_stat": res.j_stat.stat, "j_pvalue": res.j_stat.pval}
-        notes = ()
+        notes: tuple[str, ...] = ()
         if first_stage_f < WEAK_INSTRUMENT_F:
             notes = (f"weak instruments: smallest first-stage F is {first_stage_f:.2f} (< {WEAK_INSTRUMENT_F:g})",)
         return build_result(
             estimator=name,
             design=design,
-            params=params,
+            params=res.params,
             std_errors=inf.std_errors,
             tstats=inf.tstats,
             pvalues=inf.pvalues,

@@ -18,6 +18,7 @@ from povdsl.estimate.adapters.base import (
     as_float,
     build_result,
     check_full_rank,
+    check_repeated_units,
     check_sample,
     cluster_frame,
     cluster_text,
@@ -62,7 +63,7 @@ def _panel_cov(design: Design, vcov: Vcov, index: pd.MultiIndex) -> tuple[dict, 
     """fit() keywords for a resolved variance; the "cluster" default clusters by entity.
 
     Clustered fits ask linearmodels for the raw sandwich (no debiasing, no
-    effects counted); `_panel_variance` applies CRV1 to it.
+    effects counted); `_re_variance` applies CRV1 to it.
     """
     if vcov.kind == "unadjusted":
         return {"cov_type": "unadjusted"}, "unadjusted", None
@@ -80,15 +81,13 @@ def _panel_cov(design: Design, vcov: Vcov, index: pd.MultiIndex) -> tuple[dict, 
     return raw, text, clusters
 
 
-def _panel_variance(res, vcov: Vcov, text: str, clusters: pd.DataFrame | None, effects: dict[str, pd.Series]) -> tuple[Inference, Variance]:
-    """linearmodels' unadjusted/robust variance as it is (effects counted, t(n-K)); CRV1 for clusters."""
+def _re_variance(res, vcov: Vcov, text: str, clusters: pd.DataFrame | None) -> tuple[Inference, Variance]:
+    """RandomEffects' unadjusted/robust variance and p-values as they are (t(n-k) when linearmodels debiases); CRV1 for clusters."""
     if clusters is None:
-        df = int(res.df_resid)
-        factor = 1.0 if vcov.kind == "unadjusted" else res.nobs / df
-        reference = "s^2 = SSR/(n-K)" if vcov.kind == "unadjusted" else "n/(n-K) * HC0"
-        variance = Variance(kind=vcov.kind, text=text, factor=factor, df=df, reference=reference + ", K with every fixed effect; t(n-K)")
+        df = int(res.df_resid) if getattr(res, "_debiased", False) else None
+        variance = Variance(kind=vcov.kind, text=text, factor=1.0, df=df, reference=get("re").convention(vcov.kind))
         return inference(res.params, np.asarray(res.cov), df), variance
-    cov, variance = crv1(np.asarray(res.cov), nobs=int(res.nobs), nvar=len(res.params), clusters=clusters, effects=effects, text=text)
+    cov, variance = crv1(np.asarray(res.cov), nobs=int(res.nobs), nvar=len(res.params), clusters=clusters, text=text)
     return inference(res.params, cov, variance.df), variance
 
 
@@ -118,7 +117,9 @@ def _result(res, inf: Inference, variance: Variance, name: str, design: Design, 
 
 
 def fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
-    y, exog = _panel_frames(design)
+    y, exog = _panel_frames(design)  # raises without an entity
+    assert design.entity is not None
+    check_repeated_units(design.entity, "re")
     check_sample(len(y), exog.shape[1])
     check_full_rank(design.exog, role="regressors")
     resolved = get("re").resolved_vcov(vcov)
@@ -130,7 +131,7 @@ def fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
         "loglik": res.loglik,
         "ngroups": design.entity.nunique(),
     }
-    inf, variance = _panel_variance(res, resolved, text, clusters, {})
+    inf, variance = _re_variance(res, resolved, text, clusters)
     return _result(res, inf, variance, "re", design, stats)
 
 

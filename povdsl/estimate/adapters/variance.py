@@ -38,7 +38,9 @@ def inference(params: pd.Series, cov: np.ndarray | pd.DataFrame, df: int | None)
     names = params.index
     matrix = np.asarray(cov, dtype=float)
     frame = pd.DataFrame(matrix, index=names, columns=names)
-    se = pd.Series(np.sqrt(np.clip(np.diag(matrix), 0.0, None)), index=names)
+    diagonal = np.diag(matrix)
+    with np.errstate(invalid="ignore"):
+        se = pd.Series(np.where(diagonal >= 0, np.sqrt(np.abs(diagonal)), np.nan), index=names)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = params / se
     tail = stats.t.sf(np.abs(t), df) if df is not None else stats.norm.sf(np.abs(t))
@@ -93,6 +95,8 @@ def crv1(
     ``raw`` is (X'X)^-1 (sum_g s_g s_g') (X'X)^-1 (for two-way clustering
     V_a + V_b - V_ab, each raw). ``nvar`` counts the estimated coefficients
     including the constant; ``effects`` are the absorbed fixed effects.
+    A two-way variance can be negative for a coefficient (few clusters); its
+    standard error is then missing, as in pyfixest, and `build_result` says so.
     """
     counts = cluster_counts(clusters)
     g = min(counts)
