@@ -10,7 +10,7 @@ from povdsl.check.nodes import _walk, literal
 from povdsl.diagnostics import did_you_mean
 from povdsl.check.plan import LetPlan, ModelPlan, TableSpec, TermSelector, is_glob
 from povdsl.language.printer import expr_text
-from povdsl.check.signatures import SIGNATURES, _lag_range, bind_estimator
+from povdsl.check.signatures import _lag_range, bind_estimator
 from povdsl.check.terms import Factor, ModelTerms, Term, lag_name, ordered
 from povdsl.estimate.registry import REGISTRY
 
@@ -187,10 +187,10 @@ class ModelChecks(ExpressionChecks):
     @staticmethod
     def _needs_panel(est: s.Estimator) -> bool:
         """fe, re and dynamic GMM need unit and time columns; iv/gmm only with fe=."""
-        sig = SIGNATURES.get(est.name)
+        sig = REGISTRY.get(est.name)
         if sig is None:
             return False
-        return sig.kind in ("panel", "dynamic") or (sig.kind == "instrumental" and any(isinstance(a, s.Keyword) and a.name == "fe" for a in est.args))
+        return sig.needs_panel or (sig.binding == "instrumental" and any(isinstance(a, s.Keyword) and a.name == "fe" for a in est.args))
 
     def _sweep(self, sweep: s.Sweep):
         """`for industry in industries(census, digits=3, year=2004, names=industry_names)`."""
