@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 from povdsl.check.terms import INTERCEPT, NO_INTERCEPT, Expander, Factor, Term, TermLimit
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
@@ -40,7 +42,12 @@ def _normal(e):
     return e
 
 
-def _text(e) -> str | None:
+@overload
+def _text(e: None) -> None: ...
+@overload
+def _text(e: object) -> str: ...
+def _text(e: object) -> str | None:
+    """An expression's normal-form text; None stays None (an absent option)."""
     return None if e is None else expr_text(_normal(e))
 
 
