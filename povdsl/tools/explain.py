@@ -21,6 +21,7 @@ from povdsl.check.plan import FigureSpec, ModelPlan, Plan
 from povdsl.language.printer import expr_text, string_literal
 
 if TYPE_CHECKING:
+    from povdsl.check.signatures import DynamicBinding
     from povdsl.estimate.design import Vcov
 
 DYNAMIC_LABELS = {"diffgmm": "Arellano-Bond difference GMM", "sysgmm": "Blundell-Bond system GMM"}
@@ -74,6 +75,7 @@ def _find(plan: Plan, name: str) -> ModelPlan:
 def _model(plan: Plan, m: ModelPlan) -> str:
     rows: list[tuple[str, str]] = [("formula", _formula(m))]
     if m.sweep_var is not None:
+        assert m.sweep_over is not None  # the checker sets both together
         rows.append(("sweep", f"one model per {m.sweep_var} in {expr_text(m.sweep_over)}"))
     macros = sorted({macro for _, macro in m.origins})
     for macro in macros:
@@ -112,7 +114,7 @@ def _static_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
 
     estimator = REGISTRY[m.estimator]
     options = {**estimator.option_defaults(), **dict(m.options)}
-    requested = Vcov(m.vcov_kind, m.vcov_groups)
+    requested = Vcov.requested(m.vcov_kind, m.vcov_groups)
     vcov = estimator.resolved_vcov(requested)
     rows = [("estimator", f"{m.estimator} ({estimator.label})")]
     rows.append(("options", ", ".join(f"{k}={_value(v)}" for k, v in sorted(options.items())) or "none"))
@@ -147,7 +149,7 @@ def _design_names(m: ModelPlan) -> dict[str, object]:
 
 
 def _dynamic_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
-    d = m.dynamic
+    d = _binding(m)
     constant = d.system if d.constant is None else d.constant and d.system
     rows = [
         ("estimator", f"{m.estimator} ({DYNAMIC_LABELS[m.estimator]})"),
@@ -163,12 +165,18 @@ def _dynamic_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
     return rows
 
 
+def _binding(m: ModelPlan) -> DynamicBinding:
+    """The dynamic-panel binding of a model explained as dynamic (only those have one)."""
+    assert m.dynamic is not None
+    return m.dynamic
+
+
 def _lagged(var: str, k: int) -> str:
     return var if k == 0 else f"L({var}, {k})"
 
 
 def _dynamic_call(plan: Plan, m: ModelPlan) -> str:
-    d = m.dynamic
+    d = _binding(m)
     gmm = ", ".join(f"GmmInstrument({var!r}, {first}, {last!r}, collapse={collapse})" for var, first, last, collapse in d.gmm)
     iv = ", ".join(f"IvInstrument({v!r})" if k == 0 else f"IvInstrument({v!r}, {k})" for v, k in d.iv)
     spec = (
