@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from povdsl.check import walk
-from povdsl.language import syntax as s
-from povdsl.errors import SpecError
 from povdsl.check.plan import FigureSpec, ModelPlan, Plan
+from povdsl.errors import SpecError
+from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text, string_literal
 
 if TYPE_CHECKING:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass, replace
 
 from povdsl.language import syntax as s
+from povdsl.language.printer import setting_text, string_literal
 from povdsl.tools.diff.changes import _FIGURE_DEFAULTS, _KIND_OF, _TABLE_DEFAULTS
 from povdsl.tools.diff.terms import _INTERCEPT, _NO_INTERCEPT, _expand, _target_text, _term_set, _term_text, _text, expander
-from povdsl.language.printer import setting_text, string_literal
 
 
 class _Side:

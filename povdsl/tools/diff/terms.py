@@ -62,8 +62,7 @@ _NO_INTERCEPT = NO_INTERCEPT
 
 
 def _leaf(e) -> list[Term]:
-    text = _text(e)
-    return [Term((Factor("column", text or "", e),))]
+    return [Term((Factor("column", _text(e) or "", e),))]
 
 
 def expander(macros: dict) -> Expander:
@@ -100,4 +99,4 @@ def _term_set(e, side: Expander, with_intercept: bool) -> dict:
 def _target_text(e) -> str:
     """A table's term reference (label, keep, ...) in term form, so a:b == b:a."""
     terms = [t for t in _expand(e, expander({})) if t not in (_INTERCEPT, _NO_INTERCEPT)]
-    return _term_text(terms[0]) if len(terms) == 1 else _text(e)
+    return _term_text(terms[0]) if len(terms) == 1 else _text(e) or ""
