@@ -83,6 +83,13 @@ def figure_files(plan: Plan, frames: Frames, spec: FigureSpec, results: dict[str
     return files.figure_files(spec, model)
 
 
+def _weights_name(call: s.Call) -> str:
+    """The weights a checked W(x, name) call names."""
+    name = call.positional[1]
+    assert isinstance(name, s.Name)  # the checker admits only a declared weights name here
+    return name.id
+
+
 def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) -> TableContext:
     models = [plan.model(m) for m in spec.models]
     labels = dict(spec.labels)
@@ -91,7 +98,7 @@ def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) 
     for line in frames.lines:
         if line.let in used_lets:
             lines[line.label] = line.value
-    weights_used = {n.positional[1].id for m in models for t in (*m.terms, *m.instruments) for n in walk(t) if isinstance(n, s.Call) and n.func == "W"}
+    weights_used = {_weights_name(n) for m in models for t in (*m.terms, *m.instruments) for n in walk(t) if isinstance(n, s.Call) and n.func == "W"}
     weights = "; ".join(f"{name}: {frames.weights[name].description}" for name in sorted(weights_used))
     iv_models = [m for m in models if m.instruments]
     instruments = "; ".join(

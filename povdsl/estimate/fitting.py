@@ -14,13 +14,14 @@ from povdsl.data.frames import Frames, RunCache
 from povdsl.errors import DataError, EstimationError
 from povdsl.estimate.adapters import REGISTRY
 from povdsl.check.plan import ModelPlan
+from povdsl.check.signatures import DynamicBinding
 from povdsl.language.printer import expr_text
 from povdsl.estimate.result import Result
 
 
 def fit_model(model: ModelPlan, frames: Frames, cache: RunCache | None = None) -> Result:
     try:
-        result = _fit_dynamic(model, frames) if model.dynamic is not None else _fit_static(model, frames, cache)
+        result = _fit_dynamic(model, model.dynamic, frames) if model.dynamic is not None else _fit_static(model, frames, cache)
     except (EstimationError, DataError) as exc:
         message = exc.message if isinstance(exc, EstimationError) else str(exc)
         hint = exc.hint if isinstance(exc, EstimationError) else None
@@ -75,10 +76,9 @@ def _fit_static(model: ModelPlan, frames: Frames, cache: RunCache | None = None)
     return fit_design(model.estimator, compiled.design, model.options, compiled.vcov)
 
 
-def _fit_dynamic(model: ModelPlan, frames: Frames) -> Result:
+def _fit_dynamic(model: ModelPlan, d: DynamicBinding, frames: Frames) -> Result:
     from povdsl.estimate.dynpanel import DynamicPanelSpec, GmmInstrument, IvInstrument, fit_dynamic_panel
 
-    d = model.dynamic
     spec = DynamicPanelSpec(
         y=d.y,
         regressors=d.regressors,
@@ -91,7 +91,9 @@ def _fit_dynamic(model: ModelPlan, frames: Frames) -> Result:
         collapse=d.collapse,
     )
     frame, _ = sample(model, frames)  # the engine counts what it drops itself, by unit
-    return fit_dynamic_panel(frame, spec, unit=frames.unit_col, time=frames.time_col)
+    unit, time = frames.unit_col, frames.time_col
+    assert unit is not None and time is not None  # the checker requires a panel for a dynamic model
+    return fit_dynamic_panel(frame, spec, unit=unit, time=time)
 
 
 def _column_stem(term) -> str:

@@ -8,7 +8,8 @@ spec's variance request to backend arguments, and the assembly of a Result.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Literal, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -180,7 +181,7 @@ def cluster_frame(design: Design, vcov: Vcov, *, max_ways: int, backend: str) ->
             hint="cluster by one variable, or by the coarser of the two",
         )
     missing = [name for name in vcov.clusters if design.groups is None or name not in design.groups]
-    if missing:
+    if missing or design.groups is None:  # clusters is not empty, so no groups means every one is missing
         raise EstimationError(f"cluster variable(s) {', '.join(missing)} not in the design's groups")
     groups = design.groups[list(vcov.clusters)]
     return pd.DataFrame({name: pd.factorize(groups[name])[0] for name in groups}, index=groups.index)
@@ -267,6 +268,13 @@ def build_result(
     )
 
 
+def int_option(options: Mapping[str, object], name: str, default: int) -> int:
+    """A whole-number estimator option (its OptionSpec has checked the value)."""
+    value = options.get(name, default)
+    assert isinstance(value, (int, float, str)), value
+    return int(value)
+
+
 def names_of(design_names: Mapping[str, object], key: str, default: str) -> str:
     """Render one design slot for call_text: a column name, or a bracketed list of them."""
     value = design_names.get(key)
@@ -274,4 +282,5 @@ def names_of(design_names: Mapping[str, object], key: str, default: str) -> str:
         return default
     if isinstance(value, str):
         return f"df[{value!r}]"
+    assert isinstance(value, Iterable)  # a slot holds one column name or a list of them
     return "df[[" + ", ".join(repr(str(v)) for v in value) + "]]"

@@ -17,7 +17,7 @@ from statsmodels.discrete.discrete_model import Logit, Probit
 from statsmodels.regression.linear_model import OLS as StatsmodelsOLS  # the model modules: statsmodels.api imports far more
 from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
-from povdsl.estimate.design import Design, Vcov
+from povdsl.estimate.design import Design, Vcov, VcovKind
 from povdsl.errors import EstimationError
 from povdsl.estimate.options import BINARY_OPTIONS
 from povdsl.estimate.adapters.base import (
@@ -29,6 +29,7 @@ from povdsl.estimate.adapters.base import (
     check_sample,
     cluster_frame,
     cluster_text,
+    int_option,
     names_of,
 )
 from povdsl.estimate.adapters.variance import crv1, inference, twoway_raw
@@ -89,7 +90,7 @@ def _cov_call_text(vcov: Vcov, robust_kind: str) -> str:
 # --- OLS and LPM -----------------------------------------------------------------
 
 
-def _fit_linear(name: str, binary: bool, default_vcov: str):
+def _fit_linear(name: str, binary: bool, default_vcov: VcovKind):
     def fit(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
         check_sample(len(design.y), design.exog.shape[1])
         if binary:
@@ -101,7 +102,7 @@ def _fit_linear(name: str, binary: bool, default_vcov: str):
         # statsmodels would switch to normal p-values whenever cov_type is given.
         res = StatsmodelsOLS(as_float(design.y), as_float(design.exog)).fit(use_t=True, **fit_args)
         inf, variance = _variance(res, design, resolved, text, linear=True, robust_kind="HC1")
-        warnings_out = ()
+        warnings_out: tuple[str, ...] = ()
         if binary:
             outside = int(((res.fittedvalues < 0) | (res.fittedvalues > 1)).sum())
             if outside:
@@ -184,7 +185,7 @@ def _fit_binary(name: str, model_class):
         check_full_rank(design.exog, role="regressors")
         resolved = Vcov("unadjusted") if vcov.kind == "default" else vcov
         fit_args, text = _statsmodels_cov(design, resolved, "HC0")
-        maxiter = int(options.get("maxiter", 35))
+        maxiter = int_option(options, "maxiter", 35)
         model = model_class(as_float(design.y), as_float(design.exog))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -10,11 +10,13 @@ the adapter corrects the residual degrees of freedom itself (see
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from linearmodels.iv import IV2SLS, IVGMM
+from linearmodels.iv.results import IVGMMResults
 
 from povdsl.estimate.design import Design, Vcov
 from povdsl.errors import EstimationError
@@ -28,6 +30,7 @@ from povdsl.estimate.adapters.base import (
     check_sample,
     cluster_frame,
     cluster_text,
+    int_option,
     names_of,
     nonempty,
     within,
@@ -181,15 +184,16 @@ def _fit_iv(name: str, gmm: bool):
         blocks = (inputs.y, inputs.exog, inputs.endog, inputs.instruments)
         if gmm:
             weight = {"weight_type": cov_args["cov_type"]} | ({"clusters": cov_args["clusters"]} if "clusters" in cov_args else {})
-            steps = int(options.get("steps", 2))
-            model = IVGMM(*blocks, **weight)
+            steps = int_option(options, "steps", 2)
+            model: IVGMM | IV2SLS = IVGMM(*blocks, **weight)
             res = model.fit(iter_limit=steps, debiased=small, **cov_args)
         else:
             model = IV2SLS(*blocks)
             res = model.fit(debiased=small, **cov_args)
         raw_cov = None
         if small and resolved.kind == "cluster":  # the raw sandwich, to which CRV1 is applied
-            raw_cov = np.asarray(model.fit(**({"iter_limit": steps} if gmm else {}), debiased=False, **cov_args).cov)
+            limit: dict[str, Any] = {"iter_limit": steps} if gmm else {}
+            raw_cov = np.asarray(model.fit(**limit, debiased=False, **cov_args).cov)
 
         inf, variance = _variance(res, raw_cov, design, inputs, resolved, text, small)
         params = res.params
@@ -199,9 +203,9 @@ def _fit_iv(name: str, gmm: bool):
         fit_stats = {"r2_within" if absorb else "r2": res.rsquared, "first_stage_f": first_stage_f}
         if absorb:
             fit_stats["ngroups"] = inputs.n_absorbed
-        if gmm and q > n_endog:
+        if isinstance(res, IVGMMResults) and q > n_endog:  # exactly when gmm: IV2SLS gives IVResults
             fit_stats |= {"j_stat": res.j_stat.stat, "j_pvalue": res.j_stat.pval}
-        notes = ()
+        notes: tuple[str, ...] = ()
         if first_stage_f < WEAK_INSTRUMENT_F:
             notes = (f"weak instruments: smallest first-stage F is {first_stage_f:.2f} (< {WEAK_INSTRUMENT_F:g})",)
         return build_result(
