@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from povdsl.language import syntax as s
-from povdsl.check.state import CheckerState
 from povdsl.check.nodes import _literal, _walk
+from povdsl.check.signatures import MAX_LAG
+from povdsl.check.state import CheckerState
+from povdsl.check.terms import INTERCEPT, MAX_TERMS, NO_INTERCEPT, Expander, Term, TermLimit, leaf_terms, strongly_connected
 from povdsl.diagnostics import did_you_mean
+from povdsl.language import syntax as s
 from povdsl.language.functions import FORMULA, FUNCTIONS, LET, VALUE
 from povdsl.language.printer import expr_text
-from povdsl.check.signatures import MAX_LAG
-from povdsl.check.terms import INTERCEPT, MAX_TERMS, NO_INTERCEPT, Expander, Term, TermLimit, leaf_terms, strongly_connected
 
 LEVELS = {"scalar": 0, "region": 1, "unit": 2}
 MAX_FORMULA_POWER = 10  # (a + b + c)**k expands to interactions; formulaic builds them one by one
+
+
+def _widest(levels: list[str | None]) -> str | None:
+    """The widest level among the parts (unit > region > scalar), or None when a part failed."""
+    known = [level for level in levels if level is not None]
+    return None if len(known) < len(levels) else max(known, key=LEVELS.__getitem__)
 
 
 class ExpressionChecks(CheckerState):
@@ -67,7 +73,7 @@ class ExpressionChecks(CheckerState):
                 return None
             case s.Compare(left=a, right=b) if isinstance(a, s.String) or isinstance(b, s.String):
                 levels = ["scalar" if isinstance(x, s.String) else self._value(x) for x in (a, b)]
-                return None if None in levels else max(levels, key=LEVELS.get)
+                return _widest(levels)
             case s.Name(id=name):
                 if name in ("true", "false"):
                     return "scalar"
@@ -84,7 +90,7 @@ class ExpressionChecks(CheckerState):
                 return None
             case s.BinOp(left=a, right=b) | s.Compare(left=a, right=b) | s.BoolOp(left=a, right=b):
                 levels = [self._value(a), self._value(b)]
-                return None if None in levels else max(levels, key=LEVELS.get)
+                return _widest(levels)
             case s.OpenBound():
                 self.error("E141", "'.' is only allowed as an open lag bound, e.g. gmm(n, 2:.)", e.span)
                 return None
@@ -108,7 +114,7 @@ class ExpressionChecks(CheckerState):
             return None
         if call.func in ("mean", "median"):
             return "scalar"
-        return max(levels, key=LEVELS.get)
+        return _widest(levels)
 
     def _arity(self, call: s.Call, fn) -> bool:
         n = len(call.positional)

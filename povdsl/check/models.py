@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from povdsl.language import syntax as s
 from povdsl.check.expressions import ExpressionChecks
-from povdsl.check.nodes import _walk, literal
-from povdsl.diagnostics import did_you_mean
+from povdsl.check.nodes import _walk, call_of, literal, name_of, number_of, string_of
 from povdsl.check.plan import LetPlan, ModelPlan, TableSpec, TermSelector, is_glob
-from povdsl.language.printer import expr_text
 from povdsl.check.signatures import _lag_range, bind_estimator
 from povdsl.check.terms import Factor, ModelTerms, Term, lag_name, ordered
+from povdsl.diagnostics import did_you_mean
+from povdsl.language import syntax as s
+from povdsl.language.printer import expr_text
 from povdsl.estimate.registry import REGISTRY
 
 STATS = ("t", "se", "p", "none")
@@ -32,7 +32,7 @@ class ModelChecks(ExpressionChecks):
         state: dict[str, str] = {}
         cyclic: set[str] = set()
 
-        def visit(d: s.LetDecl, chain: tuple[str, ...]):
+        def visit(d: s.LetDecl, chain: tuple[str, ...]) -> None:
             if state.get(d.name) == "done":
                 return
             if state.get(d.name) == "active":
@@ -87,7 +87,9 @@ class ModelChecks(ExpressionChecks):
             level = self._value(d.where.condition)
             if level == "scalar":
                 self.error("E172", "the where condition does not depend on the data", d.where.condition.span)
-        kept, intercept, origins = {}, True, []  # printed term -> term, in order of first appearance
+        kept: dict[str, s.Expr] = {}  # printed term -> term, in order of first appearance
+        intercept = True
+        origins: list[tuple[str, str]] = []  # (term text, macro name)
         expanded = self._expanded(d.rhs) if rhs_ok else None
         outcome = self._expanded(d.lhs) if lhs_ok else None
         if outcome is not None and (len(outcome) != 1 or outcome[0].degree != 1):
@@ -107,7 +109,8 @@ class ModelChecks(ExpressionChecks):
                         origins.append((text, macro))
         terms = list(kept.values())
         binding = bind_estimator(d.estimator, self, [term.expr for term in expanded or ()])
-        vcov_kind, vcov_groups = "default", ()
+        vcov_kind = "default"
+        vcov_groups: tuple[str, ...] = ()
         if d.vcov is not None:
             vcov_kind = d.vcov.kind
             if vcov_kind not in VCOV_KINDS:
@@ -192,9 +195,9 @@ class ModelChecks(ExpressionChecks):
             return False
         return sig.needs_panel or (sig.binding == "instrumental" and any(isinstance(a, s.Keyword) and a.name == "fe" for a in est.args))
 
-    def _sweep(self, sweep: s.Sweep):
+    def _sweep(self, sweep: s.Sweep) -> None:
         """`for industry in industries(census, digits=3, year=2004, names=industry_names)`."""
-        over = sweep.over
+        over = call_of(sweep.over)  # the grammar's `sweep: "for" NAME "in" call`
         if over.func != "industries":
             self.error("E173", f"a sweep runs over industries(...), not {over.func}()", over.func_span)
             return
@@ -209,11 +212,12 @@ class ModelChecks(ExpressionChecks):
             elif kw.name == "year" and not isinstance(value, float):
                 self.error("E175", "year takes a number", kw.value.span)
             elif kw.name == "names":
-                plan = self.data.get(kw.value.id) if isinstance(kw.value, s.Name) else None
+                names = kw.value.id if isinstance(kw.value, s.Name) else None
+                plan = self.data.get(names) if names is not None else None
                 if plan is None:
                     self.error("E176", "names takes a data set with columns code and name", kw.value.span)
                 elif plan.columns and not {"code", "name"} <= set(plan.columns):
-                    self.error("E176", f"data set '{kw.value.id}' needs columns code and name", kw.value.span)
+                    self.error("E176", f"data set '{names}' needs columns code and name", kw.value.span)
             elif kw.name not in ("digits", "year", "names"):
                 self.error("E177", f"industries() has no option '{kw.name}'", kw.span, did_you_mean(kw.name, ("digits", "year", "names")))
 
@@ -224,7 +228,13 @@ class ModelChecks(ExpressionChecks):
         for m in d.models:
             if m.id not in declared:
                 self.error("E190", f"unknown model '{m.id}'", m.span, did_you_mean(m.id, declared))
-        labels, keep, drop, order, notes, fit, stars = [], [], [], [], [], [], (0.10, 0.05, 0.01)
+        labels: list[tuple[str, str]] = []
+        keep: list[str] = []
+        drop: list[str] = []
+        order: list[str] = []
+        notes: list[str] = []
+        fit: list[str] = []
+        stars: tuple[float, ...] = (0.10, 0.05, 0.01)
         selectors: list[TermSelector] = []
         digits, significant_figures = None, False
         rows: list[tuple[str, tuple[str, ...]]] = []
@@ -232,14 +242,15 @@ class ModelChecks(ExpressionChecks):
         stat, significant, layout, show = "t", False, "models", "coefficients"
         for opt in d.options:
             if opt.kind == "label":
-                labels.append((_target_text(opt.target), opt.values[0].value))
-                selectors.append(_selector("label", opt.target, opt.values[0].value))
+                target = _grammar_target(opt.target)
+                labels.append((_target_text(target), string_of(opt.values[0])))
+                selectors.append(_selector("label", target, string_of(opt.values[0])))
             elif opt.kind == "stat":
-                stat = opt.values[0].id
+                stat = name_of(opt.values[0])
                 if stat not in STATS:
                     self.error("E191", f"unknown statistic '{stat}'", opt.values[0].span, "use t, se, p or none")
             elif opt.kind == "stars":
-                levels = tuple(v.value for v in opt.values)
+                levels = tuple(number_of(v) for v in opt.values)
                 if len(levels) > MAX_STAR_LEVELS:
                     self.error("E195", f"stars takes at most {MAX_STAR_LEVELS} levels, not {len(levels)}", opt.span, "e.g. stars 0.10 0.05 0.01")
                     continue
@@ -250,43 +261,44 @@ class ModelChecks(ExpressionChecks):
                 {"keep": keep, "drop": drop, "order": order}[opt.kind].extend(_target_text(v) for v in opt.values)
                 selectors.extend(_selector(opt.kind, v) for v in opt.values)
             elif opt.kind == "note":
-                notes.append(opt.values[0].value)
+                notes.append(string_of(opt.values[0]))
             elif opt.kind == "fit":
                 from povdsl.estimate.result import FIT_STATISTICS
 
                 for v in opt.values:
-                    if v.id not in FIT_STATISTICS:
-                        self.error("E193", f"unknown fit statistic '{v.id}'", v.span, did_you_mean(v.id, FIT_STATISTICS))
-                    fit.append(v.id)
+                    statistic = name_of(v)
+                    if statistic not in FIT_STATISTICS:
+                        self.error("E193", f"unknown fit statistic '{statistic}'", v.span, did_you_mean(statistic, FIT_STATISTICS))
+                    fit.append(statistic)
             elif opt.kind == "significant":
                 significant = True
             elif opt.kind == "row":
-                texts = tuple(v.value for v in opt.values)
+                texts = tuple(string_of(v) for v in opt.values)
                 if len(texts) != len(d.models) and layout != "sweep":
                     self.error("E199", f"row has {len(texts)} value{'s' if len(texts) != 1 else ''} for {len(d.models)} model{'s' if len(d.models) != 1 else ''}", opt.span, "give one text per model of the table, in the table's order")
-                rows.append((opt.target.value, texts))
+                rows.append((string_of(opt.target), texts))
             elif opt.kind == "vcov row":
                 vcov_row = True
             elif opt.kind == "digits":
-                number = opt.values[0].value
+                number = number_of(opt.values[0])
                 if not (float(number).is_integer() and 0 <= number <= MAX_DIGITS):
                     self.error("E188", f"digits takes a whole number from 0 to {MAX_DIGITS}", opt.values[0].span)
                     continue
                 if opt.target is not None:
                     selectors.append(replace(_selector("digits", opt.target), digits=int(number)))
                     continue
-                style = opt.values[1].id if len(opt.values) > 1 else ""
+                style = name_of(opt.values[1]) if len(opt.values) > 1 else ""
                 if style and style not in DIGIT_STYLES:
                     self.error("E188", f"unknown digits style '{style}'", opt.values[1].span, "write `digits 3` for three decimals or `digits 3 sig` for three significant figures")
                 elif style == "sig" and number == 0:
                     self.error("E188", "a number needs at least one significant figure", opt.values[0].span)
                 digits, significant_figures = int(number), style == "sig"
             elif opt.kind == "layout":
-                layout = opt.values[0].id
+                layout = name_of(opt.values[0])
                 if layout not in ("models", "sweep"):
                     self.error("E194", f"unknown layout '{layout}'", opt.values[0].span, "use models or sweep")
             elif opt.kind == "show":
-                show = opt.values[0].id
+                show = name_of(opt.values[0])
                 if show not in ("coefficients", "impacts"):
                     self.error("E198", f"unknown `show {show}`", opt.values[0].span, did_you_mean(show, ("coefficients", "impacts")) or "use coefficients or impacts")
         self._layout_fits_models(d, layout, declared)
@@ -326,6 +338,12 @@ class ModelChecks(ExpressionChecks):
                 self.error("E196", f"layout sweep shows sweeps, and model '{m.id}' is not one", m.span, "remove `layout sweep`, or name models declared with `for ... in industries(...)`")
             elif layout == "models" and model.sweep is not None:
                 self.error("E196", f"model '{m.id}' is a sweep (one regression per industry); a table of sweeps needs `layout sweep`", m.span, "add the option `layout sweep` to this table")
+
+
+def _grammar_target(target: s.Expr | None) -> s.Expr:
+    """The term a `label` option names: the grammar's `label_option: "label" expr "=" STRING` always has one."""
+    assert target is not None, "the grammar gives every label option a target"
+    return target
 
 
 def _target_text(target: s.Expr) -> str:

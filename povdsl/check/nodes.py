@@ -51,6 +51,34 @@ def _literal(e):
     return None
 
 
+# Typed accessors for slots the grammar fills with one kind of node (e.g. `stat NAME`, `note STRING`):
+# they narrow the syntax union once; a failing assert is a bug in povdsl's tree builder, never a spec error.
+
+
+def name_of(e: s.Expr | None) -> str:
+    """The identifier of a node the grammar guarantees is a name (`stat t`, `layout sweep`, `fit r2`)."""
+    assert isinstance(e, s.Name), f"the grammar puts a name here, not {type(e).__name__}"
+    return e.id
+
+
+def string_of(e: s.Expr | None) -> str:
+    """The text of a node the grammar guarantees is a string (`note "..."`, `label x = "..."`)."""
+    assert isinstance(e, s.String), f"the grammar puts a string here, not {type(e).__name__}"
+    return e.value
+
+
+def number_of(e: s.Expr | None) -> float:
+    """The value of a node the grammar guarantees is a number (`stars 0.10 0.05`, `digits 3`)."""
+    assert isinstance(e, s.Number), f"the grammar puts a number here, not {type(e).__name__}"
+    return e.value
+
+
+def call_of(e: s.Expr) -> s.Call:
+    """A node the grammar guarantees is a call (the `industries(...)` of a sweep)."""
+    assert isinstance(e, s.Call), f"the grammar puts a call here, not {type(e).__name__}"
+    return e
+
+
 _NOT_CHILDREN = frozenset({"span", "name_span", "func_span", "comments"})
 _LEAVES = (str, int, float, bool)
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the slots that hold sub-nodes

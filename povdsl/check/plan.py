@@ -101,7 +101,7 @@ class FigureSpec:
     height: float | None = None  # inches; None: from the number of rows
     formats: tuple[str, ...] = ("pdf", "svg")
     style: str = "journal"
-    selectors: tuple["TermSelector", ...] = ()  # keep/drop/order/label items with their spans, as a table's
+    selectors: tuple[TermSelector, ...] = ()  # keep/drop/order/label items with their spans, as a table's
 
 
 @dataclass(frozen=True)

@@ -226,13 +226,13 @@ def _village_counties(villages: int, rng: np.random.Generator) -> np.ndarray:
     base = county_frame()
     if not 1 <= villages <= len(base):
         raise ValueError(f"villages must be between 1 and {len(base)} (one county each), got {villages}")
-    queues = []
+    queues: list[list[int]] = []
     for city in rng.permutation(sorted(base["city"].unique())):
         members = base[base["city"] == city]
         rural = rng.permutation(members.loc[members["kind"] == "c", "county"].to_numpy())
         urban = rng.permutation(members.loc[members["kind"] == "d", "county"].to_numpy())
         queues.append(list(rural) + list(urban))
-    order = []
+    order: list[int] = []
     while len(order) < villages:
         for queue in queues:
             if queue and len(order) < villages:

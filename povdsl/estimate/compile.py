@@ -322,7 +322,7 @@ def compile_model(model: ModelPlan, frames: Frames, cache: RunCache | None = Non
     formula = f"{built['y'][1][4:]} ~ {built['exog'][1]}"
     if "endog" in built:
         formula += f" | {built['endog'][1][4:]} ~ {built['instruments'][1][4:]}"
-    return Compiled(design, Vcov(model.vcov_kind, model.vcov_groups), formula, len(frame))
+    return Compiled(design, Vcov.requested(model.vcov_kind, model.vcov_groups), formula, len(frame))
 
 
 _BLOCK_NAMES = {"y": "outcome", "exog": "design", "endog": "endogenous block", "instruments": "instrument block"}

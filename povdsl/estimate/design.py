@@ -7,7 +7,7 @@ is tested on plain data and the compiler is tested without fitting anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast, get_args
 
 import pandas as pd
 
@@ -20,6 +20,12 @@ class Vcov:
 
     kind: VcovKind = "default"
     clusters: tuple[str, ...] = ()  # column names in Design.groups, for kind == "cluster"
+
+    @classmethod
+    def requested(cls, kind: str, clusters: tuple[str, ...] = ()) -> Vcov:
+        """A checked model's vcov clause; the checker admits only the VcovKind words."""
+        assert kind in get_args(VcovKind), kind
+        return cls(cast(VcovKind, kind), clusters)  # narrowed by the assertion, which mypy cannot follow
 
 
 @dataclass(frozen=True, eq=False)

@@ -59,17 +59,24 @@ class SweepResult:
 def industries(model: ModelPlan, frames: Frames) -> list[tuple[str, str, int]]:
     """(code, name, digits) for every industry the sweep runs over, in code order."""
     over = model.sweep_over
+    assert isinstance(over, s.Call)  # the checker admits only industries(census, ...) here
     options = {kw.name: kw.value for kw in over.keywords}
-    census = frames.sources[over.positional[0].id]
+    census = frames.sources[_name_id(over.positional[0])]
     digits = int(literal(options["digits"])) if "digits" in options else 4
     if "year" in options:
         census = census[census[frames.time_col] == literal(options["year"])]
     codes = industry_codes(census, digits)
     names: dict[str, str] = {}
     if "names" in options:
-        table = frames.sources[options["names"].id]
+        table = frames.sources[_name_id(options["names"])]
         names = dict(zip(table["code"].astype(str), table["name"].astype(str)))
     return [(code, names.get(code, code), digits) for code in codes]
+
+
+def _name_id(e: s.Expr) -> str:
+    """A checked argument that names a source."""
+    assert isinstance(e, s.Name)  # the checker admits only a declared source name here
+    return e.id
 
 
 def substitute(node, var: str, value: str):
@@ -86,6 +93,7 @@ def substitute(node, var: str, value: str):
 
 def concrete_model(model: ModelPlan, code: str) -> ModelPlan:
     var = model.sweep_var
+    assert var is not None  # only sweep models have concrete copies
     return replace(
         model,
         name=f"{model.name}[{code}]",
@@ -185,7 +193,7 @@ def run_sweeps(models: list[ModelPlan], frames: Frames, *, workers: int | None =
     cache = cache if cache is not None else RunCache()
     prepared = [_prepare(model, frames, cache) for model in models]
     sharing = [p for p in prepared if p.shared is not None]
-    shared = [p.shared for p in sharing]
+    shared = [p.shared for p in prepared if p.shared is not None]  # the designs of `sharing`, in its order
     jobs = [(number, column, values) for number, p in enumerate(sharing) for column, values in p.columns]
     outcomes = iter(_run_jobs(shared, jobs, workers))
     for p in prepared:
@@ -202,7 +210,7 @@ def _prepare(model: ModelPlan, frames: Frames, cache: RunCache) -> _Prepared:
     if model.dynamic is None and _only_in_focus(model):
         shared, columns = _shared_design(model, concretes, frames, cache)
         return _Prepared(model, catalogue, concretes, shared, columns)
-    outcomes = []
+    outcomes: list[Result | str] = []
     for concrete in concretes:  # the industry enters more than the focus term: each copy compiles its own design
         try:
             outcomes.append(fit_model(concrete, frames, cache))
@@ -235,10 +243,17 @@ def _shared_design(model: ModelPlan, concretes: list[ModelPlan], frames: Frames,
     shared = _SharedDesign(model.estimator, base.design, model.options, base.vcov, expr_text(concretes[0].terms[0]))
     rows = frames.unit.index.get_indexer(base.design.exog.index)  # the design's rows are unit rows
     columns = [
-        (expr_text(concrete.terms[0]), clusters_on_units(frames, concrete.terms[0], cache).to_numpy(dtype=float)[rows])
+        (expr_text(concrete.terms[0]), clusters_on_units(frames, _focus_call(concrete), cache).to_numpy(dtype=float)[rows])
         for concrete in concretes
     ]
     return shared, columns
+
+
+def _focus_call(concrete: ModelPlan) -> s.Call:
+    """The clusters(...) focus term of a model whose sweep shares one design."""
+    focus = concrete.terms[0]
+    assert isinstance(focus, s.Call)  # _only_in_focus chose the shared design for this
+    return focus
 
 
 def _run_jobs(shared: list[_SharedDesign], jobs: list[tuple], workers: int | None) -> list:

@@ -71,6 +71,7 @@ def scan(text: str, path: str, vocabulary: Vocabulary, max_tokens: int, max_nest
     comment, open_paren, close_paren = vocabulary.comment, vocabulary.open_paren, vocabulary.close_paren
     for m in vocabulary.pattern.finditer(text):
         kind = m.lastgroup
+        assert kind is not None  # every alternative of the pattern is a named group
         start, end = m.span(kind)
         newlines = text.count("\n", seen, start)
         if newlines:

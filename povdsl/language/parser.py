@@ -99,7 +99,10 @@ def parse(text: str, path: str = "<spec>") -> s.Spec:
         if scanned.count > MAX_TOKENS:
             message = f"spec has about {scanned.count:,} tokens; the limit is {MAX_TOKENS:,}"
             raise SpecError([Diagnostic("E004", message, Span(path, 1, 1, 1, 2), "split it into several spec files")], {path: text[:10_000]})
-        parser.options.transformer.begin(path)
+        builder = parser.options.transformer
+        assert isinstance(builder, Builder)  # _parser() always installs one
+        builder.begin(path)
+        declarations: object
         try:
             declarations = parser.parse(scanned.tokens)
         except UnexpectedInput:
@@ -107,7 +110,7 @@ def parse(text: str, path: str = "<spec>") -> s.Spec:
         except TooDeep as too_deep:
             declarations = too_deep
         finally:
-            parser.options.transformer.begin("<spec>")  # drop the depth table
+            builder.begin("<spec>")  # drop the depth table
         if isinstance(declarations, list):
             return attach_comments(declarations, scanned.comments, path)
     if isinstance(declarations, TooDeep) and _is_valid_syntax(text):

@@ -56,6 +56,7 @@ def all_syntax_errors(parser: Lark, text: str, path: str) -> list[Diagnostic]:
         except UnexpectedInput as exc:
             d = _syntax_diagnostic(exc, chunk, path)
             sp = d.span
+            assert sp is not None  # _syntax_diagnostic always places its finding
             found.append(replace(d, span=Span(sp.path, sp.line + offset, sp.col, sp.end_line + offset, sp.end_col)))
             if len(found) == MAX_SYNTAX_ERRORS:
                 line = offset + chunk.count("\n") + 1
@@ -75,7 +76,8 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic
         line = text.count("\n") + 1
         col = len(text) - (text.rfind("\n") + 1) + 1
     if isinstance(exc, UnexpectedCharacters):
-        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        pos = exc.pos_in_stream
+        char = text[pos] if pos is not None and pos < len(text) else ""
         if char == '"':
             return Diagnostic("E010", "unterminated string", Span(path, line, col, line, col + 1), 'close the string with " on the same line')
         shown = repr(char) if char.isprintable() else f"U+{ord(char):04X}"

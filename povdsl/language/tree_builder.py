@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from lark import Token
 
-from povdsl.language import syntax as s
 from povdsl.errors import Span
+from povdsl.language import syntax as s
 
 # Terminals that carry meaning; every other token (keywords, punctuation) only marks where a node starts or ends.
 _MEANINGFUL = frozenset({"NAME", "STRING", "NUMBER", "COMPARE", "PLUS", "MINUS", "MUL_OP"})
@@ -69,6 +70,15 @@ def _edge(child, last: bool):
     if span is None:
         return None
     return (span.end_line, span.end_col) if last else (span.line, span.col)
+
+
+def _list_option(kind: str) -> Callable[[Builder, Span, list], s.TableOption]:
+    """A Builder method for a table option whose one child is a list of names."""
+
+    def build(self: Builder, span: Span, c: list) -> s.TableOption:
+        return s.TableOption(kind, tuple(c[0]), span=span)
+
+    return build
 
 
 class Builder:
@@ -236,12 +246,6 @@ class Builder:
     def _stars_option(self, span, c):
         return s.TableOption("stars", tuple(s.Number(str(t), span=_token_span(self.path, t)) for t in c), span=span)
 
-    def _list_option(kind):
-        def build(self, span, c):
-            return s.TableOption(kind, tuple(c[0]), span=span)
-
-        return build
-
     _keep_option = _list_option("keep")
     _drop_option = _list_option("drop")
     _order_option = _list_option("order")
@@ -344,17 +348,17 @@ class Builder:
 
 def attach_comments(declarations, comments, path) -> s.Spec:
     """Give each comment to the declaration or table option it belongs to."""
-    items = []  # (start line, end line, decl index, option index or None)
+    items: list[tuple[int, int, int, int | None]] = []  # (start line, end line, decl index, option index or None)
     for i, decl in enumerate(declarations):
-        items.append((decl.span.line, _head_end(decl), i, None))
+        items.append((_placed(decl).line, _head_end(decl), i, None))
         if isinstance(decl, (s.TableDecl, s.FigureDecl)):
             for j, opt in enumerate(decl.options):
-                items.append((opt.span.line, opt.span.end_line, i, j))
+                items.append((_placed(opt).line, _placed(opt).end_line, i, j))
     commented = {line for line, _ in comments}
     inside: dict[int, tuple] = {}
-    for start, end, i, j in items:
+    for start, end, i, option in items:
         for line in commented.intersection(range(start, end + 1)):
-            inside.setdefault(line, (i, j))
+            inside.setdefault(line, (i, option))
     following = sorted(items, key=lambda it: (it[0], it[1], it[2], -1 if it[3] is None else it[3]))
     starts = [it[0] for it in following]
     leading: dict[tuple, list[str]] = {}
@@ -379,9 +383,16 @@ def attach_comments(declarations, comments, path) -> s.Spec:
     return s.Spec(tuple(out), path=path, trailing_comments=tuple(trailing))
 
 
+def _placed(node) -> Span:
+    """The span of a node the builder made (it always gives one)."""
+    span = node.span
+    assert span is not None
+    return span
+
+
 def _head_end(decl) -> int:
     if isinstance(decl, s.TableDecl) and decl.options:
-        return decl.models[-1].span.end_line
+        return _placed(decl.models[-1]).end_line
     if isinstance(decl, s.FigureDecl) and decl.options:
-        return decl.plot.span.end_line
-    return decl.span.end_line
+        return _placed(decl.plot).end_line
+    return _placed(decl).end_line

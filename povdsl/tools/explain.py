@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from povdsl.check import walk
-from povdsl.language import syntax as s
-from povdsl.errors import SpecError
 from povdsl.check.plan import FigureSpec, ModelPlan, Plan
+from povdsl.errors import SpecError
+from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text, string_literal
 
 if TYPE_CHECKING:
+    from povdsl.check.signatures import DynamicBinding
     from povdsl.estimate.design import Vcov
 
 FIELD_WIDTH = 12
@@ -73,6 +74,7 @@ def _find(plan: Plan, name: str) -> ModelPlan:
 def _model(plan: Plan, m: ModelPlan) -> str:
     rows: list[tuple[str, str]] = [("formula", _formula(m))]
     if m.sweep_var is not None:
+        assert m.sweep_over is not None  # the checker sets both together
         rows.append(("sweep", f"one model per {m.sweep_var} in {expr_text(m.sweep_over)}"))
     macros = sorted({macro for _, macro in m.origins})
     for macro in macros:
@@ -111,7 +113,7 @@ def _static_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
 
     estimator = REGISTRY[m.estimator]
     options = {**estimator.option_defaults(), **dict(m.options)}
-    requested = Vcov(m.vcov_kind, m.vcov_groups)
+    requested = Vcov.requested(m.vcov_kind, m.vcov_groups)
     vcov = estimator.resolved_vcov(requested)
     rows = [("estimator", f"{m.estimator} ({estimator.label})")]
     rows.append(("options", ", ".join(f"{k}={_value(v)}" for k, v in sorted(options.items())) or "none"))
@@ -147,7 +149,7 @@ def _design_names(m: ModelPlan) -> dict[str, object]:
 
 
 def _dynamic_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
-    d = m.dynamic
+    d = _binding(m)
     constant = d.system if d.constant is None else d.constant and d.system
     rows = [
         ("estimator", f"{m.estimator} ({_long_label(m.estimator)})"),
@@ -170,12 +172,18 @@ def _long_label(name: str) -> str:
     return record.long_label or record.label
 
 
+def _binding(m: ModelPlan) -> DynamicBinding:
+    """The dynamic-panel binding of a model explained as dynamic (only those have one)."""
+    assert m.dynamic is not None
+    return m.dynamic
+
+
 def _lagged(var: str, k: int) -> str:
     return var if k == 0 else f"L({var}, {k})"
 
 
 def _dynamic_call(plan: Plan, m: ModelPlan) -> str:
-    d = m.dynamic
+    d = _binding(m)
     gmm = ", ".join(f"GmmInstrument({var!r}, {first}, {last!r}, collapse={collapse})" for var, first, last, collapse in d.gmm)
     iv = ", ".join(f"IvInstrument({v!r})" if k == 0 else f"IvInstrument({v!r}, {k})" for v, k in d.iv)
     spec = (

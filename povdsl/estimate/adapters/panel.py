@@ -125,6 +125,7 @@ def fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
     resolved = get("re").resolved_vcov(vcov)
     fit_args, text, clusters = _panel_cov(design, resolved, y.index)
     res = RandomEffects(y, exog).fit(**fit_args)
+    assert design.entity is not None  # panel_index (via _panel_frames) refuses a design without one
     stats = {
         "r2": res.rsquared_overall,
         "r2_within": res.rsquared_within,

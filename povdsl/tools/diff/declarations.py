@@ -259,7 +259,7 @@ def _argument_map(args, positional_names) -> dict[str, str]:
 
 def _mapping_changes(before: dict, after: dict) -> list[tuple[str, str, str | None, str | None]]:
     """(kind, key, old, new) for keys added, removed or changed; new keys in their order."""
-    out = []
+    out: list[tuple[str, str, str | None, str | None]] = []
     for key, value in after.items():
         if key not in before:
             out.append(("option added", key, None, value))

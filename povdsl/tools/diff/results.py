@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, is_dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from povdsl.tools.diff.sides import _names
 from povdsl.errors import PovdslError
 from povdsl.language.parser import parse
+from povdsl.tools.diff.sides import _names
+
+if TYPE_CHECKING:  # data loads lazily, only when results are compared
+    from povdsl.data.frames import Frames
 
 STAR_LEVELS = (0.10, 0.05, 0.01)  # the tables' default stars
 
@@ -87,7 +91,7 @@ def compare_results(
         plans.append(check(spec, Environment(spec_path=Path(path)), source_text=text))
     old_plan, new_plan = plans
     cache: dict[str, object] = {}
-    frames: dict[int, object] = {}
+    frames: dict[int, Frames] = {}
     fits = 0
 
     def fitted(plan, side: int, model):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass, replace
 
 from povdsl.language import syntax as s
+from povdsl.language.printer import setting_text, string_literal
 from povdsl.tools.diff.changes import _FIGURE_DEFAULTS, _KIND_OF, _TABLE_DEFAULTS
 from povdsl.tools.diff.terms import _INTERCEPT, _NO_INTERCEPT, _expand, _target_text, _term_set, _term_text, _text, expander
-from povdsl.language.printer import setting_text, string_literal
 
 
 class _Side:
@@ -18,7 +18,7 @@ class _Side:
         self.decls: dict[tuple[str, str], s.Declaration] = {}
         for d in spec.declarations:
             self.decls.setdefault((_KIND_OF[type(d)], d.name), d)  # a duplicate is the checker's to report
-        self.macros = {name: d.value for (kind, name), d in self.decls.items() if kind == "terms"}
+        self.macros = {name: d.value for (kind, name), d in self.decls.items() if isinstance(d, s.TermsDecl)}
         self._terms: dict[str, dict] = {}
         self.expander = expander(self.macros)  # each macro expanded once per side
 
@@ -27,7 +27,9 @@ class _Side:
 
     def model_terms(self, name: str) -> dict:
         if name not in self._terms:
-            self._terms[name] = _term_set(self.decls[("model", name)].rhs, self.expander, with_intercept=True)
+            model = self.decls[("model", name)]
+            assert isinstance(model, s.ModelDecl)  # the "model" kind holds only model declarations
+            self._terms[name] = _term_set(model.rhs, self.expander, with_intercept=True)
         return self._terms[name]
 
     def macro_terms(self, name: str) -> dict:
@@ -141,6 +143,12 @@ def _figure_models(f: s.FigureDecl) -> tuple[str, ...]:
     return tuple(_text(a) for a in f.plot.args)
 
 
+def _string_text(e: s.Expr) -> str:
+    """A string option value as written (quoted, escaped)."""
+    assert isinstance(e, s.String)  # the grammar allows only a STRING here
+    return string_literal(e.value)
+
+
 def _options_view(declared: tuple[s.TableOption, ...], defaults: dict[str, str]) -> tuple:
     options = dict(defaults)
     lists: dict[str, list[str]] = {"keep": [], "drop": [], "order": [], "fit": []}
@@ -150,13 +158,13 @@ def _options_view(declared: tuple[s.TableOption, ...], defaults: dict[str, str])
     rows: list[str] = []
     for o in declared:
         if o.kind == "row":
-            rows.append(f"{_target_text(o.target)} = " + ", ".join(string_literal(v.value) for v in o.values))
+            rows.append(f"{_target_text(o.target)} = " + ", ".join(_string_text(v) for v in o.values))
         elif o.kind == "vcov row":
             options["vcov row"] = "on"
         elif o.kind == "digits":  # the whole-table digits and each row's, in spec order
             digits.append(" ".join(_text(v) for v in o.values) if o.target is None else f"{_target_text(o.target)} = {_text(o.values[0])}")
         elif o.kind == "label":
-            labels[_target_text(o.target)] = string_literal(o.values[0].value)
+            labels[_target_text(o.target)] = _string_text(o.values[0])
         elif o.kind in ("stat", "layout", "level", "style"):
             options[o.kind] = _text(o.values[0])
         elif o.kind in ("stars", "size"):
@@ -168,7 +176,7 @@ def _options_view(declared: tuple[s.TableOption, ...], defaults: dict[str, str])
         elif o.kind in lists:
             lists[o.kind].extend(_target_text(v) if o.kind != "fit" else _text(v) for v in o.values)
         elif o.kind == "note":
-            notes.append(string_literal(o.values[0].value))
+            notes.append(_string_text(o.values[0]))
         elif o.kind == "significant":
             options["significant"] = "on"
     if digits:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 from povdsl.check.terms import INTERCEPT, NO_INTERCEPT, Expander, Factor, Term, TermLimit
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
@@ -40,7 +42,12 @@ def _normal(e):
     return e
 
 
-def _text(e) -> str | None:
+@overload
+def _text(e: None) -> None: ...
+@overload
+def _text(e: object) -> str: ...
+def _text(e: object) -> str | None:
+    """An expression's normal-form text; None stays None (an absent option)."""
     return None if e is None else expr_text(_normal(e))
 
 
@@ -55,8 +62,7 @@ _NO_INTERCEPT = NO_INTERCEPT
 
 
 def _leaf(e) -> list[Term]:
-    text = _text(e)
-    return [Term((Factor("column", text or "", e),))]
+    return [Term((Factor("column", _text(e) or "", e),))]
 
 
 def expander(macros: dict) -> Expander:
@@ -93,4 +99,4 @@ def _term_set(e, side: Expander, with_intercept: bool) -> dict:
 def _target_text(e) -> str:
     """A table's term reference (label, keep, ...) in term form, so a:b == b:a."""
     terms = [t for t in _expand(e, expander({})) if t not in (_INTERCEPT, _NO_INTERCEPT)]
-    return _term_text(terms[0]) if len(terms) == 1 else _text(e)
+    return _term_text(terms[0]) if len(terms) == 1 else _text(e) or ""
