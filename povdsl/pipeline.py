@@ -98,12 +98,12 @@ def run(
         options = RenderOptions(standalone=standalone, siunitx=siunitx, number=number)
         tables[spec.name] = {fmt: output_format(fmt).render(table, options) for fmt in formats}
         models[spec.name] = table
-    figures = {}
-    for spec in plan.figures:
-        if any(name in failures for name in spec.models):
-            skipped.append(spec.name)
+    figures: dict[str, dict[str, str | bytes]] = {}
+    for figure in plan.figures:
+        if any(name in failures for name in figure.models):
+            skipped.append(figure.name)
         else:
-            figures[spec.name] = figure_files(plan, frames, spec, results, sweeps)
+            figures[figure.name] = figure_files(plan, frames, figure, results, sweeps)
     if out is not None:
         for name, by_format in tables.items():
             for fmt, text in by_format.items():
