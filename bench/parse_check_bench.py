@@ -43,7 +43,7 @@ MODELS = (
 
 def generate(n_models: int) -> str:
     # a comment above every fourth model, as real specs have: comment attachment is part of parsing
-    models = [("# Group {k}\n".format(k=i // 4) if i % 4 == 0 else "") + MODELS[i % len(MODELS)].format(i=i, flag=i % 2) for i in range(n_models)]
+    models = [(f"# Group {i // 4}\n" if i % 4 == 0 else "") + MODELS[i % len(MODELS)].format(i=i, flag=i % 2) for i in range(n_models)]
     tables = [f"table t{k} = " + ", ".join(f"m{i}" for i in range(k, min(k + 4, n_models))) + "\n  stat t\n" for k in range(0, n_models, 4)]
     return HEAD + "\n" + "\n".join(models) + "\n" + "\n".join(tables)
 

@@ -73,7 +73,7 @@ def main(n: int = 3000) -> None:
     print(table[["direct", "indirect", "total", "direct_se", "indirect_se", "total_se"]].round(4).to_string())
 
     big = 20_000
-    y2, X2, sw2 = knn_problem(big)
+    _y2, _X2, sw2 = knn_problem(big)
     names = ["Intercept", "x1", "x2", "rho"]
     from povdsl.estimate.spatial.fit import SpatialFit
 

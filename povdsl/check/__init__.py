@@ -11,4 +11,4 @@ from povdsl.check.expressions import LEVELS, MAX_FORMULA_POWER
 from povdsl.check.models import STATS, VCOV_KINDS
 from povdsl.check.nodes import literal, walk
 
-__all__ = ["Environment", "check", "literal", "walk", "LEVELS", "STATS", "VCOV_KINDS", "MAX_FORMULA_POWER"]
+__all__ = ["LEVELS", "MAX_FORMULA_POWER", "STATS", "VCOV_KINDS", "Environment", "check", "literal", "walk"]

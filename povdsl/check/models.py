@@ -10,9 +10,9 @@ from povdsl.check.plan import LetPlan, ModelPlan, TableSpec, TermSelector, is_gl
 from povdsl.check.signatures import _lag_range, bind_estimator
 from povdsl.check.terms import Factor, ModelTerms, Term, lag_name, ordered
 from povdsl.diagnostics import did_you_mean
+from povdsl.estimate.registry import REGISTRY
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
-from povdsl.estimate.registry import REGISTRY
 
 STATS = ("t", "se", "p", "none")
 MAX_STAR_LEVELS = 5  # "*****" is already more than any journal prints

@@ -22,11 +22,23 @@ import pandas as pd
 from povdsl.data.clusters import cluster_table, count_clusters
 from povdsl.datasets.zhejiang_tables import (  # fixed tables: counties, GDP, industries, historic clusters
     COUNTIES as _COUNTIES,
+)
+from povdsl.datasets.zhejiang_tables import (
     DESIGNATED as _DESIGNATED,
+)
+from povdsl.datasets.zhejiang_tables import (
     GROUPS as _GROUPS,
+)
+from povdsl.datasets.zhejiang_tables import (
     INDUSTRIES as _INDUSTRIES,
+)
+from povdsl.datasets.zhejiang_tables import (
     ISLANDS as _ISLANDS,
+)
+from povdsl.datasets.zhejiang_tables import (
     MOUNTAIN_CITIES as _MOUNTAIN_CITIES,
+)
+from povdsl.datasets.zhejiang_tables import (
     PROVINCE_GDP as _PROVINCE_GDP,
 )
 from povdsl.datasets.zhejiang_truth import TRUE_PARAMETERS, CensusParameters, ClusterRule, TrueParameters

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+
 @dataclass(frozen=True)
 class ClusterRule:
     """The rule the generator uses for ``cluster`` (see povdsl.data.clusters)."""

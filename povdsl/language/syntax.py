@@ -57,19 +57,19 @@ class Keyword:
     """`name = value` inside a call's argument list."""
 
     name: str
-    value: "Expr"
+    value: Expr
     span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
 class Call:
     func: str
-    args: tuple["Expr | Keyword", ...]
+    args: tuple[Expr | Keyword, ...]
     span: Span | None = _span()
     func_span: Span | None = _span()
 
     @property
-    def positional(self) -> tuple["Expr", ...]:
+    def positional(self) -> tuple[Expr, ...]:
         return tuple(a for a in self.args if not isinstance(a, Keyword))
 
     @property
@@ -82,36 +82,36 @@ class BinOp:
     """Binary operator: + - * / : ** (formula or arithmetic, by context)."""
 
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
 class Negate:
-    operand: "Expr"
+    operand: Expr
     span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
 class Compare:
     op: str  # == != < <= > >=
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
 class BoolOp:
     op: str  # "and" | "or"
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
 class Not:
-    operand: "Expr"
+    operand: Expr
     span: Span | None = _span()
 
 
@@ -119,7 +119,7 @@ class Not:
 class Paren:
     """Kept so that fmt prints the parentheses the author wrote."""
 
-    inner: "Expr"
+    inner: Expr
     span: Span | None = _span()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from itertools import pairwise
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -47,7 +48,7 @@ def all_syntax_errors(parser: Lark, text: str, path: str) -> list[Diagnostic]:
     starts.append(len(text))
     found: list[Diagnostic] = []
     offset, counted_to = 0, 0
-    for begin, end in zip(starts, starts[1:]):
+    for begin, end in pairwise(starts):
         offset += text.count("\n", counted_to, begin)  # chunks start a line: shift lines, not columns
         counted_to = begin
         chunk = text[begin:end]

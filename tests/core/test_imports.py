@@ -25,11 +25,11 @@ def test_checking_the_paper_spec_imports_no_estimation_backend():
 
 def test_public_functions_survive_importing_the_modules_beside_them():
     import povdsl
-    import povdsl.estimate.fitting  # noqa: F401
-    import povdsl.pipeline  # noqa: F401
+    import povdsl.estimate.fitting
+    import povdsl.pipeline
     from povdsl.api import fit, load, run
-    from povdsl.estimate.result import Result
     from povdsl.data.weights import Weights
+    from povdsl.estimate.result import Result
 
     assert (povdsl.fit, povdsl.load, povdsl.run, povdsl.Result, povdsl.Weights) == (fit, load, run, Result, Weights)
     assert set(povdsl.__all__) <= set(dir(povdsl))

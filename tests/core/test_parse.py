@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import povdsl
-from povdsl.language import syntax as s
 from povdsl.errors import SpecError
+from povdsl.language import syntax as s
 
 SPEC = """# header comment
 let poor04 = income < 0.5 * mean(income, year == 2004)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from povdsl.tools.cli import main
 from povdsl.render.pdf import compile_pdf, pdflatex_path
 from povdsl.render.templating import render
+from povdsl.tools.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "spec" / "zhejiang.pov"

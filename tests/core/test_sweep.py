@@ -58,9 +58,9 @@ def test_sweep_covers_every_census_industry_and_lists_skips(output):
 
 def test_one_pool_for_all_sweeps_gives_the_in_process_results(monkeypatch):
     """The pool changes where fits run, never what they give: same items, skips and numbers, bit for bit."""
-    from povdsl.estimate import sweep as sweep_module
-    from povdsl.data.frames import load as load_frames
     from povdsl.check.specfile import load_plan
+    from povdsl.data.frames import load as load_frames
+    from povdsl.estimate import sweep as sweep_module
 
     plan = load_plan(SPEC)
     models = [m for m in plan.models if m.sweep_var and m.name.startswith("pov04")]
@@ -78,9 +78,9 @@ def test_one_pool_for_all_sweeps_gives_the_in_process_results(monkeypatch):
 
 
 def test_a_pool_that_cannot_start_leaves_the_fits_to_this_process(monkeypatch):
-    from povdsl.estimate import sweep as sweep_module
-    from povdsl.data.frames import load as load_frames
     from povdsl.check.specfile import load_plan
+    from povdsl.data.frames import load as load_frames
+    from povdsl.estimate import sweep as sweep_module
 
     def no_semaphores(*args, **kwargs):
         raise PermissionError("[Errno 13] Permission denied: '/dev/shm'")

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import povdsl
-from povdsl.errors import DataError
 from povdsl.data.weights import Weights
+from povdsl.errors import DataError
 
 # three regions; minutes[r][j] is the travel time from r to j (asymmetric)
 MINUTES = {("a", "b"): 10.0, ("a", "c"): 20.0, ("b", "a"): 12.0, ("b", "c"): 40.0, ("c", "a"): 25.0, ("c", "b"): 50.0}

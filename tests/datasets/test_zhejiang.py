@@ -13,8 +13,7 @@ import statsmodels.api as sm
 from linearmodels.panel import PanelOLS
 
 from povdsl.data.clusters import count_clusters
-from povdsl.datasets import bundled_path
-from povdsl.datasets import zhejiang
+from povdsl.datasets import bundled_path, zhejiang
 
 TRUTH = zhejiang.TRUE_PARAMETERS
 CONTROLS = ["age", "edu", "gender", "pop", "land", "capital"]

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from povdsl.language.parser import parse
 from povdsl.tools.diff import CHANGE_KINDS, DECLARATION_KINDS, SCHEMA_VERSION, diff_specs, format_text
 from povdsl.tools.diff.cli import main as run_cli  # `povdsl diff ...` through the same register() the main CLI uses
-from povdsl.language.parser import parse
 
 CASES = Path(__file__).parent / "cases"
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if p.is_dir())

@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from povdsl.tools.diff.output import _use_colour
 from povdsl.tools.diff.cli import main as run_cli
+from povdsl.tools.diff.output import _use_colour
 
 OLD = 'model m1 "Model 1": y ~ x + z | ols\n'
 NEW = 'model m1 "Model 1": y ~ x + z + w | ols\n'

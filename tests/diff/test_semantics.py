@@ -6,10 +6,11 @@ from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from povdsl.tools.diff import Change, diff_specs, format_text
 from povdsl.language.parser import parse
+from povdsl.tools.diff import Change, diff_specs, format_text
 
 SPEC = """\
 data households = "households.csv" panel(household, year)

@@ -6,8 +6,8 @@ and checked. One test per statistic, so a failure names what drifted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -18,8 +18,8 @@ from linearmodels.iv import IV2SLS, IVGMM
 from linearmodels.panel import PanelOLS, RandomEffects
 from numpy.testing import assert_allclose
 
-from povdsl.estimate.design import Design, Vcov
 from povdsl.estimate.adapters import get
+from povdsl.estimate.design import Design, Vcov
 
 RTOL = 1e-8
 
@@ -296,7 +296,7 @@ def _backend_series(raw, attribute: str) -> pd.Series:
 
 @pytest.mark.parametrize("attribute", ["params", "std_errors", "tstats", "pvalues"])
 def test_coefficient_table_matches_backend(fitted, attribute):
-    case, result, backend = fitted
+    _case, result, backend = fitted
     expected = _backend_series(backend, attribute)
     assert list(getattr(result, attribute).index) == [str(name) for name in expected.index]
     assert_allclose(getattr(result, attribute).to_numpy(), expected.to_numpy(), rtol=RTOL)

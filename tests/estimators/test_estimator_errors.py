@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from povdsl.estimate.design import Design, Vcov
 from povdsl.errors import EstimationError
 from povdsl.estimate.adapters import get
+from povdsl.estimate.design import Design, Vcov
 
 RNG = np.random.default_rng(3)
 N = 200
@@ -98,8 +98,8 @@ def test_two_way_fixed_effects_name_regressor_linear_in_time():
 IV_DATA = DATA.assign(gdp=DATA.z + DATA.x2 + RNG.normal(size=N), gdp_lag10=DATA.z, z2=RNG.normal(size=N))
 
 
-def iv_design(instruments: list[str], endog: list[str] = ["gdp"], data: pd.DataFrame = IV_DATA) -> Design:
-    return Design(y=data.income, exog=exog("x1", data=data), endog=data[endog], instruments=data[instruments], entity=data.household)
+def iv_design(instruments: list[str], endog: tuple[str, ...] = ("gdp",), data: pd.DataFrame = IV_DATA) -> Design:
+    return Design(y=data.income, exog=exog("x1", data=data), endog=data[list(endog)], instruments=data[instruments], entity=data.household)
 
 
 @pytest.mark.parametrize("name", ["iv", "gmm"])

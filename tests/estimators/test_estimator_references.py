@@ -25,8 +25,8 @@ from linearmodels.iv import IV2SLS, IVGMM
 from numpy.testing import assert_allclose
 from statsmodels.discrete.tests.results.results_discrete import Spector
 
-from povdsl.estimate.design import Design, Vcov
 from povdsl.estimate.adapters import get
+from povdsl.estimate.design import Design, Vcov
 
 RESULTS = Path(__file__).parent / "results"
 

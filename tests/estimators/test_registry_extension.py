@@ -7,7 +7,7 @@ The reference is a direct statsmodels QuantReg call on the same data.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd

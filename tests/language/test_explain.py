@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from povdsl.check.specfile import load_plan
 from povdsl.tools.cli import main
 from povdsl.tools.explain import explain
-from povdsl.check.specfile import load_plan
 
 SPEC = Path(__file__).resolve().parents[2] / "spec" / "zhejiang.pov"
 

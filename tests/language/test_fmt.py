@@ -155,7 +155,7 @@ def _run(argv, capsys, stdin: str | None = None, monkeypatch=None):
 def test_fmt_rewrites_a_file_in_place(tmp_path, capsys):
     spec = tmp_path / "a.pov"
     spec.write_text("let x=1")
-    status, out, err = _run(["fmt", str(spec)], capsys)
+    status, _out, err = _run(["fmt", str(spec)], capsys)
     assert status == 0
     assert spec.read_text() == "let x = 1\n"
     assert "reformatted" in err
@@ -206,7 +206,7 @@ def test_fmt_reads_stdin_and_writes_stdout(capsys, monkeypatch):
 def test_fmt_syntax_error_prints_diagnostic_not_traceback(tmp_path, capsys):
     spec = tmp_path / "bad.pov"
     spec.write_text("let x = \n")
-    status, out, err = _run(["fmt", str(spec)], capsys)
+    status, _out, err = _run(["fmt", str(spec)], capsys)
     assert status == 1
     assert "error[E012]" in err and "Traceback" not in err
     assert spec.read_text() == "let x = \n"

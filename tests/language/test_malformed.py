@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from povdsl.tools.cli import main
 from povdsl.check.sources import bundled_root
+from povdsl.tools.cli import main
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "malformed"
 REPO = Path(__file__).resolve().parents[2]

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 import povdsl
-from povdsl.tools.cli import main
-from povdsl.errors import SpecError
-from povdsl.check.specfile import load_plan
 from povdsl.check.sources import bundled_root
+from povdsl.check.specfile import load_plan
+from povdsl.errors import SpecError
+from povdsl.tools.cli import main
 
 CSV = "hh,year,y,x\n1,2004,1.0,2.0\n1,2005,2.0,3.0\n2,2004,1.5,2.5\n2,2005,2.5,4.0\n"
 

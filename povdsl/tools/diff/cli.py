@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from povdsl.diagnostics import escape_controls
+from povdsl.errors import PovdslError, SpecError
 from povdsl.tools.diff.changes import EXIT_CHANGED, EXIT_SAME, EXIT_TROUBLE
 from povdsl.tools.diff.declarations import diff_specs
 from povdsl.tools.diff.git import _git_external, _git_pairs
 from povdsl.tools.diff.inputs import DiffTrouble, _Pair, _parse, _read
 from povdsl.tools.diff.output import _use_colour, format_json, format_text
 from povdsl.tools.diff.results import ResultsReport, compare_results, format_results
-from povdsl.diagnostics import escape_controls
-from povdsl.errors import PovdslError, SpecError
 
 
 def register(subparsers) -> argparse.ArgumentParser:

@@ -178,7 +178,7 @@ def _moved(model: str, before, after, rtol: float) -> list[MovedEstimate]:
         same_value = (
             old_coef is not None
             and new_coef is not None
-            and (math.isclose(old_coef, new_coef, rel_tol=rtol, abs_tol=0.0) or math.isnan(old_coef) and math.isnan(new_coef))
+            and (math.isclose(old_coef, new_coef, rel_tol=rtol, abs_tol=0.0) or (math.isnan(old_coef) and math.isnan(new_coef)))
         )
         if not same_value or _stars(old_p) != _stars(new_p):
             out.append(MovedEstimate(model, term, old_coef, new_coef, old_p, new_p))
