@@ -54,7 +54,9 @@ def bind_estimator(est: s.Estimator, checker, terms: list) -> Binding | None:
     if sig is None:
         checker.error("E200", f"unknown estimator '{est.name}'", est.span, did_you_mean(est.name, REGISTRY) or f"estimators: {', '.join(REGISTRY)}")
         return None
-    binder = {"plain": _plain, "panel": _panel, "instrumental": _instrumental, "dynamic": _dynamic}[sig.binding]
+    from povdsl.check.spatial_binding import bind_spatial
+
+    binder = {"plain": _plain, "panel": _panel, "instrumental": _instrumental, "dynamic": _dynamic, "spatial": bind_spatial}[sig.binding]
     return binder(est, sig, checker, terms)
 
 

@@ -32,4 +32,14 @@ IV_OPTIONS = (
     OptionSpec("absorb", "flag", False, "absorb entity fixed effects: demean every variable by Design.entity before fitting"),
     OptionSpec("small", "flag", False, "small-sample covariance (linearmodels debiased=True, t/F reference distributions), like Stata's `small`"),
 )
+SPATIAL_OPTIONS = (
+    OptionSpec("weights", "names", (), "the weight matrix, named positionally: sar(w); sac(w1, w2) takes two"),
+    OptionSpec("method", "name", "ml", "ml (spreg ML_Lag / ML_Error; povdsl's SARAR likelihood for sac) or gmm (Kelejian-Prucha, spreg GM_*)"),
+    OptionSpec("robust", "flag", False, "method=gmm: heteroskedasticity-robust (White for sar/sdm; GM_Error_Het / GM_Combo_Het)"),
+    OptionSpec("fe", "name", "", "unit fixed effects (empty: none), a spatial panel: sar or sem by ML (spreg Panel_FE_Lag / Panel_FE_Error)"),
+    OptionSpec("draws", "int", 1000, "simulated draws behind the impacts' standard errors"),
+    OptionSpec("seed", "int", 20090101, "seed of those draws"),
+    OptionSpec("ldet", "name", "auto", "log-determinant: auto (full up to 400 regions, else lu), full, lu or ord, as spreg's method="),
+)
+SLX_OPTIONS = (OptionSpec("weights", "names", (), "the weight matrix the residual diagnostics use: slx(w)"),)
 GMM_OPTIONS = IV_OPTIONS + (OptionSpec("steps", "int", 2, "GMM iterations (linearmodels iter_limit); 2 is two-step efficient GMM"),)

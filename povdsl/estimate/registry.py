@@ -21,6 +21,8 @@ from povdsl.estimate.options import (
     FE_OPTIONS,
     GMM_OPTIONS,
     IV_OPTIONS,
+    SLX_OPTIONS,
+    SPATIAL_OPTIONS,
     OptionSpec,
 )
 
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from povdsl.estimate.design import Vcov
     from povdsl.estimate.result import Result
 
-Binding = Literal["plain", "panel", "instrumental", "dynamic"]
+Binding = Literal["plain", "panel", "instrumental", "dynamic", "spatial"]
 VcovChoice = Literal["unadjusted", "robust", "cluster"]
 
 ADAPTERS = "povdsl.estimate.adapters"
@@ -196,7 +198,28 @@ _BUILTIN = (
     ),
 )
 
-REGISTRY: dict[str, EstimatorSpec] = {spec.name: spec for spec in _BUILTIN}
+SPATIAL = f"{ADAPTERS}.spatial"
+SPATIAL_STATS = ("loglik", "aic", "pseudo_r2")
+SLX_STATS = ("r2", "loglik", "aic", "moran", "moran_pvalue", "lm_lag", "lm_lag_pvalue", "lm_error", "lm_error_pvalue", "rlm_lag", "rlm_lag_pvalue", "rlm_error", "rlm_error_pvalue")
+
+
+def _spatial(name: str, label: str, doc: str, long_label: str, adapter: str = "", options: tuple[OptionSpec, ...] = SPATIAL_OPTIONS, statistics: tuple[str, ...] = SPATIAL_STATS) -> EstimatorSpec:
+    """A spatial estimator on spreg (docs/spatial.md): weights named positionally, its own variance."""
+    return EstimatorSpec(
+        name, label, doc, "spatial", f"{SPATIAL}:{adapter or 'fit_' + name}", f"{SPATIAL}:describe_{name}", prepare=f"{SPATIAL}:prepare",
+        options=options, vcov_clause=False, statistics=statistics, weights=True, long_label=long_label,
+    )
+
+
+_SPATIAL = (
+    _spatial("sar", "SAR", "spatial lag model: sar(w), sar(w, method=gmm), sar(w, fe=unit)", "spatial autoregressive (lag) model"),
+    _spatial("sem", "SEM", "spatial error model: sem(w), sem(w, method=gmm, robust), sem(w, fe=unit)", "spatial error model"),
+    _spatial("sdm", "SDM", "spatial Durbin model, SAR plus W(x) for every regressor: sdm(w)", "spatial Durbin model"),
+    _spatial("sac", "SAC", "spatial lag and error (SARAR): sac(w) or sac(w1, w2)", "SARAR (spatial lag and error) model", adapter="fit_sac_model"),
+    _spatial("slx", "OLS", "OLS of the formula as written with Moran's I and LM tests on its residuals: slx(w)", "OLS with spatial diagnostics", options=SLX_OPTIONS, statistics=SLX_STATS),
+)
+
+REGISTRY: dict[str, EstimatorSpec] = {spec.name: spec for spec in _BUILTIN + _SPATIAL}
 
 
 def register(spec: EstimatorSpec) -> None:
@@ -208,7 +231,7 @@ def register(spec: EstimatorSpec) -> None:
 
 def unregister(name: str) -> None:
     """Remove an estimator added by `register` (tests clean up with it)."""
-    if any(spec.name == name for spec in _BUILTIN):
+    if any(spec.name == name for spec in _BUILTIN + _SPATIAL):
         raise ValueError(f"'{name}' is a built-in estimator")
     REGISTRY.pop(name, None)
 

@@ -12,6 +12,7 @@ from povdsl.estimate.design import Design, Vcov
 from povdsl.estimate.registry import REGISTRY, EstimatorSpec, OptionSpec, get, load
 from povdsl.estimate.result import FIT_STATISTICS
 
+SPATIAL = ("weights", "method", "robust", "fe", "draws", "seed", "ldet")
 EXPECTED = {
     # name: (label, needs_panel, instruments, binary_outcome, default_vcov, option names, binding)
     "ols": ("OLS", False, False, False, "unadjusted", (), "plain"),
@@ -24,6 +25,11 @@ EXPECTED = {
     "gmm": ("IV-GMM", False, True, False, "robust", ("absorb", "small", "steps"), "instrumental"),
     "diffgmm": ("Difference GMM", True, True, False, "unadjusted", (), "dynamic"),
     "sysgmm": ("System GMM", True, True, False, "unadjusted", (), "dynamic"),
+    "sar": ("SAR", False, False, False, "unadjusted", SPATIAL, "spatial"),
+    "sem": ("SEM", False, False, False, "unadjusted", SPATIAL, "spatial"),
+    "sdm": ("SDM", False, False, False, "unadjusted", SPATIAL, "spatial"),
+    "sac": ("SAC", False, False, False, "unadjusted", SPATIAL, "spatial"),
+    "slx": ("OLS", False, False, False, "unadjusted", ("weights",), "spatial"),
 }
 
 

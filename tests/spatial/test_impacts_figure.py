@@ -40,7 +40,7 @@ def test_impactsplot_draws_each_impact_with_its_normal_interval(columbus):
 
 
 def test_impacts_figure_of_a_model_without_impacts_is_a_located_error(tmp_path):
-    """Spatial estimators are not declarable in a spec on main yet (E200), so only the refusal is tested from a spec."""
+    """An impacts figure of a model without a spatial lag of y is refused at the figure (the drawn case: test_spec_models.py)."""
     from spatial_project import write_project  # type: ignore[import-not-found]
 
     spec = write_project(tmp_path, 'model m2: y ~ x | ols\nfigure fi "Spillovers" = impacts(m2)\n')

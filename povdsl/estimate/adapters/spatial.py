@@ -47,11 +47,11 @@ class Prepared:
     vcov: Vcov
 
 
-def prepare(model, frames) -> Prepared:
-    """Compile the model, then cut its weights to the regions of the sample."""
+def prepare(model, frames, cache=None) -> Prepared:
+    """Compile the model (sharing the run's cache), then cut its weights to the regions of the sample."""
     from povdsl.estimate.compile import compile_model
 
-    compiled = compile_model(model, frames)
+    compiled = compile_model(model, frames, cache)
     design = compiled.design
     options = dict(model.options)
     names = tuple(options.get("weights") or ())
