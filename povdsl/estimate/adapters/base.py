@@ -8,7 +8,7 @@ spec's variance request to backend arguments, and the assembly of a Result.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,9 @@ import pandas as pd
 from povdsl.errors import EstimationError
 from povdsl.estimate.design import Design, Vcov
 from povdsl.estimate.result import Result, Variance
+
+if TYPE_CHECKING:
+    from povdsl.estimate.adapters.variance import Inference
 
 # Relative residual norm below which a column counts as a linear combination of
 # the columns before it: R^2 of that auxiliary regression above 1 - 1e-16.
@@ -177,6 +180,26 @@ def nonempty(frame: pd.DataFrame | None) -> pd.DataFrame | None:
 
 
 # --- results --------------------------------------------------------------------
+
+
+def inference_result(
+    res, inf: Inference, *, estimator: str, design: Design, variance: Variance, stats: Mapping[str, float], warnings: tuple[str, ...] = ()
+) -> Result:
+    """A Result from a backend fit whose standard errors povdsl computed itself (`Inference`, the conventions of variance.py)."""
+    return build_result(
+        estimator=estimator,
+        design=design,
+        params=res.params,
+        std_errors=inf.std_errors,
+        tstats=inf.tstats,
+        pvalues=inf.pvalues,
+        nobs=res.nobs,
+        variance=variance,
+        cov=inf.cov,
+        stats=stats,
+        raw=res,
+        warnings=warnings,
+    )
 
 
 def linearmodels_result(res, *, estimator: str, design: Design, variance: Variance, stats: Mapping[str, float]) -> Result:

@@ -26,6 +26,7 @@ from povdsl.estimate.adapters.base import (
     check_sample,
     cluster_frame,
     cluster_text,
+    inference_result,
     names_of,
 )
 from povdsl.estimate.adapters.variance import crv1, inference, twoway_raw
@@ -105,19 +106,8 @@ def _fit_linear(name: str, binary: bool):
             outside = int(((res.fittedvalues < 0) | (res.fittedvalues > 1)).sum())
             if outside:
                 warnings_out = (f"{outside} fitted probabilities lie outside [0, 1]",)
-        return build_result(
-            estimator=name,
-            design=design,
-            params=res.params,
-            std_errors=inf.std_errors,
-            tstats=inf.tstats,
-            pvalues=inf.pvalues,
-            nobs=res.nobs,
-            variance=variance,
-            cov=inf.cov,
-            stats={"r2": res.rsquared, "loglik": res.llf},
-            raw=res,
-            warnings=warnings_out,
+        return inference_result(
+            res, inf, estimator=name, design=design, variance=variance, stats={"r2": res.rsquared, "loglik": res.llf}, warnings=warnings_out
         )
 
     return fit

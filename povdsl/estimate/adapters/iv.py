@@ -20,13 +20,13 @@ from linearmodels.iv import IV2SLS, IVGMM
 from povdsl.errors import EstimationError
 from povdsl.estimate.adapters.base import (
     as_float,
-    build_result,
     check_full_rank,
     check_full_rank_within,
     check_repeated_units,
     check_sample,
     cluster_frame,
     cluster_text,
+    inference_result,
     names_of,
     nonempty,
     within,
@@ -204,20 +204,7 @@ def _fit_iv(name: str, gmm: bool):
         notes: tuple[str, ...] = ()
         if first_stage_f < WEAK_INSTRUMENT_F:
             notes = (f"weak instruments: smallest first-stage F is {first_stage_f:.2f} (< {WEAK_INSTRUMENT_F:g})",)
-        return build_result(
-            estimator=name,
-            design=design,
-            params=res.params,
-            std_errors=inf.std_errors,
-            tstats=inf.tstats,
-            pvalues=inf.pvalues,
-            nobs=res.nobs,
-            variance=variance,
-            cov=inf.cov,
-            stats=fit_stats,
-            raw=res,
-            warnings=notes,
-        )
+        return inference_result(res, inf, estimator=name, design=design, variance=variance, stats=fit_stats, warnings=notes)
 
     return fit
 

@@ -16,12 +16,12 @@ from linearmodels.panel import RandomEffects
 from povdsl.errors import EstimationError
 from povdsl.estimate.adapters.base import (
     as_float,
-    build_result,
     check_full_rank,
     check_repeated_units,
     check_sample,
     cluster_frame,
     cluster_text,
+    inference_result,
     names_of,
 )
 from povdsl.estimate.adapters.variance import Inference, crv1, inference
@@ -100,22 +100,6 @@ def _cov_call_text(vcov: Vcov) -> str:
     return f"cov_type={vcov.kind!r})"
 
 
-def _result(res, inf: Inference, variance: Variance, name: str, design: Design, stats) -> Result:
-    return build_result(
-        estimator=name,
-        design=design,
-        params=res.params,
-        std_errors=inf.std_errors,
-        tstats=inf.tstats,
-        pvalues=inf.pvalues,
-        nobs=res.nobs,
-        variance=variance,
-        cov=inf.cov,
-        stats=stats,
-        raw=res,
-    )
-
-
 def fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
     y, exog = _panel_frames(design)  # raises without an entity
     assert design.entity is not None
@@ -133,7 +117,7 @@ def fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
         "ngroups": design.entity.nunique(),
     }
     inf, variance = _re_variance(res, resolved, text, clusters)
-    return _result(res, inf, variance, "re", design, stats)
+    return inference_result(res, inf, estimator="re", design=design, variance=variance, stats=stats)
 
 
 def describe_re(design_names, options, vcov: Vcov) -> str:
