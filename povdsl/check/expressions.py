@@ -34,6 +34,14 @@ class ExpressionChecks(CheckerState):
             self.error("E131", f"unknown data set '{source.id}'", source.span, did_you_mean(source.id, self.data))
             ok = False
         else:
+            if not any(p.role == "region" for p in self.data.values()):
+                self.error(
+                    "E135",
+                    "clusters() counts per region and year, but no data set is declared with key(region, time)",
+                    call.span,
+                    'declare the regions, e.g. data counties = "counties.csv" key(county, year)',
+                )
+                ok = False
             needed = {"industry", "firms", "employment"}
             plan = self.data[source.id]
             missing = sorted(needed - set(plan.columns))
