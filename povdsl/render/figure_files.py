@@ -35,22 +35,18 @@ def figure_model(
     extra_notes: Sequence[str] = (),
 ) -> FigureModel:
     """What the figure shows, notes included, with every text on one line."""
-    if spec.kind == "impacts":
+    if spec.kind in ("impacts", "coef"):
         plotted = [results[m] for m in spec.models]
         names = [model_name(r, i) for i, r in enumerate(plotted)]
         variances = [(n, context.variance.get(r.model, r.vcov)) for n, r in zip(names, plotted)]
-        notes = figure_notes("impacts", spec.level, variances, context, (*spec.notes, *extra_notes))
-        chosen = selection(spec.keep, spec.drop, spec.order, dict(spec.labels), spec.selectors)
-        check_selectors(replace(chosen, models=spec.models), plotted, [])
-        model = impacts_model(plotted, name=spec.name, title=spec.title, level=spec.level, chosen=chosen, titles=[m.label for m in models] if len(models) > 1 else (), notes=notes)
-    elif spec.kind == "coef":
-        plotted = [results[m] for m in spec.models]
-        names = [model_name(r, i) for i, r in enumerate(plotted)]
-        variances = [(n, context.variance.get(r.model, r.vcov)) for n, r in zip(names, plotted)]
-        notes = figure_notes("coef", spec.level, variances, context, (*spec.notes, *extra_notes))
+        notes = figure_notes(spec.kind, spec.level, variances, context, (*spec.notes, *extra_notes))
         chosen = selection(spec.keep, spec.drop, spec.order, dict(spec.labels), spec.selectors)
         check_selectors(replace(chosen, models=spec.models), plotted, [])  # E197 at the item, as for tables
-        model = coef_model(plotted, name=spec.name, title=spec.title, level=spec.level, chosen=chosen, notes=notes)
+        if spec.kind == "impacts":
+            titles = [m.label for m in models] if len(models) > 1 else ()
+            model = impacts_model(plotted, name=spec.name, title=spec.title, level=spec.level, chosen=chosen, titles=titles, notes=notes)
+        else:
+            model = coef_model(plotted, name=spec.name, title=spec.title, level=spec.level, chosen=chosen, notes=notes)
     else:
         drawn = [sweeps[m] for m in spec.models]
         labels = [m.label for m in models]
