@@ -6,15 +6,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from povdsl.check import walk
-from povdsl.check.plan import FigureSpec, ModelPlan, Plan
+from povdsl.check.plan import FigureSpec, Plan
 from povdsl.check.specfile import load_plan
 from povdsl.data.frames import Frames, RunCache
 from povdsl.data.frames import load as load_frames
 from povdsl.errors import PovdslError
-from povdsl.estimate.fitting import fit_model
 from povdsl.estimate.registry import REGISTRY
 from povdsl.estimate.result import Result
-from povdsl.estimate.sweep import run_sweeps
+from povdsl.estimate.runner import fit_all
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 from povdsl.render.formats import RenderOptions, output_format
@@ -61,6 +60,7 @@ def run(
     siunitx: bool = False,
     allow_outside: tuple[Path, ...] = (),
     workers: int | None = None,
+    dask: str | None = None,
     keep_going: bool = False,
 ) -> RunOutput:
     """Fit every model of the spec and render every table whose models fitted; write them when `out` is given.
@@ -73,15 +73,9 @@ def run(
     plan = load_plan(path, allow_outside=allow_outside)
     cache = RunCache()  # the run's: derived columns and cluster tables shared by its models and sweeps
     frames = load_frames(plan, cache=cache)
-    failures: dict[str, PovdslError] = {}
-    results: dict[str, Result] = {}
-    for m in plan.models:
-        if m.sweep_var is None:
-            try:
-                results[m.name] = fit_model(m, frames, cache)
-            except PovdslError as exc:
-                failures[m.name] = exc
-    sweeps = _sweeps([m for m in plan.models if m.sweep_var is not None], frames, workers, failures, cache)
+    plain = [m for m in plan.models if m.sweep_var is None]
+    fitted = fit_all(plain, [m for m in plan.models if m.sweep_var is not None], frames, cache, workers=workers, dask=dask)
+    failures, results, sweeps = fitted.failures, fitted.results, fitted.sweeps
     tables: dict[str, dict[str, str | bytes]] = {}
     models: dict[str, Table] = {}
     written: list[Path] = []
@@ -127,23 +121,6 @@ def figure_files(plan: Plan, frames: Frames, spec: FigureSpec, results: dict[str
     skipped = skipped_notes(plan, spec, sweeps) if spec.kind == "sweep" else ()
     model = files.figure_model(spec, [plan.model(m) for m in spec.models], results, sweeps, context, skipped)
     return files.figure_files(spec, model)
-
-
-def _sweeps(models: list[ModelPlan], frames: Frames, workers: int | None, failures: dict[str, PovdslError], cache: RunCache) -> dict:
-    """All sweeps through one pool; when that fails, each sweep alone, so one failure costs only its own tables."""
-    try:
-        return run_sweeps(models, frames, workers=workers, cache=cache)
-    except PovdslError as exc:
-        if len(models) == 1:
-            failures[models[0].name] = exc
-            return {}
-    sweeps = {}
-    for model in models:
-        try:
-            sweeps.update(run_sweeps([model], frames, workers=workers, cache=cache))
-        except PovdslError as exc:
-            failures[model.name] = exc
-    return sweeps
 
 
 def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) -> TableContext:

@@ -22,10 +22,15 @@ from povdsl.language.printer import expr_text
 
 
 def fit_model(model: ModelPlan, frames: Frames, cache: RunCache | None = None) -> Result:
+    return finish(fit_unfinished(model, frames, cache), model)
+
+
+def fit_unfinished(model: ModelPlan, frames: Frames, cache: RunCache | None = None) -> Result:
+    """The backend's Result before `finish`: what a worker sends back and the fit cache stores."""
     record = REGISTRY[model.estimator]
     try:
         prepared = load(record.prepare)(model, frames, cache)
-        result = fit_design(model.estimator, prepared.design, model.options, prepared.vcov)
+        return fit_design(model.estimator, prepared.design, model.options, prepared.vcov)
     except (EstimationError, DataError) as exc:
         message = exc.message if isinstance(exc, EstimationError) else str(exc)
         hint = exc.hint if isinstance(exc, EstimationError) else None
@@ -42,7 +47,6 @@ def fit_model(model: ModelPlan, frames: Frames, cache: RunCache | None = None) -
             model=model.name,
             span=model.span,
         ) from exc
-    return finish(result, model)
 
 
 def finish(result: Result, model: ModelPlan) -> Result:

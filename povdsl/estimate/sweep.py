@@ -7,37 +7,30 @@ variation, separation, collinearity) is skipped and listed, never a crash.
 
 Work is shared across the copies: the cluster table is built once per rule
 (data.py), and when the sweep variable only enters the focus term the design
-is compiled once and only that column is swapped per industry. The fits of
-all a run's sweeps then go to one process pool, which receives each compiled
-design once; results come back in job order, so output does not depend on
-scheduling (and equals the in-process run bit for bit).
+is compiled once and only that column is swapped per industry.
+
+This module says what a sweep's fits are (`expand`: one Job per member, see
+jobs.py) and how their outcomes make its result (`assemble`); running them
+is the run's job list's business (runner.py, executors.py), together with
+every other fit of the run.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import warnings
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields, replace
 
-import numpy as np
 import pandas as pd
 
 from povdsl.check import literal, walk
 from povdsl.check.plan import ModelPlan
 from povdsl.data.clusters import industry_codes
 from povdsl.data.frames import Frames, RunCache, clusters_on_units
-from povdsl.errors import DataError, EstimationError
 from povdsl.estimate.compile import compile_model
-from povdsl.estimate.design import Design, Vcov
-from povdsl.estimate.fitting import finish, fit_design, fit_model
+from povdsl.estimate.fitting import finish
+from povdsl.estimate.jobs import Failure, Job, Outcome, SharedDesign
 from povdsl.estimate.result import Result
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
-
-POOL_THRESHOLD = 64  # fewer fits than this run in-process: starting the pool costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -118,114 +111,41 @@ def _only_in_focus(model: ModelPlan) -> bool:
     return isinstance(focus, s.Call) and focus.func == "clusters" and not any(uses(n) for n in others if n is not None)
 
 
-@dataclass(frozen=True)
-class _SharedDesign:
-    """A sweep's design compiled once; each industry only replaces the focus column."""
-
-    estimator: str
-    design: Design
-    options: tuple
-    vcov: Vcov
-    column: str  # the focus column as compiled for the first industry
-
-
-def _fit_industry(shared: _SharedDesign, column: str, values: np.ndarray, keep_raw: bool):
-    """One industry's fit; never raises, so one bad industry cannot stop the others."""
-    exog = shared.design.exog.rename(columns={shared.column: column})
-    exog[column] = values
-    try:
-        result = fit_design(shared.estimator, replace(shared.design, exog=exog), shared.options, shared.vcov)
-        return result if keep_raw else replace(result, raw=None)  # the backend object is heavy to send back
-    except (EstimationError, DataError) as exc:
-        return str(getattr(exc, "message", exc)).splitlines()[0]
-
-
-_WORKER_DESIGNS: list[_SharedDesign] = []  # each pool worker's copy, sent once by the initializer
-
-
-_BLAS_ENVIRONMENT = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
-
-
-def _receive_designs(designs: list[_SharedDesign]) -> None:
-    global _WORKER_DESIGNS
-    _WORKER_DESIGNS = designs
-    _one_blas_thread()
-
-
-def _one_blas_thread() -> None:
-    """Pin this worker's BLAS to one thread: the pool already uses every core, and threaded BLAS
-    on top made small fits 30-100x slower. A user who sets OMP/OPENBLAS/MKL/BLIS_NUM_THREADS keeps it."""
-    if any(os.environ.get(name) for name in _BLAS_ENVIRONMENT):
-        return
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1, user_api="blas")
-
-
-def _pool_fit(job: tuple[int, str, np.ndarray]):
-    design, column, values = job
-    return _fit_industry(_WORKER_DESIGNS[design], column, values, keep_raw=False)
-
-
-def _progress(label: str, done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        end = "\n" if done == total else ""
-        print(f"\r{label}: {done}/{total} fits", end=end, file=sys.stderr, flush=True)
-
-
-def run_sweep(model: ModelPlan, frames: Frames, *, workers: int | None = None) -> SweepResult:
-    """One sweep; `run_sweeps` for all of a run's sweeps at once."""
-    return run_sweeps([model], frames, workers=workers)[model.name]
-
-
 @dataclass
-class _Prepared:
+class Expansion:
+    """A sweep's members as jobs of the run's job list, with what its table needs to assemble them."""
+
     model: ModelPlan
-    catalogue: list[tuple[str, str, int]]
-    concretes: list[ModelPlan]
-    shared: _SharedDesign | None = None  # when the industries share one design
-    columns: list = field(default_factory=list)  # (focus column, values) per industry still to fit on it
-    outcomes: list = field(default_factory=list)  # Results or skip reasons, once known
+    catalogue: list[tuple[str, str, int]]  # (code, name, digits) per member
+    jobs: list[Job] = field(default_factory=list)  # one per catalogue entry, in its order
 
 
-def run_sweeps(models: list[ModelPlan], frames: Frames, *, workers: int | None = None, cache: RunCache | None = None) -> dict[str, SweepResult]:
-    """Every sweep of a run: the shared-design fits of all of them go to one process pool."""
-    cache = cache if cache is not None else RunCache()
-    prepared = [_prepare(model, frames, cache) for model in models]
-    sharing = [p for p in prepared if p.shared is not None]
-    shared = [p.shared for p in prepared if p.shared is not None]  # the designs of `sharing`, in its order
-    jobs = [(number, column, values) for number, p in enumerate(sharing) for column, values in p.columns]
-    outcomes = iter(_run_jobs(shared, jobs, workers))
-    for p in prepared:
-        if p.shared is not None:
-            p.outcomes = [next(outcomes) for _ in p.columns]
-    return {p.model.name: _assemble(p) for p in prepared}
-
-
-def _prepare(model: ModelPlan, frames: Frames, cache: RunCache) -> _Prepared:
+def expand(model: ModelPlan, frames: Frames, cache: RunCache, designs: list[SharedDesign]) -> Expansion:
+    """The sweep's members as jobs; a shared design is appended to `designs` (the run's, sent once to each worker)."""
     catalogue = industries(model, frames)
+    var = model.sweep_var
+    assert var is not None  # only sweep models expand
     concretes = [concrete_model(model, code) for code, _, _ in catalogue]
-    if not concretes:
-        return _Prepared(model, catalogue, concretes)
-    if model.dynamic is None and _only_in_focus(model):
+    bindings = [((var, code),) for code, _, _ in catalogue]
+    if concretes and model.dynamic is None and _only_in_focus(model):
         shared, columns = _shared_design(model, concretes, frames, cache)
-        return _Prepared(model, catalogue, concretes, shared, columns)
-    outcomes: list[Result | str] = []
-    for concrete in concretes:  # the industry enters more than the focus term: each copy compiles its own design
-        try:
-            outcomes.append(fit_model(concrete, frames, cache))
-        except (EstimationError, DataError) as exc:
-            outcomes.append(str(getattr(exc, "message", exc)).splitlines()[0])
-    return _Prepared(model, catalogue, concretes, outcomes=outcomes)
+        designs.append(shared)
+        number = len(designs) - 1
+        jobs = [Job(model, c, b, number, column, values) for c, b, (column, values) in zip(concretes, bindings, columns)]
+    else:  # the industry enters more than the focus term: each member compiles its own design
+        jobs = [Job(model, c, b) for c, b in zip(concretes, bindings)]
+    return Expansion(model, catalogue, jobs)
 
 
-def _assemble(p: _Prepared) -> SweepResult:
+def assemble(expansion: Expansion, outcomes: list[Outcome]) -> SweepResult:
+    """The sweep's result from its members' outcomes (in job order); a member that failed is skipped and listed."""
     items, skipped = [], []
-    focus = expr_text(p.model.terms[0])
-    for (code, name, digits), concrete, outcome in zip(p.catalogue, p.concretes, p.outcomes):
+    focus = expr_text(expansion.model.terms[0])
+    for (code, name, digits), job, outcome in zip(expansion.catalogue, expansion.jobs, outcomes):
+        concrete = job.concrete
         term = expr_text(concrete.terms[0])
-        if isinstance(outcome, str):
-            skipped.append((code, outcome))
+        if isinstance(outcome, Failure):
+            skipped.append((code, outcome.reason()))
             continue
         result = finish(outcome, concrete)
         if term not in result.params.index:
@@ -234,13 +154,13 @@ def _assemble(p: _Prepared) -> SweepResult:
         index = pd.Index([focus if n == term else n for n in result.params.index])  # one index for the four series
         renamed = {k: getattr(result, k).set_axis(index) for k in ("params", "std_errors", "tstats", "pvalues")}
         items.append(SweepItem(code, name, digits, replace(result, **renamed)))
-    return SweepResult(p.model.name, focus, tuple(items), tuple(skipped))
+    return SweepResult(expansion.model.name, focus, tuple(items), tuple(skipped))
 
 
-def _shared_design(model: ModelPlan, concretes: list[ModelPlan], frames: Frames, cache: RunCache) -> tuple[_SharedDesign, list]:
+def _shared_design(model: ModelPlan, concretes: list[ModelPlan], frames: Frames, cache: RunCache) -> tuple[SharedDesign, list]:
     """Compile once; per industry only the focus column's values."""
     base = compile_model(concretes[0], frames, cache)
-    shared = _SharedDesign(model.estimator, base.design, model.options, base.vcov, expr_text(concretes[0].terms[0]))
+    shared = SharedDesign(model.estimator, base.design, model.options, base.vcov, expr_text(concretes[0].terms[0]))
     rows = frames.unit.index.get_indexer(base.design.exog.index)  # the design's rows are unit rows
     columns = [
         (expr_text(concrete.terms[0]), clusters_on_units(frames, _focus_call(concrete), cache).to_numpy(dtype=float)[rows])
@@ -256,28 +176,19 @@ def _focus_call(concrete: ModelPlan) -> s.Call:
     return focus
 
 
-def _run_jobs(shared: list[_SharedDesign], jobs: list[tuple], workers: int | None) -> list:
-    """All fits on one pool when there are enough of them to pay for it; results in job order.
+def run_sweep(model: ModelPlan, frames: Frames, *, workers: int | None = None) -> SweepResult:
+    """One sweep; `run_sweeps` for several at once."""
+    return run_sweeps([model], frames, workers=workers)[model.name]
 
-    Each worker receives the compiled designs once; a job is only an
-    industry's column of values, and comes back without the backend object.
-    """
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    if workers > 1 and len(jobs) >= POOL_THRESHOLD:
-        outcomes = []
-        try:
-            with ProcessPoolExecutor(max_workers=workers, initializer=_receive_designs, initargs=(shared,)) as pool:
-                for outcome in pool.map(_pool_fit, jobs, chunksize=max(1, len(jobs) // (4 * workers))):
-                    outcomes.append(outcome)
-                    _progress("sweeps", len(outcomes), len(jobs))
-            return outcomes
-        except (OSError, BrokenProcessPool) as exc:  # no semaphores in a sandbox, a worker killed: same fits, here
-            warnings.warn(f"sweep fits run in this process: the process pool failed ({exc})", RuntimeWarning, stacklevel=2)
-    outcomes = []
-    for design, column, values in jobs:
-        outcomes.append(_fit_industry(shared[design], column, values, keep_raw=True))
-        _progress("sweeps", len(outcomes), len(jobs))
-    return outcomes
+
+def run_sweeps(models: list[ModelPlan], frames: Frames, *, workers: int | None = None, cache: RunCache | None = None, dask: str | None = None) -> dict[str, SweepResult]:
+    """Sweeps alone, through the run's job list (`povdsl run` fits them with the plain models); a sweep that cannot expand raises."""
+    from povdsl.estimate.runner import fit_all
+
+    fitted = fit_all([], models, frames, cache if cache is not None else RunCache(), workers=workers, dask=dask)
+    if fitted.failures:
+        raise next(iter(fitted.failures.values()))
+    return fitted.sweeps
 
 
 def focus_frame(sweep: SweepResult) -> pd.DataFrame:

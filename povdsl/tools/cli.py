@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--siunitx", action="store_true", help="align numbers with siunitx S columns")
     run.add_argument("--pdf", action="store_true", help="also compile each LaTeX table to PDF with pdflatex")
     run.add_argument("--allow-outside", type=Path, action="append", default=[], metavar="PATH", help="allow data files under PATH outside the project folder")
-    run.add_argument("--workers", type=int, default=None, metavar="N", help="processes for sweep fits (default: all cores; large sweeps only)")
+    run.add_argument("--workers", type=int, default=None, metavar="N", help="processes for the fits (default: all cores, for runs of 64 fits or more)")
+    run.add_argument("--dask", metavar="ADDRESS", default=None, help="fit on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a LocalCluster here")
 
     check = sub.add_parser("check", help="parse and check spec files; report every problem")
     check.add_argument("specs", type=Path, nargs="+")
@@ -78,6 +79,7 @@ def _run(args) -> int:
             siunitx=args.siunitx,
             allow_outside=tuple(args.allow_outside),
             workers=args.workers,
+            dask=args.dask,
             keep_going=True,
         )
     for path in output.written:

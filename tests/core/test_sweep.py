@@ -60,12 +60,13 @@ def test_one_pool_for_all_sweeps_gives_the_in_process_results(monkeypatch):
     """The pool changes where fits run, never what they give: same items, skips and numbers, bit for bit."""
     from povdsl.check.specfile import load_plan
     from povdsl.data.frames import load as load_frames
+    from povdsl.estimate import executors
     from povdsl.estimate import sweep as sweep_module
 
     plan = load_plan(SPEC)
     models = [m for m in plan.models if m.sweep_var and m.name.startswith("pov04")]
     in_process = sweep_module.run_sweeps(models, load_frames(plan), workers=1)
-    monkeypatch.setattr(sweep_module, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(executors, "POOL_THRESHOLD", 2)
     pooled = sweep_module.run_sweeps(models, load_frames(plan), workers=2)
     for model in models:
         serial, parallel = in_process[model.name], pooled[model.name]
@@ -80,6 +81,7 @@ def test_one_pool_for_all_sweeps_gives_the_in_process_results(monkeypatch):
 def test_a_pool_that_cannot_start_leaves_the_fits_to_this_process(monkeypatch):
     from povdsl.check.specfile import load_plan
     from povdsl.data.frames import load as load_frames
+    from povdsl.estimate import executors
     from povdsl.estimate import sweep as sweep_module
 
     def no_semaphores(*args, **kwargs):
@@ -88,8 +90,8 @@ def test_a_pool_that_cannot_start_leaves_the_fits_to_this_process(monkeypatch):
     plan = load_plan(SPEC)
     models = [m for m in plan.models if m.name == "pov04_3"]
     expected = sweep_module.run_sweeps(models, load_frames(plan), workers=1)["pov04_3"]
-    monkeypatch.setattr(sweep_module, "POOL_THRESHOLD", 2)
-    monkeypatch.setattr(sweep_module, "ProcessPoolExecutor", no_semaphores)
+    monkeypatch.setattr(executors, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(executors, "ProcessPoolExecutor", no_semaphores)
     with pytest.warns(RuntimeWarning, match="process pool failed"):
         fallback = sweep_module.run_sweeps(models, load_frames(plan), workers=2)["pov04_3"]
     assert [i.code for i in fallback.items] == [i.code for i in expected.items] and fallback.skipped == expected.skipped

@@ -90,8 +90,8 @@ def test_an_unwritable_cache_home_falls_back(tmp_path, clean_env):
 
 _BLAS_CHILD = """
 from threadpoolctl import threadpool_info
-from povdsl.estimate.sweep import _receive_designs
-_receive_designs([])
+from povdsl.estimate.executors import one_blas_thread
+one_blas_thread()
 print(max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"))
 """
 

@@ -1,0 +1,229 @@
+"""Where a run's job list is fitted: in this process, on a process pool, or on Dask.
+
+Each is driven through the `concurrent.futures` protocol (`submit` and
+futures), by one loop that keeps a bounded number of batches in flight and
+puts every outcome in its job's slot, so the outcome list is in job order
+whichever executor ran it, and equal bit for bit (tested). Every worker
+receives the `WorkerContext` once: the pool's initializer, Dask's scatter
+(broadcast to every worker); a batch carries only its jobs' tasks.
+
+A worker process that dies (killed, out of memory, a crash in a C library)
+breaks a process pool: the jobs not yet back are then retried once each,
+alone in a single-process pool, so a death is pinned on the job that causes
+it, which is reported; the others complete. Ctrl-C cancels what has not
+started and re-raises, after every finished fit has been handed to
+`on_done` (the fit cache keeps them).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import warnings
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from functools import partial
+
+from povdsl.data.frames import RunCache
+from povdsl.estimate.jobs import Failure, Outcome, WorkerContext, run_tasks
+
+POOL_THRESHOLD = 64  # fewer fits than this run in-process: starting the pool costs more than it saves (bench/executor_bench.py)
+BATCHES_PER_WORKER = 4  # batches a pool worker gets over a run: few round trips, yet a fair share when fits differ in cost
+MAX_BATCH = 64  # ... but never so large that progress and death retries become coarse
+
+OnDone = Callable[[int, Outcome], None]
+
+
+class InProcessExecutor(Executor):
+    """The `concurrent.futures` protocol, run at `submit`: the small-run default and the fallback."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+
+def execute(
+    tasks: list[tuple],
+    context: WorkerContext,
+    cache: RunCache,
+    *,
+    workers: int | None = None,
+    dask: str | None = None,
+    on_done: OnDone | None = None,
+) -> list[Outcome]:
+    """Every task's outcome, in task order; `on_done(index, outcome)` as each arrives."""
+    outcomes: list[Outcome | None] = [None] * len(tasks)
+
+    def done(index: int, outcome: Outcome) -> None:
+        outcomes[index] = outcome
+        if on_done is not None:
+            on_done(index, outcome)
+
+    todo = list(range(len(tasks)))
+    if dask is not None:
+        from povdsl.estimate.dask_executor import dask_executor
+
+        with dask_executor(dask, workers, context) as (executor, reference):
+            _drive(executor, _remote_batch, (reference,), tasks, todo, _batches(len(todo), workers or 2), done, window=10**9)
+    else:
+        count = workers if workers is not None else (os.cpu_count() or 1)
+        if count > 1 and len(tasks) >= POOL_THRESHOLD:
+            todo = _on_pool(tasks, context, count, done)
+        if todo:
+            local = partial(run_tasks, context, cache=cache, keep_raw=True)
+            _drive(InProcessExecutor(), _here, (local,), tasks, todo, [[i] for i in range(len(todo))], done, window=1)
+    assert all(o is not None for o in outcomes)
+    return [o for o in outcomes if o is not None]
+
+
+def _batches(count: int, workers: int) -> list[list[int]]:
+    """Positions 0..count-1 cut into consecutive batches of a size that suits `workers`."""
+    size = max(1, min(MAX_BATCH, count // (BATCHES_PER_WORKER * max(1, workers))))
+    return [list(range(start, min(count, start + size))) for start in range(0, count, size)]
+
+
+def _drive(executor: Executor, fn: Callable, prefix: tuple, tasks: list[tuple], todo: list[int], batches: list[list[int]], done: OnDone, *, window: int) -> None:
+    """Submit `fn(*prefix, batch tasks)` per batch of `todo` (positions into it), at most `window` in flight; hand each outcome to `done`.
+
+    Raises what the executor raises (BrokenProcessPool): the caller knows
+    which jobs are still missing from what `done` received.
+    """
+    pending = deque(batches)
+    running: dict[Future, list[int]] = {}
+    try:
+        while pending or running:
+            while pending and len(running) < window:
+                batch = [todo[p] for p in pending.popleft()]
+                running[executor.submit(fn, *prefix, [tasks[i] for i in batch])] = batch
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                batch = running.pop(future)
+                for index, outcome in zip(batch, future.result()):
+                    done(index, outcome)
+    finally:
+        for future in running:
+            future.cancel()
+
+
+def _on_pool(tasks: list[tuple], context: WorkerContext, workers: int, done: OnDone) -> list[int]:
+    """The tasks on one process pool; returns those left to run here (none unless the pool cannot start)."""
+    received: set[int] = set()
+
+    def mark(index: int, outcome: Outcome) -> None:
+        received.add(index)
+        done(index, outcome)
+
+    todo = list(range(len(tasks)))
+    try:
+        with _pool(workers, context) as pool:
+            _drive(pool, _remote_batch_here, (), tasks, todo, _batches(len(todo), workers), mark, window=2 * workers)
+        return []
+    except BrokenProcessPool:
+        _isolated(tasks, [i for i in todo if i not in received], context, workers, done)
+        return []
+    except OSError as exc:  # no semaphores in a sandbox: the same fits, here
+        warnings.warn(f"fits run in this process: the process pool failed ({exc})", RuntimeWarning, stacklevel=3)
+        return [i for i in todo if i not in received]
+
+
+def _isolated(tasks: list[tuple], missing: list[int], context: WorkerContext, workers: int, done: OnDone) -> None:
+    """Retry each job once, alone in a one-process pool: a death is then that job's, and is reported as such."""
+    queue = deque(missing)
+    slots: list[ProcessPoolExecutor | None] = [None] * max(1, min(workers, len(missing)))
+    running: dict[Future, tuple[int, int]] = {}
+
+    def start(slot: int) -> None:
+        pool = slots[slot]
+        if pool is None:
+            pool = slots[slot] = ProcessPoolExecutor(max_workers=1, initializer=_receive_context, initargs=(context,))
+        index = queue.popleft()
+        running[pool.submit(_remote_batch_here, [tasks[index]])] = (slot, index)
+
+    try:
+        for slot in range(len(slots)):
+            if queue:
+                start(slot)
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                slot, index = running.pop(future)
+                try:
+                    outcome = future.result()[0]
+                except BrokenProcessPool:
+                    outcome = Failure(
+                        "the worker process fitting it died, twice (killed, out of memory, or a crash in a compiled library)",
+                        hint="run it alone (--workers 1) to see the crash; if memory ran out, use fewer workers",
+                        died=True,
+                    )
+                    broken = slots[slot]
+                    assert broken is not None
+                    broken.shutdown(wait=False, cancel_futures=True)
+                    slots[slot] = None
+                done(index, outcome)
+                if queue:
+                    start(slot)
+    finally:
+        for pool in slots:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+
+
+@contextmanager
+def _pool(workers: int, context: WorkerContext) -> Iterator[ProcessPoolExecutor]:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_receive_context, initargs=(context,))
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C or a broken pool: nothing more starts
+        raise
+    pool.shutdown(wait=True)
+
+
+_WORKER_CONTEXT: WorkerContext | None = None  # each pool worker's copy, sent once by the initializer
+_WORKER_CACHE = RunCache()  # each worker's derived columns, for the jobs that compile their model
+_BLAS_PINNED = False
+
+_BLAS_ENVIRONMENT = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+
+
+def _here(run: Callable[[list[tuple]], list[Outcome]], tasks: list[tuple]) -> list[Outcome]:
+    return run(tasks)
+
+
+def _receive_context(context: WorkerContext) -> None:
+    """Pool initializer: keep the context; leave Ctrl-C to the parent, which stops the pool cleanly."""
+    global _WORKER_CONTEXT
+    _WORKER_CONTEXT = context
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    one_blas_thread()
+
+
+def _remote_batch_here(tasks: list[tuple]) -> list[Outcome]:
+    """A pool worker's batch, against the context its initializer received."""
+    assert _WORKER_CONTEXT is not None
+    return run_tasks(_WORKER_CONTEXT, tasks, _WORKER_CACHE, keep_raw=False)
+
+
+def _remote_batch(context: WorkerContext, tasks: list[tuple]) -> list[Outcome]:
+    """A Dask worker's batch: the scattered context arrives as an argument (resolved by Dask, sent once)."""
+    one_blas_thread()
+    return run_tasks(context, tasks, _WORKER_CACHE, keep_raw=False)
+
+
+def one_blas_thread() -> None:
+    """Pin this worker's BLAS to one thread: the workers already use every core, and threaded BLAS
+    on top made small fits 30-100x slower. A user who sets OMP/OPENBLAS/MKL/BLIS_NUM_THREADS keeps it."""
+    global _BLAS_PINNED
+    if _BLAS_PINNED or any(os.environ.get(name) for name in _BLAS_ENVIRONMENT):
+        return
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+    _BLAS_PINNED = True

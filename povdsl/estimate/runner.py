@@ -1,0 +1,69 @@
+"""A run's fits as one job list: plain models and every sweep's members, fitted by one executor.
+
+The order of the list is the spec's (plain models, then each sweep's
+members), outcomes come back in that order whatever ran them, and each
+outcome goes back to the declaration it belongs to: a plain model's Result
+or located error, a sweep's items and skipped members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from povdsl.check.plan import ModelPlan
+from povdsl.data.frames import Frames, RunCache
+from povdsl.errors import PovdslError
+from povdsl.estimate.executors import execute
+from povdsl.estimate.fitting import finish
+from povdsl.estimate.jobs import Failure, Job, SharedDesign, WorkerContext, located
+from povdsl.estimate.result import Result
+from povdsl.estimate.sweep import Expansion, SweepResult, assemble, expand
+
+
+@dataclass
+class Fitted:
+    results: dict[str, Result] = field(default_factory=dict)  # plain models
+    sweeps: dict[str, SweepResult] = field(default_factory=dict)
+    failures: dict[str, PovdslError] = field(default_factory=dict)  # model name -> located error, plain models first
+
+
+def fit_all(
+    plain: list[ModelPlan],
+    sweeps: list[ModelPlan],
+    frames: Frames,
+    cache: RunCache,
+    *,
+    workers: int | None = None,
+    dask: str | None = None,
+) -> Fitted:
+    """Every fit of the run through one executor; a failure costs only its own model."""
+    fitted = Fitted()
+    designs: list[SharedDesign] = []
+    expansions: list[Expansion] = []
+    expansion_failures: dict[str, PovdslError] = {}
+    for model in sweeps:
+        try:
+            expansions.append(expand(model, frames, cache, designs))
+        except PovdslError as exc:  # the sweep cannot even be listed (its census, its shared design)
+            expansion_failures[model.name] = exc
+    jobs = [Job(m, m) for m in plain] + [job for e in expansions for job in e.jobs]
+    needs_frames = any(job.design is None for job in jobs)
+    context = WorkerContext(frames if needs_frames else None, tuple(designs))
+    outcomes = execute([job.task for job in jobs], context, cache, workers=workers, dask=dask)
+    for job, outcome in zip(jobs[: len(plain)], outcomes):
+        if isinstance(outcome, Failure):
+            fitted.failures[job.model.name] = located(job, outcome)
+        else:
+            fitted.results[job.model.name] = finish(outcome, job.concrete)
+    position = len(plain)
+    for expansion in expansions:
+        own = outcomes[position : position + len(expansion.jobs)]
+        position += len(expansion.jobs)
+        died = next(((job, o) for job, o in zip(expansion.jobs, own) if isinstance(o, Failure) and o.died), None)
+        if died is not None:  # not a property of the data: the sweep fails, naming the member
+            fitted.failures[expansion.model.name] = located(*died)
+        else:
+            fitted.sweeps[expansion.model.name] = assemble(expansion, own)
+    for name, error in expansion_failures.items():
+        fitted.failures.setdefault(name, error)
+    return fitted
