@@ -11,7 +11,7 @@ from povdsl.check.specfile import load_plan
 from povdsl.data.frames import Frames, RunCache
 from povdsl.data.frames import load as load_frames
 from povdsl.errors import PovdslError
-from povdsl.estimate.registry import REGISTRY
+from povdsl.estimate.registry import REGISTRY, absorbed_effects
 from povdsl.estimate.result import Result
 from povdsl.estimate.runner import fit_all
 from povdsl.language import syntax as s
@@ -151,6 +151,7 @@ def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) 
         weight_matrix=weights,
         instruments=instruments,
         variance={name: results[name].vcov for name in spec.models if name in results},
+        fixed_effects={m.name: absorbed_effects(m.estimator, m.entity, m.time, dict(m.options)) for m in models},
     )
 
 

@@ -8,7 +8,8 @@ more of a data file than its header line.
 
 from povdsl.check.checker import Environment, check
 from povdsl.check.expressions import LEVELS, MAX_FORMULA_POWER
-from povdsl.check.models import STATS, VCOV_KINDS
+from povdsl.check.models import VCOV_KINDS
 from povdsl.check.nodes import literal, walk
+from povdsl.check.table_layout import STATS
 
 __all__ = ["LEVELS", "MAX_FORMULA_POWER", "STATS", "VCOV_KINDS", "Environment", "check", "literal", "walk"]

@@ -8,20 +8,20 @@ from povdsl.check.expressions import ExpressionChecks
 from povdsl.check.nodes import _walk, call_of, literal, name_of, number_of, string_of
 from povdsl.check.plan import LetPlan, ModelPlan, TableSpec, TermSelector, is_glob
 from povdsl.check.signatures import _lag_range, bind_estimator
+from povdsl.check.table_layout import SWEEP_STATS, TableLayoutChecks
 from povdsl.check.terms import Factor, ModelTerms, Term, lag_name, ordered
 from povdsl.diagnostics import did_you_mean
 from povdsl.estimate.registry import REGISTRY
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 
-STATS = ("t", "se", "p", "none")
 MAX_STAR_LEVELS = 5  # "*****" is already more than any journal prints
 MAX_DIGITS = 8  # more is noise in a table (and float64 holds ~15-17)
 DIGIT_STYLES = ("sig",)
 VCOV_KINDS = ("unadjusted", "robust", "cluster")
 
 
-class ModelChecks(ExpressionChecks):
+class ModelChecks(ExpressionChecks, TableLayoutChecks):
     """Checks let declarations, models, their sweeps and variances, and tables."""
 
     # --------------------------------------------------------------- lets
@@ -240,15 +240,21 @@ class ModelChecks(ExpressionChecks):
         rows: list[tuple[str, tuple[str, ...]]] = []
         vcov_row = False
         stat, significant, layout, show = "t", False, "models", "coefficients"
+        second_stat, stat_option = "", None
+        fit_labels: list[tuple[str, str]] = []
+        fit_digits: list[tuple[str, int]] = []
+        fe_rows: int | None = None
+        groups: list[tuple[s.TableOption, tuple[str, ...]]] = []
+        panels: list[tuple[s.TableOption, tuple[str, ...]]] = []
+        fit_width = landscape = False
         for opt in d.options:
             if opt.kind == "label":
                 target = _grammar_target(opt.target)
                 labels.append((_target_text(target), string_of(opt.values[0])))
                 selectors.append(_selector("label", target, string_of(opt.values[0])))
             elif opt.kind == "stat":
-                stat = name_of(opt.values[0])
-                if stat not in STATS:
-                    self.error("E191", f"unknown statistic '{stat}'", opt.values[0].span, "use t, se, p or none")
+                stat, second_stat = self._stat_option(opt)
+                stat_option = opt
             elif opt.kind == "stars":
                 levels = tuple(number_of(v) for v in opt.values)
                 if len(levels) > MAX_STAR_LEVELS:
@@ -263,13 +269,17 @@ class ModelChecks(ExpressionChecks):
             elif opt.kind == "note":
                 notes.append(string_of(opt.values[0]))
             elif opt.kind == "fit":
-                from povdsl.estimate.result import FIT_STATISTICS
-
-                for v in opt.values:
-                    statistic = name_of(v)
-                    if statistic not in FIT_STATISTICS:
-                        self.error("E193", f"unknown fit statistic '{statistic}'", v.span, did_you_mean(statistic, FIT_STATISTICS))
-                    fit.append(statistic)
+                self._fit_option(opt, fit, fit_labels, fit_digits)
+            elif opt.kind == "row fe":
+                fe_rows = len(rows)
+            elif opt.kind in ("group", "panel"):
+                item = self._span_option(d, opt)
+                if item is not None:
+                    (groups if opt.kind == "group" else panels).append((opt, item[1]))
+            elif opt.kind == "fit width":
+                fit_width = True
+            elif opt.kind == "landscape":
+                landscape = True
             elif opt.kind == "significant":
                 significant = True
             elif opt.kind == "row":
@@ -302,6 +312,10 @@ class ModelChecks(ExpressionChecks):
                 if show not in ("coefficients", "impacts"):
                     self.error("E198", f"unknown `show {show}`", opt.values[0].span, did_you_mean(show, ("coefficients", "impacts")) or "use coefficients or impacts")
         self._layout_fits_models(d, layout, declared)
+        if layout == "sweep" and stat_option is not None and (second_stat or stat not in SWEEP_STATS):
+            self.error("E191", "a sweep table shows one statistic: t, se, p or none", stat_option.span, "write e.g. `stat t`")
+        self._check_groups(d, groups, bool(panels))
+        self._check_panels(d, panels, layout)
         if len(self.diagnostics) > before:
             return None
         return TableSpec(
@@ -324,6 +338,14 @@ class ModelChecks(ExpressionChecks):
             significant_figures=significant_figures,
             rows=tuple(rows),
             vcov_row=vcov_row,
+            second_stat=second_stat,
+            fit_labels=tuple(fit_labels),
+            fit_digits=tuple(fit_digits),
+            fe_rows=fe_rows,
+            groups=tuple((string_of(o.target), m) for o, m in groups if o.target is not None),
+            panels=tuple((string_of(o.target), m) for o, m in panels if o.target is not None),
+            fit_width=fit_width,
+            landscape=landscape,
         )
 
     def _layout_fits_models(self, d: s.TableDecl, layout: str, declared: dict[str, s.ModelDecl]) -> None:

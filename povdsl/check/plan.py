@@ -81,6 +81,14 @@ class TableSpec:
     significant_figures: bool = False  # `digits 3 sig`: 3 significant figures instead
     rows: tuple[tuple[str, tuple[str, ...]], ...] = ()  # `row "Controls" = "Yes", "No"`: (label, one text per model)
     vcov_row: bool = False  # `vcov row`: each column's variance as a row above the fit statistics
+    second_stat: str = ""  # `stat se, p`: a second statistic, in brackets under the first
+    fit_labels: tuple[tuple[str, str], ...] = ()  # `fit r2 "R²"`: (statistic, row label)
+    fit_digits: tuple[tuple[str, int], ...] = ()  # `fit r2 "R²" digits 3`: (statistic, decimals or figures)
+    fe_rows: int | None = None  # `row fe`: the Yes/No rows of absorbed effects go before user row number N (None: no rows)
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # `group "Income" = m3, m4`: a header spanning adjacent models
+    panels: tuple[tuple[str, tuple[str, ...]], ...] = ()  # `panel "A. 2004" = m1, m2`: model sets stacked, one per panel
+    fit_width: bool = False  # `fit width`: the table as wide as the text, stub and headers wrapped
+    landscape: bool = False  # `landscape`: the table turned sideways on its own page
 
 
 @dataclass(frozen=True)

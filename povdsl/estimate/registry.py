@@ -71,6 +71,7 @@ class EstimatorSpec:
     long_label: str = ""  # explain's name when the label is terse, e.g. "Arellano-Bond difference GMM"
     own_term_order: bool = False  # the adapter orders coefficients itself (dynamic panels)
     conventions: tuple[tuple[str, str], ...] = ()  # variance kind (or "small <kind>") -> factor and reference distribution
+    absorbs: bool = False  # "panel" binding: the unit, time and further columns of the call are absorbed fixed effects
 
     def convention(self, kind: str, options: Mapping[str, object] | None = None) -> str:
         """The small-sample factor and p-value distribution of a resolved variance kind (docs/estimators.md)."""
@@ -96,6 +97,20 @@ class EstimatorSpec:
         from povdsl.estimate.design import Vcov
 
         return Vcov(self.default_vcov) if vcov.kind == "default" else vcov
+
+
+def absorbed_effects(estimator: str, entity: str | None, time: str | None, options: Mapping[str, object]) -> tuple[str, ...]:
+    """The columns a model's fit absorbs as fixed effects, unit first: what a table's `row fe` marks "Yes".
+
+    An absorbing estimator (`fe(unit, time, industry)`) absorbs every column
+    its call names; an instrumental one with `fe=unit` (option `absorb`) the unit.
+    """
+    spec = REGISTRY.get(estimator)
+    if spec is not None and spec.absorbs and entity:
+        named = (entity, *([time] if time and options.get("time_effects") else []))
+        effects = options.get("effects") or ()
+        return named + tuple(str(e) for e in effects) if isinstance(effects, tuple) else named
+    return (entity,) if options.get("absorb") and entity else ()
 
 
 def load(path: str) -> Any:
@@ -165,7 +180,7 @@ _BUILTIN = (
     EstimatorSpec(
         "fe", "FE", "fixed effects: fe(unit), fe(unit, time) or fe(unit, time, industry, ...)", "panel", f"{ADAPTERS}.fe:fit_fe",
         f"{ADAPTERS}.fe:describe_fe", options=FE_OPTIONS, default_vcov="cluster", statistics=("r2_within", "loglik", "ngroups"),
-        needs_panel=True, panel_columns=0,
+        needs_panel=True, panel_columns=0, absorbs=True,
         conventions=FIXED,
     ),
     EstimatorSpec(

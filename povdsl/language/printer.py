@@ -79,3 +79,9 @@ def _text(node) -> str:
             p = _PRECEDENCE["compare"]
             return f"{_wrap(left, p + 1)} {op} {_wrap(right, p + 1)}"
     raise TypeError(f"not an expression node: {node!r}")
+
+
+def fit_item_text(name: s.Name, label: s.String | None, digits: s.Number | None) -> str:
+    """A `fit` item as fmt prints it: `r2`, `r2 "R²"` or `r2 "R²" digits 3`."""
+    text = name.id + (f" {expr_text(label)}" if label is not None else "")
+    return text + (f" digits {expr_text(digits)}" if digits is not None else "")

@@ -226,8 +226,11 @@ class TableOption:
     """One option line of a table.
 
     kind is the keyword (label, stat, stars, keep, drop, order, note, fit,
-    significant, layout); ``target`` is the labelled term for `label`;
-    ``values`` holds the rest (expressions, names, numbers, strings).
+    significant, layout, ..., "row fe", group, panel, "fit width",
+    landscape); ``target`` is the labelled term for `label` and the text of
+    `row`, `group` and `panel`; ``values`` holds the rest (expressions, names,
+    numbers, strings; a `fit` item is its Name, then its label String and
+    digits Number when given, see `fit_items`).
     """
 
     kind: str
@@ -235,6 +238,19 @@ class TableOption:
     target: Expr | None = None
     span: Span | None = _span()
     comments: tuple[str, ...] = _comments()
+
+
+def fit_items(values: tuple[Expr, ...]) -> list[tuple[Name, String | None, Number | None]]:
+    """A `fit` option's items from its flat values: each Name opens an item, a String is its label, a Number its digits."""
+    items: list[tuple[Name, String | None, Number | None]] = []
+    for value in values:
+        if isinstance(value, Name):
+            items.append((value, None, None))
+        elif isinstance(value, String) and items:
+            items[-1] = (items[-1][0], value, None)
+        elif isinstance(value, Number) and items:
+            items[-1] = (items[-1][0], items[-1][1], value)
+    return items
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ _RULES = {
     for rule in (
         "data_decl data_setting weights_decl let_decl terms_decl model_decl model_clauses sweep estimator where_clause vcov_clause "
         "table_decl label_option stat_option stars_option keep_option drop_option order_option fit_option note_option "
-        "significant_option layout_option show_option digits_option row_digits_option row_option vcov_row_option figure_decl figure_plot level_option size_option format_option style_option "
+        "significant_option layout_option show_option digits_option row_digits_option row_option vcov_row_option fe_rows_option group_option panel_option fit_width_option landscape_option fit_item panel_call figure_decl figure_plot level_option size_option format_option style_option "
         "unknown_option name_list expr_list arguments keyword_argument call paren open_bound number"
     ).split()
     + sorted(_NESTING)
@@ -241,7 +241,7 @@ class Builder:
         return s.TableOption("label", (self._string(text),), target, span=span)
 
     def _stat_option(self, span, c):
-        return s.TableOption("stat", (self._name(c[0]),), span=span)
+        return s.TableOption("stat", tuple(self._name(t) for t in c), span=span)
 
     def _stars_option(self, span, c):
         return s.TableOption("stars", tuple(s.Number(str(t), span=_token_span(self.path, t)) for t in c), span=span)
@@ -249,7 +249,20 @@ class Builder:
     _keep_option = _list_option("keep")
     _drop_option = _list_option("drop")
     _order_option = _list_option("order")
-    _fit_option = _list_option("fit")
+
+    def _fit_option(self, span, c):
+        return s.TableOption("fit", tuple(v for item in c for v in item), span=span)
+
+    def _fit_item(self, span, c):
+        """`r2 "R²" digits 3` as (Name, String, Number), flat in the option's values (see syntax.fit_items)."""
+        name, *rest = (x for x in c if x is not None)
+        item: list[s.Expr] = [self._name(name)]
+        for token in rest:
+            if token.type == "STRING":
+                item.append(self._string(token))
+            elif token.type == "NUMBER":
+                item.append(s.Number(str(token), span=_token_span(self.path, token)))
+        return item
 
     def _note_option(self, span, c):
         return s.TableOption("note", (self._string(c[0]),), span=span)
@@ -274,6 +287,23 @@ class Builder:
 
     def _vcov_row_option(self, span, c):
         return s.TableOption("vcov row", span=span)
+
+    def _fe_rows_option(self, span, c):
+        return s.TableOption("row fe", span=span)
+
+    def _group_option(self, span, c):
+        label, models = c
+        return s.TableOption("group", tuple(models), self._string(label), span=span)
+
+    def _panel_option(self, span, c):
+        label, models = c
+        return s.TableOption("panel", tuple(models), self._string(label), span=span)
+
+    def _fit_width_option(self, span, c):
+        return s.TableOption("fit width", span=span)
+
+    def _landscape_option(self, span, c):
+        return s.TableOption("landscape", span=span)
 
     def _row_digits_option(self, span, c):
         target, number = c
@@ -331,6 +361,12 @@ class Builder:
     def _call(self, span, c):
         func, args = c
         return s.Call(str(func), tuple(args or ()), span=span, func_span=_token_span(self.path, func))
+
+    def _panel_call(self, span, c):
+        """`panel(household, year)` of a data declaration: the call `panel` (its name is a keyword of tables too)."""
+        (args,) = c
+        func_span = Span(self.path, span.line, span.col, span.line, span.col + len("panel"))
+        return s.Call("panel", tuple(args or ()), span=span, func_span=func_span)
 
     def _arguments(self, span, c):
         return [a for a in c if a is not None]

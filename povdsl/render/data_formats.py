@@ -20,17 +20,17 @@ from povdsl.render.table_model import MINUS, Cell, Table
 if TYPE_CHECKING:
     from povdsl.render.formats import OutputFormat, RenderOptions
 
-JSON_SCHEMA = 1  # raised when a field of the table model changes meaning
+JSON_SCHEMA = 2  # raised when the table model's fields change (2: panels' section titles, square brackets, fit width, landscape)
 
 
 def _plain_number(cell: Cell) -> str:
     if cell.number:
         return cell.number.replace(MINUS, "-").replace(",", "")
-    return cell.text
+    return cell.text.replace(MINUS, "-")  # a confidence interval "[-0.12, 0.35]"
 
 
 def render_csv(table: Table, fmt: OutputFormat, options: RenderOptions) -> str:
-    """Header rows (a spanning header's text in each column it spans), then body and footer rows."""
+    """Header rows (a spanning header's text in each column it spans), then body and footer rows (a panel's title on a row of its own)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for header in table.header:
@@ -40,6 +40,8 @@ def render_csv(table: Table, fmt: OutputFormat, options: RenderOptions) -> str:
                 cells[column - 1] = group.text
         writer.writerow([header.label, *cells])
     for section in table.sections:
+        if section.title:
+            writer.writerow([section.title, *[""] * table.ncols])
         for row in section.rows:
             writer.writerow([row.label, *(_plain_number(c) for c in row.cells)])
     for row in table.footer:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from povdsl.render.table_model import Row, Table
 
 if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from docx.table import Table as DocxTable
     from docx.table import _Cell
 
     from povdsl.render.formats import OutputFormat, RenderOptions
@@ -58,10 +60,44 @@ def _distinct(cells: tuple[_Cell, ...]) -> list[_Cell]:
     return list(seen.values())
 
 
+def _add_row(grid: DocxTable, row: Row, table: Table) -> None:
+    cells = grid.add_row().cells
+    _write(cells[0], row.label, False)
+    for column, (cell, kind) in enumerate(zip(row.cells, table.column_kinds), start=1):
+        _write(cells[column], cell.display, kind == "number")
+
+
+def _full_width(grid: DocxTable) -> None:
+    """`fit width`: the table as wide as the text (100% in fiftieths of a percent), columns fitting their text."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    properties = grid._tbl.tblPr
+    for old in properties.findall(qn("w:tblW")):
+        properties.remove(old)
+    width = OxmlElement("w:tblW")
+    width.set(qn("w:w"), "5000")
+    width.set(qn("w:type"), "pct")
+    properties.append(width)
+    grid.autofit = True
+
+
+def _landscape(document: DocxDocument) -> None:
+    """`landscape`: the document's page turned sideways (orientation and page size swapped)."""
+    from docx.enum.section import WD_ORIENT
+
+    section = document.sections[0]
+    width, height = section.page_width, section.page_height
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = height, width
+
+
 def render_docx(table: Table, fmt: OutputFormat, options: RenderOptions) -> bytes:
     import docx
 
     document = docx.Document()
+    if table.landscape:
+        _landscape(document)
     properties = document.core_properties
     properties.created = properties.modified = FIXED_DATE
     properties.last_modified_by = properties.author = "povdsl"
@@ -75,22 +111,32 @@ def render_docx(table: Table, fmt: OutputFormat, options: RenderOptions) -> byte
             cell = cells[group.first] if group.span == 1 else cells[group.first].merge(cells[group.last])
             _write(cell, group.text, True)
     header_rows = len(grid.rows)
-    body: list[Row] = [row for section in table.sections for row in section.rows]
-    for row in body + list(table.footer):
-        cells = grid.add_row().cells
-        _write(cells[0], row.label, False)
-        for column, (cell, kind) in enumerate(zip(row.cells, table.column_kinds), start=1):
-            _write(cells[column], cell.display, kind == "number")
+    starts: list[int] = []  # each section's first row: in a table of panels, a light rule above each but the first
+    for section in table.sections:
+        starts.append(len(grid.rows))
+        if section.title:
+            cells = grid.add_row().cells
+            cell = cells[0].merge(cells[table.ncols])
+            cell.text = ""
+            cell.paragraphs[0].add_run(section.title).italic = True
+        for row in section.rows:
+            _add_row(grid, row, table)
+    footer_row = len(grid.rows)
+    for row in table.footer:
+        _add_row(grid, row, table)
     rows = grid.rows
     for cell in _distinct(rows[0].cells):
         _border(cell, "top", HEAVY)
     for cell in _distinct(rows[header_rows - 1].cells):
         _border(cell, "bottom", LIGHT)
-    if table.footer:
-        for cell in _distinct(rows[header_rows + len(body)].cells):
+    panels = starts[1:] if any(section.title for section in table.sections) else []
+    for index in panels + ([footer_row] if table.footer else []):
+        for cell in _distinct(rows[index].cells):
             _border(cell, "top", LIGHT)
     for cell in _distinct(rows[len(rows) - 1].cells):
         _border(cell, "bottom", HEAVY)
+    if table.fit_width:
+        _full_width(grid)
     if table.notes:
         notes = document.add_paragraph()
         notes.add_run("Notes: ").italic = True

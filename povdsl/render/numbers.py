@@ -74,8 +74,8 @@ def format_level(level: float) -> str:
     return text + "0" * max(0, 2 - len(text.split(".")[1]))
 
 
-def statistic_cell(kind: str, coef: float, std_error: float, tstat: float, pvalue: float, decimals: Decimals) -> Cell:
-    """The statistic printed in parentheses under a coefficient."""
+def statistic_cell(kind: str, coef: float, std_error: float, tstat: float, pvalue: float, decimals: Decimals, *, square: bool = False) -> Cell:
+    """The statistic printed in parentheses under a coefficient (in square brackets when it is the second one)."""
     if kind == "se":
         number = format_coef(std_error, decimals)
     elif kind == "p":
@@ -84,7 +84,15 @@ def statistic_cell(kind: str, coef: float, std_error: float, tstat: float, pvalu
         number = format_number(tstat, places(tstat, decimals.tstat, decimals))
     if not number:
         return Cell()
-    return Cell(text=f"({number})", number=number, bracketed=True)
+    return Cell(text=f"[{number}]" if square else f"({number})", number=number, bracketed=True, square=square)
+
+
+def interval_cell(low: float, high: float, decimals: Decimals) -> Cell:
+    """A confidence interval, "[−0.12, 0.35]", each bound with a coefficient's decimals; not one number."""
+    lower, upper = format_coef(low, decimals), format_coef(high, decimals)
+    if not lower or not upper:
+        return Cell()
+    return Cell(text=f"[{lower}, {upper}]")
 
 
 def coef_cell(coef: float, pvalue: float, levels: Sequence[float], decimals: Decimals) -> Cell:

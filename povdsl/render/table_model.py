@@ -70,8 +70,16 @@ FIT_LABELS = MappingProxyType(
 INTEGER_STATS = frozenset({"ngroups", "ninstruments"})
 
 STAT_NOTES = MappingProxyType(
-    {"t": "t statistics", "se": "standard errors", "p": "p-values"}
+    {
+        "t": "t statistics",
+        "se": "standard errors",
+        "p": "p-values",
+        "ci90": "90% confidence intervals",
+        "ci95": "95% confidence intervals",
+        "ci99": "99% confidence intervals",
+    }
 )
+CI_LEVELS = MappingProxyType({"ci90": 0.90, "ci95": 0.95, "ci99": 0.99})
 
 
 @dataclass(frozen=True)
@@ -119,9 +127,10 @@ class TableContext:
     decimals: Decimals = field(default_factory=Decimals)
     stub_header: str = "Dependent variable"
     header_wrap: int = 18  # characters per header line per spanned column
+    fixed_effects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # model name -> absorbed effect columns
 
     def __post_init__(self) -> None:
-        for name in ("estimator_labels", "dependent_labels", "poverty_lines", "variance"):
+        for name in ("estimator_labels", "dependent_labels", "poverty_lines", "variance", "fixed_effects"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
 
@@ -147,7 +156,8 @@ class Cell:
     text: str = ""  # as printed, without stars: "−0.01", "(−2.61)", "Logit", "975"
     stars: str = ""  # "", "*", "**", "***"
     number: str = ""  # the bare number inside text, "" when the cell is not a number
-    bracketed: bool = False  # text is "(" + number + ")"
+    bracketed: bool = False  # text is "(" + number + ")", or "[" + number + "]" when `square`
+    square: bool = False  # a second statistic (`stat se, p`): in square brackets
 
     @property
     def display(self) -> str:
@@ -183,10 +193,15 @@ class Row:
 
 @dataclass(frozen=True)
 class Section:
-    """Rows that belong together; renderers put a rule between sections."""
+    """Rows that belong together; renderers put a rule between sections.
+
+    `title` (a panel's, e.g. "A. 2004") is printed as a row of its own over
+    the section, spanning the table.
+    """
 
     label: str
     rows: tuple[Row, ...]
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -197,8 +212,10 @@ class Table:
     column_kinds: tuple[str, ...]  # per data column: "number" or "text"
     header: tuple[HeaderRow, ...]
     sections: tuple[Section, ...]
-    footer: tuple[Row, ...]  # fit statistics and Observations
+    footer: tuple[Row, ...]  # fit statistics and Observations (empty in a table of panels: each panel has its own)
     notes: tuple[str, ...]
+    fit_width: bool = False  # `fit width`: as wide as the text, the stub column wrapping
+    landscape: bool = False  # `landscape`: turned sideways
 
     @property
     def ncols(self) -> int:

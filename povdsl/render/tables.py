@@ -6,16 +6,26 @@ Number formatting lives in `povdsl.render.numbers`, the dataclasses in
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
+from dataclasses import replace
 from types import MappingProxyType
 
 from povdsl.check.plan import TableSpec
 from povdsl.estimate.result import Result
+from povdsl.render.model_rows import (
+    coefficient_rows,
+    header_rows,
+    lower_rows,
+    model_name,
+    single,
+    wrap_header,
+)
+from povdsl.render.model_rows import (
+    value as _get,
+)
 from povdsl.render.numbers import (
     coef_cell,
     coef_decimals,
-    fit_cell,
     format_amount,
     format_coef,
     format_count,
@@ -25,9 +35,8 @@ from povdsl.render.numbers import (
     statistic_cell,
 )
 from povdsl.render.table_model import (  # re-exported: povdsl.render.tables is the one import users need
-    DEFAULT_ESTIMATOR_LABELS,
+    CI_LEVELS,
     EN_DASH,
-    FIT_LABELS,
     MINUS,
     STAT_NOTES,
     Cell,
@@ -40,7 +49,14 @@ from povdsl.render.table_model import (  # re-exported: povdsl.render.tables is 
     Table,
     TableContext,
 )
-from povdsl.render.term_selection import check_selectors, selectors, term_label, term_order
+from povdsl.render.term_selection import check_selectors, term_label, term_order
+
+FIT_WIDTH_WRAP = 10  # `fit width`: header characters per line per spanned column (18 otherwise)
+
+
+def narrow(spec: TableSpec, context: TableContext) -> TableContext:
+    """Under `fit width`, headers wrap at FIT_WIDTH_WRAP characters per column, so the columns can be narrow."""
+    return replace(context, header_wrap=min(context.header_wrap, FIT_WIDTH_WRAP)) if spec.fit_width else context
 
 
 def table_decimals(spec: TableSpec, context: TableContext) -> Decimals:
@@ -48,10 +64,6 @@ def table_decimals(spec: TableSpec, context: TableContext) -> Decimals:
     if spec.digits is None:
         return context.decimals
     return Decimals.uniform(spec.digits, significant=spec.significant_figures)
-
-
-def _get(series, term):
-    return float(series[term]) if term in series.index else float("nan")
 
 
 def join_words(items: Sequence[str]) -> str:
@@ -62,25 +74,16 @@ def join_words(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def model_name(result: Result, index: int) -> str:
-    return result.label or result.model or f"({index + 1})"
-
-
-def single(text: str, column: int) -> HeaderGroup:
-    """A one-column header cell."""
-    return HeaderGroup(text, 1, column, (text,))
-
-
-def wrap_header(text: str, span: int, width: int) -> tuple[str, ...]:
-    return tuple(textwrap.wrap(text, width=width * span, break_long_words=False)) or ("",)
-
-
 def common_notes(spec: TableSpec, context: TableContext) -> list[str]:
-    """Notes every layout shares: what is in parentheses and what the stars mean."""
+    """Notes every layout shares: what is in parentheses (or brackets) and what the stars mean."""
+    first = STAT_NOTES.get(spec.stat, spec.stat)
+    where = "in brackets" if spec.stat in CI_LEVELS else "in parentheses"
     if spec.stat == "none":
         notes = ["Coefficients."]
+    elif spec.second_stat:
+        notes = [f"Coefficients, with {first} {where} and {STAT_NOTES.get(spec.second_stat, spec.second_stat)} in brackets."]
     else:
-        notes = [f"Coefficients, with {STAT_NOTES.get(spec.stat, spec.stat)} in parentheses."]
+        notes = [f"Coefficients, with {first} {where}."]
     if spec.stars:
         levels = sorted(spec.stars, reverse=True)
         stars = "; ".join(f"{'*' * (i + 1)} p < {format_level(level)}" for i, level in enumerate(levels))
@@ -134,72 +137,59 @@ def model_notes(spec: TableSpec, results: Sequence[Result], context: TableContex
 
 
 def build_model_table(spec: TableSpec, results: Sequence[Result], context: TableContext) -> Table:
-    """Tables 1-4: one column per model, coefficient over statistic, fit rows, Observations."""
-    check_selectors(spec, results, [r.dependent for r in results] + list(context.dependent_labels))
+    """Tables 1-4: one column per model, coefficient over statistic, fit rows, Observations.
+
+    With `panel` items the model sets are stacked: panel k's models fill the
+    columns from the left, and each panel is a titled section of coefficient
+    rows followed by a section of its own fit rows and Observations.
+    """
+    context = narrow(spec, context)
+    effects = [e for r in results for e in context.fixed_effects.get(r.model, ())] if spec.fe_rows is not None else []
+    check_selectors(spec, results, [r.dependent for r in results] + list(context.dependent_labels) + effects)
     decimals = table_decimals(spec, context)
-    ncols = len(results)
+    by_model = {r.model: r for r in results}
+    panels = [(title, [by_model[m] for m in models if m in by_model]) for title, models in spec.panels] or [("", list(results))]
+    ncols = max(len(members) for _, members in panels)
+    columns = [[members[i] for _, members in panels if i < len(members)] for i in range(ncols)]
 
-    # Adjacent models with the same dependent variable share one spanning header.
-    dependents = [context.dependent_labels.get(r.dependent, r.dependent) for r in results]
-    runs: list[list] = []  # [text, first column, span]
-    for column, text in enumerate(dependents, start=1):
-        if runs and runs[-1][0] == text:
-            runs[-1][2] += 1
+    sections: list[Section] = []
+    footer: tuple[Row, ...] = ()
+    for title, members in panels:
+        rows = coefficient_block(spec, members, decimals)
+        lower = lower_rows(spec, members, context, decimals)
+        pad = ncols - len(members)
+        if pad:
+            rows = [Row(r.label, r.cells + (Cell(),) * pad) for r in rows]
+            lower = [Row(r.label, r.cells + (Cell(),) * pad) for r in lower]
+        if spec.panels:
+            sections += [Section(title, tuple(rows), title=title), Section("", tuple(lower))]
         else:
-            runs.append([text, column, 1])
-    groups = [
-        HeaderGroup(text, span, first, wrap_header(text, span, context.header_wrap))
-        for text, first, span in runs
-    ]
-
-    estimators = [
-        context.estimator_labels.get(r.estimator) or DEFAULT_ESTIMATOR_LABELS.get(r.estimator, r.estimator)
-        for r in results
-    ]
-    header = (
-        HeaderRow(context.stub_header, tuple(groups), rule=True),
-        HeaderRow("", tuple(single(e, i + 1) for i, e in enumerate(estimators))),
-        HeaderRow("", tuple(single(model_name(r, i), i + 1) for i, r in enumerate(results))),
-    )
-
-    rows: list[Row] = []
-    row_digits = [s for s in selectors(spec) if s.kind == "digits"]
-    for term in term_order(spec, results):
-        if spec.show == "impacts" and any(r.impacts is not None and term in r.impacts.index for r in results):
-            rows.extend(impact_rows(term, spec, results, decimals))
-            continue
-        coefs, stats = [], []
-        chosen = next((s.digits for s in reversed(row_digits) if s.matches(term)), None)
-        row = decimals if chosen is None else decimals.for_row(chosen)
-        for r in results:
-            coef, pvalue = _get(r.params, term), _get(r.pvalues, term)
-            coefs.append(coef_cell(coef, pvalue, spec.stars, row))
-            se, tstat = _get(r.std_errors, term), _get(r.tstats, term)
-            stats.append(statistic_cell(spec.stat, coef, se, tstat, pvalue, row))
-        rows.append(Row(term_label(term, spec), tuple(coefs)))
-        if spec.stat != "none":
-            rows.append(Row("", tuple(stats)))
-
-    footer: list[Row] = [Row(label, tuple(Cell(text) for text in texts)) for label, texts in spec.rows]
-    if spec.vcov_row:
-        names = [model_name(r, i) for i, r in enumerate(results)]
-        footer.append(Row("Standard errors", tuple(Cell(context.variance.get(r.model, r.vcov)) for n, r in zip(names, results))))
-    for key in spec.fit_stats:
-        cells = tuple(fit_cell(key, r.stats.get(key), decimals) for r in results)
-        if any(c.text for c in cells):
-            footer.append(Row(FIT_LABELS.get(key, key), cells))
-    footer.append(Row("Observations", tuple(Cell(format_count(r.nobs), number=format_count(r.nobs)) for r in results)))
+            sections.append(Section("", tuple(rows)))
+            footer = tuple(lower)
 
     return Table(
         name=spec.name,
         title=spec.title,
         layout="models",
         column_kinds=("number",) * ncols,
-        header=header,
-        sections=(Section("", tuple(rows)),),
-        footer=tuple(footer),
+        header=header_rows(spec, columns, context),
+        sections=tuple(sections),
+        footer=footer,
         notes=model_notes(spec, results, context) + impacts_note(spec, results),
+        fit_width=spec.fit_width,
+        landscape=spec.landscape,
     )
+
+
+def coefficient_block(spec: TableSpec, results: Sequence[Result], decimals: Decimals) -> list[Row]:
+    """The coefficient and statistic rows of these models (`show impacts`: a spatial lag's impacts in place of its coefficients)."""
+    rows: list[Row] = []
+    for term in term_order(spec, results):
+        if spec.show == "impacts" and any(r.impacts is not None and term in r.impacts.index for r in results):
+            rows.extend(impact_rows(term, spec, results, decimals))
+        else:
+            rows.extend(coefficient_rows(spec, [term], results, decimals))
+    return rows
 
 
 IMPACTS = ("direct", "indirect", "total")
@@ -257,6 +247,7 @@ def build_sweep_table(spec: TableSpec, entries: Sequence[SweepEntry], context: T
     Blocks sit side by side and are aligned by rank, as in the paper: row k
     of a depth holds the k-th industry of each outcome, in entry order.
     """
+    context = narrow(spec, context)
     decimals = table_decimals(spec, context)
     threshold = max(spec.stars) if spec.stars else 0.10
     shown = [e for e in entries if not spec.significant_only or e.pvalue < threshold]
@@ -328,6 +319,8 @@ def build_sweep_table(spec: TableSpec, entries: Sequence[SweepEntry], context: T
         sections=tuple(sections),
         footer=(Row("Observations", tuple(observations)),),
         notes=tuple(notes),
+        fit_width=spec.fit_width,
+        landscape=spec.landscape,
     )
 
 

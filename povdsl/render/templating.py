@@ -152,6 +152,7 @@ def markdown_widths(table: Table) -> tuple[int, ...]:
         for group in header.groups:
             cells[group.first - 1] = markdown_escape(group.text)
         rows.append([markdown_escape(header.label), *cells])
+    rows += [["*" + markdown_escape(s.title) + "*", *[""] * table.ncols] for s in table.sections if s.title]
     for row in [r for s in table.sections for r in s.rows] + list(table.footer):
         rows.append([markdown_escape(row.label), *(markdown_escape(c.text) + c.stars for c in row.cells)])
     return tuple(max(3, *(len(r[i]) for r in rows)) for i in range(table.ncols + 1))

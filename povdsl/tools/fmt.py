@@ -46,7 +46,7 @@ from povdsl.errors import SpecError
 from povdsl.language import syntax as s
 from povdsl.language.kinds import BY_NODE
 from povdsl.language.parser import parse
-from povdsl.language.printer import expr_text, setting_text, string_literal
+from povdsl.language.printer import expr_text, fit_item_text, setting_text, string_literal
 from povdsl.render.output import OutputError, write_beside
 
 INDENT = "  "
@@ -163,7 +163,9 @@ def _option(o: s.TableOption) -> str:
             return f"label {_target(o)} = {expr_text(values[0])}"
         case "stars" | "size":
             return f"{o.kind} " + " ".join(expr_text(v) for v in values)
-        case "keep" | "drop" | "order" | "fit" | "format":
+        case "fit":
+            return "fit " + ", ".join(fit_item_text(*item) for item in s.fit_items(values))
+        case "keep" | "drop" | "order" | "format":
             return f"{o.kind} " + ", ".join(expr_text(v) for v in values)
         case "unknown":  # a figure option line the checker will refuse, kept as written
             return f"{_target(o)} " + ", ".join(expr_text(v) for v in values)
@@ -171,13 +173,17 @@ def _option(o: s.TableOption) -> str:
             return "significant only"
         case "row":
             return f"row {_target(o)} = " + ", ".join(expr_text(v) for v in values)
-        case "vcov row":
-            return "vcov row"
+        case "vcov row" | "row fe" | "fit width" | "landscape":
+            return o.kind
+        case "group" | "panel":
+            return f"{o.kind} {_target(o)} = " + ", ".join(expr_text(v) for v in values)
         case "digits" if o.target is not None:
             return f"digits {_target(o)} = {expr_text(values[0])}"
         case "digits":
             return "digits " + " ".join(expr_text(v) for v in values)
-        case "stat" | "note" | "layout" | "level" | "style" | "show":
+        case "stat":
+            return "stat " + ", ".join(expr_text(v) for v in values)
+        case "note" | "layout" | "level" | "style" | "show":
             return f"{o.kind} {expr_text(values[0])}"
     raise TypeError(f"not a table option: {o.kind!r}")
 

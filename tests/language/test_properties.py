@@ -20,7 +20,7 @@ from povdsl.tools.fmt import format_spec, format_text
 KEYWORDS = {
     "data", "weights", "let", "terms", "model", "table", "for", "in", "where", "vcov",
     "label", "stat", "stars", "keep", "drop", "order", "note", "fit", "significant",
-    "only", "layout", "not", "and", "or",
+    "only", "layout", "not", "and", "or", "digits", "row", "group", "panel", "landscape", "width", "show",
 }  # fmt: skip
 PRECEDENCE = {"or": 1, "and": 2, "not": 3, "compare": 4, "+": 5, "-": 5, "*": 6, "/": 6, ":": 7, "neg": 8, "**": 9}
 SETTINGS = settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
@@ -98,12 +98,22 @@ model_decls = st.builds(
     st.none() | st.builds(s.VcovClause, names, st.lists(name_nodes, max_size=2).map(tuple)),
     comments=comments,
 )
+# A fit item: its name, then optionally a label, then (only after a label) its digits.
+fit_items = st.one_of(
+    st.tuples(name_nodes),
+    st.tuples(name_nodes, strings),
+    st.tuples(name_nodes, strings, st.from_regex(r"[0-8]", fullmatch=True).map(s.Number)),
+)
 table_options = st.one_of(
     st.builds(lambda target, text, c: s.TableOption("label", (s.String(text),), target, comments=c), exprs, string_text, comments),
     st.builds(lambda kind, value, c: s.TableOption(kind, (value,), comments=c), st.sampled_from(["stat", "layout"]), name_nodes, comments),
     st.builds(lambda values, c: s.TableOption("stars", values, comments=c), st.lists(numbers, min_size=1, max_size=3).map(tuple), comments),
     st.builds(lambda kind, values, c: s.TableOption(kind, values, comments=c), st.sampled_from(["keep", "drop", "order"]), expr_tuples, comments),
     st.builds(lambda values, c: s.TableOption("fit", values, comments=c), name_tuples, comments),
+    st.builds(lambda items, c: s.TableOption("fit", tuple(v for item in items for v in item), comments=c), st.lists(fit_items, min_size=1, max_size=3), comments),
+    st.builds(lambda values, c: s.TableOption("stat", values, comments=c), st.lists(name_nodes, min_size=1, max_size=2).map(tuple), comments),
+    st.builds(lambda kind, text, values, c: s.TableOption(kind, values, s.String(text), comments=c), st.sampled_from(["group", "panel"]), string_text, name_tuples, comments),
+    st.builds(lambda kind, c: s.TableOption(kind, comments=c), st.sampled_from(["row fe", "fit width", "landscape", "vcov row"]), comments),
     st.builds(lambda text, c: s.TableOption("note", (s.String(text),), comments=c), string_text, comments),
     st.builds(lambda c: s.TableOption("significant", comments=c), comments),
 )

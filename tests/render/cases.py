@@ -180,8 +180,37 @@ def significant_table():
     return build_model_table(SIGNIFICANT_SPEC, spector_results(), MODEL_CONTEXT)
 
 
+# Layouts of issue 18.3 and the rows of 18.2: a spanner over two models, fit
+# rows with labels and digits, two statistics, fixed-effect rows, the text
+# width; then the three models stacked in two panels, with 95% intervals,
+# turned sideways.
+GROUPS_SPEC = replace(
+    MODEL_SPEC,
+    name="spector_groups", stat="se", second_stat="p", groups=(("Linear models", ("m2", "m3")),),
+    fit_stats=("r2", "loglik"), fit_labels=(("r2", "R squared"),), fit_digits=(("r2", 2),),
+    rows=(("Sample", ("All", "All", "All")),), fe_rows=0, fit_width=True,
+)
+GROUPS_CONTEXT = replace(MODEL_CONTEXT, fixed_effects={"m2": ("household",), "m3": ("household", "year")})
+PANELS_SPEC = replace(
+    MODEL_SPEC,
+    name="spector_panels", stat="ci95", panels=(("A. Grade", ("m1", "m2")), ("B. Grade point average", ("m3",))),
+    fit_stats=("r2",), landscape=True,
+)
+
+
+def groups_table():
+    return build_model_table(GROUPS_SPEC, spector_results(), GROUPS_CONTEXT)
+
+
+def panels_table():
+    return build_model_table(PANELS_SPEC, spector_results(), MODEL_CONTEXT)
+
+
 # case name -> table builder; golden file is golden/<case>.<extension>
-CASES = {"model": model_table, "sweep": sweep_table, "digits": digits_table, "significant": significant_table}
+CASES = {
+    "model": model_table, "sweep": sweep_table, "digits": digits_table, "significant": significant_table,
+    "groups": groups_table, "panels": panels_table,
+}
 
 
 def golden_path(case: str, variant: str) -> Path:

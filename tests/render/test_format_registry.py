@@ -88,7 +88,8 @@ def test_json_is_the_table_model():
 
     table = _cases().sweep_table()
     data = json.loads(FORMATS["json"].render(table))
-    assert data["schema"] == 1
+    assert data["schema"] == 2
     assert data["table"]["title"] == table.title and len(data["table"]["column_kinds"]) == table.ncols
     first = table.sections[0].rows[0].cells[1]
-    assert data["table"]["sections"][0]["rows"][0]["cells"][1] == {"text": first.text, "stars": first.stars, "number": first.number, "bracketed": first.bracketed}
+    assert data["table"]["sections"][0]["rows"][0]["cells"][1] == {"text": first.text, "stars": first.stars, "number": first.number, "bracketed": first.bracketed, "square": first.square}
+    assert data["table"]["sections"][0]["title"] == "" and data["table"]["fit_width"] is False and data["table"]["landscape"] is False

@@ -31,8 +31,11 @@ def _expected_grid(table) -> list[list[str]]:
             for column in range(group.first, group.last + 1):
                 cells[column - 1] = group.text
         grid.append([header.label, *cells])
-    for row in [r for s in table.sections for r in s.rows] + list(table.footer):
-        grid.append([row.label, *(c.display for c in row.cells)])
+    for section in table.sections:
+        if section.title:  # a panel's title: one merged cell across the table
+            grid.append([section.title] * (table.ncols + 1))
+        grid += [[row.label, *(c.display for c in row.cells)] for row in section.rows]
+    grid += [[row.label, *(c.display for c in row.cells)] for row in table.footer]
     return grid
 
 

@@ -65,6 +65,11 @@ _TABLE_DEFAULTS = {
     "digits": "(default)",
     "rows": "(none)",
     "vcov row": "off",
+    "row fe": "off",
+    "group": "(none)",
+    "panel": "(none)",
+    "fit width": "off",
+    "landscape": "off",
 }
 _FIGURE_DEFAULTS = {
     "level": "0.95",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass, replace
 
 from povdsl.language import syntax as s
-from povdsl.language.printer import setting_text, string_literal
+from povdsl.language.printer import fit_item_text, setting_text, string_literal
 from povdsl.tools.diff.changes import _FIGURE_DEFAULTS, _KIND_OF, _TABLE_DEFAULTS
 from povdsl.tools.diff.terms import _INTERCEPT, _NO_INTERCEPT, _expand, _target_text, _term_set, _term_text, _text, expander
 
@@ -156,16 +156,23 @@ def _options_view(declared: tuple[s.TableOption, ...], defaults: dict[str, str])
     notes: list[str] = []
     digits: list[str] = []
     rows: list[str] = []
+    spans: dict[str, list[str]] = {}  # group and panel items, in spec order
     for o in declared:
         if o.kind == "row":
             rows.append(f"{_target_text(o.target)} = " + ", ".join(_string_text(v) for v in o.values))
-        elif o.kind == "vcov row":
-            options["vcov row"] = "on"
+        elif o.kind in ("vcov row", "row fe", "fit width", "landscape"):
+            options[o.kind] = "on"
+        elif o.kind in ("group", "panel"):
+            spans.setdefault(o.kind, []).append(f"{_target_text(o.target)} = " + ", ".join(_text(v) for v in o.values))
+        elif o.kind == "fit":
+            lists["fit"].extend(fit_item_text(*item) for item in s.fit_items(o.values))
+        elif o.kind == "stat":
+            options["stat"] = ", ".join(_text(v) for v in o.values)
         elif o.kind == "digits":  # the whole-table digits and each row's, in spec order
             digits.append(" ".join(_text(v) for v in o.values) if o.target is None else f"{_target_text(o.target)} = {_text(o.values[0])}")
         elif o.kind == "label":
             labels[_target_text(o.target)] = _string_text(o.values[0])
-        elif o.kind in ("stat", "layout", "level", "style"):
+        elif o.kind in ("layout", "level", "style"):
             options[o.kind] = _text(o.values[0])
         elif o.kind in ("stars", "size"):
             options[o.kind] = " ".join(_text(v) for v in o.values)
@@ -174,7 +181,7 @@ def _options_view(declared: tuple[s.TableOption, ...], defaults: dict[str, str])
         elif o.kind == "unknown":
             options[_text(o.target)] = ", ".join(_text(v) for v in o.values)
         elif o.kind in lists:
-            lists[o.kind].extend(_target_text(v) if o.kind != "fit" else _text(v) for v in o.values)
+            lists[o.kind].extend(_target_text(v) for v in o.values)
         elif o.kind == "note":
             notes.append(_string_text(o.values[0]))
         elif o.kind == "significant":
@@ -183,6 +190,8 @@ def _options_view(declared: tuple[s.TableOption, ...], defaults: dict[str, str])
         options["digits"] = "; ".join(digits)
     if rows:
         options["rows"] = "; ".join(rows)
+    for kind, items in spans.items():
+        options[kind] = "; ".join(items)
     for kind, items in lists.items():
         if items:
             if kind in ("keep", "drop"):
