@@ -91,20 +91,19 @@ def test_gmm_lag_is_spatial_2sls_with_two_lags(columbus, robust):
     same(sdm, direct(spreg.GM_Lag, y, x, w=w, w_lags=2, slx_lags=1, robust="white" if robust else None))
 
 
-@pytest.mark.parametrize("model, plain, het", [("sem", "GM_Error", "GM_Error_Het"), ("sac", "GM_Combo", "GM_Combo_Het")])
-def test_gmm_error_and_combo(columbus, model, plain, het):
+@pytest.mark.parametrize("model, hom, het", [("sem", "GM_Error_Hom", "GM_Error_Het"), ("sac", "GM_Combo_Hom", "GM_Combo_Het")])
+@pytest.mark.parametrize("robust", [False, True])
+def test_gmm_error_and_combo(columbus, model, hom, het, robust):
+    """Both variances against spreg called directly: lambda has a standard error in each (DEP 2013 / ADKP 2010)."""
     frame, sw, w, _ = columbus
     y, x = arrays(frame, "CRIME", XS)
     extra = {"w_lags": 2} if model == "sac" else {}
-    homoskedastic = fit_gmm(model, frame.CRIME, design(frame, XS), sw)
-    reg = direct(getattr(spreg, plain), y, x, w=w, **extra)
-    np.testing.assert_allclose(homoskedastic.params.to_numpy(), np.ravel(reg.betas), rtol=RTOL)
-    m = reg.vm.shape[0]
-    np.testing.assert_allclose(homoskedastic.cov.to_numpy()[:m, :m], reg.vm, rtol=RTOL)
-    assert np.isnan(homoskedastic.std_errors["lambda"])  # KP (1999) give lambda no variance
-    robust = fit_gmm(model, frame.CRIME, design(frame, XS), sw, robust=True)
-    same(robust, direct(getattr(spreg, het), y, x, w=w, **extra))
-    assert np.isfinite(robust.std_errors["lambda"])
+    fit = fit_gmm(model, frame.CRIME, design(frame, XS), sw, robust=robust)
+    reg = direct(getattr(spreg, het if robust else hom), y, x, w=w, **extra)
+    same(fit, reg)
+    assert np.isfinite(fit.std_errors.to_numpy()).all()
+    assert fit.std_errors["lambda"] == pytest.approx(float(np.sqrt(reg.vm[-1, -1])), rel=RTOL)
+    assert fit.call.startswith(f"spreg.{het if robust else hom}(")
 
 
 def test_diagnostics_match_spreg(columbus):

@@ -230,8 +230,8 @@ def describe(model: str):
             return {
                 "sar": f"spreg.GM_Lag(y, X, w={weights}, w_lags=2, robust={'white' if robust else None!r})",
                 "sdm": f"spreg.GM_Lag(y, X, w={weights}, w_lags=2, slx_lags=1, robust={'white' if robust else None!r})",
-                "sem": f"spreg.{'GM_Error_Het' if robust else 'GM_Error'}(y, X, w={weights})",
-                "sac": f"spreg.{'GM_Combo_Het' if robust else 'GM_Combo'}(y, X, w={weights}, w_lags=2)",
+                "sem": f"spreg.{'GM_Error_Het' if robust else 'GM_Error_Hom'}(y, X, w={weights})",
+                "sac": f"spreg.{'GM_Combo_Het' if robust else 'GM_Combo_Hom'}(y, X, w={weights}, w_lags=2)",
             }[model]
         return {
             "sar": f"spreg.ML_Lag(y, X, {weights}, method='full' up to 400 regions else 'LU')",

@@ -1,18 +1,20 @@
-"""SAR, SEM and SAC by Kelejian-Prucha GMM: spreg's GM_Lag, GM_Error and GM_Combo.
+"""SAR, SEM and SAC by Kelejian-Prucha GMM: spreg's GM_Lag, GM_Error_Hom/_Het and GM_Combo_Hom/_Het.
 
 `sar` by GMM is spatial two-stage least squares with instruments X, WX, W²X
 (spreg GM_Lag with w_lags=2, as R spatialreg's stsls); `robust` gives White
-standard errors there. `sem` and `sac` use the GM estimator of lambda; with
-`robust` the heteroskedasticity-robust versions GM_Error_Het / GM_Combo_Het
-(Arraiz, Drukker, Kelejian and Prucha 2010), which also give lambda a
-standard error. The homoskedastic GM_Error / GM_Combo give none (Kelejian and
-Prucha 1999 estimate lambda as a nuisance parameter): its row of the
-covariance is NaN.
+standard errors there. `sem` and `sac` use the GM estimator of lambda in its
+two forms with a joint covariance of the coefficients and lambda:
+homoskedastic, GM_Error_Hom / GM_Combo_Hom (Drukker, Egger and Prucha 2013,
+spreg's default A1="hom_sc"), and with `robust` heteroskedasticity-robust,
+GM_Error_Het / GM_Combo_Het (Arraiz, Drukker, Kelejian and Prucha 2010).
+Kelejian and Prucha's original 1998/1999 estimator (spreg's GM_Error /
+GM_Combo, R's GMerrorsar / gstsls) is not used: it treats lambda as a
+nuisance parameter and gives it no standard error, so a table could not
+show one.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from povdsl.errors import EstimationError
@@ -29,6 +31,8 @@ from povdsl.estimate.spatial.lattice import SampleWeights
 from povdsl.estimate.spatial.ml import durbin_names
 
 W_LAGS = 2  # instruments X, WX, W²X
+HOM = "GM, homoskedastic (Drukker, Egger and Prucha 2013)"
+HET = "GM, heteroskedasticity-robust (Arraiz, Drukker, Kelejian and Prucha 2010)"
 
 
 def fit_gmm(model: str, y: pd.Series, X: pd.DataFrame, w: SampleWeights, *, robust: bool = False) -> SpatialFit:
@@ -43,7 +47,6 @@ def fit_gmm(model: str, y: pd.Series, X: pd.DataFrame, w: SampleWeights, *, robu
     yv, xv, names = regressor_arrays(y, X)
     spreg = require("spreg")
     lib_w = w.to_libpysal()
-    k = len(names) + 1
     durbin: dict[str, str] = {}
     if model in ("sar", "sdm"):
         slx = 1 if model == "sdm" else 0
@@ -53,17 +56,17 @@ def fit_gmm(model: str, y: pd.Series, X: pd.DataFrame, w: SampleWeights, *, robu
         text = f"spreg.GM_Lag(y, X, w=w, w_lags={W_LAGS}, slx_lags={slx}, robust={'white' if robust else None!r}, spat_impacts=None, spat_diag=False)"
         vcov = "White (heteroskedasticity-robust)" if robust else "S2SLS (homoskedastic)"
     elif model == "sem":
-        function = spreg.GM_Error_Het if robust else spreg.GM_Error
+        function = spreg.GM_Error_Het if robust else spreg.GM_Error_Hom
         reg = call(model, function, yv, xv, w=lib_w)
-        coef, cov = [INTERCEPT, *names, "lambda"], _padded(reg.vm, k + 1)
+        coef, cov = [INTERCEPT, *names, "lambda"], reg.vm
         text = f"spreg.{function.__name__}(y, X, w=w)"
-        vcov = "GM, heteroskedasticity-robust" if robust else "GM (homoskedastic; no SE for lambda)"
+        vcov = HET if robust else HOM
     elif model == "sac":
-        function = spreg.GM_Combo_Het if robust else spreg.GM_Combo
+        function = spreg.GM_Combo_Het if robust else spreg.GM_Combo_Hom
         reg = call(model, function, yv, xv, w=lib_w, w_lags=W_LAGS)
-        coef, cov = [INTERCEPT, *names, "rho", "lambda"], _padded(reg.vm, k + 2)
+        coef, cov = [INTERCEPT, *names, "rho", "lambda"], reg.vm
         text = f"spreg.{function.__name__}(y, X, w=w, w_lags={W_LAGS})"
-        vcov = "GM, heteroskedasticity-robust" if robust else "GM (homoskedastic; no SE for lambda)"
+        vcov = HET if robust else HOM
     else:
         raise EstimationError(f"no GMM estimator for '{model}'")
     stats = {"pseudo_r2": float(reg.pr2)}
@@ -74,10 +77,3 @@ def fit_gmm(model: str, y: pd.Series, X: pd.DataFrame, w: SampleWeights, *, robu
         stats=stats, call=text, weights=w, durbin=durbin, vcov=vcov, raw=reg,
     )
 
-
-def _padded(vm: np.ndarray, size: int) -> np.ndarray:
-    """spreg's covariance with NaN rows/columns for the parameters it gives no variance (lambda)."""
-    out = np.full((size, size), np.nan)
-    m = vm.shape[0]
-    out[:m, :m] = vm
-    return out
