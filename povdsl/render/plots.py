@@ -205,7 +205,8 @@ def impactsplot(
     from povdsl.render.figures import draw
 
     listed = [results] if not isinstance(results, Sequence) else list(results)
-    missing = [model_name(r, i) for i, r in enumerate(listed) if r.impacts is None]
+    # SEM and SLX Results carry exact impacts too (for tables), but this figure is of the lag models' simulated ones
+    missing = [model_name(r, i) for i, r in enumerate(listed) if r.impacts is None or r.estimator not in ("sar", "sdm", "sac")]
     if missing:
         raise ValueError(f"no impacts in {', '.join(missing)}: impacts come from spatial lag models (sar, sdm, sac)")
     chosen = selection(keep, drop, order, labels)

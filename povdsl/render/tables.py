@@ -198,9 +198,11 @@ IMPACTS = ("direct", "indirect", "total")
 def impact_rows(term: str, spec: TableSpec, results: Sequence[Result], decimals) -> list[Row]:
     """`show impacts`: a regressor's direct, indirect and total effects in place of its coefficient.
 
-    In a model without a spatial lag of y (OLS, SLX, SEM) a coefficient is its
-    regressor's direct impact, so it goes in the direct row; its indirect and
-    total cells stay empty (an SLX's spillover is its W() row).
+    Spatial models carry their impacts (`Result.impacts`): simulated for
+    models with a spatial lag of y, exact for SEM and SLX (direct = b,
+    indirect = the W() coefficient times W's average row sum, 0 in a SEM;
+    a structural zero prints without a statistic). A model without impacts
+    (OLS, ...) shows its coefficient as the direct impact, other cells empty.
     """
     rows = []
     for kind in IMPACTS:
@@ -218,7 +220,7 @@ def impact_rows(term: str, spec: TableSpec, results: Sequence[Result], decimals)
                 continue
             value, se, pvalue = (float(table.loc[term, key]) for key in (kind, f"{kind}_se", f"{kind}_pvalue"))
             coefs.append(coef_cell(value, pvalue, spec.stars, decimals))
-            stats.append(statistic_cell(spec.stat, value, se, value / se if se > 0 else float("nan"), pvalue, decimals))
+            stats.append(statistic_cell(spec.stat, value, se, value / se, pvalue, decimals) if se > 0 else Cell())
         rows.append(Row(f"{term_label(term, spec)}: {kind}", tuple(coefs)))
         if spec.stat != "none":
             rows.append(Row("", tuple(stats)))
@@ -230,12 +232,24 @@ def impacts_note(spec: TableSpec, results: Sequence[Result]) -> tuple[str, ...]:
     shown = [r for r in results if r.impacts is not None]
     if spec.show != "impacts" or not shown:
         return ()
-    draws = sorted({int(r.impacts.attrs.get("draws", 0)) for r in shown if r.impacts is not None})
-    return (
-        "Spatial lag models show average direct, indirect (spillover) and total impacts (LeSage and Pace 2009) "
-        f"in place of coefficients; their statistics come from {', '.join(f'{d:,}' for d in draws)} simulated "
-        "draws of the estimates. Other models show their coefficient as the direct impact.",
-    )
+    draws = sorted({int(r.impacts.attrs.get("draws", 0)) for r in shown if r.impacts is not None} - {0})
+    notes = []
+    if draws:
+        notes.append(
+            "Spatial lag models show average direct, indirect (spillover) and total impacts (LeSage and Pace 2009) "
+            f"in place of coefficients; their statistics come from {', '.join(f'{d:,}' for d in draws)} simulated "
+            "draws of the estimates."
+        )
+    exact = sorted({r.estimator for r in shown if r.impacts is not None and not r.impacts.attrs.get("draws")})
+    if exact:
+        notes.append(
+            f"In {' and '.join(e.upper() for e in exact)} models (no spatial lag of y) the impacts are exact: direct = the "
+            "coefficient of x, indirect = the coefficient of W(x) times the average row sum of W (0 without a W(x) "
+            "term), total = their sum (LeSage and Pace 2009, sec. 2.7)."
+        )
+    if any(r.impacts is None for r in results):
+        notes.append("Other models show their coefficient as the direct impact.")
+    return tuple(notes)
 
 
 DEPTH_LABELS = MappingProxyType({2: "Two Digits", 3: "Three Digits", 4: "Four Digits"})

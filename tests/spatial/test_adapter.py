@@ -42,9 +42,75 @@ def test_sar_result_carries_rho_covariance_and_impacts(columbus):
     assert result.variance is not None and "spreg.ML_Lag" in result.variance.reference
 
 
-def test_error_model_has_lambda_and_no_impacts(columbus):
+def test_error_model_impacts_are_its_coefficients(columbus):
+    """A SEM has no spatial lag of y or x: direct = b (with b's SE and p), indirect = 0, total = b."""
     result = fit_sem(spatial_design(columbus), {"weights": ("w",)}, Vcov())
-    assert "lambda" in result.params.index and result.impacts is None
+    assert "lambda" in result.params.index
+    table = result.impacts
+    assert list(table.index) == XS and table.attrs["draws"] == 0
+    for x in XS:
+        assert table.loc[x, "direct"] == table.loc[x, "total"] == result.params[x]
+        assert table.loc[x, "direct_se"] == pytest.approx(result.std_errors[x], rel=1e-12)
+        assert table.loc[x, "direct_pvalue"] == pytest.approx(result.pvalues[x], rel=1e-10)
+        assert table.loc[x, "indirect"] == 0 and table.loc[x, "indirect_se"] == 0
+
+
+def slx_design(columbus, *, standardized: bool) -> SpatialDesign:
+    """CRIME ~ INC + HOVAL + W(INC, w) + W(HOVAL, w): the W() columns computed from the declared W."""
+    from scipy import sparse
+
+    from povdsl.data.weights import Weights
+    from povdsl.estimate.spatial import sample_weights
+
+    frame, sw, _, _ = columbus
+    binary = Weights(sparse.csr_matrix((sw.matrix != 0).astype(float)), sw.regions)
+    w = sample_weights(binary, sw.regions, name="w", row_standardize=standardized)
+    lags = pd.DataFrame(w.lag(frame[XS].to_numpy()), index=frame.index, columns=[f"W({x}, w)" for x in XS])
+    exog = pd.concat([pd.Series(1.0, index=frame.index, name="Intercept"), frame[XS], lags], axis=1)
+    return SpatialDesign(Design(y=frame.CRIME.rename("CRIME"), exog=exog), (w,))
+
+
+@pytest.mark.parametrize("standardized", [True, False])
+def test_slx_impacts_are_b_and_theta_times_the_row_sum(columbus, standardized):
+    """LeSage-Pace for SLX, S = I b + W t: direct b, indirect t * 1'W1/n, total their sum; the SEs of these
+    linear combinations from statsmodels' OLS covariance, p-values from t(n - k) as the SLX's own.
+    Binary W (not standardised): 1'W1/n = 236/49 links per region on Columbus queen contiguity."""
+    import statsmodels.api as sm
+    from scipy import stats
+
+    design = slx_design(columbus, standardized=standardized)
+    result = fit_slx(design, {"weights": ("w",)}, Vcov())
+    ols = sm.OLS(design.design.y, design.design.exog).fit()
+    m1 = 1.0 if standardized else 236 / 49
+    for x in XS:
+        lag = f"W({x}, w)"
+        b, t = ols.params[x], ols.params[lag]
+        v = ols.cov_params()
+        row = result.impacts.loc[x]
+        assert row["direct"] == pytest.approx(b, rel=1e-10)
+        assert row["indirect"] == pytest.approx(m1 * t, rel=1e-10)
+        assert row["total"] == pytest.approx(b + m1 * t, rel=1e-10)
+        assert row["indirect_se"] == pytest.approx(m1 * np.sqrt(v.loc[lag, lag]), rel=1e-10)
+        se_total = np.sqrt(v.loc[x, x] + m1**2 * v.loc[lag, lag] + 2 * m1 * v.loc[x, lag])
+        assert row["total_se"] == pytest.approx(se_total, rel=1e-10)
+        assert row["total_pvalue"] == pytest.approx(2 * stats.t.sf(abs(b + m1 * t) / se_total, ols.df_resid), rel=1e-8)
+        assert row["indirect_pvalue"] == pytest.approx(ols.pvalues[lag], rel=1e-8)
+    # the total impact is the mean change of the fitted values when every region's x rises by one
+    shifted = design.design.exog.copy()
+    shifted["INC"] += 1
+    shifted["W(INC, w)"] += np.asarray(design.weights[0].matrix.sum(axis=1)).ravel()
+    assert float(np.mean(ols.predict(shifted) - ols.predict(design.design.exog))) == pytest.approx(result.impacts.loc["INC", "total"], rel=1e-10)
+    assert list(result.impacts.index) == XS  # the W() terms are the spillovers, not regressors of their own
+
+
+def test_slx_impacts_as_published_for_columbus(columbus):
+    """SLX impacts of CRIME ~ INC + HOVAL with row-standardised queen W, as C. Mendez,
+    "Cross-Sectional Spatial Regression in Stata: Crime in Columbus Neighborhoods" (carlos-mendez.org,
+    post stata_sp_regression_cross_section, slides) prints them from Stata: INC direct -1.10,
+    indirect -1.40, total -2.50; HOVAL -0.29, +0.21, -0.08 (two decimals)."""
+    result = fit_slx(slx_design(columbus, standardized=True), {"weights": ("w",)}, Vcov())
+    got = result.impacts[["direct", "indirect", "total"]].to_numpy()
+    np.testing.assert_allclose(got, [[-1.10, -1.40, -2.50], [-0.29, 0.21, -0.08]], atol=0.0051)
 
 
 def test_sac_and_vcov_clause(columbus):

@@ -30,11 +30,14 @@ def test_impact_rows_replace_coefficients_of_lag_models(columbus):
     rows = {row.label: row.cells for section in table.sections for row in section.rows if row.label}
     assert "income: direct" in rows and "HOVAL: total" in rows and "income" not in rows
     assert rows["income: indirect"][0].number == format_coef(sar.impacts.loc["INC", "indirect"], Decimals())
-    # the error model has no impacts: its coefficient is the direct impact, nothing else
-    assert rows["income: direct"][1].number == format_coef(sem.params["INC"], Decimals())
-    assert rows["income: indirect"][1].text == "" and rows["income: total"][1].text == ""
+    # the error model's impacts are exact: direct = total = its coefficient, indirect a structural 0 without a statistic
+    assert rows["income: direct"][1].number == rows["income: total"][1].number == format_coef(sem.params["INC"], Decimals())
+    assert rows["income: indirect"][1].number == format_coef(0.0, Decimals())
+    stat_rows = [section.rows[i + 1].cells for section in table.sections for i, row in enumerate(section.rows) if row.label == "income: indirect"]
+    assert stat_rows[0][1].text == "" and stat_rows[0][0].text.startswith("(")
     assert "rho" in rows and "lambda" in rows and "Constant" in rows
     assert any("simulated" in note and "200" in note for note in table.notes)
+    assert any("SEM models (no spatial lag of y) the impacts are exact" in note for note in table.notes)
 
 
 def test_show_is_checked_and_formatted(tmp_path):

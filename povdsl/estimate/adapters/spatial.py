@@ -122,7 +122,7 @@ def fit_spatial(model: str, prepared: SpatialDesign, options: Mapping[str, objec
 
 
 def to_result(model: str, fit: SpatialFit, prepared: SpatialDesign, options: Mapping[str, object]) -> Result:
-    """A povdsl Result from a SpatialFit, with impacts for models with a spatial lag of y."""
+    """A povdsl Result from a SpatialFit, with its impacts: simulated for models with a spatial lag of y, exact for sem."""
     result = build_result(
         estimator=model,
         design=prepared.design,
@@ -137,7 +137,6 @@ def to_result(model: str, fit: SpatialFit, prepared: SpatialDesign, options: Map
         raw=fit.raw,
         warnings=fit.warnings + _stability_warnings(fit),
     )
-    impacts = None
     if model in LAG_MODELS and "rho" in fit.params.index:
         from povdsl.estimate.spatial.impacts import DEFAULT_DRAWS, DEFAULT_SEED
         from povdsl.estimate.spatial.impacts import impacts as compute
@@ -147,6 +146,10 @@ def to_result(model: str, fit: SpatialFit, prepared: SpatialDesign, options: Map
         draws = draws if isinstance(draws, int) else DEFAULT_DRAWS
         seed = seed if isinstance(seed, int) else DEFAULT_SEED
         impacts = compute(fit, draws=draws, seed=seed)
+    else:
+        from povdsl.estimate.spatial.impacts import linear_impacts
+
+        impacts = linear_impacts(fit.params, fit.cov, fit.durbin, fit.weights)
     from dataclasses import replace
 
     return replace(result, impacts=impacts)
@@ -206,12 +209,20 @@ def fit_slx(design: SpatialDesign, options: Mapping[str, object], vcov: Vcov) ->
 
     t = params / se
     p = pd.Series(2 * sps.t.sf(np.abs(t.to_numpy()), reg.n - reg.k), index=params.index)
-    stats = {"r2": float(reg.r2), "loglik": float(reg.logll), "aic": float(reg.aic), **spatial_diagnostics(d.y, d.exog, design.weights[0])}
-    return build_result(
+    w = design.weights[0]
+    stats = {"r2": float(reg.r2), "loglik": float(reg.logll), "aic": float(reg.aic), **spatial_diagnostics(d.y, d.exog, w)}
+    result = build_result(
         estimator="slx", design=d, params=params, std_errors=se, tstats=t, pvalues=p, nobs=int(reg.n),
         variance=Variance(kind="unadjusted", text="unadjusted", df=int(reg.n - reg.k), reference="spreg.OLS; t(n-k)"),
         cov=cov, stats=stats, raw=reg,
     )
+    from dataclasses import replace
+
+    from povdsl.estimate.spatial.impacts import linear_impacts
+    from povdsl.estimate.spatial.ml import durbin_names
+
+    durbin = {x: lag for x, lag in durbin_names(names, w).items() if lag in names}
+    return replace(result, impacts=linear_impacts(params, cov, durbin, w, df=int(reg.n - reg.k)))
 
 
 def describe(model: str):

@@ -35,6 +35,10 @@ class SampleWeights:
     regions: pd.Index
     name: str
     row_standardized: bool
+    # row sums and diagonal of the *declared* matrix at these regions: a W() term of the formula is
+    # computed with it (over every region, sampled or not), so its impacts scale with these
+    declared_sums: np.ndarray | None = None
+    declared_diagonal: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -82,7 +86,14 @@ def sample_weights(
         )
     if standardize:
         matrix = sparse.csr_matrix(sparse.diags(1.0 / sums) @ matrix)
-    return SampleWeights(matrix=matrix, regions=index, name=name, row_standardized=standardize)
+    declared_sums = full_sums[positions]
+    diagonal = np.asarray(weights.matrix.diagonal()).ravel()[positions]
+    if standardize:  # a standardised W's rows sum to one (asked here or declared so)
+        diagonal = diagonal / np.where(declared_sums > 0, declared_sums, 1.0)
+        declared_sums = np.ones(len(index))
+    return SampleWeights(
+        matrix=matrix, regions=index, name=name, row_standardized=standardize, declared_sums=declared_sums, declared_diagonal=diagonal
+    )
 
 
 def _listed(values) -> str:
