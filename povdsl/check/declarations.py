@@ -11,6 +11,7 @@ from povdsl.check.plan import DataPlan, WeightsPlan
 from povdsl.check.sources import SourceError, resolve_bundled, resolve_path
 from povdsl.check.state import CheckerState
 from povdsl.data.files import COMPRESSIONS, PLAIN, FileProblem, ReadOptions, read_header
+from povdsl.data.polygon_files import CONTIGUITY, polygon_columns, polygon_format, sidecars
 from povdsl.diagnostics import did_you_mean
 from povdsl.errors import Span
 from povdsl.language import syntax as s
@@ -115,6 +116,9 @@ class DeclarationChecks(CheckerState):
             return
         pos = b.positional
         names = [a for a in pos[1:] if isinstance(a, s.Name)]
+        if b.func in CONTIGUITY:
+            self._contiguity(d)
+            return
         if len(pos) != 4 or len(names) != 3:
             columns_are = "origin, destination, value" if b.func == "inverse" else "region, x, y"
             self.error("E311", f"{b.func}() takes a file and three column names: {columns_are}", b.span)
@@ -154,6 +158,40 @@ class DeclarationChecks(CheckerState):
             self.error("E311", "distance_band() needs threshold=, the largest distance between neighbours", b.span)
         origin, destination, value_column = (n.id for n in names)
         self.weights[d.name] = WeightsPlan(d.name, path or "", origin, destination, value_column, transform=b.func, span=d.span, **opts)
+
+    def _contiguity(self, d: s.WeightsDecl) -> None:
+        """`queen(file, id)` / `rook(file, id)`: a polygon file (and a shapefile's .shx, .dbf) inside the project, with the id column."""
+        b = d.builder
+        pos = b.positional
+        if len(pos) != 2 or not isinstance(pos[1], s.Name):
+            self.error("E311", f"{b.func}() takes a polygon file and the column naming each region: {b.func}(\"regions.shp\", county)", b.span)
+            return
+        id_column = pos[1]
+        path, _ = self._source(pos[0])
+        columns = None
+        if path is not None:
+            try:
+                polygon_format(path)
+                for sidecar in sidecars(path):  # read too: the project rule applies to each
+                    resolve_path(str(sidecar), self.env.spec_path, self.env.allow_outside)
+                columns = polygon_columns(path)
+            except SourceError as exc:
+                self.error("E301", str(exc), pos[0].span, exc.hint)
+            except FileProblem as exc:
+                code = "E303" if exc.message.startswith("data file not found") else "E304"
+                self.error(code, exc.message, pos[0].span, exc.hint)
+        if columns is not None and id_column.id not in columns:
+            self.error("E307", f"column '{id_column.id}' not found in {Path(path or '').name}", id_column.span, did_you_mean(id_column.id, columns))
+        opts: dict[str, Any] = {}
+        for kw in b.keywords:
+            value = _literal(kw.value)
+            if kw.name not in WEIGHT_BUILDERS[b.func]:
+                self.error("E312", f"unknown option '{kw.name}' of {b.func}()", kw.span, did_you_mean(kw.name, WEIGHT_BUILDERS[b.func]))
+            elif not isinstance(value, bool):
+                self.error("E313", f"{kw.name} takes true or false", kw.value.span)
+            else:
+                opts[kw.name] = value
+        self.weights[d.name] = WeightsPlan(d.name, path or "", id_column.id, "", "", transform=b.func, span=d.span, **opts)
 
     def _units(self) -> None:
         """Without panel(...), the first data set declared without key(...) is a cross-section: the units' frame."""

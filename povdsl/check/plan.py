@@ -150,6 +150,7 @@ class WeightsPlan:
     cutoff: float | None = None  # w = 0 where value > cutoff
     k: int | None = None  # keep only the k nearest (smallest value) per origin
     span: s.Span | None = field(default=None, compare=False)
+    # contiguity builders (transform "queen", "rook"): path is the polygon file, origin its id column
     # coordinate builders (transform "knn", "distance_band", "kernel"): origin, destination, value hold
     # the region id column and the x and y coordinate columns; libpysal's options below
     threshold: float | None = None
@@ -162,6 +163,9 @@ class WeightsPlan:
     def description(self) -> str:
         from povdsl.data.weights import describe_inverse
 
+        if self.transform in ("queen", "rook"):
+            name = self.path.rsplit("/", 1)[-1]
+            return f"{self.transform} contiguity of the polygons in {name} (regions {self.origin})" + (", row-standardised" if self.row_standardize else ", binary")
         if self.transform != "inverse":
             return f"{self.transform}() on coordinates ({self.destination}, {self.value}) of {self.origin}" + (", row-standardised" if self.row_standardize else "")
         return describe_inverse(self.value, self.alpha, self.cutoff, self.k, self.row_standardize)

@@ -81,8 +81,14 @@ def from_coordinates(
     matrix.setdiag(0.0)
     matrix.eliminate_zeros()
     if row_standardize:
-        sums = np.asarray(matrix.sum(axis=1)).ravel()
-        scale = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0)
-        matrix = sparse.csr_matrix(sparse.diags(scale) @ matrix)
+        matrix = standardized(matrix)
     text += ", row-standardised" if row_standardize else ", not row-standardised"
     return Weights(matrix, ids, text)
+
+
+def standardized(matrix: sparse.spmatrix) -> sparse.csr_matrix:
+    """Rows divided by their sums (all-zero rows stay zero: isolated regions are reported, not invented)."""
+    matrix = sparse.csr_matrix(matrix, dtype=float)
+    sums = np.asarray(matrix.sum(axis=1)).ravel()
+    scale = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0)
+    return sparse.csr_matrix(sparse.diags(scale) @ matrix)

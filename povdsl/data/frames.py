@@ -107,6 +107,13 @@ def _refuse_stray_text(d: DataPlan, frame: pd.DataFrame, used: set[str]) -> None
 
 
 def _read_weights(w: WeightsPlan) -> Weights:
+    if w.transform in ("queen", "rook"):
+        from povdsl.data.contiguity import from_polygons
+
+        try:
+            return from_polygons(w.path, w.origin, w.transform, row_standardize=w.row_standardize)
+        except DataError as exc:
+            raise DataError(f"weights '{w.name}': {exc.message}", span=_at(w.span), hint=exc.hint) from None
     table = read_table(w.path, f"weights '{w.name}'", span=_at(w.span))
     try:
         if w.transform != "inverse":

@@ -63,5 +63,8 @@ WEIGHT_BUILDERS = {
     "knn": frozenset({"k", "row_standardize"}),
     "distance_band": frozenset({"threshold", "binary", "alpha", "row_standardize"}),
     "kernel": frozenset({"bandwidth", "k", "function", "fixed", "row_standardize"}),
+    # from region polygons, by libpysal: file (.shp or .geojson), region id column
+    "queen": frozenset({"row_standardize"}),
+    "rook": frozenset({"row_standardize"}),
 }
 CLUSTER_DEFAULTS = {"digits": 4, "lq": 1.25, "min_firms": 10, "min_employment": 0}
