@@ -139,3 +139,18 @@ def test_slx_reports_spreg_ols_and_the_diagnostics(columbus):
 
 def test_describe_names_the_spreg_call():
     assert describe_sar({}, {"weights": ("traveltime",), "method": "gmm", "robust": True}, Vcov()) == "spreg.GM_Lag(y, X, w=traveltime, w_lags=2, robust='white')"
+
+
+def test_a_lag_of_a_variable_that_is_no_regressor_is_a_pure_spillover(columbus):
+    """CRIME ~ HOVAL + W(INC, w): b_INC = 0, so the W(INC, w) row has direct 0 and indirect = total = its coefficient
+    times 1'W1/n (binary W: 236/49), with that coefficient's SE scaled alike; a lag under another matrix gets no row."""
+    design = slx_design(columbus, standardized=False)
+    exog = design.design.exog.drop(columns=["INC"]).assign(**{"W(INC, other)": design.design.exog["INC"] ** 2})
+    design = SpatialDesign(Design(y=design.design.y, exog=exog), design.weights)
+    result = fit_slx(design, {"weights": ("w",)}, Vcov())
+    row = result.impacts.loc["W(INC, w)"]
+    m1 = 236 / 49
+    assert row["direct"] == 0 and row["direct_se"] == 0
+    assert row["indirect"] == pytest.approx(m1 * result.params["W(INC, w)"], rel=1e-12) == pytest.approx(row["total"], rel=1e-12)
+    assert row["indirect_se"] == pytest.approx(m1 * result.std_errors["W(INC, w)"], rel=1e-12)
+    assert "W(INC, other)" not in result.impacts.index and "HOVAL" in result.impacts.index

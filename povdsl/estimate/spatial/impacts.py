@@ -180,7 +180,9 @@ def linear_impacts(
     b_r + t_r M_1 with M_1 = 1'W1/n the average row sum of W (1 when W is
     row-standardised without isolated regions; the paper's 1/minutes W is
     not), and the indirect t_r M_1 -- 0 for a regressor without a W() term,
-    as in every SEM. The W() column of the formula is computed with the
+    as in every SEM. A W(z) term whose z is not a regressor is a spillover
+    alone (b_z = 0): its row has direct 0 and indirect = total = t_z M_1. A
+    lag under another weight matrix gets no row. The W() column of the formula is computed with the
     declared matrix over every region, so M_1 (and the diagonal) are the
     declared matrix's at the model's regions, not those of W cut to them. Standard errors are those of these linear combinations
     of the estimates; p-values use the model's own reference distribution
@@ -200,15 +202,19 @@ def linear_impacts(
         return float(2 * (sps.norm.sf(z) if df is None else sps.t.sf(z, df)))
 
     rows = {}
+    own_lag = f", {weights.name})"
     for name in regressors:
-        lag = durbin.get(name)
+        if name.startswith("W(") and not name.endswith(own_lag):
+            continue  # a lag under another matrix: its impacts need that matrix; the table shows its coefficient
+        pure = name.startswith("W(")  # W(z) of a variable z that is not a regressor itself: b_z = 0
+        lag = name if pure else durbin.get(name)
         lag = lag if lag in params.index else None
         # each impact is a' (b, t) for a fixed vector a
         weights_of = {"direct": (1.0, diagonal), "total": (1.0, m1), "indirect": (0.0, m1 - diagonal)}
         row: dict[str, float] = {}
         for kind, (on_b, on_t) in weights_of.items():
-            names = [name] + ([lag] if lag else [])
-            a = np.array([on_b] + ([on_t] if lag else []))
+            names = ([] if pure else [name]) + ([lag] if lag else [])
+            a = np.array(([] if pure else [on_b]) + ([on_t] if lag else []))
             value = float(a @ params[names].to_numpy())
             var = float(a @ cov.loc[names, names].to_numpy() @ a)
             se = float(np.sqrt(var)) if var > 0 else 0.0
