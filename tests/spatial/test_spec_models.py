@@ -132,3 +132,49 @@ def test_impacts_figure_of_a_spec_model(tmp_path):
         direct, total = betas[k] * np.trace(inverse) / n, betas[k] * inverse.sum() / n
         got = out.results["a"].impacts.loc[term, ["direct", "indirect", "total"]].to_numpy(dtype=float)
         np.testing.assert_allclose(got, [direct, total - direct, total], rtol=1e-6)
+
+
+def test_rho_outside_the_stable_interval_is_a_located_warning(tmp_path, capsys):
+    """S2SLS does not keep rho inside (1/lambda_min, 1/lambda_max): on these data (SAR with rho 0.97, 30 regions,
+    seed 2) it estimates rho = 1.035 > 1 for a row-standardised W. The fit is reported with a warning at the
+    model naming the interval and W; the impacts, which need (I - rho W)^-1, are not computed."""
+    from povdsl.tools.cli import main
+
+    spec = write_project(tmp_path, 'model a: y ~ x + z | sar(nn, method=gmm)\n  where year == 2004\ntable t "T" = a\n', rho=0.97, seed=2, n=30)
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert f"{spec}:5:1: warning: model 'a': rho = 1.035 lies outside the stable interval (" in err and ", 1) of W 'nn'" in err
+    assert "no impacts" in err
+    result = povdsl.run(spec).results["a"]
+    assert result.params["rho"] > 1 and result.impacts is None
+
+
+def test_isolated_regions_of_a_spatial_model_are_a_located_error_naming_them(tmp_path, capsys):
+    """distance_band(threshold=1) on 60 random points leaves regions without a neighbour: a notice at the
+    weights declaration (all-zero rows), and the sar(band) model refuses them by name at its line."""
+    from povdsl.tools.cli import main
+
+    spec = write_project(tmp_path, 'model a: y ~ x | sar(band)\n  where year == 2004\ntable t "T" = a\n')
+    spec.write_text(spec.read_text().replace("threshold=3", "threshold=1"))
+    coords = pd.read_csv(tmp_path / "coords.csv")
+    xy = coords[["lon", "lat"]].to_numpy()
+    distance = np.linalg.norm(xy[:, None] - xy[None], axis=2)
+    np.fill_diagonal(distance, np.inf)
+    isolated = coords.county[(distance > 1).all(axis=1)].tolist()
+    assert isolated  # the data have some (seeded)
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"{spec}:4:1: warning: weights 'band': {len(isolated)} regions with an all-zero weight row" in err  # the declaration's notice
+    line = next(text for text in err.splitlines() if text.startswith(f"{spec}:5:1: error: model 'a'"))
+    assert "have no neighbour among the model's regions" in line and str(isolated[0]) in line
+
+
+def test_regions_missing_from_the_weights_are_a_located_error(tmp_path, capsys):
+    from povdsl.tools.cli import main
+
+    spec = write_project(tmp_path, 'model a: y ~ x | sar(nn)\n  where year == 2004\n')
+    coords = pd.read_csv(tmp_path / "coords.csv")
+    coords[~coords.county.isin([103, 117])].to_csv(tmp_path / "coords.csv", index=False)
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{spec}:3:1: error: weights 'nn': 2 regions") and "103, 117" in err

@@ -123,6 +123,7 @@ def fit_spatial(model: str, prepared: SpatialDesign, options: Mapping[str, objec
 
 def to_result(model: str, fit: SpatialFit, prepared: SpatialDesign, options: Mapping[str, object]) -> Result:
     """A povdsl Result from a SpatialFit, with its impacts: simulated for models with a spatial lag of y, exact for sem."""
+    unstable = _stability_warnings(fit)
     result = build_result(
         estimator=model,
         design=prepared.design,
@@ -135,9 +136,11 @@ def to_result(model: str, fit: SpatialFit, prepared: SpatialDesign, options: Map
         cov=fit.cov,
         stats=fit.stats,
         raw=fit.raw,
-        warnings=fit.warnings + _stability_warnings(fit),
+        warnings=fit.warnings + unstable + (("no impacts: they need rho inside the stable interval",) if any(u.startswith("rho") for u in unstable) else ()),
     )
-    if model in LAG_MODELS and "rho" in fit.params.index:
+    if any(u.startswith("rho") for u in unstable):
+        impacts = None  # (I - rho W) is not invertible as a series there: the estimates are reported, with the warning
+    elif model in LAG_MODELS and "rho" in fit.params.index:
         from povdsl.estimate.spatial.impacts import DEFAULT_DRAWS, DEFAULT_SEED
         from povdsl.estimate.spatial.impacts import impacts as compute
 
