@@ -11,6 +11,7 @@ from povdsl.check.specfile import load_plan
 from povdsl.data.frames import Frames, RunCache
 from povdsl.data.frames import load as load_frames
 from povdsl.errors import PovdslError
+from povdsl.estimate.fit_cache import Fingerprint, FitCache
 from povdsl.estimate.registry import REGISTRY, absorbed_effects
 from povdsl.estimate.result import Result
 from povdsl.estimate.runner import fit_all
@@ -62,6 +63,8 @@ def run(
     workers: int | None = None,
     dask: str | None = None,
     keep_going: bool = False,
+    cache: str | Path | None = None,
+    progress: bool = False,
 ) -> RunOutput:
     """Fit every model of the spec and render every table whose models fitted; write them when `out` is given.
 
@@ -69,12 +72,20 @@ def run(
     ``keep_going`` the failures are returned in ``RunOutput.failures`` (the
     CLI reports them and exits 1); without it they are raised together as
     `ModelsFailed` after the other tables are written.
+
+    ``cache`` is a folder for the fit cache (estimate/fit_cache.py): fits
+    stored there are not run again. The CLI passes `.povdsl-cache/` beside
+    the spec; the Python default is no cache. ``progress`` shows a bar on a
+    terminal's stderr.
     """
     plan = load_plan(path, allow_outside=allow_outside)
-    cache = RunCache()  # the run's: derived columns and cluster tables shared by its models and sweeps
-    frames = load_frames(plan, cache=cache)
+    run_cache = RunCache()  # the run's: derived columns and cluster tables shared by its models and sweeps
+    frames = load_frames(plan, cache=run_cache)
     plain = [m for m in plan.models if m.sweep_var is None]
-    fitted = fit_all(plain, [m for m in plan.models if m.sweep_var is not None], frames, cache, workers=workers, dask=dask)
+    sweep_models = [m for m in plan.models if m.sweep_var is not None]
+    fit_cache = FitCache(Path(cache), write_output) if cache is not None else None
+    fingerprint = Fingerprint(plan) if fit_cache is not None else None
+    fitted = fit_all(plain, sweep_models, frames, run_cache, workers=workers, dask=dask, fit_cache=fit_cache, fingerprint=fingerprint, progress=progress)
     failures, results, sweeps = fitted.failures, fitted.results, fitted.sweeps
     tables: dict[str, dict[str, str | bytes]] = {}
     models: dict[str, Table] = {}

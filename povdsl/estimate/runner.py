@@ -14,8 +14,10 @@ from povdsl.check.plan import ModelPlan
 from povdsl.data.frames import Frames, RunCache
 from povdsl.errors import PovdslError
 from povdsl.estimate.executors import execute
+from povdsl.estimate.fit_cache import Fingerprint, FitCache, fit_key
 from povdsl.estimate.fitting import finish
-from povdsl.estimate.jobs import Failure, Job, SharedDesign, WorkerContext, located
+from povdsl.estimate.jobs import Failure, Job, Outcome, SharedDesign, WorkerContext, located
+from povdsl.estimate.progress import progress_bar
 from povdsl.estimate.result import Result
 from povdsl.estimate.sweep import Expansion, SweepResult, assemble, expand
 
@@ -35,8 +37,16 @@ def fit_all(
     *,
     workers: int | None = None,
     dask: str | None = None,
+    fit_cache: FitCache | None = None,
+    fingerprint: Fingerprint | None = None,
+    progress: bool = False,
 ) -> Fitted:
-    """Every fit of the run through one executor; a failure costs only its own model."""
+    """Every fit of the run through one executor; a failure costs only its own model.
+
+    With a fit cache (and the run's data fingerprint) a fit whose key is
+    stored is not run again, and each fit is stored as it arrives, so an
+    interrupted run keeps what it finished.
+    """
     fitted = Fitted()
     designs: list[SharedDesign] = []
     expansions: list[Expansion] = []
@@ -47,9 +57,26 @@ def fit_all(
         except PovdslError as exc:  # the sweep cannot even be listed (its census, its shared design)
             expansion_failures[model.name] = exc
     jobs = [Job(m, m) for m in plain] + [job for e in expansions for job in e.jobs]
-    needs_frames = any(job.design is None for job in jobs)
+    keys: list[str | None] = [None] * len(jobs)
+    if fit_cache is not None and fingerprint is not None:
+        keys = [fit_key(job, fingerprint, designs[job.design].column if job.design is not None else None) for job in jobs]
+    known: list[Outcome | None] = [fit_cache.load(key) if fit_cache is not None and key is not None else None for key in keys]
+    todo = [i for i, outcome in enumerate(known) if outcome is None]
+    needs_frames = any(jobs[i].design is None for i in todo)
     context = WorkerContext(frames if needs_frames else None, tuple(designs))
-    outcomes = execute([job.task for job in jobs], context, cache, workers=workers, dask=dask)
+    with progress_bar(len(todo), enabled=progress) as bar:
+
+        def arrived(position: int, outcome: Outcome) -> None:
+            index = todo[position]
+            known[index] = outcome
+            key = keys[index]
+            if fit_cache is not None and key is not None:
+                fit_cache.store(key, outcome)
+            bar.update(1)
+
+        execute([jobs[i].task for i in todo], context, cache, workers=workers, dask=dask, on_done=arrived)
+    outcomes = [o for o in known if o is not None]
+    assert len(outcomes) == len(jobs)
     for job, outcome in zip(jobs[: len(plain)], outcomes):
         if isinstance(outcome, Failure):
             fitted.failures[job.model.name] = located(job, outcome)

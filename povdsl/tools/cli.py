@@ -16,6 +16,7 @@ from povdsl.errors import PovdslError, SpecError
 from povdsl.render.formats import FORMATS
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--pdf", action="store_true", help="also compile each LaTeX table to PDF with pdflatex")
     run.add_argument("--allow-outside", type=Path, action="append", default=[], metavar="PATH", help="allow data files under PATH outside the project folder")
     run.add_argument("--workers", type=int, default=None, metavar="N", help="processes for the fits (default: all cores, for runs of 64 fits or more)")
+    run.add_argument("--cache", type=Path, default=None, metavar="DIR", help="folder of the fit cache (default: .povdsl-cache beside the spec)")
+    run.add_argument("--no-cache", action="store_true", help="fit everything again and store nothing")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--dask", metavar="ADDRESS", default=None, help="fit on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a LocalCluster here")
 
     check = sub.add_parser("check", help="parse and check spec files; report every problem")
@@ -63,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(escape_controls(f"povdsl: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")), file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:  # the pool is stopped; every fit that finished is already in the fit cache
+        print("povdsl: interrupted; the fits that finished are kept in the fit cache", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _run(args) -> int:
@@ -81,6 +88,8 @@ def _run(args) -> int:
             workers=args.workers,
             dask=args.dask,
             keep_going=True,
+            cache=None if args.no_cache else (args.cache or args.spec.parent / ".povdsl-cache"),
+            progress=not args.quiet,
         )
     for path in output.written:
         print(path)
