@@ -114,6 +114,15 @@ FORMATS: Mapping[str, OutputFormat] = _entry(
         binary=True,
     ),
     OutputFormat(
+        name="xlsx",
+        extension=".xlsx",
+        description="an Excel workbook: numbers as numbers, formatted as printed, merged header cells (openpyxl)",
+        renderer="povdsl.render.excel_format:render_xlsx",
+        templates=MappingProxyType({}),
+        escape="none needed (openpyxl writes cell values)",
+        binary=True,
+    ),
+    OutputFormat(
         name="csv",
         extension=".csv",
         description="the printed numbers in plain ASCII, one line per row, for a spreadsheet",
