@@ -17,6 +17,12 @@ import pandas as pd
 SHOWN = 5  # values and rows named in a message
 
 
+def row_list(rows: tuple[int, ...], count: int) -> str:
+    """'row 6', 'rows 3, 7, 10', or 'rows 1, 2, 3, 4, 5, ...' when `count` rows are meant but fewer shown."""
+    shown = ", ".join(map(str, rows)) + (", ..." if count > len(rows) else "")
+    return f"{'row' if count == 1 else 'rows'} {shown}"
+
+
 @dataclass(frozen=True, slots=True)
 class StrayText:
     """A mostly numeric column with some text cells."""
@@ -28,8 +34,7 @@ class StrayText:
 
     def message(self, data_set: str) -> str:
         values = ", ".join(repr(v) for v in self.values)
-        rows = ", ".join(map(str, self.rows)) + (", ..." if self.count > len(self.rows) else "")
-        return f"data set '{data_set}': column '{self.column}' is numeric except for {self.count} text cell{'s' if self.count != 1 else ''} ({values}) in rows {rows}"
+        return f"data set '{data_set}': column '{self.column}' is numeric except for {self.count} text cell{'s' if self.count != 1 else ''} ({values}) in {row_list(self.rows, self.count)}"
 
     def hint(self) -> str:
         spelled = ", ".join('"' + v.replace('"', '\\"') + '"' for v in self.values)

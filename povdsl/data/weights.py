@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from povdsl.data.columns import SHOWN, row_list
 from povdsl.errors import DataError
 
 # A matrix is kept dense when its CSR form (8-byte value + 4-byte column per entry)
@@ -113,8 +114,8 @@ class Weights:
         numbers = pd.to_numeric(table[value], errors="coerce")
         text = numbers.isna().to_numpy() & table[value].notna().to_numpy()
         if text.any():
-            rows_shown = ", ".join(str(i + 1) for i in np.flatnonzero(text)[:5])
-            raise DataError(f"column '{value}' of the weights table holds text ({table[value][text].iloc[0]!r}) in rows {rows_shown}", hint="weights are numbers: distances or travel times")
+            where = row_list(tuple(int(i) + 1 for i in np.flatnonzero(text)[:SHOWN]), int(text.sum()))
+            raise DataError(f"column '{value}' of the weights table holds text ({table[value][text].iloc[0]!r}) in {where}", hint="weights are numbers: distances or travel times")
         distances = numbers.to_numpy(dtype=float)
         missing = origins.isna().to_numpy() | destinations.isna().to_numpy() | np.isnan(distances)
         if missing.any():

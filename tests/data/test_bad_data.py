@@ -38,6 +38,25 @@ def test_stray_text_in_a_numeric_column_is_a_located_error_naming_values_and_row
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+def test_one_stray_text_cell_is_named_as_one_row(tmp_path, capsys):
+    df = _cross_section(tmp_path).astype({"x": object})
+    df.loc[5, "x"] = "."
+    spec = _write(tmp_path, df, 'data d = "d.csv"\n\nmodel m: y ~ x | ols\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{spec}:1:1: error: data set 'd': column 'x' is numeric except for 1 text cell ('.') in row 6\n")
+
+
+@pytest.mark.parametrize(
+    ("rows", "count", "expected"),
+    [((6,), 1, "row 6"), ((3, 7), 2, "rows 3, 7"), ((1, 2, 3, 4, 5), 9, "rows 1, 2, 3, 4, 5, ...")],
+)
+def test_row_list_is_singular_for_one_row_only(rows, count, expected):
+    from povdsl.data.columns import row_list
+
+    assert row_list(rows, count) == expected
+
+
 @pytest.mark.parametrize("marker", [".", "NA", "n/a", "-"])
 def test_na_option_makes_the_markers_missing_and_the_fit_matches_statsmodels(tmp_path, marker):
     df = _cross_section(tmp_path).astype({"x": object})
@@ -130,7 +149,7 @@ def test_text_in_a_weights_file_is_a_located_error(tmp_path, capsys):
     spec = _spatial(tmp_path, pairs)
     assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"{spec}:3:1: error: weights 'tt': column 'minutes' of the weights table holds text ('far') in rows 5")
+    assert err.startswith(f"{spec}:3:1: error: weights 'tt': column 'minutes' of the weights table holds text ('far') in row 5")
     assert "Traceback" not in err
 
 
