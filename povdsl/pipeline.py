@@ -19,7 +19,7 @@ from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 from povdsl.render.formats import RenderOptions, output_format
 from povdsl.render.output import write_output
-from povdsl.render.tables import SweepEntry, Table, TableContext, build_model_table, build_sweep_table
+from povdsl.render.tables import InstrumentNote, SweepEntry, Table, TableContext, WeightNote, build_model_table, build_sweep_table
 
 
 @dataclass(frozen=True)
@@ -149,17 +149,16 @@ def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) 
         for n in walk(t)
         if isinstance(n, s.Call) and n.func == "W" and isinstance(w := n.positional[1], s.Name)
     }
-    weights = "; ".join(f"{name}: {frames.weights[name].description}" for name in sorted(weights_used))
-    iv_models = [m for m in models if m.instruments]
-    instruments = "; ".join(
-        f"{m.label}: {', '.join(expr_text(t) for t in m.endog)} instrumented by {', '.join(expr_text(t) for t in m.instruments)}" for m in iv_models
+    weights = tuple(WeightNote(name, frames.weights[name].description) for name in sorted(weights_used))
+    instruments = tuple(
+        InstrumentNote(m.label, tuple(expr_text(t) for t in m.endog), tuple(expr_text(t) for t in m.instruments)) for m in models if m.instruments
     )
     estimator_labels = {name: e.label for name, e in REGISTRY.items()}
     return TableContext(
         estimator_labels=estimator_labels,
         dependent_labels={expr_text(m.outcome): labels.get(expr_text(m.outcome), expr_text(m.outcome)) for m in models},
         poverty_lines=lines,
-        weight_matrix=weights,
+        weight_matrices=weights,
         instruments=instruments,
         variance={name: results[name].vcov for name in spec.models if name in results},
         fixed_effects={m.name: absorbed_effects(m.estimator, m.entity, m.time, dict(m.options)) for m in models},

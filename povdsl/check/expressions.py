@@ -263,13 +263,13 @@ class ExpressionChecks(CheckerState):
             self.error("E166", str(exc), exc.span or e.span, f"a formula side may have at most {MAX_TERMS:,} terms after expansion")
             return None
 
-    def expand(self, e: s.Expr, origin: str | None = None) -> list[tuple[s.Expr, int, str | None]]:
-        """A checked side as (term, sign, macro) triples, from the one expansion (check/terms.py).
+    def side_terms(self, e: s.Expr, origin: str | None = None) -> list[tuple[frozenset[str], Term, str | None]]:
+        """A checked side as (key, term, macro) triples, from the one expansion (check/terms.py).
 
         Terms come expanded with formulaic's rules, in order of first
-        appearance; `1` and `0` stand for the intercept markers. Each macro
-        is expanded once, so neither doubling macros nor long chains cost
-        more than their size.
+        appearance (the order of the coefficients in every output); the keys
+        INTERCEPT and NO_INTERCEPT mark `1` and `0`. Each macro is expanded
+        once, so neither doubling macros nor long chains cost more than their size.
         """
         if self._expander is None:
             self._expander = Expander(self.macros, leaf_terms)
@@ -277,10 +277,11 @@ class ExpressionChecks(CheckerState):
             side = self._expander.side(e)
         except TermLimit:
             return []  # _expanded reports the limit, located
-        out: list[tuple[s.Expr, int, str | None]] = []
-        for key, (term, chain) in side.items():
-            if key in (INTERCEPT, NO_INTERCEPT):
-                out.append((s.Number("1" if key == INTERCEPT else "0", span=term.span), 1, None))
-            else:
-                out.append((term.expr, 1, chain[0] if chain else origin))
-        return out
+        return [(key, term, chain[0] if chain else origin) for key, (term, chain) in side.items()]
+
+    def expand(self, e: s.Expr, origin: str | None = None) -> list[tuple[s.Expr, int, str | None]]:
+        """side_terms as syntax: (term, sign, macro) triples, with `1` and `0` for the intercept markers."""
+        return [
+            (s.Number("1" if key == INTERCEPT else "0", span=term.span), 1, None) if key in (INTERCEPT, NO_INTERCEPT) else (term.expr, 1, macro)
+            for key, term, macro in self.side_terms(e, origin)
+        ]

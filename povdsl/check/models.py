@@ -9,7 +9,7 @@ from povdsl.check.nodes import _walk, call_of, literal, name_of, number_of, stri
 from povdsl.check.plan import LetPlan, ModelPlan, TableSpec, TermSelector, is_glob
 from povdsl.check.signatures import _lag_range, bind_estimator
 from povdsl.check.table_layout import SWEEP_STATS, TableLayoutChecks
-from povdsl.check.terms import Factor, ModelTerms, Term, lag_name, ordered
+from povdsl.check.terms import INTERCEPT, NO_INTERCEPT, Factor, ModelTerms, Term, lag_name, ordered
 from povdsl.diagnostics import did_you_mean
 from povdsl.estimate.registry import REGISTRY
 from povdsl.language import syntax as s
@@ -94,17 +94,17 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
         outcome = self._expanded(d.lhs) if lhs_ok else None
         if outcome is not None and (len(outcome) != 1 or outcome[0].degree != 1):
             self.error("E167", "the outcome must be one variable or transform", d.lhs.span, "define a combination with `let`")
+        written: list[Term] = []  # the expanded terms in order of first appearance: the coefficients' order
         if expanded is not None:
-            for term, sign, macro in self.expand(d.rhs):
-                if isinstance(term, s.Number):
-                    intercept = (term.text == "1") == (sign > 0)
+            for key, term, macro in self.side_terms(d.rhs):
+                if key in (INTERCEPT, NO_INTERCEPT):
+                    intercept = key == INTERCEPT
                     continue
-                text = expr_text(term)
-                if sign < 0:
-                    kept.pop(text, None)
-                    origins = [o for o in origins if o[0] != text]
-                elif text not in kept:
-                    kept[text] = term
+                expr = term.expr
+                text = expr_text(expr)
+                if text not in kept:
+                    kept[text] = expr
+                    written.append(term)
                     if macro:
                         origins.append((text, macro))
         terms = list(kept.values())
@@ -130,7 +130,7 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
                 self.error("E182", f"{vcov_kind} takes no variables", d.vcov.span)
         if len(self.diagnostics) > before or binding is None or expanded is None or outcome is None:
             return None
-        layer = self._layer(outcome[0].factors[0], expanded, binding.endog, binding.instruments)
+        layer = self._layer(outcome[0].factors[0], expanded, tuple(written), binding.endog, binding.instruments)
         if layer is None:
             return None
         record = REGISTRY[d.estimator.name]
@@ -174,7 +174,7 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
             span=d.span,
         )
 
-    def _layer(self, outcome: Factor, rhs: list[Term], endog: tuple[s.Expr, ...], instruments: tuple[s.Expr, ...]) -> ModelTerms | None:
+    def _layer(self, outcome: Factor, rhs: list[Term], written: tuple[Term, ...], endog: tuple[s.Expr, ...], instruments: tuple[s.Expr, ...]) -> ModelTerms | None:
         """The typed terms of a model: endogeneity is per expanded term (`age*edu` instruments `age`, docs/decisions.md)."""
         blocks: list[list[Term]] = [[], []]
         for block, exprs in zip(blocks, (endog, instruments)):
@@ -185,7 +185,7 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
                 block.extend(found)
         endog_keys = {t.key for t in blocks[0]}
         exog = ordered(t for t in rhs if t.key not in endog_keys)
-        return ModelTerms(outcome, exog, ordered(blocks[0]), ordered(blocks[1]))
+        return ModelTerms(outcome, exog, ordered(blocks[0]), ordered(blocks[1]), written)
 
     @staticmethod
     def _needs_panel(est: s.Estimator) -> bool:

@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-from povdsl.check.terms import ModelTerms
-from povdsl.language import syntax as s
-
-if TYPE_CHECKING:
-    from povdsl.check.signatures import DynamicBinding
 from functools import lru_cache
 
+from povdsl.check.dynamic_panel import DynamicPanelSpec
+from povdsl.check.terms import ModelTerms
 from povdsl.errors import Span
+from povdsl.language import syntax as s
 
 
 @lru_cache(maxsize=256)
@@ -198,7 +194,7 @@ class ModelPlan:
     where: s.Expr | None = None
     vcov_kind: str = "default"
     vcov_groups: tuple[str, ...] = ()
-    dynamic: DynamicBinding | None = None  # dynpanel spec pieces for diffgmm/sysgmm
+    dynamic: DynamicPanelSpec | None = None  # diffgmm/sysgmm: what the engine fits
     sweep_var: str | None = None
     sweep_over: s.Expr | None = None
     origins: tuple[tuple[str, str], ...] = ()  # (term text, macro name) for terms from macros

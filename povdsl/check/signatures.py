@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from povdsl.check.dynamic_panel import DynamicPanelSpec, GmmInstrument, IvInstrument
 from povdsl.diagnostics import did_you_mean
 from povdsl.estimate.registry import REGISTRY, EstimatorSpec
 from povdsl.language import syntax as s
@@ -22,21 +23,6 @@ MAX_LAG = 100  # every lag is a column or an instrument block; larger bounds are
 
 
 @dataclass(frozen=True)
-class DynamicBinding:
-    """Pieces of a dynamic-panel model, before data: mirrors povdsl.estimate.dynpanel's spec."""
-
-    y: str
-    regressors: tuple[tuple[str, int], ...]
-    gmm: tuple[tuple[str, int, int | None, bool], ...]  # (var, first lag, last lag or None, collapse)
-    iv: tuple[tuple[str, int], ...]  # (var, lag): iv(L(w, 0:1) + k) is (w, 0), (w, 1), (k, 0)
-    system: bool
-    steps: int = 2
-    time_effects: bool = False
-    constant: bool | None = None
-    collapse: bool = False
-
-
-@dataclass(frozen=True)
 class Binding:
     options: tuple[tuple[str, object], ...] = ()
     entity: str | None = None
@@ -44,7 +30,7 @@ class Binding:
     endog: tuple = ()
     instruments: tuple = ()
     intercept: bool = True
-    dynamic: DynamicBinding | None = None
+    dynamic: DynamicPanelSpec | None = None
     notes: tuple[str, ...] = field(default=())
 
 
@@ -262,8 +248,8 @@ def _instrument_sum(node) -> list[tuple[s.Name, int, int | None]] | None:
 def _dynamic(est, sig: EstimatorSpec, checker, terms):
     ok = True
     saw_gmm = False
-    gmm: list[tuple[str, int, int | None, bool]] = []
-    iv: list[tuple[str, int]] = []
+    gmm: list[GmmInstrument] = []
+    iv: list[IvInstrument] = []
     flags, steps, constant = dict.fromkeys(sig.flags, False), 2, None
     for a in est.args:
         if isinstance(a, s.Call) and a.func == "gmm":
@@ -283,7 +269,7 @@ def _dynamic(est, sig: EstimatorSpec, checker, terms):
             for var, _, _ in parts:
                 if _panel_column(checker, var, "instrument") is None:
                     ok = False
-                elif (entry := (var.id, rng[0], rng[1], collapse)) not in gmm:
+                elif (entry := GmmInstrument(var.id, rng[0], rng[1], collapse)) not in gmm:
                     gmm.append(entry)
         elif isinstance(a, s.Call) and a.func == "iv":
             parts = _instrument_sum(a.args[0]) if len(a.args) == 1 else None
@@ -296,7 +282,7 @@ def _dynamic(est, sig: EstimatorSpec, checker, terms):
                     ok = False
                     continue
                 assert last is not None  # refused above
-                iv.extend(pair for k in range(first, last + 1) if (pair := (var.id, k)) not in iv)
+                iv.extend(one for k in range(first, last + 1) if (one := IvInstrument(var.id, k)) not in iv)
         elif isinstance(a, s.Keyword) and a.name == "steps":
             if not (isinstance(a.value, s.Number) and a.value.text in ("1", "2")):
                 checker.error("E213", "steps takes 1 or 2", a.value.span)
@@ -325,8 +311,8 @@ def _dynamic(est, sig: EstimatorSpec, checker, terms):
             ok = False
     if not ok:
         return None
-    binding = DynamicBinding(
-        y="",
+    binding = DynamicPanelSpec(
+        y="",  # the model's outcome, filled in by the checker
         regressors=tuple(regressors),
         gmm=tuple(gmm),
         iv=tuple(iv),

@@ -256,12 +256,19 @@ def leaf_terms(e: s.Expr) -> list[Term]:
 
 @dataclass(frozen=True)
 class ModelTerms:
-    """A model's design in terms: each block in formulaic's column order (intercept aside)."""
+    """A model's design in terms: each block in formulaic's column order (intercept aside).
+
+    `written` holds the right-hand side's terms (exogenous and endogenous) in
+    order of first appearance: the order of the coefficients in every output,
+    which the compiler hands on as positions (`Design.order`), so no later
+    stage recovers it from column names.
+    """
 
     outcome: Factor
     exog: tuple[Term, ...]
     endog: tuple[Term, ...] = ()
     instruments: tuple[Term, ...] = ()
+    written: tuple[Term, ...] = ()
 
     def factors(self) -> list[Factor]:
         """Every distinct factor, outcome first, in order of first use."""
@@ -285,7 +292,7 @@ class ModelTerms:
         def block(terms: tuple[Term, ...]) -> tuple[Term, ...]:
             return tuple(Term(tuple(factor(f) for f in t.factors), t.span) for t in terms)
 
-        return ModelTerms(factor(self.outcome), block(self.exog), block(self.endog), block(self.instruments))
+        return ModelTerms(factor(self.outcome), block(self.exog), block(self.endog), block(self.instruments), block(self.written))
 
 
 def ordered(terms: Iterable[Term]) -> tuple[Term, ...]:

@@ -22,7 +22,7 @@ from formulaic import model_matrix
 from formulaic.errors import FormulaicError
 
 from povdsl.check.plan import ModelPlan
-from povdsl.check.terms import Factor, Term, lag_name
+from povdsl.check.terms import Factor, ModelTerms, Term, lag_name
 from povdsl.data.evaluate import Evaluator, as_mask
 from povdsl.data.frames import Frames, RunCache
 from povdsl.errors import DataError
@@ -219,8 +219,11 @@ def _recode(values: pd.Series) -> tuple[pd.Series, tuple[object, ...]]:
     return pd.Series(renamed, index=values.index), levels
 
 
-def _block(terms: tuple[Term, ...], columns: dict[str, _Column], intercept: bool, what: str) -> tuple[pd.DataFrame, str]:
-    """One design block on the rows where its columns are complete, named canonically; and its formula."""
+Owners = list[frozenset[str] | None]  # per design column, the key of the term it belongs to (None: the intercept)
+
+
+def _block(terms: tuple[Term, ...], columns: dict[str, _Column], intercept: bool, what: str) -> tuple[pd.DataFrame, str, Owners]:
+    """One design block on the rows where its columns are complete, named canonically; its formula; each column's term."""
     used = list({f.text: columns[f.text] for t in terms for f in t.factors}.values())
     data = pd.DataFrame({c.name: c.values for c in used}, index=next(iter(columns.values())).values.index)
     data = data[data.notna().all(axis=1).to_numpy()] if used else data
@@ -238,15 +241,20 @@ def _block(terms: tuple[Term, ...], columns: dict[str, _Column], intercept: bool
         out = data[names].set_axis([t.text for t in terms], axis=1)
         if intercept:
             out.insert(0, "Intercept", 1.0)
-        return out, formula
+        return out, formula, [None] * intercept + [t.key for t in terms]
     if not all(IDENTIFIER.fullmatch(part) for name in names for part in name.split(":")):  # the guarantee, checked where it is made
         raise DataError(f"internal: a design formula with a name povdsl did not generate: {formula!r}")
     try:
-        matrix = pd.DataFrame(model_matrix(formula, data, na_action="raise", output="pandas"))
+        built = model_matrix(formula, data, na_action="raise", output="pandas")
     except (FormulaicError, ArithmeticError, ValueError, TypeError) as exc:
         raise DataError(f"cannot build the {what}: {str(exc).splitlines()[0][:300]}") from None
+    matrix = pd.DataFrame(built)
     by_name = {c.name: c for c in used}
-    return matrix.set_axis([_canonical(str(n), by_name, levels) for n in matrix.columns], axis=1), formula
+    owners: Owners = [None] * matrix.shape[1]
+    for term, columns_of_term in built.model_spec.term_slices.items():  # formulaic's own term -> columns map
+        factors = frozenset(by_name[str(f)].factor.text for f in term.factors if str(f) != "1")
+        owners[columns_of_term] = [factors or None] * len(owners[columns_of_term])
+    return matrix.set_axis([_canonical(str(n), by_name, levels) for n in matrix.columns], axis=1), formula, owners
 
 
 def _canonical(name: str, by_name: dict[str, _Column], levels: dict[str, tuple[object, ...]]) -> str:
@@ -300,13 +308,13 @@ def compile_model(model: ModelPlan, frames: Frames, cache: RunCache | None = Non
     effects: tuple[str, ...] = tuple(str(e) for e in named) if isinstance(named, tuple | list) else ()
     extra = list(dict.fromkeys(c for c in (model.entity, model.time, *model.vcov_groups, *effects) if c))
     index = frame.index
-    for data, _ in built.values():
+    for data, _, _ in built.values():
         index = index.intersection(data.index, sort=False)
     if extra:
         index = index.intersection(frame[extra].dropna().index, sort=False)
     # keep the frame's row order; when nothing was dropped that is the frame's own index (no hashing of a million labels)
     index = frame.index if len(index) == len(frame.index) else frame.index[frame.index.isin(index)]
-    parts = {part: data if data.index.equals(index) else data.loc[index] for part, (data, _) in built.items()}
+    parts = {part: data if data.index.equals(index) else data.loc[index] for part, (data, _, _) in built.items()}
     rows = frame.loc[index, extra] if extra else None
     design = Design(
         y=parts["y"].iloc[:, 0].rename(layer.outcome.text),
@@ -318,11 +326,18 @@ def compile_model(model: ModelPlan, frames: Frames, cache: RunCache | None = Non
         groups=rows[list(model.vcov_groups)] if rows is not None and model.vcov_groups else None,
         effects=rows[list(effects)] if rows is not None and effects else None,
         dropped=len(frame) - len(index) + missing_condition,
+        order=_written_order(layer, built["exog"][2] + (built["endog"][2] if "endog" in built else [])),
     )
     formula = f"{built['y'][1][4:]} ~ {built['exog'][1]}"
     if "endog" in built:
         formula += f" | {built['endog'][1][4:]} ~ {built['instruments'][1][4:]}"
     return Compiled(design, Vcov.requested(model.vcov_kind, model.vcov_groups), formula, len(frame))
+
+
+def _written_order(layer: ModelTerms, owners: Owners) -> tuple[int, ...]:
+    """Positions of the exog then endog columns in the spec's order: intercept, then each term where it is written."""
+    rank = {t.key: i for i, t in enumerate(layer.written)}
+    return tuple(sorted(range(len(owners)), key=lambda i: (-1 if (key := owners[i]) is None else rank.get(key, len(rank)), i)))
 
 
 _BLOCK_NAMES = {"y": "outcome", "exog": "design", "endog": "endogenous block", "instruments": "instrument block"}

@@ -48,3 +48,12 @@ class Design:
     groups: pd.DataFrame | None = None
     effects: pd.DataFrame | None = None  # further absorbed effects: `fe(unit, time, industry)` puts industry here
     dropped: int = 0
+    # The coefficients in the order the spec writes the terms, as positions in the exog then endog columns
+    # (the compiler knows each column's term; IV backends put endogenous ones last). Positions, not names,
+    # so a sweep that renames its focus column keeps the order. Empty: as the blocks stand.
+    order: tuple[int, ...] = ()
+
+    def coefficient_order(self) -> list[str]:
+        """The coefficient names in the spec's order (exog then endog columns when no order is given)."""
+        columns = [str(c) for c in self.exog.columns] + ([str(c) for c in self.endog.columns] if self.endog is not None else [])
+        return [columns[i] for i in self.order] if self.order else columns

@@ -50,9 +50,7 @@ def fit_unfinished(model: ModelPlan, frames: Frames, cache: RunCache | None = No
 
 
 def finish(result: Result, model: ModelPlan) -> Result:
-    """Stamp a backend's Result with its model and put terms in formula order."""
-    if not REGISTRY[model.estimator].own_term_order:
-        result = _in_formula_order(result, model)
+    """Stamp a backend's Result with its model (its coefficients already come in the spec's order: Design.order)."""
     return replace(result, model=model.name, label=model.label, dependent=expr_text(model.outcome))
 
 
@@ -60,42 +58,3 @@ def fit_design(estimator_name: str, design, options: Mapping[str, object] | tupl
     """One registry fit; module-level so a process pool can run it."""
     record = REGISTRY[estimator_name]
     return record.fit(design, {**record.option_defaults(), **dict(options)}, vcov)
-
-
-def _in_formula_order(result: Result, model: ModelPlan) -> Result:
-    """Coefficients in the order the spec wrote the terms (IV backends put endogenous ones last)."""
-    texts = [_column_stem(t) for t in model.terms]
-
-    def rank(name: str) -> tuple[int, int]:
-        if name == "Intercept":
-            return (-1, 0)
-        base = name.split("[", 1)[0]
-        if name.startswith("L") and "." in name and name.split(".", 1)[0][1:].isdigit():
-            base = "L." + name.split(".", 1)[1]
-        for i, text in enumerate(texts):
-            if name == text or base == text:
-                return (i, 0)
-        return (len(texts), 0)
-
-    names = list(result.params.index)
-    order = sorted(names, key=lambda n: (rank(n), names.index(n)))
-    if order == names:
-        return result
-    cov = result.cov.loc[order, order] if result.cov is not None else None
-    return replace(
-        result,
-        params=result.params[order],
-        std_errors=result.std_errors[order],
-        tstats=result.tstats[order],
-        pvalues=result.pvalues[order],
-        cov=cov,
-    )
-
-
-def _column_stem(term) -> str:
-    """What the columns of a term start with: `L.x` stands for every L{k}.x."""
-    from povdsl.language import syntax as s
-
-    if isinstance(term, s.Call) and term.func == "L":
-        return "L." + expr_text(term.positional[0])
-    return expr_text(term)

@@ -69,7 +69,6 @@ class EstimatorSpec:
     panel_columns: int = 1  # "panel" binding: how many columns (unit, time, further effects) the call may name; 0: any
     flags: tuple[str, ...] = ()  # "dynamic" binding: bare-name options
     long_label: str = ""  # explain's name when the label is terse, e.g. "Arellano-Bond difference GMM"
-    own_term_order: bool = False  # the adapter orders coefficients itself (dynamic panels)
     conventions: tuple[tuple[str, str], ...] = ()  # variance kind (or "small <kind>") -> factor and reference distribution
     absorbs: bool = False  # "panel" binding: the unit, time and further columns of the call are absorbed fixed effects
 
@@ -202,13 +201,13 @@ _BUILTIN = (
     EstimatorSpec(
         "diffgmm", "Difference GMM", "Arellano-Bond difference GMM", "dynamic", f"{ADAPTERS}.dynamic:fit", f"{ADAPTERS}.dynamic:describe",
         prepare=f"{ADAPTERS}.dynamic:prepare", vcov_clause=False, statistics=DYNAMIC_STATS, needs_panel=True, instruments=True,
-        flags=DYNAMIC_FLAGS, long_label="Arellano-Bond difference GMM", own_term_order=True,
+        flags=DYNAMIC_FLAGS, long_label="Arellano-Bond difference GMM",
         conventions=DYNAMIC,
     ),
     EstimatorSpec(
         "sysgmm", "System GMM", "Blundell-Bond system GMM", "dynamic", f"{ADAPTERS}.dynamic:fit", f"{ADAPTERS}.dynamic:describe",
         prepare=f"{ADAPTERS}.dynamic:prepare", vcov_clause=False, statistics=DYNAMIC_STATS, needs_panel=True, instruments=True,
-        flags=DYNAMIC_FLAGS, long_label="Blundell-Bond system GMM", own_term_order=True,
+        flags=DYNAMIC_FLAGS, long_label="Blundell-Bond system GMM",
         conventions=DYNAMIC,
     ),
 )

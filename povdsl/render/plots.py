@@ -25,9 +25,9 @@ from povdsl.render.figure_style import DEFAULT_STYLE
 from povdsl.render.numbers import format_level
 from povdsl.render.tables import (
     TableContext,
+    context_notes,
     grouped_by_models,
     model_name,
-    poverty_line_note,
     sentence,
 )
 from povdsl.render.term_selection import check_selectors, term_label, term_order
@@ -260,8 +260,6 @@ def figure_notes(kind: str, level: float, variances: Sequence[tuple[str, str]], 
         out += sentence("Standard errors: ", variances[0][1])
     elif variances:
         out += sentence("Standard errors: ", grouped_by_models(variances))
-    out += poverty_line_note(context)
-    out += sentence("Spatial weight matrix: ", context.weight_matrix)
-    out += sentence("Instruments: ", context.instruments)
+    out += context_notes(context)
     out += list(notes)
     return tuple(out)

@@ -114,6 +114,23 @@ class Decimals:
 
 
 @dataclass(frozen=True)
+class WeightNote:
+    """A weight matrix a table's models use, for the notes: its name and how it was built."""
+
+    name: str  # as declared, e.g. "w"
+    description: str  # the data stage's sentence, e.g. "inverse travel time, row-standardised"
+
+
+@dataclass(frozen=True)
+class InstrumentNote:
+    """What an instrumental-variables model of the table instruments, for the notes."""
+
+    model: str  # the model's label
+    endogenous: tuple[str, ...]  # expanded terms, as printed
+    instruments: tuple[str, ...]  # excluded instruments, as printed
+
+
+@dataclass(frozen=True)
 class TableContext:
     """What a table needs that a Result does not carry; supplied by the plan."""
 
@@ -121,8 +138,8 @@ class TableContext:
     dependent_labels: Mapping[str, str] = field(default_factory=dict)  # outcome text -> label
     poverty_lines: Mapping[str, float] = field(default_factory=dict)  # name -> value used
     poverty_line_unit: str = ""  # e.g. "yuan"; appended to each value in the note
-    weight_matrix: str = ""  # definition of W, one sentence
-    instruments: str = ""  # instruments used, one sentence
+    weight_matrices: tuple[WeightNote, ...] = ()  # the weight matrices the models use, by name
+    instruments: tuple[InstrumentNote, ...] = ()  # one per instrumental-variables model, in table order
     variance: Mapping[str, str] = field(default_factory=dict)  # model name (sweep: outcome) -> description
     decimals: Decimals = field(default_factory=Decimals)
     stub_header: str = "Dependent variable"

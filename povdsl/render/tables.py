@@ -43,11 +43,13 @@ from povdsl.render.table_model import (  # re-exported: povdsl.render.tables is 
     Decimals,
     HeaderGroup,
     HeaderRow,
+    InstrumentNote,
     Row,
     Section,
     SweepEntry,
     Table,
     TableContext,
+    WeightNote,
 )
 from povdsl.render.term_selection import check_selectors, term_label, term_order
 
@@ -100,6 +102,16 @@ def poverty_line_note(context: TableContext) -> list[str]:
     return [f"{noun}: {'; '.join(values)}."]
 
 
+def context_notes(context: TableContext) -> list[str]:
+    """The notes a table or figure takes from its context: poverty lines, weight matrices, instruments.
+
+    Plain-text sentences from the context's typed records; each format's template escapes them.
+    """
+    weights = "; ".join(f"{w.name}: {w.description}" for w in context.weight_matrices)
+    instruments = "; ".join(f"{i.model}: {', '.join(i.endogenous)} instrumented by {', '.join(i.instruments)}" for i in context.instruments)
+    return poverty_line_note(context) + sentence("Spatial weight matrix: ", weights) + sentence("Instruments: ", instruments)
+
+
 def sentence(prefix: str, text: str) -> list[str]:
     if not text:
         return []
@@ -123,9 +135,7 @@ def model_notes(spec: TableSpec, results: Sequence[Result], context: TableContex
         notes += sentence("Standard errors: ", variance[0][1])
     else:
         notes += sentence("Standard errors: ", grouped_by_models(variance))
-    notes += poverty_line_note(context)
-    notes += sentence("Spatial weight matrix: ", context.weight_matrix)
-    notes += sentence("Instruments: ", context.instruments)
+    notes += context_notes(context)
     dropped = [f"{r.dropped:,} ({n})" for n, r in zip(names, results) if r.dropped]
     if dropped:
         notes.append(f"Observations dropped for missing values: {'; '.join(dropped)}.")
@@ -319,9 +329,7 @@ def build_sweep_table(spec: TableSpec, entries: Sequence[SweepEntry], context: T
     if spec.significant_only:
         notes.append(f"Only industries whose cluster coefficient has p < {format_level(threshold)} are listed.")
     notes += sentence("Standard errors: ", join_words(list(dict.fromkeys(context.variance.values()))))
-    notes += poverty_line_note(context)
-    notes += sentence("Spatial weight matrix: ", context.weight_matrix)
-    notes += sentence("Instruments: ", context.instruments)
+    notes += context_notes(context)
     notes += list(spec.notes)
 
     return Table(
@@ -342,9 +350,11 @@ __all__ = [
     "MINUS",
     "Cell",
     "Decimals",
+    "InstrumentNote",
     "SweepEntry",
     "Table",
     "TableContext",
+    "WeightNote",
     "build_model_table",
     "build_sweep_table",
     "coef_decimals",

@@ -21,7 +21,7 @@ from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text, string_literal
 
 if TYPE_CHECKING:
-    from povdsl.check.signatures import DynamicBinding
+    from povdsl.check.dynamic_panel import DynamicPanelSpec
     from povdsl.estimate.design import Vcov
 
 FIELD_WIDTH = 12
@@ -150,13 +150,12 @@ def _design_names(m: ModelPlan) -> dict[str, object]:
 
 def _dynamic_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
     d = _binding(m)
-    constant = d.system if d.constant is None else d.constant and d.system
     rows = [
         ("estimator", f"{m.estimator} ({_long_label(m.estimator)})"),
         ("regressors", ", ".join(_lagged(v, k) for v, k in d.regressors)),
-        ("gmm", ", ".join(f"{var} lags {first}:{'.' if last is None else last}{' collapsed' if collapse or d.collapse else ''}" for var, first, last, collapse in d.gmm)),
-        ("iv", ", ".join(_lagged(v, k) for v, k in d.iv) or "none"),
-        ("options", f"steps={d.steps}, time_effects={_value(d.time_effects)}, constant={_value(constant)}, collapse={_value(d.collapse)}"),
+        ("gmm", ", ".join(f"{g.var} lags {g.first}:{'.' if g.last is None else g.last}{' collapsed' if g.collapse or d.collapse else ''}" for g in d.gmm)),
+        ("iv", ", ".join(_lagged(i.var, i.lag) for i in d.iv) or "none"),
+        ("options", f"steps={d.steps}, time_effects={_value(d.time_effects)}, constant={_value(d.has_constant)}, collapse={_value(d.collapse)}"),
         ("panel", f"unit {plan.panel.unit if plan.panel else '-'}, time {m.time or '-'}"),
         ("sample", _sample(m)),
         ("variance", ("Windmeijer-corrected two-step" if d.steps == 2 else "robust one-step") + ", clustered by unit" + ("; the vcov clause is ignored" if m.vcov_kind != "default" else "")),
@@ -172,8 +171,8 @@ def _long_label(name: str) -> str:
     return record.long_label or record.label
 
 
-def _binding(m: ModelPlan) -> DynamicBinding:
-    """The dynamic-panel binding of a model explained as dynamic (only those have one)."""
+def _binding(m: ModelPlan) -> DynamicPanelSpec:
+    """The dynamic-panel specification of a model explained as dynamic (only those have one)."""
     assert m.dynamic is not None
     return m.dynamic
 
@@ -184,8 +183,8 @@ def _lagged(var: str, k: int) -> str:
 
 def _dynamic_call(plan: Plan, m: ModelPlan) -> str:
     d = _binding(m)
-    gmm = ", ".join(f"GmmInstrument({var!r}, {first}, {last!r}, collapse={collapse})" for var, first, last, collapse in d.gmm)
-    iv = ", ".join(f"IvInstrument({v!r})" if k == 0 else f"IvInstrument({v!r}, {k})" for v, k in d.iv)
+    gmm = ", ".join(f"GmmInstrument({g.var!r}, {g.first}, {g.last!r}, collapse={g.collapse})" for g in d.gmm)
+    iv = ", ".join(f"IvInstrument({i.var!r})" if i.lag == 0 else f"IvInstrument({i.var!r}, {i.lag})" for i in d.iv)
     spec = (
         f"DynamicPanelSpec(y={d.y!r}, regressors={d.regressors!r}, gmm=({gmm},), iv=({iv}{',' if iv else ''}), "
         f"system={d.system}, steps={d.steps}, time_effects={d.time_effects}, constant={d.constant}, collapse={d.collapse})"

@@ -32,8 +32,9 @@ def test_plain_columns_equal_formulaic_with_missing_values():
     frame.loc[[3, 17], "a"] = np.nan
     frame.loc[[5], "W(a, tt)"] = np.nan
     columns = _columns(frame)
-    ours, formula = _block(_terms(columns, "a", "b", "W(a, tt)"), columns, True, "design")
+    ours, formula, owners = _block(_terms(columns, "a", "b", "W(a, tt)"), columns, True, "design")
     assert formula == "1 + _v0 + _v1 + _v2"
+    assert owners == [None, frozenset({"a"}), frozenset({"b"}), frozenset({"W(a, tt)"})]
     theirs = pd.DataFrame(model_matrix("1 + a + b + `W(a, tt)`", frame, na_action="drop", output="pandas"))
     pd.testing.assert_frame_equal(ours, theirs, check_dtype=True)
 
@@ -59,7 +60,14 @@ def test_categorical_and_interaction_blocks_equal_formulaic(terms, formulaic_tex
         }
     )
     columns = _columns(frame, {"k": "factor"})
-    ours, formula = _block(_terms(columns, *terms), columns, True, "design")
+    ours, formula, owners = _block(_terms(columns, *terms), columns, True, "design")
     assert all(part.startswith("_v") or part in ("1", "+") for part in formula.replace(":", " ").split())
-    theirs = pd.DataFrame(model_matrix("1 + " + formulaic_text, frame, na_action="drop", output="pandas"))
+    built = model_matrix("1 + " + formulaic_text, frame, na_action="drop", output="pandas")
+    theirs = pd.DataFrame(built)
     pd.testing.assert_frame_equal(ours, theirs, check_dtype=True)
+    # each column's term, as formulaic's own term slices say on the user's names
+    expected: list = [None] * theirs.shape[1]
+    for term, where in built.model_spec.term_slices.items():
+        factors = frozenset(str(f) for f in term.factors if str(f) != "1")
+        expected[where] = [factors or None] * len(expected[where])
+    assert owners == expected

@@ -60,3 +60,31 @@ def test_dynamic_panel_argument_errors_are_spec_errors(emp):
         povdsl.fit("n ~ L(n, 1:2) + w | sysgmm(gmm(n, 4:2), iv(kk))", emp, panel=("firm", "year"))
     codes = [d.code for d in info.value.diagnostics]
     assert "E211" in codes and "E110" in codes
+
+
+def test_the_plan_holds_the_engines_specification_and_nothing_copies_it(emp, tmp_path):
+    """One source of truth: the checker builds the DynamicPanelSpec the engine fits (no binding copied field by field)."""
+    from povdsl.check.specfile import load_plan
+    from povdsl.data.frames import load
+    from povdsl.estimate.dynpanel import DynamicPanelSpec, GmmInstrument, IvInstrument, fit_dynamic_panel
+    from povdsl.estimate.fitting import fit_model
+
+    emp.to_csv(tmp_path / "emp.csv", index=False)
+    spec = tmp_path / "s.pov"
+    spec.write_text(
+        'data emp = "emp.csv" panel(firm, year)\n\nmodel c: n ~ L(n, 1:2) + w + k | sysgmm(gmm(n, 2:4), gmm(w, 1:3), iv(L(k, 0:1)), steps=1)\n',
+        encoding="utf-8",
+    )
+    model = load_plan(spec).model("c")
+    expected = DynamicPanelSpec(
+        y="n",
+        regressors=(("n", 1), ("n", 2), ("w", 0), ("k", 0)),
+        gmm=(GmmInstrument("n", 2, 4), GmmInstrument("w", 1, 3)),
+        iv=(IvInstrument("k", 0), IvInstrument("k", 1)),
+        system=True,
+        steps=1,
+    )
+    assert type(model.dynamic) is DynamicPanelSpec and model.dynamic == expected
+    direct = fit_dynamic_panel(emp, expected, unit="firm", time="year")
+    through_plan = fit_model(model, load(load_plan(spec)))
+    pd.testing.assert_series_equal(through_plan.params, direct.params, check_names=False)

@@ -128,3 +128,37 @@ def test_interaction_model_checks_explains_and_runs(tmp_path):
     assert "endogenous   age\n" in text and "df[['Intercept', 'edu', 'age:edu']], df[['age']], df[['land']]" in text
     out = run(spec, tmp_path / "tables")
     assert set(out.results["m"].params.index) == {"Intercept", "age", "edu", "age:edu"}
+
+
+def test_coefficients_follow_the_written_terms_not_parsed_column_names():
+    """The compiler hands the spec's term order on (Design.order); nothing parses column names for it.
+
+    `C(g)*edu + age` writes C(g), edu, C(g):edu, age. The columns of C(g):edu start with "C(g)[",
+    which the old name parsing read as the term C(g) (so they came before edu). Numbers: statsmodels
+    OLS on formulaic's own matrix of the same formula.
+    """
+    import statsmodels.api as sm
+    from formulaic import model_matrix
+
+    frame = _iv_frame()
+    frame["g"] = np.tile(["a", "b", "c"], len(frame) // 3 + 1)[: len(frame)]
+    result = povdsl.fit("y ~ C(g)*edu + age | ols", frame)
+    assert list(result.params.index) == ["Intercept", "C(g)[T.b]", "C(g)[T.c]", "edu", "C(g)[T.b]:edu", "C(g)[T.c]:edu", "age"]
+    X = pd.DataFrame(model_matrix("C(g)*edu + age", frame, output="pandas"))
+    reference = sm.OLS(frame["y"], X).fit()
+    for name in result.params.index:
+        assert abs(result.params[name] - reference.params[name]) < 1e-10, name
+        assert abs(result.std_errors[name] - reference.bse[name]) < 1e-10, name
+
+
+def test_endogenous_terms_keep_their_written_place():
+    """linearmodels reports exogenous columns (by degree) before endogenous ones; the Result follows the spec."""
+    frame = _iv_frame()
+    result = povdsl.fit("y ~ age:edu + age + edu | iv(endog=age, iv=land)", frame)
+    assert list(result.params.index) == ["Intercept", "age:edu", "age", "edu"]
+    exog = pd.DataFrame({"Intercept": 1.0, "edu": frame["edu"], "age:edu": frame["age"] * frame["edu"]})
+    reference = IV2SLS(frame["y"], exog, frame[["age"]], frame[["land"]]).fit(cov_type="unadjusted")
+    assert list(reference.params.index) == ["Intercept", "edu", "age:edu", "age"]
+    for name in result.params.index:
+        assert abs(result.params[name] - reference.params[name]) < 1e-8, name
+    assert list(result.cov.index) == list(result.params.index) == list(result.cov.columns)

@@ -13,8 +13,10 @@ from povdsl.estimate.result import Result
 from povdsl.render.tables import (
     MINUS,
     Decimals,
+    InstrumentNote,
     SweepEntry,
     TableContext,
+    WeightNote,
     build_model_table,
     build_sweep_table,
     coef_decimals,
@@ -171,8 +173,8 @@ def test_notes_name_statistic_stars_variance_poverty_line_and_free_text():
     context = TableContext(
         poverty_lines={"2004": 10234.0, "2008": 12042.48},
         poverty_line_unit="yuan",
-        weight_matrix="inverse travel time between county seats, row-standardised",
-        instruments="county GDP ten years earlier",
+        weight_matrices=(WeightNote("w", "inverse travel time between county seats, row-standardised"), WeightNote("w2", "contiguity.")),
+        instruments=(InstrumentNote("Model 3", ("gdp",), ("gdp_lag10",)), InstrumentNote("Model 4", ("gdp", "fdi"), ("gdp_lag10", "port"))),
         variance={"m1": "clustered by county"},
     )
     table = build_model_table(spec(notes=("Source: rural fixed observation points.",)), [result(TERMS)], context)
@@ -181,8 +183,8 @@ def test_notes_name_statistic_stars_variance_poverty_line_and_free_text():
         "* p < 0.10; ** p < 0.05; *** p < 0.01.",
         "Standard errors: clustered by county.",
         "Poverty lines: 2004 = 10,234 yuan; 2008 = 12,042.48 yuan.",
-        "Spatial weight matrix: inverse travel time between county seats, row-standardised.",
-        "Instruments: county GDP ten years earlier.",
+        "Spatial weight matrix: w: inverse travel time between county seats, row-standardised; w2: contiguity.",
+        "Instruments: Model 3: gdp instrumented by gdp_lag10; Model 4: gdp, fdi instrumented by gdp_lag10, port.",
         "Source: rural fixed observation points.",
     )
 

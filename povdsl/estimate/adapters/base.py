@@ -234,8 +234,20 @@ def build_result(
     raw: object,
     warnings: Sequence[str] = (),
 ) -> Result:
-    """Assemble a Result, dropping statistics the backend could not compute."""
+    """Assemble a Result, dropping statistics the backend could not compute.
+
+    Coefficients come in the design's order (the spec's, from the compiler),
+    then any the backend adds (rho, lambda, W(x)) in its own order.
+    """
     names = params.index
+    if design.order:
+        wanted = design.coefficient_order()
+        present = set(map(str, names))
+        first = [n for n in wanted if n in present]
+        taken = set(first)
+        names = pd.Index(first + [n for n in map(str, names) if n not in taken])
+        if names.equals(params.index):
+            names = params.index
     index = pd.Index([str(name) for name in names])  # one index shared by the four series
     series = [
         pd.Series(np.asarray(s.reindex(names) if not s.index.equals(names) else s, dtype=float), index=index)

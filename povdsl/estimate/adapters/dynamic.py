@@ -15,12 +15,7 @@ import pandas as pd
 
 from povdsl.errors import EstimationError
 from povdsl.estimate.design import Vcov
-from povdsl.estimate.dynpanel import (
-    DynamicPanelSpec,
-    GmmInstrument,
-    IvInstrument,
-    fit_dynamic_panel,
-)
+from povdsl.estimate.dynpanel import DynamicPanelSpec, fit_dynamic_panel
 from povdsl.estimate.result import Result, Variance
 
 
@@ -40,28 +35,14 @@ class Prepared:
     vcov: Vcov
 
 
-def specification(binding) -> DynamicPanelSpec:
-    """The engine's specification from the checker's DynamicBinding (same fields, typed instruments)."""
-    return DynamicPanelSpec(
-        y=binding.y,
-        regressors=binding.regressors,
-        gmm=tuple(GmmInstrument(var, first, last, collapse) for var, first, last, collapse in binding.gmm),
-        iv=tuple(IvInstrument(var, lag) for var, lag in binding.iv),
-        system=binding.system,
-        steps=binding.steps,
-        time_effects=binding.time_effects,
-        constant=binding.constant,
-        collapse=binding.collapse,
-    )
-
-
 def prepare(model, frames, cache=None) -> Prepared:
     from povdsl.estimate.compile import sample
 
     if frames.unit_col is None or frames.time_col is None:
         raise EstimationError(f"{model.estimator} needs a panel", hint="declare the data with panel(unit, time)")
+    assert model.dynamic is not None  # the checker binds every diffgmm/sysgmm model to its DynamicPanelSpec
     frame, _ = sample(model, frames)  # the engine counts what it drops itself, by unit
-    return Prepared(DynamicDesign(frame, specification(model.dynamic), frames.unit_col, frames.time_col), Vcov("default"))
+    return Prepared(DynamicDesign(frame, model.dynamic, frames.unit_col, frames.time_col), Vcov("default"))
 
 
 def fit(design: DynamicDesign, options: Mapping[str, object], vcov: Vcov) -> Result:

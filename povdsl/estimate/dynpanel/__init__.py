@@ -4,13 +4,13 @@ Numerics follow xtabond2 (Roodman 2009); see docs/dynpanel.md for the exact
 equations, instruments and tests.
 """
 
-from povdsl.estimate.dynpanel.estimator import GmmDetail, fit_dynamic_panel
-from povdsl.estimate.dynpanel.lags import diff, lag
-from povdsl.estimate.dynpanel.model_spec import (
+from povdsl.check.dynamic_panel import (
     DynamicPanelSpec,
     GmmInstrument,
     IvInstrument,
 )
+from povdsl.estimate.dynpanel.estimator import GmmDetail, fit_dynamic_panel
+from povdsl.estimate.dynpanel.lags import diff, lag
 
 __all__ = [
     "DynamicPanelSpec",

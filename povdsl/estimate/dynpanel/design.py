@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from povdsl.check.dynamic_panel import DynamicPanelSpec
 from povdsl.check.terms import lag_name
 from povdsl.estimate.dynpanel.lags import PanelGrid
-from povdsl.estimate.dynpanel.model_spec import DynamicPanelSpec
 
 
 @dataclass(frozen=True)

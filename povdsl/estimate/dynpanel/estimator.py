@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from povdsl.check.dynamic_panel import DynamicPanelSpec
 from povdsl.errors import EstimationError
 from povdsl.estimate.dynpanel.design import Equations, build_equations
 from povdsl.estimate.dynpanel.instruments import InstrumentMatrix, build_instruments
 from povdsl.estimate.dynpanel.lags import build_grid
-from povdsl.estimate.dynpanel.model_spec import DynamicPanelSpec
 from povdsl.estimate.dynpanel.spec_tests import arellano_bond, overid_statistic
 from povdsl.estimate.result import Result
 

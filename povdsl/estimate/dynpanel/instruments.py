@@ -28,10 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from povdsl.check.dynamic_panel import DynamicPanelSpec, GmmInstrument
 from povdsl.errors import EstimationError
 from povdsl.estimate.dynpanel.design import Equations
 from povdsl.estimate.dynpanel.lags import PanelGrid
-from povdsl.estimate.dynpanel.model_spec import DynamicPanelSpec, GmmInstrument
 
 MEMORY_BUDGET = 2 * 1024**3  # bytes the instrument blocks may take before the fit refuses to build them
 

@@ -1,4 +1,10 @@
-"""What a dynamic-panel GMM model asks for, independent of any data."""
+"""What a dynamic-panel GMM model asks for, independent of any data.
+
+The checker builds a `DynamicPanelSpec` from `diffgmm(...)`/`sysgmm(...)`
+and stores it in `ModelPlan.dynamic`; the estimator in
+`povdsl.estimate.dynpanel` fits exactly that record. One definition, so the
+plan and the engine cannot drift apart.
+"""
 
 from __future__ import annotations
 
