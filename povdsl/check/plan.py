@@ -12,6 +12,7 @@ from functools import lru_cache
 from povdsl.check.dynamic_panel import DynamicPanelSpec
 from povdsl.check.terms import ModelTerms
 from povdsl.errors import Span
+from povdsl.estimate.options import OptionValue
 from povdsl.language import syntax as s
 
 
@@ -186,7 +187,7 @@ class ModelPlan:
     intercept: bool
     estimator: str
     layer: ModelTerms  # the typed, expanded terms every later stage reads (check/terms.py)
-    options: tuple[tuple[str, object], ...] = ()
+    options: tuple[tuple[str, OptionValue], ...] = ()
     entity: str | None = None
     time: str | None = None
     endog: tuple[s.Expr, ...] = ()  # expanded terms treated as endogenous

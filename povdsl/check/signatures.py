@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from povdsl.check.dynamic_panel import DynamicPanelSpec, GmmInstrument, IvInstrument
 from povdsl.diagnostics import did_you_mean
+from povdsl.estimate.options import OptionValue
 from povdsl.estimate.registry import REGISTRY, EstimatorSpec
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
@@ -24,11 +25,11 @@ MAX_LAG = 100  # every lag is a column or an instrument block; larger bounds are
 
 @dataclass(frozen=True)
 class Binding:
-    options: tuple[tuple[str, object], ...] = ()
+    options: tuple[tuple[str, OptionValue], ...] = ()
     entity: str | None = None
     time: str | None = None
-    endog: tuple = ()
-    instruments: tuple = ()
+    endog: tuple[s.Expr, ...] = ()
+    instruments: tuple[s.Expr, ...] = ()
     intercept: bool = True
     dynamic: DynamicPanelSpec | None = None
     notes: tuple[str, ...] = field(default=())
@@ -46,10 +47,10 @@ def bind_estimator(est: s.Estimator, checker, terms: list) -> Binding | None:
     return binder(est, sig, checker, terms)
 
 
-def _registry_options(est, checker, args, structural: frozenset[str] = frozenset()) -> dict[str, object] | None:
+def _registry_options(est, checker, args, structural: frozenset[str] = frozenset()) -> dict[str, OptionValue] | None:
     """Bind flags (`margins`, `small=true`) and numbers (`steps=2`) to the estimator's OptionSpecs."""
     specs = {o.name: o for o in REGISTRY[est.name].options if o.name not in structural}
-    bound: dict[str, object] = {}
+    bound: dict[str, OptionValue] = {}
     ok = True
     for a in args:
         name = a.id if isinstance(a, s.Name) else a.name if isinstance(a, s.Keyword) else expr_text(a)
@@ -118,7 +119,7 @@ def _panel(est, sig: EstimatorSpec, checker, terms):
     if repeated is not None:
         checker.error("E222", f"{est.name}() names '{named[repeated]}' twice", pos[repeated].span, "absorb each fixed effect once")
         return None
-    options: tuple[tuple[str, object], ...] = ()
+    options: tuple[tuple[str, OptionValue], ...] = ()
     if effects:
         options += (("effects", tuple(str(e) for e in effects)),)
     if time:

@@ -10,6 +10,7 @@ any data is read.
 from __future__ import annotations
 
 from povdsl.diagnostics import did_you_mean
+from povdsl.estimate.options import OptionValue
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 
@@ -40,7 +41,7 @@ def bind_spatial(est: s.Estimator, sig, checker, terms):
             ok = False
         else:
             names.append(w.id)
-    options: dict[str, object] = {"weights": tuple(names)}
+    options: dict[str, OptionValue] = {"weights": tuple(names)}
     if flags:
         options["robust"] = True
     specs = {o.name: o for o in sig.options}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 OptionType = Literal["flag", "int", "float", "name", "names"]
+OptionValue = bool | int | float | str | tuple[str, ...]  # flag, int, float, name, names: what a plan's options hold
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class OptionSpec:
 
     name: str
     type: OptionType
-    default: object
+    default: OptionValue
     doc: str
 
 
