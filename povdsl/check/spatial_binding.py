@@ -74,6 +74,9 @@ def bind_spatial(est: s.Estimator, sig, checker, terms):
     if ok and options.get("fe") and (options.get("method") == "gmm" or est.name not in ("sar", "sem")):
         checker.error("E232", f"spatial panels with fe= are sar or sem by ML, not {est.name}({'method=gmm' if options.get('method') == 'gmm' else ''})", est.span, "write sar(w, fe=unit) or sem(w, fe=unit)")
         ok = False
+    if ok and est.name == "sac" and len(names) == 2 and options.get("method") == "gmm":
+        checker.error("E231", "sac(w1, w2) with two weight matrices is fitted by ML only (spreg's GM_Combo takes one)", weights[1].span, "write sac(w, method=gmm), or sac(w1, w2) without method=gmm")
+        ok = False
     if ok and est.name == "slx" and len(options) > 1:
         checker.error("E218", "slx() takes only its weight matrix", est.span, "write slx(w)")
         ok = False

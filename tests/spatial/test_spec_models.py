@@ -178,3 +178,12 @@ def test_regions_missing_from_the_weights_are_a_located_error(tmp_path, capsys):
     assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"{spec}:3:1: error: weights 'nn': 2 regions") and "103, 117" in err
+
+
+def test_sac_with_two_matrices_by_gmm_is_refused_at_the_second_matrix(tmp_path):
+    """spreg's GM_Combo takes one W: sac(w1, w2, method=gmm) used to fit with w1 alone, silently."""
+    spec = write_project(tmp_path, "model a: y ~ x | sac(nn, band, method=gmm)\n  where year == 2004\n")
+    with pytest.raises(SpecError) as info:
+        povdsl.load(spec)
+    (d,) = info.value.diagnostics
+    assert d.code == "E231" and "ML only" in d.message and (d.span.line, d.span.col) == (5, 26)  # at `band`

@@ -113,6 +113,8 @@ def fit_spatial(model: str, prepared: SpatialDesign, options: Mapping[str, objec
             raise EstimationError(f"spatial panels with fe= are sar or sem by ML (spreg's Panel_FE_Lag / Panel_FE_Error), not {model}(method={method})")
         return fit_panel_fe(model, y, X, w[0], prepared.entity, prepared.time)
     if method == "gmm":
+        if len(w) > 1:
+            raise EstimationError("sac(w1, w2) with two weight matrices is fitted by ML only (spreg's GM_Combo takes one)", hint="write sac(w, method=gmm)")
         return fit_gmm(model, y, X, w[0], robust=bool(options.get("robust")))
     if options.get("robust"):
         raise EstimationError("`robust` is an option of method=gmm (Kelejian-Prucha with heteroskedasticity)", hint=f"write {model}(w, method=gmm, robust)")
