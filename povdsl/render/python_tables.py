@@ -12,13 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from povdsl.check.plan import TableSpec
+from povdsl.check.table_layout import SECOND_STATS, STATS
 from povdsl.errors import PovdslError
 from povdsl.estimate.result import Result
 from povdsl.render.formats import RenderOptions, output_format
 from povdsl.render.table_model import Table, TableContext
 from povdsl.render.tables import build_model_table
-
-STATS = ("t", "se", "p", "none")
 
 
 @dataclass(frozen=True)
@@ -50,17 +49,20 @@ def table(
     *,
     labels: Mapping[str, str] | None = None,
     names: Sequence[str] | None = None,
-    stat: str = "t",
+    stat: str | Sequence[str] = "t",
     stars: Sequence[float] = (0.10, 0.05, 0.01),
     keep: Sequence[str] = (),
     drop: Sequence[str] = (),
     order: Sequence[str] = (),
     digits: int | None = None,
     significant_figures: bool = False,
-    fit: Sequence[str] = (),
+    fit: Sequence[str | tuple] = (),
     rows: Mapping[str, Sequence[str]] | None = None,
     title: str = "",
     notes: Sequence[str] = (),
+    groups: Mapping[str, Sequence[int]] | None = None,
+    fit_width: bool = False,
+    landscape: bool = False,
     format: str = "latex",
 ) -> TableView:
     """A table of `results` (from `povdsl.fit` or a run), with a spec table's options as keywords.
@@ -68,13 +70,20 @@ def table(
     `labels` maps a term or an outcome (or a glob, `"W(*)"`) to its label;
     `names` heads the columns (default "(1)", "(2)", ...); `keep`, `drop`,
     `order` take names and globs as in a spec; `rows` adds rows of one text
-    per model (`{"Controls": ["Yes", "No"]}`).
+    per model (`{"Controls": ["Yes", "No"]}`); `stat` is one statistic or two
+    (`("se", "p")`); a `fit` item is a name or `(name, label)` or
+    `(name, label, digits)`; `groups` spans adjacent columns, numbered from 1
+    (`{"Income": [2, 3]}`).
     """
     results = list(results)
     if not results or not all(isinstance(r, Result) for r in results):
         raise PovdslError("povdsl.table takes a list of Result objects (from povdsl.fit or povdsl.run(...).results)")
-    if stat not in STATS:
-        raise PovdslError(f"unknown statistic {stat!r}; use one of {', '.join(STATS)}")
+    stats = [s.strip() for s in stat.split(",")] if isinstance(stat, str) else list(stat)
+    if not 1 <= len(stats) <= 2 or stats[0] not in STATS or (len(stats) == 2 and (stats[1] not in SECOND_STATS or "none" in stats or stats[0] == stats[1])):
+        raise PovdslError(f"unknown statistic {stat!r}; use one of {', '.join(STATS)}, or two as ('se', 'p')")
+    fit_items = [(item,) if isinstance(item, str) else tuple(item) for item in fit]
+    if any(not 1 <= len(item) <= 3 for item in fit_items):
+        raise PovdslError("a fit item is a name, (name, label) or (name, label, digits)")
     levels = tuple(float(x) for x in stars)
     if not all(0 < x < 1 for x in levels) or list(levels) != sorted(levels, reverse=True) or len(levels) > 5:
         raise PovdslError("stars are at most 5 probabilities in decreasing order, e.g. (0.10, 0.05, 0.01)")
@@ -84,6 +93,12 @@ def table(
         raise PovdslError(f"names has {len(headings)} entries for {len(results)} results")
     columns = [replace(r, model=f"m{i + 1}", label=h) for i, (r, h) in enumerate(zip(results, headings))]
     extra = tuple((label, tuple(texts)) for label, texts in (rows or {}).items())
+    spans = []
+    for text, numbers in (groups or {}).items():
+        positions = sorted(int(n) for n in numbers)
+        if not positions or positions != list(range(positions[0], positions[0] + len(positions))) or positions[0] < 1 or positions[-1] > len(results):
+            raise PovdslError(f"group {text!r} spans adjacent columns numbered 1 to {len(results)}, e.g. [2, 3]")
+        spans.append((text, tuple(f"m{n}" for n in positions)))
     if any(len(texts) != len(results) for _, texts in extra):
         raise PovdslError("each row takes one text per result")
     spec = TableSpec(
@@ -91,13 +106,19 @@ def table(
         title=title or "Estimates",
         models=tuple(r.model for r in columns),
         labels=tuple((labels or {}).items()),
-        stat=stat,
+        stat=stats[0],
+        second_stat=stats[1] if len(stats) == 2 else "",
         stars=levels,
         keep=tuple(keep),
         drop=tuple(drop),
         order=tuple(order),
         notes=tuple(notes),
-        fit_stats=tuple(fit),
+        fit_stats=tuple(str(item[0]) for item in fit_items),
+        fit_labels=tuple((str(item[0]), str(item[1])) for item in fit_items if len(item) > 1),
+        fit_digits=tuple((str(item[0]), int(item[2])) for item in fit_items if len(item) > 2),
+        groups=tuple(spans),
+        fit_width=fit_width,
+        landscape=landscape,
         digits=digits,
         significant_figures=significant_figures,
         rows=extra,

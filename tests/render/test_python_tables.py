@@ -50,6 +50,22 @@ def test_same_table_as_a_spec_run(tmp_path, data, fits):
     assert str(view) == expected
 
 
+def test_layout_options_give_the_same_table_as_a_spec_run(tmp_path, data, fits):
+    """`stat se, p`, labelled fit rows, a group, `fit width` and `landscape` from Python, byte for byte as from a spec."""
+    data.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / ".povdsl-root").write_text("")
+    spec = tmp_path / "s.pov"
+    spec.write_text(
+        'data d = "d.csv" panel(h, t)\nmodel m1 "(1)": y ~ x | ols\nmodel m2 "(2)": y ~ x + z | ols\n'
+        'table t1 "Two models" = m1, m2\n  stat se, p\n  fit r2 "R squared" digits 4\n  group "Both" = m1, m2\n  fit width\n  landscape\n',
+        encoding="utf-8",
+    )
+    for fmt in ("latex", "markdown"):
+        expected = povdsl.run(spec, formats=(fmt,)).tables["t1"][fmt]
+        view = povdsl.table(fits, stat=("se", "p"), fit=[("r2", "R squared", 4)], groups={"Both": [1, 2]}, fit_width=True, landscape=True, title="Two models", format=fmt)
+        assert str(view).replace("{tab:table}", "{tab:t1}") == expected  # a Python table is named "table"
+
+
 def test_jupyter_displays(fits):
     view = povdsl.table(fits)
     assert view._repr_html_().startswith("<table") and "<td" in view._repr_html_()
@@ -70,7 +86,8 @@ def test_summary_reads_like_a_regression_summary(data, fits):
 
 @pytest.mark.parametrize(
     "kwargs,message",
-    [({"stat": "ci"}, "unknown statistic"), ({"stars": (0.01, 0.05)}, "decreasing"), ({"format": "rtf"}, "unknown table format"), ({"names": ["a"]}, "names has 1")],
+    [({"stat": "ci"}, "unknown statistic"), ({"stars": (0.01, 0.05)}, "decreasing"), ({"format": "rtf"}, "unknown table format"), ({"names": ["a"]}, "names has 1"),
+     ({"stat": ("se", "se")}, "unknown statistic"), ({"groups": {"G": [1, 3]}}, "adjacent columns"), ({"fit": [("r2", "R2", 3, 4)]}, "a fit item")],
 )
 def test_bad_arguments_are_povdsl_errors(fits, kwargs, message):
     with pytest.raises(PovdslError, match=message):
