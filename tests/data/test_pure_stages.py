@@ -99,3 +99,17 @@ def test_notices_are_typed_records(tmp_path):
     frames = load(load_plan(spec))
     assert frames.notices == (Notice("note", "model 'm': text column 's' becomes 1 dummy (2 levels, base level 'a'); write C(s) to say so", frames.notices[0].span),)
     assert frames.notices[0].span.line == 3
+
+
+def test_fitting_and_table_notes_write_nothing_into_frames(paper):
+    """Later stages only read Frames: every model of the paper fitted (sweeps aside) and every table's context built."""
+    from povdsl.estimate.fitting import fit_model
+    from povdsl.pipeline import table_context
+
+    plan, frames = paper
+    before = pickle.dumps(frames)
+    cache = RunCache()
+    results = {m.name: fit_model(m, frames, cache) for m in plan.models if m.sweep_var is None}
+    contexts = [table_context(plan, frames, spec, results) for spec in plan.tables if spec.layout != "sweep"]
+    assert any(c.weight_matrices for c in contexts) and any(c.instruments for c in contexts)
+    assert pickle.dumps(frames) == before
