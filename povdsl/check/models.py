@@ -244,6 +244,7 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
         fit_labels: list[tuple[str, str]] = []
         fit_digits: list[tuple[str, int]] = []
         fe_rows: int | None = None
+        fe_option: s.TableOption | None = None
         groups: list[tuple[s.TableOption, tuple[str, ...]]] = []
         panels: list[tuple[s.TableOption, tuple[str, ...]]] = []
         fit_width = landscape = False
@@ -272,6 +273,7 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
                 self._fit_option(opt, fit, fit_labels, fit_digits)
             elif opt.kind == "row fe":
                 fe_rows = len(rows)
+                fe_option = opt
             elif opt.kind in ("group", "panel"):
                 item = self._span_option(d, opt)
                 if item is not None:
@@ -314,8 +316,10 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
         self._layout_fits_models(d, layout, declared)
         if layout == "sweep" and stat_option is not None and (second_stat or stat not in SWEEP_STATS):
             self.error("E191", "a sweep table shows one statistic: t, se, p or none", stat_option.span, "write e.g. `stat t`")
-        self._check_groups(d, groups, bool(panels))
+        self._check_groups(d, groups, bool(panels), layout)
         self._check_panels(d, panels, layout)
+        if layout == "sweep" and fe_option is not None:
+            self.error("E187", "a sweep table has no fixed-effect rows", fe_option.span, "remove `row fe` or `layout sweep`")
         if len(self.diagnostics) > before:
             return None
         return TableSpec(

@@ -80,11 +80,14 @@ class TableLayoutChecks(CheckerState):
         assert opt.target is not None  # the grammar gives group and panel their text
         return string_of(opt.target), tuple(named)
 
-    def _check_groups(self, d: s.TableDecl, groups: list[tuple[s.TableOption, tuple[str, ...]]], panels: bool) -> None:
-        """A group spans adjacent models, in the table's order; groups do not overlap."""
+    def _check_groups(self, d: s.TableDecl, groups: list[tuple[s.TableOption, tuple[str, ...]]], panels: bool, layout: str) -> None:
+        """A group spans adjacent models, in the table's order; groups do not overlap; a sweep table has none."""
         order = [m.id for m in d.models]
         taken: dict[str, str] = {}
         for opt, models in groups:
+            if layout == "sweep":
+                self.error("E186", "a sweep table has no model groups (its columns are industries and results)", opt.span, "remove `group` or `layout sweep`")
+                return
             if panels:
                 self.error("E186", "a table with panels cannot group models", opt.span, "use `group` or `panel`, not both")
                 return

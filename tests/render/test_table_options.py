@@ -139,3 +139,31 @@ def test_misused_layout_options_are_located_errors(tmp_path, option, message, hi
     assert len(diagnostics) == 1 and message in diagnostics[0].message
     assert diagnostics[0].span is not None and diagnostics[0].span.line >= 8
     assert hint in (diagnostics[0].hint or "")
+
+
+SWEEP = """\
+data households = bundled("zhejiang/households.csv") panel(household, year) region(county)
+data counties = bundled("zhejiang/counties.csv") key(county, year)
+data census = bundled("zhejiang/census.csv")
+model s1 for industry in industries(census, digits=3): log(income) ~ clusters(census, digits=3, industry=industry) | fe(household)
+table t1 = s1
+  layout sweep
+"""
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ('group "G" = s1', "a sweep table has no model groups"),
+        ("row fe", "a sweep table has no fixed-effect rows"),
+        ('panel "A" = s1', "a sweep table has none"),
+        ("stat ci95", "a sweep table shows one statistic"),
+    ],
+)
+def test_layouts_a_sweep_table_cannot_show_are_errors(tmp_path, option, message):
+    path = tmp_path / "s.pov"
+    path.write_text(SWEEP + "  " + option + "\n", encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        povdsl.run(path, tmp_path / "out")
+    diagnostics = caught.value.diagnostics
+    assert len(diagnostics) == 1 and message in diagnostics[0].message and diagnostics[0].span.line == 7
