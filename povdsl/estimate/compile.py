@@ -225,6 +225,9 @@ Owners = list[frozenset[str] | None]  # per design column, the key of the term i
 def _block(terms: tuple[Term, ...], columns: dict[str, _Column], intercept: bool, what: str) -> tuple[pd.DataFrame, str, Owners]:
     """One design block on the rows where its columns are complete, named canonically; its formula; each column's term."""
     used = list({f.text: columns[f.text] for t in terms for f in t.factors}.values())
+    if used and all(t.degree == 1 for t in terms) and all(_plain_number(c) for c in used):
+        _check_size(len(terms) + intercept, len(used[0].values), what)
+        return _numeric_block(terms, columns, intercept), " + ".join(["1" if intercept else "0", *(columns[t.factors[0].text].name for t in terms)])
     data = pd.DataFrame({c.name: c.values for c in used}, index=next(iter(columns.values())).values.index)
     data = data[data.notna().all(axis=1).to_numpy()] if used else data
     levels: dict[str, tuple[object, ...]] = {}
@@ -232,8 +235,7 @@ def _block(terms: tuple[Term, ...], columns: dict[str, _Column], intercept: bool
         if _is_categorical(c):
             data[c.name], levels[c.name] = _recode(data[c.name])
     width = sum(int(np.prod([max(len(levels.get(columns[f.text].name, (0,))), 1) for f in t.factors])) for t in terms)
-    if width > MAX_COLUMNS or width * len(data) > MAX_CELLS:
-        raise DataError(f"the {what} would have {width:,} columns on {len(data):,} rows; the limit is {MAX_COLUMNS:,} columns and {MAX_CELLS:,} cells")
+    _check_size(width, len(data), what)
     names = [":".join(columns[f.text].name for f in t.factors) for t in terms]
     formula = " + ".join(["1" if intercept else "0", *names])
     plain = not levels and all(t.degree == 1 for t in terms) and not any(pd.api.types.is_bool_dtype(data[c.name]) for c in used)
@@ -255,6 +257,34 @@ def _block(terms: tuple[Term, ...], columns: dict[str, _Column], intercept: bool
         factors = frozenset(by_name[str(f)].factor.text for f in term.factors if str(f) != "1")
         owners[columns_of_term] = [factors or None] * len(owners[columns_of_term])
     return matrix.set_axis([_canonical(str(n), by_name, levels) for n in matrix.columns], axis=1), formula, owners
+
+
+def _check_size(width: int, rows: int, what: str) -> None:
+    if width > MAX_COLUMNS or width * rows > MAX_CELLS:
+        raise DataError(f"the {what} would have {width:,} columns on {rows:,} rows; the limit is {MAX_COLUMNS:,} columns and {MAX_CELLS:,} cells")
+
+
+def _plain_number(column: _Column) -> bool:
+    """A numpy integer or float column that is not C(x): it enters the design as it is."""
+    dtype = column.values.dtype
+    return column.factor.kind != "factor" and isinstance(dtype, np.dtype) and dtype.kind in "fiu"
+
+
+def _numeric_block(terms: tuple[Term, ...], columns: dict[str, _Column], intercept: bool) -> pd.DataFrame:
+    """A block of plain numeric columns as one float matrix (pandas' one-block frame, no per-column
+    copies), on the rows where all are complete: formulaic's values for it as floats, built directly."""
+    first = columns[terms[0].factors[0].text].values
+    matrix = np.empty((len(first), len(terms) + intercept))
+    if intercept:
+        matrix[:, 0] = 1.0
+    for j, term in enumerate(terms, start=int(intercept)):
+        matrix[:, j] = columns[term.factors[0].text].values.to_numpy()
+    index = first.index
+    complete = ~np.isnan(matrix).any(axis=1)
+    if not complete.all():
+        matrix, index = matrix[complete], index[complete]
+    names = ["Intercept"] * intercept + [t.text for t in terms]
+    return pd.DataFrame(matrix, index=index, columns=names, copy=False)
 
 
 def _canonical(name: str, by_name: dict[str, _Column], levels: dict[str, tuple[object, ...]]) -> str:

@@ -199,6 +199,7 @@ def inference_result(
         stats=stats,
         raw=res,
         warnings=warnings,
+        names=inf.names,
     )
 
 
@@ -223,45 +224,52 @@ def build_result(
     *,
     estimator: str,
     design: Design,
-    params: pd.Series,
-    std_errors: pd.Series,
-    tstats: pd.Series,
-    pvalues: pd.Series,
+    params: pd.Series | np.ndarray,
+    std_errors: pd.Series | np.ndarray,
+    tstats: pd.Series | np.ndarray,
+    pvalues: pd.Series | np.ndarray,
     nobs: int,
     variance: Variance,
-    cov: pd.DataFrame | None,
+    cov: pd.DataFrame | np.ndarray | None,
     stats: Mapping[str, float],
     raw: object,
     warnings: Sequence[str] = (),
+    names: Sequence[str] | pd.Index | None = None,
 ) -> Result:
     """Assemble a Result, dropping statistics the backend could not compute.
 
     Coefficients come in the design's order (the spec's, from the compiler),
     then any the backend adds (rho, lambda, W(x)) in its own order.
+    Statistics are Series (aligned on ``params``' index) or arrays in the order of
+    ``names`` (the fast path: a fit on arrays is labelled here, once, with one index
+    shared by the four series and the covariance).
     """
-    names = params.index
+    labels = params.index if isinstance(params, pd.Series) else _as_index(names if names is not None else [])
+    order = labels
     if design.order:
         wanted = design.coefficient_order()
-        present = set(map(str, names))
+        present = set(map(str, labels))
         first = [n for n in wanted if n in present]
         taken = set(first)
-        names = pd.Index(first + [n for n in map(str, names) if n not in taken])
-        if names.equals(params.index):
-            names = params.index
-    index = pd.Index([str(name) for name in names])  # one index shared by the four series
-    series = [
-        pd.Series(np.asarray(s.reindex(names) if not s.index.equals(names) else s, dtype=float), index=index)
-        for s in (params, std_errors, tstats, pvalues)
-    ]
+        reordered = pd.Index(first + [n for n in map(str, labels) if n not in taken])
+        if not reordered.equals(labels):
+            order = reordered
+    positions = None if order is labels else pd.Index(list(map(str, labels))).get_indexer(order)
+    index = order if all(isinstance(name, str) for name in order) else pd.Index([str(name) for name in order])
+    series = [pd.Series(_aligned(s, order, positions), index=index, copy=False) for s in (params, std_errors, tstats, pvalues)]
     matrix = None
     if cov is not None:
-        frame = pd.DataFrame(cov)
-        if frame.index.equals(names) and frame.columns.equals(names):
-            values = frame.to_numpy(dtype=float)
+        if isinstance(cov, np.ndarray):
+            values = np.asarray(cov, dtype=float) if positions is None else np.asarray(cov, dtype=float)[np.ix_(positions, positions)]
         else:
-            values = frame.reindex(index=names, columns=names).to_numpy(dtype=float)
-        matrix = pd.DataFrame(values, index=index, columns=index)
-    missing = [str(name) for name, se, b in zip(index, series[1], series[0]) if np.isnan(se) and np.isfinite(b)]
+            frame = pd.DataFrame(cov)
+            if frame.index.equals(order) and frame.columns.equals(order):
+                values = frame.to_numpy(dtype=float)
+            else:
+                values = frame.reindex(index=order, columns=order).to_numpy(dtype=float)
+        matrix = pd.DataFrame(values, index=index, columns=index, copy=False)
+    errors, estimates = series[1].to_numpy(), series[0].to_numpy()
+    missing = [str(index[i]) for i in np.flatnonzero(np.isnan(errors) & np.isfinite(estimates))]
     if missing:
         warnings = (
             *warnings,
@@ -284,6 +292,20 @@ def build_result(
         variance=variance,
         cov=matrix,
     )
+
+
+def _as_index(names: Sequence[str] | pd.Index) -> pd.Index:
+    """An Index as it is (building one from strings is a good part of a small fit's cost)."""
+    return names if isinstance(names, pd.Index) else pd.Index(names)
+
+
+def _aligned(statistic: pd.Series | np.ndarray, order: pd.Index, positions: np.ndarray | None) -> np.ndarray:
+    """A statistic as floats in the order of ``order``: a Series aligned by its index, an array
+    (in the order of the labels) taken at ``positions`` when the design reorders the coefficients."""
+    if isinstance(statistic, pd.Series):
+        return np.asarray(statistic if statistic.index.equals(order) else statistic.reindex(order), dtype=float)
+    values = np.asarray(statistic, dtype=float)
+    return values if positions is None else values[positions]
 
 
 def names_of(design_names: Mapping[str, object], key: str, default: str) -> str:

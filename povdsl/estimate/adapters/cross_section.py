@@ -19,7 +19,6 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSepar
 
 from povdsl.errors import EstimationError
 from povdsl.estimate.adapters.base import (
-    as_float,
     build_result,
     check_binary_outcome,
     check_full_rank,
@@ -69,13 +68,13 @@ def _variance(res, design: Design, vcov: Vcov, text: str, *, linear: bool, robus
         )
         variance = Variance(kind=vcov.kind, text=text, factor=factor, df=df, reference=reference + ("; t(n-k)" if linear else "; normal"))
         cov = np.asarray(res.cov_params())
-        return inference(res.params, cov, df), variance
+        return inference(res.params, cov, df, names=design.exog.columns), variance
     clusters = cluster_frame(design, vcov, max_ways=2, backend="statsmodels")
     raw = twoway_raw(lambda codes: cov_cluster(res, codes, use_correction=False), clusters)
     cov, variance = crv1(raw, nobs=n, nvar=k, clusters=clusters, text=text)
     if not linear:
         variance = replace(variance, df=None, reference=variance.reference.replace("t(G-1)", "normal"))
-    return inference(res.params, cov, variance.df), variance
+    return inference(res.params, cov, variance.df, names=design.exog.columns), variance
 
 
 def _cov_call_text(vcov: Vcov, robust_kind: str) -> str:
@@ -84,6 +83,20 @@ def _cov_call_text(vcov: Vcov, robust_kind: str) -> str:
     if vcov.kind == "cluster":
         return f"cov_type='cluster', cov_kwds={{'groups': df[{list(vcov.clusters)!r}]}}"
     return "cov_type='nonrobust'"
+
+
+def _arrays(design: Design) -> tuple[np.ndarray, np.ndarray]:
+    """The outcome and regressors as float arrays for statsmodels, which labels an array model by the
+    names set on its data (so `Result.raw.summary()` still names the terms). Given pandas objects,
+    statsmodels would wrap every statistic it returns in pandas again: most of a small fit's time."""
+    return design.y.to_numpy(dtype=float), design.exog.to_numpy(dtype=float)
+
+
+def _named(model, design: Design):
+    """Give an array model the design's names: summaries and marginal effects label terms by them."""
+    model.data.xnames = [str(c) for c in design.exog.columns]
+    model.data.ynames = str(design.y.name)
+    return model
 
 
 # --- OLS and LPM -----------------------------------------------------------------
@@ -99,7 +112,7 @@ def _fit_linear(name: str, binary: bool):
         fit_args, text = _statsmodels_cov(design, resolved, "HC1")
         # use_t: t(n-k), or t(G-1) when clustered, for every variance, as Stata's regress;
         # statsmodels would switch to normal p-values whenever cov_type is given.
-        res = StatsmodelsOLS(as_float(design.y), as_float(design.exog)).fit(use_t=True, **fit_args)
+        res = _named(StatsmodelsOLS(*_arrays(design)), design).fit(use_t=True, **fit_args)
         inf, variance = _variance(res, design, resolved, text, linear=True, robust_kind="HC1")
         warnings_out: tuple[str, ...] = ()
         if binary:
@@ -175,7 +188,7 @@ def _fit_binary(name: str, backend: str):
         fit_args, text = _statsmodels_cov(design, resolved, "HC0")
         maxiter = int(str(options.get("maxiter", 35)))
         model_class = Logit if backend == "Logit" else Probit
-        model = model_class(as_float(design.y), as_float(design.exog))
+        model = _named(model_class(*_arrays(design)), design)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -203,7 +216,7 @@ def _fit_binary(name: str, backend: str):
                 hint="raise `maxiter`, rescale regressors with large values, or check for near-separation",
             )
         inf, variance = _variance(res, design, resolved, text, linear=False, robust_kind="HC0")
-        cov: pd.DataFrame | None = inf.cov
+        cov: pd.DataFrame | np.ndarray | None = inf.cov
         if options.get("margins"):
             margins = res.get_margeff(at="overall", method="dydx")
             frame = margins.summary_frame()
@@ -225,6 +238,7 @@ def _fit_binary(name: str, backend: str):
             stats={"pseudo_r2": 1.0 - res.llf / _null_loglik(design.y), "loglik": res.llf},
             raw=res,
             warnings=tuple(str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)),
+            names=design.exog.columns,
         )
 
     return fit

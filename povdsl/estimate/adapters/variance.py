@@ -11,7 +11,7 @@ choices, so adapters ask them for the raw sandwich and apply this one here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,28 +23,38 @@ from povdsl.estimate.result import Variance
 
 @dataclass(frozen=True)
 class Inference:
-    """Standard errors, t statistics and p-values from one covariance matrix and one reference distribution."""
+    """Standard errors, t statistics and p-values from one covariance matrix and one reference distribution.
 
-    cov: pd.DataFrame
-    std_errors: pd.Series
-    tstats: pd.Series
-    pvalues: pd.Series
+    Arrays in the order of ``names``: a fit's statistics stay numpy until `build_result`
+    labels them once (pandas objects per statistic were most of a small fit's cost).
+    """
+
+    names: pd.Index
+    cov: np.ndarray
+    std_errors: np.ndarray
+    tstats: np.ndarray
+    pvalues: np.ndarray
 
 
-def inference(params: pd.Series, cov: np.ndarray | pd.DataFrame, df: int | None) -> Inference:
-    """t (df given) or normal (df None) inference for ``params`` under ``cov``."""
-    from scipy import stats
+def inference(params: pd.Series | np.ndarray, cov: np.ndarray | pd.DataFrame, df: int | None, names: Sequence[str] | pd.Index | None = None) -> Inference:
+    """t (df given) or normal (df None) inference for ``params`` under ``cov``.
 
-    names = params.index
+    ``names`` labels array ``params`` (a Series brings its own index). The tails are
+    scipy.special's, the functions behind scipy.stats' t.sf and norm.sf (stdtr(df, -|t|),
+    ndtr(-|t|)), so the numbers are the same without importing scipy.stats.
+    """
+    from scipy.special import ndtr, stdtr
+
+    labels = params.index if isinstance(params, pd.Series) else pd.Index(names if names is not None else range(len(params)))
+    estimates = np.asarray(params, dtype=float)
     matrix = np.asarray(cov, dtype=float)
-    frame = pd.DataFrame(matrix, index=names, columns=names)
     diagonal = np.diag(matrix)
     with np.errstate(invalid="ignore"):
-        se = pd.Series(np.where(diagonal >= 0, np.sqrt(np.abs(diagonal)), np.nan), index=names)
+        se = np.where(diagonal >= 0, np.sqrt(np.abs(diagonal)), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = params / se
-    tail = stats.t.sf(np.abs(t), df) if df is not None else stats.norm.sf(np.abs(t))
-    return Inference(frame, se, t, pd.Series(2 * tail, index=names))
+        t = estimates / se
+    tail = stdtr(df, -np.abs(t)) if df is not None else ndtr(-np.abs(t))
+    return Inference(labels, matrix, se, t, 2 * tail)
 
 
 def nested(effect: pd.Series, clusters: pd.DataFrame) -> bool:
