@@ -33,14 +33,18 @@ SPECS = {
     "system, one set collapsed": DynamicPanelSpec(
         y="y", regressors=(("y", 1), ("x", 0)), gmm=(GmmInstrument("y", 2, None, collapse=True), GmmInstrument("x", 1, 3)), system=True
     ),
+    "system, all collapsed, iv and dummies": DynamicPanelSpec(
+        y="y", regressors=(("y", 1), ("x", 0)), gmm=(GmmInstrument("y", 2, None), GmmInstrument("x", 0, None)), iv=(IvInstrument("x", 1),),
+        system=True, time_effects=True, collapse=True,
+    ),
 }
 
 
 def _dense(Z: InstrumentMatrix) -> np.ndarray:
     out = np.zeros((Z.n_units, Z.n_rows, Z.n_instruments))
     for b in Z.blocks:
+        assert not out[:, b.row, b.columns].any()  # a column appears at most once per row
         out[:, b.row, b.columns] = b.values
-    out[:, :, Z.dense_columns] = Z.dense
     return out
 
 
@@ -76,11 +80,20 @@ def test_uncollapsed_gmm_columns_are_stored_once_per_unit(panel):
     grid = build_grid(panel, ["x", "y"], unit="unit", time="period")
     Z = build_instruments(grid, spec, build_equations(grid, spec, "period"))
     assert all(b.values.shape == (Z.n_units, b.columns.size) for b in Z.blocks)
-    in_blocks = [Z.names[c] for b in Z.blocks for c in b.columns]
-    in_dense = [Z.names[c] for c in Z.dense_columns]
-    assert len(in_blocks) + len(in_dense) == Z.n_instruments
-    assert all("@" in n for n in in_blocks)  # per-period GMM columns
-    assert all(n.startswith(("iv(", "period[", "Intercept")) for n in in_dense)
+    rows_of = {name: sum(i in b.columns for b in Z.blocks) for i, name in enumerate(Z.names)}
+    assert all(rows == 1 for name, rows in rows_of.items() if "@" in name)  # per-period GMM columns: one row each
+    assert all(rows > 1 for name, rows in rows_of.items() if name.startswith(("iv(", "Intercept")))
+
+
+def test_collapsed_columns_are_stored_where_they_are_non_zero(panel):
+    """Collapsed GMM columns are kept by row like the others: one number per unit and non-zero row, no dense (units, rows, L) array."""
+    spec = SPECS["system, all collapsed, iv and dummies"]
+    grid = build_grid(panel, ["x", "y"], unit="unit", time="period")
+    Z = build_instruments(grid, spec, build_equations(grid, spec, "period"))
+    dense = _dense(Z)
+    stored = sum(b.values.size for b in Z.blocks)
+    assert stored == Z.n_units * int(dense.any(axis=0).sum())  # exactly the (row, column) pairs that hold a number
+    assert stored < dense.size
 
 
 def test_over_budget_is_refused_before_allocation(monkeypatch, panel):
@@ -95,3 +108,22 @@ def test_over_budget_is_refused_before_allocation(monkeypatch, panel):
     assert not built
     monkeypatch.undo()
     assert np.isfinite(fit_dynamic_panel(panel, replace(spec, collapse=True), unit="unit", time="period").params).all()
+
+
+@pytest.mark.parametrize("name", ["system, all collapsed, iv and dummies", "system, one set collapsed"])
+def test_collapsed_two_step_equals_the_dense_computation(panel, name):
+    """Two-step coefficients by row blocks equal the textbook dense-Z computation (Z as (units, rows, L))."""
+    spec = SPECS[name]
+    grid = build_grid(panel, ["x", "y"], unit="unit", time="period")
+    eq = build_equations(grid, spec, "period")
+    Z = _dense(build_instruments(grid, spec, eq))
+    X, y = np.nan_to_num(eq.X), np.nan_to_num(eq.y)
+    XZ = np.tensordot(X, Z, axes=([0, 1], [0, 1]))
+    Zy = np.tensordot(Z, y, axes=([0, 1], [0, 1]))
+    W1 = np.linalg.pinv(np.tensordot(Z, np.matmul(one_step_weight(grid.shape[1], spec.system), Z), axes=([0, 1], [0, 1])), hermitian=True)
+    beta1 = np.linalg.solve(XZ @ W1 @ XZ.T, XZ @ W1 @ Zy)
+    g = np.einsum("nrl,nr->nl", Z, y - X @ beta1)
+    W2 = np.linalg.pinv(g.T @ g, hermitian=True)
+    beta2 = np.linalg.solve(XZ @ W2 @ XZ.T, XZ @ W2 @ Zy)
+    fitted = fit_dynamic_panel(panel, spec, unit="unit", time="period")
+    np.testing.assert_allclose(fitted.params.to_numpy(), beta2, rtol=1e-9, atol=1e-12)

@@ -12,13 +12,15 @@ Conventions follow xtabond2 (Roodman 2009):
 Columns that are zero for every sample row are dropped, as xtabond2 does,
 so the instrument count matches its report.
 
-Storage. An uncollapsed GMM column is non-zero in one row (its period) only,
-so it is kept as one number per unit, grouped by row: `rows[r]` holds the
-columns that live in row r as a (units, columns) array. Collapsed GMM columns,
-IV-style columns, time dummies and the constant span several rows and are
-kept dense, (units, rows, columns). The estimator only needs sums over units
-of Z_i'(...) and Z_i b, which `InstrumentMatrix` computes block by block;
-the (units, rows, instruments) array, mostly zeros, is never built.
+Storage. Every column is stored by row: block r holds, as a (units, columns)
+array, the columns that are non-zero in equation row r. An uncollapsed GMM
+column lives in one row (its period), so it costs one number per unit; a
+collapsed GMM column, an IV-style column, a time dummy or the constant appears
+in each row where it is non-zero, one number per unit there. The estimator only
+needs sums over units of Z_i'(...) and Z_i b, which `InstrumentMatrix` computes
+block by block (small BLAS products); the (units, rows, instruments) array,
+mostly zeros, is never built (collapsed instruments were kept that way once,
+and the einsum over it made them slower than uncollapsed ones).
 """
 
 from __future__ import annotations
@@ -47,15 +49,15 @@ class RowBlock:
 
 @dataclass(frozen=True)
 class InstrumentMatrix:
-    """Z_i for every unit, as row blocks plus a dense part; the products the estimator needs.
+    """Z_i for every unit, as row blocks; the products the estimator needs.
 
     Every method equals the same expression on the dense (units, rows, L)
     array Z that the docstring names, which is what the tests compare against.
+    A column may appear in several blocks (once per row where it is non-zero),
+    never twice in one.
     """
 
     blocks: tuple[RowBlock, ...]
-    dense_columns: np.ndarray  # (m,) int positions
-    dense: np.ndarray  # (units, rows, m)
     names: tuple[str, ...]
     n_units: int
     n_rows: int
@@ -68,9 +70,7 @@ class InstrumentMatrix:
         """sum_i Z_i' V_i for V (units, rows, k): (L, k). tensordot(Z, V, ([0, 1], [0, 1]))."""
         out = np.zeros((self.n_instruments, V.shape[2]))
         for b in self.blocks:
-            out[b.columns] = b.values.T @ V[:, b.row, :]
-        if self.dense_columns.size:
-            out[self.dense_columns] = np.tensordot(self.dense, V, axes=([0, 1], [0, 1]))
+            out[b.columns] += b.values.T @ V[:, b.row, :]
         return out
 
     def moments(self, v: np.ndarray) -> np.ndarray:
@@ -81,9 +81,7 @@ class InstrumentMatrix:
         """Z_i' v_i for each unit, v (units, rows): (units, L). einsum("nrl,nr->nl", Z, v)."""
         out = np.zeros((self.n_units, self.n_instruments))
         for b in self.blocks:
-            out[:, b.columns] = b.values * v[:, b.row, None]
-        if self.dense_columns.size:
-            out[:, self.dense_columns] = np.einsum("nrm,nr->nm", self.dense, v)
+            out[:, b.columns] += b.values * v[:, b.row, None]
         return out
 
     def apply(self, coefficients: np.ndarray) -> np.ndarray:
@@ -91,8 +89,6 @@ class InstrumentMatrix:
         out = np.zeros((self.n_units, self.n_rows))
         for b in self.blocks:
             out[:, b.row] += b.values @ coefficients[b.columns]
-        if self.dense_columns.size:
-            out += self.dense @ coefficients[self.dense_columns]
         return out
 
     def quadratic(self, H: np.ndarray) -> np.ndarray:
@@ -103,43 +99,39 @@ class InstrumentMatrix:
             if r in by_row and s in by_row:
                 left, right = by_row[r], by_row[s]
                 out[np.ix_(left.columns, right.columns)] += H[r, s] * (left.values.T @ right.values)
-        if self.dense_columns.size:
-            HD = np.einsum("rs,nsm->nrm", H, self.dense)
-            for b in self.blocks:
-                block = b.values.T @ HD[:, b.row, :]  # Z_r' (H D)_r
-                out[np.ix_(b.columns, self.dense_columns)] += block
-                out[np.ix_(self.dense_columns, b.columns)] += block.T  # H symmetric: D' H Z_r
-            out[np.ix_(self.dense_columns, self.dense_columns)] = np.tensordot(self.dense, HD, axes=([0, 1], [0, 1]))
         return out
 
 
-def _lag_columns(grid: PanelGrid, inst: GmmInstrument, collapse: bool, rows_used: np.ndarray) -> Iterator[tuple[str, int | None, np.ndarray]]:
-    """Difference-equation columns (name, row or None for a collapsed column, values)."""
-    n_units, n_periods = grid.shape
+Pieces = list[tuple[int, np.ndarray]]  # one column as (row, values) per row it may be non-zero in
+
+
+def _lag_columns(grid: PanelGrid, inst: GmmInstrument, collapse: bool, rows_used: np.ndarray) -> Iterator[tuple[str, Pieces]]:
+    """Difference-equation columns: (name, pieces); uncollapsed columns have one piece, collapsed ones one per period."""
+    n_periods = grid.shape[1]
     last = n_periods if inst.last is None else inst.last
     levels = np.nan_to_num(grid.values[inst.var], nan=0.0)
+    used = [int(p) for p in np.flatnonzero(rows_used)]
     for lag in range(inst.first, last + 1):
         if lag >= n_periods:
             break
         if collapse:
-            column = np.zeros((n_units, n_periods))
-            column[:, lag:] = levels[:, : n_periods - lag]
-            yield f"L{lag}.{inst.var} (collapsed)", None, column
+            yield f"L{lag}.{inst.var} (collapsed)", [(p, levels[:, p - lag]) for p in used if p >= lag]
             continue
-        for p in np.flatnonzero(rows_used):
+        for p in used:
             if p - lag >= 0:
-                yield f"L{lag}.{inst.var}@{grid.periods[p]}", int(p), levels[:, p - lag]
+                yield f"L{lag}.{inst.var}@{grid.periods[p]}", [(p, levels[:, p - lag])]
 
 
-def _level_columns(grid: PanelGrid, inst: GmmInstrument, collapse: bool, rows_used: np.ndarray) -> Iterator[tuple[str, int | None, np.ndarray]]:
+def _level_columns(grid: PanelGrid, inst: GmmInstrument, collapse: bool, rows_used: np.ndarray) -> Iterator[tuple[str, Pieces]]:
     """Level-equation columns: D.L(first-1).x only; rows counted within the level block."""
     lag = max(inst.first - 1, 0)
     change = np.nan_to_num(grid.differenced(inst.var, lag), nan=0.0)
+    used = [int(p) for p in np.flatnonzero(rows_used)]
     if collapse:
-        yield f"DL{lag}.{inst.var} (collapsed)", None, change
+        yield f"DL{lag}.{inst.var} (collapsed)", [(p, change[:, p]) for p in used]
         return
-    for p in np.flatnonzero(rows_used):
-        yield f"DL{lag}.{inst.var}@{grid.periods[p]}", int(p), change[:, p]
+    for p in used:
+        yield f"DL{lag}.{inst.var}@{grid.periods[p]}", [(p, change[:, p])]
 
 
 def _check_ranges(spec: DynamicPanelSpec) -> None:
@@ -184,46 +176,41 @@ def build_instruments(grid: PanelGrid, spec: DynamicPanelSpec, eq: Equations) ->
 
     names: list[str] = []
     by_row: dict[int, list[tuple[int, np.ndarray]]] = {}
-    dense: list[tuple[int, np.ndarray]] = []
     gmm_kept = 0
 
-    def keep_row(name: str, row: int, values: np.ndarray) -> bool:
-        values = np.where(eq.valid[:, row], values, 0.0)
-        if not values.any():
-            return False
-        by_row.setdefault(row, []).append((len(names), values))
-        names.append(name)
-        return True
+    def keep(name: str, pieces: Pieces) -> bool:
+        """A column, masked to the sample, stored in each row where it is non-zero; False when it is zero everywhere."""
+        kept = False
+        for row, values in pieces:
+            masked = np.where(eq.valid[:, row], values, 0.0)
+            if masked.any():
+                by_row.setdefault(row, []).append((len(names), masked))
+                kept = True
+        if kept:
+            names.append(name)
+        return kept
 
-    def keep_dense(name: str, block: np.ndarray) -> bool:
-        block = np.where(eq.valid, block, 0.0)
-        if not block.any():
-            return False
-        dense.append((len(names), block))
-        names.append(name)
-        return True
-
-    zeros = np.zeros((n_units, n_periods))
-
-    def rows_of(diff_part: np.ndarray, level_part: np.ndarray) -> np.ndarray:
-        return diff_part if not eq.system else np.concatenate([diff_part, level_part], axis=1)
+    def spanning(block: np.ndarray) -> Pieces:
+        """A (units, rows) column as one piece per row."""
+        return [(row, block[:, row]) for row in range(block.shape[1])]
 
     for inst in spec.gmm:
         collapse = inst.collapse or spec.collapse
-        for name, row, values in _lag_columns(grid, inst, collapse, diff_used):
-            gmm_kept += keep_dense(name, rows_of(values, zeros)) if row is None else keep_row(name, row, values)
+        for name, pieces in _lag_columns(grid, inst, collapse, diff_used):
+            gmm_kept += keep(name, pieces)
         if eq.system:
-            for name, row, values in _level_columns(grid, inst, collapse, level_used):
-                gmm_kept += keep_dense(name, rows_of(zeros, values)) if row is None else keep_row(name, n_periods + row, values)
+            for name, pieces in _level_columns(grid, inst, collapse, level_used):
+                gmm_kept += keep(name, [(n_periods + p, values) for p, values in pieces])
 
     for iv in spec.iv:
         diff_part = np.nan_to_num(grid.differenced(iv.var, iv.lag), nan=0.0)
         level_part = np.nan_to_num(grid.shifted(iv.var, iv.lag), nan=0.0)
-        keep_dense(f"iv({'' if iv.lag == 0 else f'L{iv.lag}.'}{iv.var})", rows_of(diff_part, level_part))
+        pieces = spanning(diff_part) + ([(n_periods + p, v) for p, v in spanning(level_part)] if eq.system else [])
+        keep(f"iv({'' if iv.lag == 0 else f'L{iv.lag}.'}{iv.var})", pieces)
 
     # Time dummies and the constant instrument themselves (their X columns).
     for i in range(len(spec.regressors), len(eq.terms)):
-        keep_dense(eq.terms[i], eq.X[:, :, i])
+        keep(eq.terms[i], spanning(eq.X[:, :, i]))
 
     if spec.gmm and gmm_kept == 0:
         raise EstimationError(
@@ -236,8 +223,6 @@ def build_instruments(grid: PanelGrid, spec: DynamicPanelSpec, eq: Equations) ->
     )
     return InstrumentMatrix(
         blocks=blocks,
-        dense_columns=np.array([c for c, _ in dense], dtype=np.intp),
-        dense=np.stack([b for _, b in dense], axis=2) if dense else np.zeros((n_units, n_rows, 0)),
         names=tuple(names),
         n_units=n_units,
         n_rows=n_rows,

@@ -127,7 +127,7 @@ def build_grid(data: pd.DataFrame, variables, *, unit: str, time: str) -> PanelG
     periods = np.arange(start, stop + 1)
     period_codes = times - start
     flat = unit_codes.astype(np.int64) * len(periods) + period_codes
-    if len(np.unique(flat)) != len(flat):
+    if len(flat) and np.bincount(flat, minlength=len(units) * len(periods)).max() > 1:  # the grid's own size: linear, no sort or hash
         raise EstimationError(
             "the panel has repeated (unit, time) pairs",
             hint="aggregate or drop duplicated unit-period rows first",
