@@ -38,3 +38,37 @@ def test_public_functions_survive_importing_the_modules_beside_them():
 def test_the_plotting_calls_load_matplotlib_only_when_called():
     loaded = _imported_after("import povdsl\nf = povdsl.coefplot\ng = povdsl.sweepplot")
     assert "matplotlib" not in loaded
+
+
+def _modules_after_cli(*argv: str) -> set[str]:
+    """Every module (full dotted names) a `povdsl ARGV` process has loaded when it exits."""
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['povdsl', *{list(argv)!r}]\n"
+        "try:\n"
+        "    runpy.run_module('povdsl.tools.cli', run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(done.stderr.split())
+
+
+def test_povdsl_check_cli_loads_no_backend_and_no_scipy_stats():
+    """`povdsl check` stays cheap: the real CLI on the paper's spec, not only its imports."""
+    loaded = _modules_after_cli("check", "spec/zhejiang.pov")
+    heavy = {m for m in loaded if m.split(".")[0] in ("statsmodels", "linearmodels", "matplotlib", "pandas") or m.startswith("scipy.stats")}
+    assert not heavy, sorted(heavy)[:10]
+
+
+def test_the_run_pipeline_imports_no_backend_until_a_model_is_fitted():
+    """Importing the pipeline (and the estimator registry) loads no adapter, backend or scipy.stats:
+    each adapter module is imported by its registry entry on first use."""
+    probe = (
+        "import sys, povdsl.pipeline, povdsl.estimate.registry, povdsl.api\n"
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    loaded = set(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split())
+    heavy = {m for m in loaded if m.split(".")[0] in ("statsmodels", "linearmodels", "matplotlib") or m.startswith(("scipy.stats", "povdsl.estimate.adapters."))}
+    assert not heavy, sorted(heavy)[:10]

@@ -45,7 +45,7 @@ def inference(params: pd.Series | np.ndarray, cov: np.ndarray | pd.DataFrame, df
     """
     from scipy.special import ndtr, stdtr
 
-    labels = params.index if isinstance(params, pd.Series) else pd.Index(names if names is not None else range(len(params)))
+    labels = params.index if isinstance(params, pd.Series) else names if isinstance(names, pd.Index) else pd.Index(names if names is not None else range(len(params)))
     estimates = np.asarray(params, dtype=float)
     matrix = np.asarray(cov, dtype=float)
     diagonal = np.diag(matrix)
