@@ -227,7 +227,8 @@ def _block(terms: tuple[Term, ...], columns: dict[str, _Column], intercept: bool
     used = list({f.text: columns[f.text] for t in terms for f in t.factors}.values())
     if used and all(t.degree == 1 for t in terms) and all(_plain_number(c) for c in used):
         _check_size(len(terms) + intercept, len(used[0].values), what)
-        return _numeric_block(terms, columns, intercept), " + ".join(["1" if intercept else "0", *(columns[t.factors[0].text].name for t in terms)])
+        formula = " + ".join(["1" if intercept else "0", *(columns[t.factors[0].text].name for t in terms)])
+        return _numeric_block(terms, columns, intercept), formula, [None] * intercept + [t.key for t in terms]
     data = pd.DataFrame({c.name: c.values for c in used}, index=next(iter(columns.values())).values.index)
     data = data[data.notna().all(axis=1).to_numpy()] if used else data
     levels: dict[str, tuple[object, ...]] = {}
