@@ -121,6 +121,7 @@ def _on_pool(tasks: list[tuple], context: WorkerContext, workers: int, done: OnD
         done(index, outcome)
 
     todo = list(range(len(tasks)))
+    _preload(tasks, context)
     try:
         with _pool(workers, context) as pool:
             _drive(pool, _remote_batch_here, (), tasks, todo, _batches(len(todo), workers), mark, window=2 * workers)
@@ -173,6 +174,22 @@ def _isolated(tasks: list[tuple], missing: list[int], context: WorkerContext, wo
         for pool in slots:
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _preload(tasks: list[tuple], context: WorkerContext) -> None:
+    """Import the adapters (and their backends) the tasks use here, before the pool forks its workers:
+    forked workers inherit them instead of each importing statsmodels, linearmodels and scipy.stats again
+    (about a second of CPU per worker). Without fork there is nothing to inherit, so nothing is done."""
+    import multiprocessing
+
+    from povdsl.estimate.registry import REGISTRY, load
+
+    if multiprocessing.get_start_method() != "fork":
+        return
+    names = {context.designs[task[1]].estimator if task[0] == "design" else task[1].estimator for task in tasks}
+    for name in sorted(names):
+        if name in REGISTRY:
+            load(REGISTRY[name].adapter)
 
 
 @contextmanager

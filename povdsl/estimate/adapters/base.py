@@ -90,16 +90,24 @@ def check_full_rank(frame: pd.DataFrame, *, role: str = "", absorbed_by: str = "
 
 
 def _clearly_full_rank(values: np.ndarray) -> bool:
-    """One QR of the unit-scaled columns: |R[j, j]| is the length of what column j adds to the
-    columns before it, the residual the column-by-column check measures. A design well clear of
-    the tolerance passes here; anything near it goes through the check that names the columns."""
+    """One Cholesky of the unit-scaled columns' cosine matrix: its diagonal is the length of what
+    column j adds to the columns before it, the residual the column-by-column check measures (the
+    R diagonal of a QR, from a k x k product instead of a decomposition of the data). The Gram
+    matrix squares the rounding, so only a design 1000x clear of the tolerance passes here (as the
+    fixed-effects check does); anything nearer goes through the check that names the columns."""
     if values.shape[1] == 0:
         return True
-    lengths = np.linalg.norm(values, axis=0)
-    if lengths.min() <= 1e-12 * max(1.0, np.sqrt(len(values))) or values.shape[0] < values.shape[1]:
+    if values.shape[0] < values.shape[1]:
         return False
-    residuals = np.abs(np.diag(np.linalg.qr(values / lengths, mode="r")))
-    return bool(residuals.min() >= 100 * COLLINEARITY_TOLERANCE)
+    gram = values.T @ values
+    lengths = np.sqrt(np.diag(gram))
+    if lengths.min() <= 1e-12 * max(1.0, np.sqrt(len(values))) or not np.isfinite(gram).all():
+        return False
+    try:
+        residuals = np.diag(np.linalg.cholesky(gram / np.outer(lengths, lengths)))
+    except np.linalg.LinAlgError:
+        return False
+    return bool(residuals.min() >= 1000 * COLLINEARITY_TOLERANCE)
 
 
 def within(frame: pd.DataFrame | pd.Series, entity: pd.Series):
