@@ -18,10 +18,10 @@ from povdsl.estimate.jobs import WorkerContext
 
 @contextmanager
 def dask_executor(address: str, workers: int | None, context: WorkerContext) -> Iterator[tuple]:
-    """(executor, reference to the scattered context) on the cluster at `address`, closed after use."""
+    """(executor, reference to the scattered context, the errors that mean a worker died), closed after use."""
     try:
         import dask
-        from distributed import Client, LocalCluster
+        from distributed import Client, KilledWorker, LocalCluster
     except ImportError:
         raise PovdslError("--dask needs Dask: python -m pip install 'povdsl[dask]'") from None
     with ExitStack() as stack:
@@ -40,4 +40,4 @@ def dask_executor(address: str, workers: int | None, context: WorkerContext) -> 
             except OSError as exc:
                 raise PovdslError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         reference = client.scatter(context, broadcast=True)
-        yield client.get_executor(pure=False), reference
+        yield client.get_executor(pure=False), reference, (KilledWorker,)

@@ -35,6 +35,11 @@ BATCHES_PER_WORKER = 4  # batches a pool worker gets over a run: few round trips
 MAX_BATCH = 64  # ... but never so large that progress and death retries become coarse
 
 OnDone = Callable[[int, Outcome], None]
+_DIED = Failure(
+    "the worker process fitting it died, twice (killed, out of memory, or a crash in a compiled library)",
+    hint="run it alone (--workers 1) to see the crash; if memory ran out, use fewer workers",
+    died=True,
+)
 
 
 class InProcessExecutor(Executor):
@@ -70,15 +75,17 @@ def execute(
     if dask is not None:
         from povdsl.estimate.dask_executor import dask_executor
 
-        with dask_executor(dask, workers, context) as (executor, reference):
-            _drive(executor, _remote_batch, (reference,), tasks, todo, _batches(len(todo), workers or 2), done, window=10**9)
+        with dask_executor(dask, workers, context) as (executor, reference, deaths):
+            batches = _batches(len(todo), workers or 2)
+            _drive(executor, _remote_batch, (reference,), tasks, todo, batches, done, window=10**9, deaths=deaths)
     else:
         count = workers if workers is not None else (os.cpu_count() or 1)
         if count > 1 and len(tasks) >= POOL_THRESHOLD:
             todo = _on_pool(tasks, context, count, done)
         if todo:
             local = partial(run_tasks, context, cache=cache, keep_raw=True)
-            _drive(InProcessExecutor(), _here, (local,), tasks, todo, [[i] for i in range(len(todo))], done, window=1)
+            with one_blas_thread_here():
+                _drive(InProcessExecutor(), _here, (local,), tasks, todo, [[i] for i in range(len(todo))], done, window=1)
     assert all(o is not None for o in outcomes)
     return [o for o in outcomes if o is not None]
 
@@ -89,23 +96,44 @@ def _batches(count: int, workers: int) -> list[list[int]]:
     return [list(range(start, min(count, start + size))) for start in range(0, count, size)]
 
 
-def _drive(executor: Executor, fn: Callable, prefix: tuple, tasks: list[tuple], todo: list[int], batches: list[list[int]], done: OnDone, *, window: int) -> None:
+def _drive(
+    executor: Executor,
+    fn: Callable,
+    prefix: tuple,
+    tasks: list[tuple],
+    todo: list[int],
+    batches: list[list[int]],
+    done: OnDone,
+    *,
+    window: int,
+    deaths: tuple[type[BaseException], ...] = (),
+) -> None:
     """Submit `fn(*prefix, batch tasks)` per batch of `todo` (positions into it), at most `window` in flight; hand each outcome to `done`.
 
-    Raises what the executor raises (BrokenProcessPool): the caller knows
-    which jobs are still missing from what `done` received.
+    A batch whose worker died (`deaths`: Dask's KilledWorker, after the
+    scheduler's own retry) is split and each job submitted alone; a job that
+    dies alone is reported. Anything else the executor raises (a broken
+    process pool) propagates: the caller knows which jobs `done` has not seen.
     """
-    pending = deque(batches)
+    pending: deque[list[int]] = deque([todo[p] for p in batch] for batch in batches)
     running: dict[Future, list[int]] = {}
     try:
         while pending or running:
             while pending and len(running) < window:
-                batch = [todo[p] for p in pending.popleft()]
+                batch = pending.popleft()
                 running[executor.submit(fn, *prefix, [tasks[i] for i in batch])] = batch
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 batch = running.pop(future)
-                for index, outcome in zip(batch, future.result()):
+                try:
+                    outcomes = future.result()
+                except deaths:
+                    if len(batch) > 1:
+                        pending.extendleft([i] for i in reversed(batch))
+                    else:
+                        done(batch[0], _DIED)
+                    continue
+                for index, outcome in zip(batch, outcomes):
                     done(index, outcome)
     finally:
         for future in running:
@@ -158,11 +186,7 @@ def _isolated(tasks: list[tuple], missing: list[int], context: WorkerContext, wo
                 try:
                     outcome = future.result()[0]
                 except BrokenProcessPool:
-                    outcome = Failure(
-                        "the worker process fitting it died, twice (killed, out of memory, or a crash in a compiled library)",
-                        hint="run it alone (--workers 1) to see the crash; if memory ran out, use fewer workers",
-                        died=True,
-                    )
+                    outcome = _DIED
                     broken = slots[slot]
                     assert broken is not None
                     broken.shutdown(wait=False, cancel_futures=True)
@@ -232,6 +256,22 @@ def _remote_batch(context: WorkerContext, tasks: list[tuple]) -> list[Outcome]:
     """A Dask worker's batch: the scattered context arrives as an argument (resolved by Dask, sent once)."""
     one_blas_thread()
     return run_tasks(context, tasks, _WORKER_CACHE, keep_raw=False)
+
+
+@contextmanager
+def one_blas_thread_here() -> Iterator[None]:
+    """The in-process executor fits at one BLAS thread too, for two reasons. Threaded BLAS splits
+    sums differently, so results would differ in the last bits from the pool's and Dask's (and
+    between machines); and on a loaded machine its threads fight: a 20,000 x 8 SVD took 47 ms
+    with two threads and ~3 ms with one (bench/executor_bench.py). A user's OMP/OPENBLAS/MKL/BLIS
+    setting is kept."""
+    if any(os.environ.get(name) for name in _BLAS_ENVIRONMENT):
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def one_blas_thread() -> None:

@@ -84,6 +84,7 @@ class Fingerprint:
     plan: Plan
     files: str = ""  # sha256 of each data and weights file, and the declarations that read them
     _lets: dict[str, str] = field(default_factory=dict)
+    _models: dict[int, tuple[ModelPlan, str | None]] = field(default_factory=dict)  # by id: a sweep's members share it
 
     def __post_init__(self) -> None:
         digests = []
@@ -92,6 +93,20 @@ class Fingerprint:
         declarations = canonical(self.plan.data) + canonical(self.plan.weights)
         self.files = hashlib.sha256("\n".join([*digests, declarations]).encode()).hexdigest()
         self._lets = {let.name: canonical(let) for let in self.plan.lets}
+
+    def model_text(self, model: ModelPlan) -> str | None:
+        """The model's canonical text without name and label, with the lets it reads; None if it has no canonical text."""
+        known = self._models.get(id(model))
+        if known is None or known[0] is not model:
+            try:
+                text: str | None = canonical(
+                    [f"{f.name}={canonical(getattr(model, f.name))}" for f in fields(model) if f.compare and f.name not in ("name", "label")]
+                )
+                text = f"{text}\n{self.lets_read_by(model)}"
+            except Uncacheable:
+                text = None
+            known = self._models[id(model)] = (model, text)
+        return known[1]
 
     def lets_read_by(self, model: ModelPlan) -> str:
         """The canonical text of the lets the model reads, directly or through other lets."""
@@ -154,11 +169,10 @@ def code_version() -> str:
 
 def fit_key(job: Job, fingerprint: Fingerprint, shared_column: str | None) -> str | None:
     """The job's key, or None when its plan holds something without a canonical text (then it is not cached)."""
-    try:
-        model = canonical([f"{f.name}={canonical(getattr(job.model, f.name))}" for f in fields(job.model) if f.compare and f.name not in ("name", "label")])
-    except Uncacheable:
+    model = fingerprint.model_text(job.model)
+    if model is None:
         return None
-    parts = (FORMAT, code_version(), model, canonical(job.bindings), f"shared:{shared_column}", fingerprint.files, fingerprint.lets_read_by(job.model))
+    parts = (FORMAT, code_version(), model, canonical(job.bindings), f"shared:{shared_column}", fingerprint.files)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

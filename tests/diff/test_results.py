@@ -91,3 +91,23 @@ def test_spec_that_does_not_check_is_trouble(tmp_path, capsys):
     (tmp_path / "new.pov").write_text(OLD.replace("~ cluster", "~ nosuchcolumn"))
     assert run_cli(["--results", str(tmp_path / "old.pov"), str(tmp_path / "new.pov")]) == 2
     assert "nosuchcolumn" in capsys.readouterr().err
+
+
+def test_after_a_run_diff_results_refits_only_what_changed(tmp_path):
+    """The fit cache `povdsl run` fills is the one `diff --results` reads: only the edited model is fitted."""
+    from povdsl.estimate.fit_cache import FitCache
+    from povdsl.pipeline import run
+    from povdsl.render.output import write_output
+
+    spec = tmp_path / "spec.pov"
+    spec.write_text(OLD, encoding="utf-8")
+    run(spec, cache=tmp_path / ".povdsl-cache")
+    new = OLD.replace("controls | fe(household)", "controls + land | fe(household)")
+    cache = FitCache(tmp_path / ".povdsl-cache", write_output)
+    report = compare_results(OLD, str(spec), new, str(spec), fit_cache=cache)
+    assert report.fits == 1 and cache.hits == 3  # a, b and c from the run; only the new b fitted
+    assert {m.model for m in report.moved} == {"b"} and report.unchanged == ("a", "c")
+    fresh = compare_results(OLD, str(spec), new, str(spec))
+    assert fresh.moved == report.moved  # the same numbers as fitting both sides now
+    again = FitCache(tmp_path / ".povdsl-cache", write_output)
+    assert compare_results(OLD, str(spec), new, str(spec), fit_cache=again).fits == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from povdsl.diagnostics import escape_controls
 from povdsl.errors import PovdslError, SpecError
@@ -31,6 +32,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--results", action="store_true", help="also fit both versions (needs the data) and report estimates that moved")
+    p.add_argument("--cache", type=Path, default=None, metavar="DIR", help="fit cache for --results (default: .povdsl-cache beside the new spec, as povdsl run)")
+    p.add_argument("--no-cache", action="store_true", help="--results fits everything again and stores nothing")
     p.add_argument("--rtol", type=float, default=1e-6, help="relative tolerance for --results (default: 1e-6)")
     p.set_defaults(func=run_diff)
     return p
@@ -48,7 +51,7 @@ def run_diff(args) -> int:
         else:
             raise DiffTrouble("diff takes OLD NEW, or --git REV [PATH...]")
         results = [(p, diff_specs(_parse(p.old_text, p.old_label, p.old_base), _parse(p.new_text, p.new_label, p.new_base))) for p in pairs]
-        reports = [_results_for(p, changes, args.rtol) if args.results else None for p, changes in results]
+        reports = [_results_for(p, changes, args) if args.results else None for p, changes in results]
     except SpecError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_TROUBLE
@@ -63,9 +66,15 @@ def run_diff(args) -> int:
     return EXIT_CHANGED if moved or any(changes for _, changes in results) else EXIT_SAME
 
 
-def _results_for(pair: _Pair, changes, rtol: float) -> ResultsReport:
+def _results_for(pair: _Pair, changes, args) -> ResultsReport:
     renames = {c.old: c.new for c in changes if c.declaration == "model" and c.kind == "renamed"}
-    return compare_results(pair.old_text, pair.old_base, pair.new_text, pair.new_base, rtol, renames)
+    fit_cache = None
+    if not args.no_cache:
+        from povdsl.estimate.fit_cache import FitCache
+        from povdsl.render.output import write_output
+
+        fit_cache = FitCache(args.cache or Path(pair.new_base).parent / ".povdsl-cache", write_output)
+    return compare_results(pair.old_text, pair.old_base, pair.new_text, pair.new_base, args.rtol, renames, fit_cache)
 
 
 def _text_report(results, reports, *, git_mode: bool, rtol: float) -> str:

@@ -18,6 +18,7 @@ from povdsl.tools.diff.sides import _names
 
 if TYPE_CHECKING:  # data loads lazily, only when results are compared
     from povdsl.data.frames import Frames
+    from povdsl.estimate.fit_cache import Fingerprint, FitCache
 
 STAR_LEVELS = (0.10, 0.05, 0.01)  # the tables' default stars
 
@@ -75,12 +76,21 @@ def _estimate_text(coef: float | None, p: float | None) -> str:
 
 
 def compare_results(
-    old_text: str | None, old_path: str, new_text: str | None, new_path: str, rtol: float = 1e-6, renames: dict[str, str] | None = None
+    old_text: str | None,
+    old_path: str,
+    new_text: str | None,
+    new_path: str,
+    rtol: float = 1e-6,
+    renames: dict[str, str] | None = None,
+    fit_cache: FitCache | None = None,
 ) -> ResultsReport:
     """Fit the models present on both sides and list the estimates that moved.
 
     Each version resolves its data paths against its *_path; `--git` passes
     the working-tree file for both, so it compares specs on today's data.
+    With `fit_cache` (the one `povdsl run` fills, estimate/fit_cache.py) a
+    model fitted before on the same data is read, not fitted: after a run,
+    a diff refits only the models the change touched.
     """
     from povdsl.check import Environment, check
 
@@ -92,6 +102,7 @@ def compare_results(
     old_plan, new_plan = plans
     cache: dict[str, object] = {}
     frames: dict[int, Frames] = {}
+    fingerprints: dict[int, Fingerprint] = {}
     fits = 0
 
     def fitted(plan, side: int, model):
@@ -100,13 +111,27 @@ def compare_results(
         if key not in cache:
             from povdsl.data.frames import load
             from povdsl.errors import EstimationError
-            from povdsl.estimate.fitting import fit_model
+            from povdsl.estimate.fit_cache import Fingerprint, fit_key
+            from povdsl.estimate.fitting import finish, fit_unfinished
+            from povdsl.estimate.jobs import Failure, Job
 
+            stored = None
+            if fit_cache is not None:
+                if side not in fingerprints:
+                    fingerprints[side] = Fingerprint(plan)
+                stored = fit_key(Job(model, model), fingerprints[side], None)
+                known = fit_cache.load(stored) if stored is not None else None
+                if known is not None:
+                    cache[key] = EstimationError(known.message, hint=known.hint, model=model.name, span=model.span) if isinstance(known, Failure) else finish(known, model)
+                    return cache[key]
             try:
                 if side not in frames:
                     frames[side] = load(plan)
                 fits += 1
-                cache[key] = fit_model(model, frames[side])
+                result = fit_unfinished(model, frames[side])
+                if fit_cache is not None and stored is not None:
+                    fit_cache.store(stored, result)
+                cache[key] = finish(result, model)
             except (EstimationError, PovdslError) as exc:
                 cache[key] = exc
         return cache[key]
