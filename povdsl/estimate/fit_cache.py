@@ -312,7 +312,7 @@ _EXPECTED: dict[str, tuple[type, ...]] = {
 
 def _check_types(values: dict) -> None:
     for name, value in values.items():
-        if not isinstance(value, _EXPECTED.get(name, ())) or (isinstance(value, bool) and name in ("nobs", "dropped")):
+        if (name in _EXPECTED and not isinstance(value, _EXPECTED[name])) or (isinstance(value, bool) and name in ("nobs", "dropped")):
             raise Corrupt(f"field {name} has the wrong type")
     if not all(isinstance(w, str) for w in values["warnings"]):
         raise Corrupt("warnings are not texts")

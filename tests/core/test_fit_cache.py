@@ -190,3 +190,13 @@ def test_a_linked_cache_folder_is_not_written_through(tmp_path, capsys):
     assert main(["run", str(spec), "--out", str(tmp_path / "o")]) == 0
     assert list(target.iterdir()) == []
     assert "is a symbolic link" in capsys.readouterr().err
+
+
+def test_every_result_field_has_an_expected_type_in_the_entry_reader():
+    """A field added to Result must be added to the reader's type table (its values are checked before use)."""
+    from dataclasses import fields
+
+    from povdsl.estimate.fit_cache import _EXPECTED
+    from povdsl.estimate.result import Result
+
+    assert set(_EXPECTED) == {f.name for f in fields(Result)} - {"raw"}
