@@ -138,7 +138,7 @@ def threshold(workers: int) -> None:
     jobs = [j for e in expansions for j in e.jobs]
     from povdsl.estimate.jobs import WorkerContext
 
-    context = WorkerContext(None, tuple(designs))
+    context = WorkerContext(None, tuple(d.ready() for d in designs))
     print(f"{'fits':>5} {'in-process s':>13} {'pool s':>8} {'in-process / pool':>18}")
     for count in (16, 32, 48, 64, 96, 128, 192):
         tasks = [j.task for j in jobs[:count]]

@@ -8,7 +8,7 @@ or located error, a sweep's items and skipped members.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from povdsl.check.plan import ModelPlan
 from povdsl.data.frames import Frames, RunCache
@@ -62,8 +62,10 @@ def fit_all(
         keys = [fit_key(job, fingerprint, designs[job.design].column if job.design is not None else None) for job in jobs]
     known: list[Outcome | None] = [fit_cache.load(key) if fit_cache is not None and key is not None else None for key in keys]
     todo = [i for i, outcome in enumerate(known) if outcome is None]
+    tasks, ready = _tasks(jobs, todo, designs, expansion_failures)
+    todo = [i for i in todo if jobs[i].model.name not in expansion_failures]
     needs_frames = any(jobs[i].design is None for i in todo)
-    context = WorkerContext(frames if needs_frames else None, tuple(designs))
+    context = WorkerContext(frames if needs_frames else None, ready)
     with progress_bar(len(todo), enabled=progress) as bar:
 
         def arrived(position: int, outcome: Outcome) -> None:
@@ -74,23 +76,48 @@ def fit_all(
                 fit_cache.store(key, outcome)
             bar.update(1)
 
-        execute([jobs[i].task for i in todo], context, cache, workers=workers, dask=dask, on_done=arrived)
-    outcomes = [o for o in known if o is not None]
-    assert len(outcomes) == len(jobs)
-    for job, outcome in zip(jobs[: len(plain)], outcomes):
+        execute([tasks[i] for i in todo], context, cache, workers=workers, dask=dask, on_done=arrived)
+    for job, outcome in zip(jobs[: len(plain)], known):
+        assert outcome is not None
         if isinstance(outcome, Failure):
             fitted.failures[job.model.name] = located(job, outcome)
         else:
             fitted.results[job.model.name] = finish(outcome, job.concrete)
     position = len(plain)
     for expansion in expansions:
-        own = outcomes[position : position + len(expansion.jobs)]
+        own = known[position : position + len(expansion.jobs)]
         position += len(expansion.jobs)
-        died = next(((job, o) for job, o in zip(expansion.jobs, own) if isinstance(o, Failure) and o.died), None)
+        if expansion.model.name in expansion_failures:
+            continue
+        done = [o for o in own if o is not None]
+        assert len(done) == len(own)
+        died = next(((job, o) for job, o in zip(expansion.jobs, done) if isinstance(o, Failure) and o.died), None)
         if died is not None:  # not a property of the data: the sweep fails, naming the member
             fitted.failures[expansion.model.name] = located(*died)
         else:
-            fitted.sweeps[expansion.model.name] = assemble(expansion, own)
+            fitted.sweeps[expansion.model.name] = assemble(expansion, done)
     for name, error in expansion_failures.items():
         fitted.failures.setdefault(name, error)
     return fitted
+
+
+def _tasks(jobs: list[Job], todo: list[int], designs: list[SharedDesign], failures: dict[str, PovdslError]) -> tuple[dict[int, tuple], tuple[SharedDesign, ...]]:
+    """The tasks of the jobs to run, and the shared designs they need compiled (the others stay uncompiled).
+
+    A sweep whose shared design or focus columns cannot be computed fails as
+    a whole (in `failures`), as when its expansion fails.
+    """
+    compiled: dict[int, SharedDesign] = {}
+    tasks: dict[int, tuple] = {}
+    for i in todo:
+        job = jobs[i]
+        if job.model.name in failures:
+            continue
+        try:
+            if job.design is not None and job.design not in compiled:
+                compiled[job.design] = designs[job.design].ready()
+            tasks[i] = job.task
+        except PovdslError as exc:
+            failures[job.model.name] = exc
+    ready = tuple(compiled.get(number, replace(design, compile=None)) for number, design in enumerate(designs))
+    return tasks, ready

@@ -17,6 +17,7 @@ every other fit of the run.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, fields, replace
 
 import pandas as pd
@@ -158,15 +159,25 @@ def assemble(expansion: Expansion, outcomes: list[Outcome]) -> SweepResult:
 
 
 def _shared_design(model: ModelPlan, concretes: list[ModelPlan], frames: Frames, cache: RunCache) -> tuple[SharedDesign, list]:
-    """Compile once; per industry only the focus column's values."""
-    base = compile_model(concretes[0], frames, cache)
-    shared = SharedDesign(model.estimator, base.design, model.options, base.vcov, expr_text(concretes[0].terms[0]))
-    rows = frames.unit.index.get_indexer(base.design.exog.index)  # the design's rows are unit rows
-    columns = [
-        (expr_text(concrete.terms[0]), clusters_on_units(frames, _focus_call(concrete), cache).to_numpy(dtype=float)[rows])
-        for concrete in concretes
-    ]
-    return shared, columns
+    """Compile once; per industry only the focus column's values.
+
+    Both are computed when first needed (SharedDesign.ready, the job's
+    values), so a rerun whose fits are all in the fit cache computes neither.
+    """
+
+    @functools.cache
+    def base():
+        compiled = compile_model(concretes[0], frames, cache)
+        return compiled, frames.unit.index.get_indexer(compiled.design.exog.index)  # the design's rows are unit rows
+
+    def compiled() -> tuple:
+        return base()[0].design, base()[0].vcov
+
+    def values(concrete: ModelPlan):
+        return lambda: clusters_on_units(frames, _focus_call(concrete), cache).to_numpy(dtype=float)[base()[1]]
+
+    shared = SharedDesign(model.estimator, None, model.options, None, expr_text(concretes[0].terms[0]), compile=compiled)
+    return shared, [(expr_text(concrete.terms[0]), values(concrete)) for concrete in concretes]
 
 
 def _focus_call(concrete: ModelPlan) -> s.Call:

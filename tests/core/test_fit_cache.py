@@ -61,8 +61,14 @@ def test_a_warm_cache_renders_the_bytes_of_a_fresh_fit_and_fits_nothing(tmp_path
     fresh_fits = len(fits)
     _run(spec, tmp_path / "cold", tmp_path / "cache")
     assert len(fits) == 2 * fresh_fits and fresh_fits > 3  # cold: every fit ran
-    warm = _run(spec, tmp_path / "warm", tmp_path / "cache")
-    assert len(fits) == 2 * fresh_fits  # warm: none did
+    from povdsl.estimate import sweep as sweep_module
+
+    compiled = []
+    original = sweep_module.compile_model
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sweep_module, "compile_model", lambda *a, **k: compiled.append(1) or original(*a, **k))
+        warm = _run(spec, tmp_path / "warm", tmp_path / "cache")
+    assert len(fits) == 2 * fresh_fits and compiled == []  # warm: nothing fitted, the sweep's shared design not even compiled
     assert _tables(tmp_path / "warm") == _tables(tmp_path / "fresh") == _tables(tmp_path / "cold")
     assert warm.sweeps["s"].items and warm.results["a"].raw is None  # a cached Result has no backend object
 
