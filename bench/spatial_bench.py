@@ -9,6 +9,12 @@
    inference), the closest direct spreg call.
 3. Memory: the impacts of a SAR on 20,000 regions, with tracemalloc's peak,
    against the 3.2 GB one dense 20,000 x 20,000 matrix would take.
+4. The SAR by ML itself on 20,000 regions (above ml_sparse.SPARSE_COV_LIMIT,
+   so spreg's estimation steps with the information matrix from sparse-LU
+   traces), in a child process: its CPU time and peak resident memory
+   (getrusage), against the same child's baseline after the imports and the
+   data. A direct spreg.ML_Lag at this size is not run: its covariance step
+   inverts I - rho W into a dense 3.2 GB matrix.
 
 Run: python bench/spatial_bench.py [N]. Prints each timing and the ratio.
 """
@@ -85,6 +91,33 @@ def main(n: int = 3000) -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"impacts, n={big}: {t_big:.2f} s, peak traced memory {peak / 2**20:.0f} MiB (one dense n x n matrix: {big * big * 8 / 2**30:.1f} GiB)")
+    large_fit()
+
+
+LARGE_FIT = """
+import resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from spatial_bench import knn_problem
+from povdsl.estimate.spatial.ml import fit_ml
+y, X, sw = knn_problem(20_000)
+base = resource.getrusage(resource.RUSAGE_SELF)
+start = time.process_time()
+fit = fit_ml("sar", y, X, sw)
+cpu = time.process_time() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(cpu, base.ru_maxrss * 1024, peak * 1024, fit.params["rho"], fit.std_errors["rho"])
+"""
+
+
+def large_fit() -> None:
+    import os
+    import subprocess
+    from pathlib import Path
+
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    done = subprocess.run([sys.executable, "-c", LARGE_FIT, str(Path(__file__).parent)], capture_output=True, text=True, env=env, check=True)
+    cpu, base, peak, rho, se = (float(v) for v in done.stdout.split())
+    print(f"SAR ML, n=20000 (sparse covariance): {cpu:.2f} s CPU, peak RSS {peak / 2**20:.0f} MiB (after imports and data {base / 2**20:.0f} MiB; one dense n x n matrix: 3.0 GiB); rho {rho:.4f} (SE {se:.4f})")
 
 
 if __name__ == "__main__":

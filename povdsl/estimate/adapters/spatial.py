@@ -249,10 +249,13 @@ def describe(model: str):
                 "sem": f"spreg.{'GM_Error_Het' if robust else 'GM_Error_Hom'}(y, X, w={weights})",
                 "sac": f"spreg.{'GM_Combo_Het' if robust else 'GM_Combo_Hom'}(y, X, w={weights}, w_lags=2)",
             }[model]
+        from povdsl.estimate.spatial.ml_sparse import SPARSE_COV_LIMIT
+
+        large = f"; above {SPARSE_COV_LIMIT:,} regions spreg's LU estimation steps with its information matrix from sparse-LU traces"
         return {
-            "sar": f"spreg.ML_Lag(y, X, {weights}, method='full' up to 400 regions else 'LU')",
-            "sdm": f"spreg.ML_Lag(y, X, {weights}, slx_lags=1, method='full' up to 400 regions else 'LU')",
-            "sem": f"spreg.ML_Error(y, X, {weights}, method='full' up to 400 regions else 'LU')",
+            "sar": f"spreg.ML_Lag(y, X, {weights}, method='full' up to 400 regions else 'LU'){large}",
+            "sdm": f"spreg.ML_Lag(y, X, {weights}, slx_lags=1, method='full' up to 400 regions else 'LU'){large}",
+            "sem": f"spreg.ML_Error(y, X, {weights}, method='full' up to 400 regions else 'LU'){large}",
             "sac": f"povdsl's SARAR ML (concentrated likelihood over rho, lambda; scipy L-BFGS-B) with W1, W2 = {weights}",
         }[model]
 

@@ -26,6 +26,7 @@ from povdsl.estimate.spatial.fit import (
     regressor_arrays,
 )
 from povdsl.estimate.spatial.lattice import SampleWeights
+from povdsl.estimate.spatial.ml_sparse import SPARSE_COV_LIMIT, fit_sparse
 
 DENSE_LIMIT = 400  # regions up to which the log-determinant is the dense one (spreg's default "full")
 LDET_METHODS = ("auto", "full", "lu", "ord")
@@ -56,8 +57,13 @@ def with_durbin(X: pd.DataFrame, w: SampleWeights) -> tuple[pd.DataFrame, dict[s
     return pd.concat([X, lagged], axis=1), lags
 
 
-def fit_ml(model: str, y: pd.Series, X: pd.DataFrame, w: SampleWeights, *, ldet: str = "auto", epsilon: float = 1e-7) -> SpatialFit:
-    """`sar`, `sem` or `sdm` by ML; X holds the Intercept column and the regressors in design order."""
+def fit_ml(model: str, y: pd.Series, X: pd.DataFrame, w: SampleWeights, *, ldet: str = "auto", epsilon: float = 1e-7, sparse_above: int = SPARSE_COV_LIMIT) -> SpatialFit:
+    """`sar`, `sem` or `sdm` by ML; X holds the Intercept column and the regressors in design order.
+
+    With the "LU" log-determinant and more than `sparse_above` regions the
+    fit is ml_sparse's (spreg's estimates, the observed-information
+    covariance without a dense n x n matrix); otherwise spreg's own call.
+    """
     check_rows(y, w)
     yv, xv, names = regressor_arrays(y, X)
     slx = 1 if model == "sdm" else 0
@@ -69,12 +75,14 @@ def fit_ml(model: str, y: pd.Series, X: pd.DataFrame, w: SampleWeights, *, ldet:
     spreg = require("spreg")
     method = ldet_method(w.n, ldet)
     lib_w = w.to_libpysal()
+    spatial = "lambda" if model == "sem" else "rho"
+    coef = [INTERCEPT, *names, *(durbin.values() if slx else ()), spatial]
+    if method == "LU" and w.n > sparse_above:
+        return _fit_sparse(model, yv, xv, w, lib_w, epsilon, coef, durbin)
     if model == "sem":
         reg = call(model, spreg.ML_Error, yv, xv, lib_w, method=method, epsilon=epsilon, name_x=list(names))
     else:
         reg = call(model, spreg.ML_Lag, yv, xv, lib_w, slx_lags=slx, method=method, epsilon=epsilon, spat_impacts=None, spat_diag=False, name_x=list(names))
-    spatial = "lambda" if model == "sem" else "rho"
-    coef = [INTERCEPT, *names, *(durbin.values() if slx else ()), spatial]
     text = (
         f"spreg.{'ML_Error' if model == 'sem' else 'ML_Lag'}(y, X, w, "
         + ("" if model == "sem" else f"slx_lags={slx}, ")
@@ -93,6 +101,30 @@ def fit_ml(model: str, y: pd.Series, X: pd.DataFrame, w: SampleWeights, *, ldet:
         weights=w,
         durbin=durbin,
         raw=reg,
+    )
+
+
+def _fit_sparse(model: str, yv: np.ndarray, xv: np.ndarray, w: SampleWeights, lib_w, epsilon: float, coef: list[str], durbin: dict[str, str]) -> SpatialFit:
+    """The large-n path: spreg's estimation steps, the sparse observed-information covariance."""
+    x = np.column_stack([np.ones(len(yv)), xv])
+    if model == "sdm":
+        x = np.column_stack([x, w.lag(xv)])
+    try:
+        fit = fit_sparse(model, yv, x, w, lib_w, epsilon)
+    except (ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
+        raise EstimationError(f"{model}: the sparse ML fit failed: {exc}") from None
+    what = "spreg.ml_error.err_c_loglik_sp" if model == "sem" else "spreg.ml_lag.lag_c_loglik_sp"
+    return SpatialFit(
+        model=model,
+        method="ml",
+        params=named(fit.betas, coef),
+        cov=named_cov(fit.vm, coef),
+        nobs=len(yv),
+        stats=fit.stats,
+        call=f"scipy minimize_scalar(bounded, xatol={epsilon:g}) of {what} (spreg's method='LU' estimates, {w.n} regions > {SPARSE_COV_LIMIT})",
+        weights=w,
+        durbin=durbin,
+        vcov="inverse observed information (sparse LU; as spatialreg's method='LU')",
     )
 
 
