@@ -253,17 +253,18 @@ def build_result(
     shared by the four series and the covariance).
     """
     labels = params.index if isinstance(params, pd.Series) else _as_index(names if names is not None else [])
-    order = labels
+    texts = [str(name) for name in labels.tolist()]  # plain strings: a pandas string Index is slow to build and to iterate
+    order, positions = labels, None
     if design.order:
         wanted = design.coefficient_order()
-        present = set(map(str, labels))
+        present = set(texts)
         first = [n for n in wanted if n in present]
         taken = set(first)
-        reordered = pd.Index(first + [n for n in map(str, labels) if n not in taken])
-        if not reordered.equals(labels):
-            order = reordered
-    positions = None if order is labels else pd.Index(list(map(str, labels))).get_indexer(order)
-    index = order if all(isinstance(name, str) for name in order) else pd.Index([str(name) for name in order])
+        reordered = first + [n for n in texts if n not in taken]
+        if reordered != texts:
+            place = {name: i for i, name in enumerate(texts)}
+            order, positions = pd.Index(reordered), np.array([place[name] for name in reordered], dtype=np.intp)
+    index = order if order is not labels or all(isinstance(name, str) for name in labels.tolist()) else pd.Index(texts)
     series = [pd.Series(_aligned(s, order, positions), index=index, copy=False) for s in (params, std_errors, tstats, pvalues)]
     matrix = None
     if cov is not None:
