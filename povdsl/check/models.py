@@ -248,6 +248,7 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
         groups: list[tuple[s.TableOption, tuple[str, ...]]] = []
         panels: list[tuple[s.TableOption, tuple[str, ...]]] = []
         fit_width = landscape = False
+        fit_style, fit_option = "", None
         for opt in d.options:
             if opt.kind == "label":
                 target = _grammar_target(opt.target)
@@ -280,6 +281,8 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
                     (groups if opt.kind == "group" else panels).append((opt, item[1]))
             elif opt.kind == "fit width":
                 fit_width = True
+                fit_style = self._fit_style(opt)
+                fit_option = opt
             elif opt.kind == "landscape":
                 landscape = True
             elif opt.kind == "significant":
@@ -318,6 +321,8 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
             self.error("E191", "a sweep table shows one statistic: t, se, p or none", stat_option.span, "write e.g. `stat t`")
         self._check_groups(d, groups, bool(panels), layout)
         self._check_panels(d, panels, layout)
+        if layout == "sweep" and fit_style == "scale" and fit_option is not None:
+            self.error("E189", "a sweep table breaks across pages and cannot be scaled", fit_option.span, "write `fit width` or `fit width small`")
         if layout == "sweep" and fe_option is not None:
             self.error("E187", "a sweep table has no fixed-effect rows", fe_option.span, "remove `row fe` or `layout sweep`")
         if len(self.diagnostics) > before:
@@ -349,6 +354,7 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
             groups=tuple((string_of(o.target), m) for o, m in groups if o.target is not None),
             panels=tuple((string_of(o.target), m) for o, m in panels if o.target is not None),
             fit_width=fit_width,
+            fit_style=fit_style,
             landscape=landscape,
         )
 

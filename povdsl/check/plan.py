@@ -85,6 +85,7 @@ class TableSpec:
     groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # `group "Income" = m3, m4`: a header spanning adjacent models
     panels: tuple[tuple[str, tuple[str, ...]], ...] = ()  # `panel "A. 2004" = m1, m2`: model sets stacked, one per panel
     fit_width: bool = False  # `fit width`: the table as wide as the text, stub and headers wrapped
+    fit_style: str = ""  # `fit width small` (also a smaller font) or `fit width scale` (shrunk to the text width, no wrapping)
     landscape: bool = False  # `landscape`: the table turned sideways on its own page
 
 

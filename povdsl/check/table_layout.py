@@ -17,6 +17,7 @@ STATS = ("t", "se", "p", "none", "ci90", "ci95", "ci99")
 SECOND_STATS = ("t", "se", "p", "ci90", "ci95", "ci99")
 SWEEP_STATS = ("t", "se", "p", "none")
 MAX_DIGITS = 8  # as `digits`: more is noise in a table
+FIT_STYLES = ("small", "scale")  # `fit width small`: a smaller font too; `fit width scale`: shrunk, not wrapped
 STAT_HINT = "use t, se, p, ci95 (ci90, ci99) or none; two statistics as `stat se, p`"
 
 
@@ -60,6 +61,16 @@ class TableLayoutChecks(CheckerState):
                     self.error("E188", f"digits takes a whole number from 0 to {MAX_DIGITS}", places.span)
                     continue
                 digits.append((statistic, int(number)))
+
+    def _fit_style(self, opt: s.TableOption) -> str:
+        """`fit width` alone, `fit width small` or `fit width scale` (E189 otherwise)."""
+        if not opt.values:
+            return ""
+        style = name_of(opt.values[0])
+        if style not in FIT_STYLES:
+            self.error("E189", f"unknown `fit width {style}`", opt.values[0].span, did_you_mean(style, FIT_STYLES) or "write `fit width`, `fit width small` or `fit width scale`")
+            return ""
+        return style
 
     def _span_option(self, d: s.TableDecl, opt: s.TableOption) -> tuple[str, tuple[str, ...]] | None:
         """A `group` or `panel` item: its text and models, each a model of this table, none twice (E186)."""

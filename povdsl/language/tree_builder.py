@@ -300,7 +300,8 @@ class Builder:
         return s.TableOption("panel", tuple(models), self._string(label), span=span)
 
     def _fit_width_option(self, span, c):
-        return s.TableOption("fit width", span=span)
+        (style,) = c
+        return s.TableOption("fit width", (self._name(style),) if style is not None else (), span=span)
 
     def _landscape_option(self, span, c):
         return s.TableOption("landscape", span=span)

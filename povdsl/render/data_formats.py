@@ -20,7 +20,7 @@ from povdsl.render.table_model import MINUS, Cell, Table
 if TYPE_CHECKING:
     from povdsl.render.formats import OutputFormat, RenderOptions
 
-JSON_SCHEMA = 2  # raised when the table model's fields change (2: panels' section titles, square brackets, fit width, landscape)
+JSON_SCHEMA = 3  # raised when the table model's fields change (2: panels' section titles, square brackets, fit width, landscape; 3: fit_style)
 
 
 def _plain_number(cell: Cell) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from povdsl.check.plan import TableSpec
-from povdsl.check.table_layout import SECOND_STATS, STATS
+from povdsl.check.table_layout import FIT_STYLES, SECOND_STATS, STATS
 from povdsl.errors import PovdslError
 from povdsl.estimate.result import Result
 from povdsl.render.formats import RenderOptions, output_format
@@ -61,7 +61,7 @@ def table(
     title: str = "",
     notes: Sequence[str] = (),
     groups: Mapping[str, Sequence[int]] | None = None,
-    fit_width: bool = False,
+    fit_width: bool | str = False,
     landscape: bool = False,
     format: str = "latex",
 ) -> TableView:
@@ -81,6 +81,8 @@ def table(
     stats = [s.strip() for s in stat.split(",")] if isinstance(stat, str) else list(stat)
     if not 1 <= len(stats) <= 2 or stats[0] not in STATS or (len(stats) == 2 and (stats[1] not in SECOND_STATS or "none" in stats or stats[0] == stats[1])):
         raise PovdslError(f"unknown statistic {stat!r}; use one of {', '.join(STATS)}, or two as ('se', 'p')")
+    if isinstance(fit_width, str) and fit_width not in FIT_STYLES:
+        raise PovdslError(f"fit_width is True, False, or one of {', '.join(FIT_STYLES)}")
     fit_items = [(item,) if isinstance(item, str) else tuple(item) for item in fit]
     if any(not 1 <= len(item) <= 3 for item in fit_items):
         raise PovdslError("a fit item is a name, (name, label) or (name, label, digits)")
@@ -117,7 +119,8 @@ def table(
         fit_labels=tuple((str(item[0]), str(item[1])) for item in fit_items if len(item) > 1),
         fit_digits=tuple((str(item[0]), int(item[2])) for item in fit_items if len(item) > 2),
         groups=tuple(spans),
-        fit_width=fit_width,
+        fit_width=bool(fit_width),
+        fit_style=fit_width if isinstance(fit_width, str) else "",
         landscape=landscape,
         digits=digits,
         significant_figures=significant_figures,

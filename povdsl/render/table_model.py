@@ -232,6 +232,7 @@ class Table:
     footer: tuple[Row, ...]  # fit statistics and Observations (empty in a table of panels: each panel has its own)
     notes: tuple[str, ...]
     fit_width: bool = False  # `fit width`: as wide as the text, the stub column wrapping
+    fit_style: str = ""  # "small": a smaller font as well; "scale": LaTeX shrinks the table to the text width instead
     landscape: bool = False  # `landscape`: turned sideways
 
     @property

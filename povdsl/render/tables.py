@@ -58,7 +58,9 @@ FIT_WIDTH_WRAP = 10  # `fit width`: header characters per line per spanned colum
 
 def narrow(spec: TableSpec, context: TableContext) -> TableContext:
     """Under `fit width`, headers wrap at FIT_WIDTH_WRAP characters per column, so the columns can be narrow."""
-    return replace(context, header_wrap=min(context.header_wrap, FIT_WIDTH_WRAP)) if spec.fit_width else context
+    if spec.fit_width and spec.fit_style != "scale":  # `fit width scale` shrinks the table as it is
+        return replace(context, header_wrap=min(context.header_wrap, FIT_WIDTH_WRAP))
+    return context
 
 
 def table_decimals(spec: TableSpec, context: TableContext) -> Decimals:
@@ -187,6 +189,7 @@ def build_model_table(spec: TableSpec, results: Sequence[Result], context: Table
         footer=footer,
         notes=model_notes(spec, results, context) + impacts_note(spec, results),
         fit_width=spec.fit_width,
+        fit_style=spec.fit_style,
         landscape=spec.landscape,
     )
 
@@ -342,6 +345,7 @@ def build_sweep_table(spec: TableSpec, entries: Sequence[SweepEntry], context: T
         footer=(Row("Observations", tuple(observations)),),
         notes=tuple(notes),
         fit_width=spec.fit_width,
+        fit_style=spec.fit_style,
         landscape=spec.landscape,
     )
 

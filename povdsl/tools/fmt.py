@@ -174,7 +174,7 @@ def _option(o: s.TableOption) -> str:
         case "row":
             return f"row {_target(o)} = " + ", ".join(expr_text(v) for v in values)
         case "vcov row" | "row fe" | "fit width" | "landscape":
-            return o.kind
+            return " ".join([o.kind, *(expr_text(v) for v in values)])
         case "group" | "panel":
             return f"{o.kind} {_target(o)} = " + ", ".join(expr_text(v) for v in values)
         case "digits" if o.target is not None:

@@ -114,6 +114,7 @@ table_options = st.one_of(
     st.builds(lambda values, c: s.TableOption("stat", values, comments=c), st.lists(name_nodes, min_size=1, max_size=2).map(tuple), comments),
     st.builds(lambda kind, text, values, c: s.TableOption(kind, values, s.String(text), comments=c), st.sampled_from(["group", "panel"]), string_text, name_tuples, comments),
     st.builds(lambda kind, c: s.TableOption(kind, comments=c), st.sampled_from(["row fe", "fit width", "landscape", "vcov row"]), comments),
+    st.builds(lambda style, c: s.TableOption("fit width", (style,), comments=c), name_nodes, comments),
     st.builds(lambda text, c: s.TableOption("note", (s.String(text),), comments=c), string_text, comments),
     st.builds(lambda c: s.TableOption("significant", comments=c), comments),
 )

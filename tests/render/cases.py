@@ -188,7 +188,7 @@ GROUPS_SPEC = replace(
     MODEL_SPEC,
     name="spector_groups", stat="se", second_stat="p", groups=(("Linear models", ("m2", "m3")),),
     fit_stats=("r2", "loglik"), fit_labels=(("r2", "R squared"),), fit_digits=(("r2", 2),),
-    rows=(("Sample", ("All", "All", "All")),), fe_rows=0, fit_width=True,
+    rows=(("Sample", ("All", "All", "All")),), fe_rows=0, fit_width=True, fit_style="small",
 )
 GROUPS_CONTEXT = replace(MODEL_CONTEXT, fixed_effects={"m2": ("household",), "m3": ("household", "year")})
 PANELS_SPEC = replace(

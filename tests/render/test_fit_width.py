@@ -29,14 +29,14 @@ def with_option(spec: str, option: str) -> str:
     return re.sub(r"^(table .*)$", lambda m: m.group(1) + "\n  " + option, spec, flags=re.M)
 
 
-@pytest.fixture(scope="module")
-def fitted(tmp_path_factory):
+@pytest.fixture(scope="module", params=["fit width", "fit width small"])
+def fitted(request, tmp_path_factory):
     import povdsl
 
     folder = tmp_path_factory.mktemp("fitwidth")
     spec = folder / "zhejiang.pov"
     text = (ROOT / "spec" / "zhejiang.pov").read_text(encoding="utf-8")
-    spec.write_text(with_option(text, "fit width"), encoding="utf-8")
+    spec.write_text(with_option(text, request.param), encoding="utf-8")
     out = povdsl.run(spec, folder / "tables", formats=("latex",))
     return folder, out
 
@@ -64,6 +64,23 @@ def test_paper_tables_with_fit_width_have_no_overfull_box(fitted, tmp_path, tabl
     fragment = out.tables[table]["latex"]
     assert isinstance(fragment, str)
     assert not overfull(fragment, tmp_path, WIDTHS[width])
+
+
+@pytest.mark.latex
+@needs_pdflatex
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_fit_width_scale_shrinks_the_model_tables_instead(tmp_path, width):
+    """`fit width scale`: the table as it is, shrunk to the text width by adjustbox (model tables; a sweep breaks across pages)."""
+    import povdsl
+
+    text = (ROOT / "spec" / "zhejiang.pov").read_text(encoding="utf-8").split("table table5")[0]
+    spec = tmp_path / "zhejiang.pov"
+    spec.write_text(with_option(text, "fit width scale"), encoding="utf-8")
+    out = povdsl.run(spec, tmp_path / "tables", formats=("latex",))
+    for name in ("table1", "table2", "table3", "table4"):
+        fragment = out.tables[name]["latex"]
+        assert isinstance(fragment, str) and "adjustbox" in fragment.splitlines()[0] and "tabularx" not in fragment
+        assert not overfull(fragment, tmp_path, WIDTHS[width]), name
 
 
 @pytest.mark.latex

@@ -88,7 +88,7 @@ def test_json_is_the_table_model():
 
     table = _cases().sweep_table()
     data = json.loads(FORMATS["json"].render(table))
-    assert data["schema"] == 2
+    assert data["schema"] == 3
     assert data["table"]["title"] == table.title and len(data["table"]["column_kinds"]) == table.ncols
     first = table.sections[0].rows[0].cells[1]
     assert data["table"]["sections"][0]["rows"][0]["cells"][1] == {"text": first.text, "stars": first.stars, "number": first.number, "bracketed": first.bracketed, "square": first.square}

@@ -127,6 +127,7 @@ def test_fixed_effect_rows_come_from_each_models_estimator(tmp_path):
         ('panel "A" = m1, m2\n  panel "B" = m2, m3', "model 'm2' is already in panel \"A\"", "panels do not overlap"),
         ('panel "A" = m1, m2', "model 'm3' is in no panel", "put each of its models in one"),
         ("stat se, sd", "unknown statistic 'sd'", "se"),
+        ("fit width scal", "unknown `fit width scal`", "scale"),
     ],
 )
 def test_misused_layout_options_are_located_errors(tmp_path, option, message, hint):
@@ -158,6 +159,7 @@ table t1 = s1
         ("row fe", "a sweep table has no fixed-effect rows"),
         ('panel "A" = s1', "a sweep table has none"),
         ("stat ci95", "a sweep table shows one statistic"),
+        ("fit width scale", "cannot be scaled"),
     ],
 )
 def test_layouts_a_sweep_table_cannot_show_are_errors(tmp_path, option, message):

@@ -161,7 +161,7 @@ def _options_view(declared: tuple[s.TableOption, ...], defaults: dict[str, str])
         if o.kind == "row":
             rows.append(f"{_target_text(o.target)} = " + ", ".join(_string_text(v) for v in o.values))
         elif o.kind in ("vcov row", "row fe", "fit width", "landscape"):
-            options[o.kind] = "on"
+            options[o.kind] = " ".join(_text(v) for v in o.values) or "on"
         elif o.kind in ("group", "panel"):
             spans.setdefault(o.kind, []).append(f"{_target_text(o.target)} = " + ", ".join(_text(v) for v in o.values))
         elif o.kind == "fit":
