@@ -238,7 +238,9 @@ def _data_used(plan: Plan, m: ModelPlan, lets) -> list[str]:
     lines = []
     for d in plan.data:
         path = Path(d.path).name if d.path else "(given in memory)"
-        if d.role == "panel":
+        if d.role == "panel" and d.unit is None:  # no panel(...): the first plain data set is a cross-section
+            lines.append(f"{d.name}: {path}, cross-section; the models are fitted on its rows")
+        elif d.role == "panel":
             region = f", region {d.region}" if d.region else ""
             lines.append(f"{d.name}: {path}, panel of {d.unit} by {d.time}{region}; the models are fitted on its rows")
         elif d.role == "region" and names & set(d.columns) - {d.region, d.time}:

@@ -175,3 +175,15 @@ def test_time_effects_without_time_variable():
     design = Design(y=DATA.income, exog=exog("x1"), entity=DATA.household)
     with pytest.raises(EstimationError, match="time effects need a time variable"):
         get("fe").fit(design, {"time_effects": True}, Vcov())
+
+
+def test_gmm_clustered_on_fewer_clusters_than_moments_says_so():
+    """Clustered GMM weighting needs G >= moments; 2 clusters (a 0/1 variable, as mroz's city) was a cut-off backend text."""
+    import povdsl
+
+    data = DATA.assign(city=(DATA.household % 2), x3=RNG.normal(size=N))
+    with pytest.raises(EstimationError, match="2 clusters, 4 moment conditions") as caught:
+        povdsl.fit("income ~ x1 + x2 + x3 | gmm(iv=z, endog=x1)", data, vcov="cluster(city)")
+    assert "vcov robust" in (caught.value.hint or "")
+    enough = povdsl.fit("income ~ x1 + x2 + x3 | gmm(iv=z, endog=x1)", data, vcov="cluster(household)")
+    assert enough.variance.kind == "cluster"

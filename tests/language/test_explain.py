@@ -33,3 +33,13 @@ def test_every_model_is_explained_and_unknown_model_is_an_error(capsys):
     assert all(f'model m{i} "Model {i}"' in out for i in range(1, 10))
     assert main(["explain", str(SPEC), "m66"]) == 1
     assert "m6" in capsys.readouterr().err
+
+
+def test_cross_section_data_is_not_called_a_panel_of_none(tmp_path):
+    (tmp_path / ".povdsl-root").write_text("")
+    (tmp_path / "d.csv").write_text("y,x\n1,2\n2,3\n3,5\n")
+    spec = tmp_path / "s.pov"
+    spec.write_text('data d = "d.csv"\nmodel m: y ~ x | ols\n')
+    text = explain(load_plan(spec), "m")
+    assert "d: d.csv, cross-section; the models are fitted on its rows" in text
+    assert "None" not in text

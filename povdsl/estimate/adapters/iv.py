@@ -173,6 +173,18 @@ def _cov_arguments(design: Design, vcov: Vcov, gmm: bool) -> tuple[dict, str]:
     return {"cov_type": "clustered", "clusters": codes}, cluster_text(vcov)
 
 
+def _check_gmm_clusters(clusters, inputs: IVInputs) -> None:
+    """The clustered moment covariance has rank at most G: with fewer clusters than moments it cannot be inverted."""
+    groups = int(clusters.nunique())
+    moments = inputs.exog.shape[1] + inputs.instruments.shape[1]
+    if groups < moments:
+        raise EstimationError(
+            f"gmm with clustered weighting needs at least as many clusters as moment conditions: "
+            f"{groups} clusters, {moments} moment conditions (exogenous regressors and instruments)",
+            hint="cluster on a variable with more groups, or use 'vcov robust'",
+        )
+
+
 def _fit_iv(name: str, gmm: bool):
     def fit(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
         absorb, small = bool(options.get("absorb", False)), bool(options.get("small", False))
@@ -181,6 +193,8 @@ def _fit_iv(name: str, gmm: bool):
         resolved = get(name).resolved_vcov(vcov)
         cov_args, text = _cov_arguments(design, resolved, gmm)
         blocks = (inputs.y, inputs.exog, inputs.endog, inputs.instruments)
+        if gmm and "clusters" in cov_args:
+            _check_gmm_clusters(cov_args["clusters"], inputs)
         if gmm:
             weight = {"weight_type": cov_args["cov_type"]} | ({"clusters": cov_args["clusters"]} if "clusters" in cov_args else {})
             steps = int(str(options.get("steps", 2)))
