@@ -108,7 +108,7 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
                     if macro:
                         origins.append((text, macro))
         terms = list(kept.values())
-        binding = bind_estimator(d.estimator, self, [term.expr for term in expanded or ()])
+        binding = bind_estimator(d.estimator, self, None if expanded is None else [term.expr for term in expanded])
         vcov_kind = "default"
         vcov_groups: tuple[str, ...] = ()
         if d.vcov is not None:

@@ -35,8 +35,11 @@ class Binding:
     notes: tuple[str, ...] = field(default=())
 
 
-def bind_estimator(est: s.Estimator, checker, terms: list) -> Binding | None:
-    """Bind the call's arguments as its registry record says (povdsl.estimate.registry)."""
+def bind_estimator(est: s.Estimator, checker, terms: list | None) -> Binding | None:
+    """Bind the call's arguments as its registry record says (povdsl.estimate.registry).
+
+    `terms` is None when the formula had errors (already reported): the arguments are
+    still checked, but nothing is said about the regressors (no cascade)."""
     sig = REGISTRY.get(est.name)
     if sig is None:
         checker.error("E200", f"unknown estimator '{est.name}'", est.span, did_you_mean(est.name, REGISTRY) or f"estimators: {', '.join(REGISTRY)}")
@@ -142,7 +145,7 @@ def _instrumental(est, sig: EstimatorSpec, checker, terms):
         checker.error("E205", f"{est.name}() needs instruments: iv=...", est.span, f"e.g. {est.name}(iv=gdp_lag10)")
         return None
     if not ok or not terms:
-        if not terms:
+        if terms == []:
             checker.error("E206", "an IV model needs at least one regressor", est.span)
         return None
     entity = None
@@ -302,7 +305,7 @@ def _dynamic(est, sig: EstimatorSpec, checker, terms):
         checker.error("E214", f"{est.name}() needs at least one GMM-style instrument, e.g. gmm(n, 2:.)", est.span)
         ok = False
     regressors = []
-    for t in terms:
+    for t in terms or ():
         if isinstance(t, s.Name):
             regressors.append((t.id, 0))
         elif isinstance(t, s.Call) and t.func == "L" and isinstance(t.positional[0], s.Name) and (rng := _lag_range(t.positional[1])) and rng[1] is not None:
@@ -310,7 +313,7 @@ def _dynamic(est, sig: EstimatorSpec, checker, terms):
         else:
             checker.error("E215", f"'{expr_text(t)}' is not a variable or L(var, lags) term; dynamic panels take those only", t.span)
             ok = False
-    if not ok:
+    if not ok or terms is None:
         return None
     binding = DynamicPanelSpec(
         y="",  # the model's outcome, filled in by the checker

@@ -80,7 +80,7 @@ def bind_spatial(est: s.Estimator, sig, checker, terms):
     if ok and est.name == "slx" and len(options) > 1:
         checker.error("E218", "slx() takes only its weight matrix", est.span, "write slx(w)")
         ok = False
-    if not terms and ok:
+    if terms == [] and ok:
         checker.error("E206", f"a {est.name} model needs at least one regressor", est.span)
         ok = False
     return Binding(options=tuple(sorted(options.items()))) if ok else None
