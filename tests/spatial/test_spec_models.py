@@ -187,3 +187,25 @@ def test_sac_with_two_matrices_by_gmm_is_refused_at_the_second_matrix(tmp_path):
         povdsl.load(spec)
     (d,) = info.value.diagnostics
     assert d.code == "E231" and "ML only" in d.message and (d.span.line, d.span.col) == (5, 26)  # at `band`
+
+
+def test_cross_section_without_region_column_says_to_declare_one(tmp_path):
+    """A new user's Columbus spec: a cross-section without region(...) was 'KeyError: None ... report a bug'."""
+    write_project(tmp_path, "")
+    frame(tmp_path, 2004).to_csv(tmp_path / "cross.csv", index=False)
+    head = 'data cross = "cross.csv"\nweights nn = knn("coords.csv", county, lon, lat, k=4, row_standardize=true)\n'
+    spec = tmp_path / "cross.pov"
+    spec.write_text(head + "model a: y ~ x | sar(nn)\n")
+    with pytest.raises(ModelsFailed, match=r"model 'a': sar needs the region of each row") as info:
+        povdsl.run(spec)
+    assert "region(ID)" in str(info.value) and "KeyError" not in str(info.value)
+    spec.write_text(head.replace('"cross.csv"', '"cross.csv" region(county)') + "model a: y ~ x | sar(nn)\n")
+    fitted = povdsl.run(spec).results["a"]
+    year = frame(tmp_path, 2004)
+    from libpysal.weights import KNN
+
+    coords = pd.read_csv(tmp_path / "coords.csv").set_index("county").loc[year.county]
+    w = KNN.from_array(coords[["lon", "lat"]].to_numpy(), k=4)  # libpysal's own, independent of povdsl's builder
+    w.transform = "r"
+    reference = _direct(spreg.ML_Lag, year[["y"]].to_numpy(), year[["x"]].to_numpy(), w, method="full")
+    np.testing.assert_allclose(fitted.params.to_numpy(), reference.betas.ravel(), rtol=1e-6)

@@ -58,6 +58,11 @@ def prepare(model, frames, cache=None) -> Prepared:
     if not names:
         raise EstimationError(f"{model.estimator} needs a weight matrix, e.g. {model.estimator}(w)")
     region_col = frames.region_col or frames.unit_col
+    if region_col is None:  # a cross-section without region(...): nothing places its rows in W
+        raise EstimationError(
+            f"{model.estimator} needs the region of each row, and the data set declares none",
+            hint="name the column holding the weight matrix's region ids: data NAME = \"file.csv\" region(ID)",
+        )
     rows = design.y.index
     regions = frames.unit.loc[rows, region_col]
     fe = options.get("fe")
