@@ -176,7 +176,7 @@ def _cov_arguments(design: Design, vcov: Vcov, gmm: bool) -> tuple[dict, str]:
 def _check_gmm_clusters(clusters, inputs: IVInputs) -> None:
     """The clustered moment covariance has rank at most G: with fewer clusters than moments it cannot be inverted."""
     groups = int(clusters.nunique())
-    moments = inputs.exog.shape[1] + inputs.instruments.shape[1]
+    moments = (0 if inputs.exog is None else inputs.exog.shape[1]) + inputs.instruments.shape[1]
     if groups < moments:
         raise EstimationError(
             f"gmm with clustered weighting needs at least as many clusters as moment conditions: "
