@@ -13,6 +13,7 @@ from itertools import pairwise
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from povdsl.diagnostics import did_you_mean
 from povdsl.errors import Diagnostic, Span
 
 MAX_SYNTAX_ERRORS = 200  # broken declarations reported before the parser gives up on a file
@@ -132,4 +133,7 @@ def _token_hint(token: Token, expected) -> str | None:
         return "separate the estimator from the formula with '|', e.g. `y ~ x | ols`"
     if token == "~" and "COLON" in expected:
         return 'a model needs a colon after its name or label: `model m1 "Model 1": y ~ x | ols`'
+    if token.type == "NAME":  # a misspelt keyword (`stta t`, `landscpe`, `wher`)
+        keywords = [name.lower() for name in expected if name not in _TOKEN_WORDS and name.isalpha()]
+        return did_you_mean(str(token), keywords)
     return None
