@@ -161,7 +161,8 @@ def fixed_effect_rows(spec: TableSpec, results: Sequence[Result], context: Table
 
 def lower_rows(spec: TableSpec, results: Sequence[Result], context: TableContext, decimals: Decimals) -> list[Row]:
     """Rows under the coefficients: user rows (fixed-effect rows where `row fe` stands), variance, fit statistics, Observations."""
-    rows: list[Row] = [Row(label, tuple(Cell(text) for text in texts)) for label, texts in spec.rows]
+    place = {name: i for i, name in enumerate(spec.models)}  # a row's texts follow the table's models; a panel shows some
+    rows: list[Row] = [Row(label, tuple(Cell(texts[place.get(r.model, i)]) for i, r in enumerate(results))) for label, texts in spec.rows]
     if spec.fe_rows is not None:
         rows[spec.fe_rows:spec.fe_rows] = fixed_effect_rows(spec, results, context)
     if spec.vcov_row:

@@ -169,3 +169,23 @@ def test_layouts_a_sweep_table_cannot_show_are_errors(tmp_path, option, message)
         povdsl.run(path, tmp_path / "out")
     diagnostics = caught.value.diagnostics
     assert len(diagnostics) == 1 and message in diagnostics[0].message and diagnostics[0].span.line == 7
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "latex"])
+def test_a_row_of_own_texts_in_a_panel_table_gives_each_panel_its_models_texts(fmt):
+    """`row "Controls" = ...` holds one text per model of the table; a panel shows some of them (was a template traceback)."""
+    data = _data()
+    fits = [povdsl.fit(f"y ~ {rhs} | ols", data) for rhs in ("x", "x + z", "z", "x")]
+    columns = [replace(r, model=f"m{i + 1}") for i, r in enumerate(fits)]
+    spec = TableSpec(
+        name="t", title="t", models=("m1", "m2", "m3", "m4"),
+        panels=(("A", ("m1", "m2")), ("B", ("m3", "m4"))),
+        rows=(("Controls", ("a1", "a2", "b1", "b2")),),
+    )
+    table = build_model_table(spec, columns, TableContext())
+    controls = [tuple(c.text for c in r.cells) for s in table.sections for r in s.rows if r.label == "Controls"]
+    assert controls == [("a1", "a2"), ("b1", "b2")]
+    from povdsl.render.formats import RenderOptions, output_format
+
+    text = output_format(fmt).render(table, RenderOptions())
+    assert "a2" in text and "b1" in text
