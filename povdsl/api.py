@@ -55,6 +55,8 @@ def fit(
     "cluster(state, year)"), the same as ending the line with ``vcov ...``.
     Columns named by ``panel``/``region`` must be columns of ``data``.
     """
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"povdsl.fit: data must be a pandas DataFrame, got {type(data).__name__}")
     _check_columns(data, panel, region)
     line = model if vcov is None else f"{model} vcov {vcov}"
     text = FIT_PREFIX + line

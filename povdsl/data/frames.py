@@ -97,13 +97,18 @@ def _read_data(d: DataPlan, used: set[str]) -> pd.DataFrame:
     return frame
 
 
-def _refuse_stray_text(d: DataPlan, frame: pd.DataFrame, used: set[str]) -> None:
+def _refuse_stray_text(d: DataPlan, frame: pd.DataFrame, used: set[str], in_memory: bool = False) -> None:
     """A used column that is numbers with a few text cells stops the run (never silently a factor)."""
     for column in frame.columns:
         if column in used:
             stray = stray_text(frame[column], str(column))
             if stray is not None:
-                raise DataError(stray.message(d.name), span=_at(d.span), hint=stray.hint())
+                hint = (
+                    f"if these mean missing, make them NaN, e.g. pd.to_numeric(df[{str(column)!r}], errors='coerce'); otherwise fix the cells"
+                    if in_memory
+                    else stray.hint()
+                )
+                raise DataError(stray.message(d.name), span=_at(d.span), hint=hint)
 
 
 def _read_weights(w: WeightsPlan) -> Weights:
@@ -143,6 +148,8 @@ def load(
     for d in plan.data:
         if d.name not in tables:
             tables[d.name] = _read_data(d, used)
+        else:  # a frame given in memory (povdsl.fit): stray text is refused there too, never made a factor
+            _refuse_stray_text(d, tables[d.name], used, in_memory=True)
     built = dict(weights or {})
     for w in plan.weights:
         if w.name not in built:

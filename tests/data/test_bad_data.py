@@ -163,3 +163,21 @@ def test_fit_with_weights_missing_a_units_region_names_it():
     matrix = pd.DataFrame([[0, 1, 2], [1, 0, 1], [2, 1, 0]], index=["a", "b", "c"], columns=["a", "b", "c"], dtype=float)
     with pytest.raises(DataError, match=r"1 region of the region data is missing from the weight matrix: d"):
         povdsl.fit("y ~ x + W(x, tt) | ols", df, weights={"tt": Weights.from_matrix(matrix)}, panel=("u", "t"), region="r")
+
+
+def test_povdsl_fit_refuses_stray_text_in_a_given_frame_as_a_spec_run_does(tmp_path):
+    """povdsl.fit on a DataFrame whose numeric column holds 'n/a' cells fitted one dummy per value, silently."""
+    import povdsl
+    from povdsl.errors import DataError
+
+    df = _cross_section(tmp_path).astype({"x": object})
+    df.loc[[4, 8], "x"] = "n/a"
+    with pytest.raises(DataError, match=r"column 'x' is numeric except for 2 text cells \('n/a'\) in rows 5, 9") as info:
+        povdsl.fit("y ~ x | ols", df)
+    assert "pd.to_numeric" in str(info.value)
+    clean = df.assign(x=pd.to_numeric(df.x, errors="coerce")).dropna()
+    fitted = povdsl.fit("y ~ x | ols", df.assign(x=pd.to_numeric(df.x, errors="coerce")))
+    reference = sm.OLS(clean.y, sm.add_constant(clean.x.astype(float))).fit()
+    np.testing.assert_allclose(fitted.params.to_numpy(), reference.params.to_numpy(), rtol=1e-10)
+    with pytest.raises(DataError, match="must be a pandas DataFrame, got ndarray"):
+        povdsl.fit("y ~ x | ols", clean.to_numpy())
