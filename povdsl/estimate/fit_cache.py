@@ -428,7 +428,15 @@ def _index(data: object) -> pd.Index:
     labels = data["labels"]
     if not isinstance(labels, list) or not all(isinstance(v, str) for v in labels):
         raise Corrupt("index labels that are not texts")
-    return pd.Index(labels, dtype=data["dtype"])
+    return _shared_index(data["dtype"], tuple(labels))
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared_index(dtype: str, labels: tuple[str, ...]) -> pd.Index:
+    """One Index object per distinct label list: a Result's four series and its covariance share
+    labels, and so do a sweep's members; building a string Index was most of a warm rerun's time.
+    An Index is immutable, so sharing it is safe."""
+    return pd.Index(list(labels), dtype=dtype)
 
 
 def _array(values: object, length: int) -> np.ndarray:
