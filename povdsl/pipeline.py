@@ -6,8 +6,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from povdsl.check import walk
-from povdsl.check.plan import FigureSpec, Plan
+from povdsl.check.plan import FigureSpec, ModelPlan, Plan
 from povdsl.check.specfile import load_plan
+from povdsl.check.sweeps import MAX_FITS
 from povdsl.data.frames import Frames, RunCache
 from povdsl.data.frames import load as load_frames
 from povdsl.errors import PovdslError
@@ -15,11 +16,13 @@ from povdsl.estimate.fit_cache import Fingerprint, FitCache
 from povdsl.estimate.registry import REGISTRY, absorbed_effects
 from povdsl.estimate.result import Result
 from povdsl.estimate.runner import fit_all
+from povdsl.estimate.sweep_sources import check_fit_limit
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 from povdsl.render.formats import RenderOptions, output_format
 from povdsl.render.output import write_output
 from povdsl.render.tables import InstrumentNote, SweepEntry, Table, TableContext, WeightNote, build_model_table, build_sweep_table
+from povdsl.render.sweep_tables import MemberEntry, build_member_table
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ def run(
     keep_going: bool = False,
     cache: str | Path | None = None,
     progress: bool = False,
+    max_fits: int = MAX_FITS,
 ) -> RunOutput:
     """Fit every model of the spec and render every table whose models fitted; write them when `out` is given.
 
@@ -78,11 +82,12 @@ def run(
     the spec; the Python default is no cache. ``progress`` shows a bar on a
     terminal's stderr.
     """
-    plan = load_plan(path, allow_outside=allow_outside)
+    plan = load_plan(path, allow_outside=allow_outside, max_fits=max_fits)
     run_cache = RunCache()  # the run's: derived columns and cluster tables shared by its models and sweeps
     frames = load_frames(plan, cache=run_cache)
-    plain = [m for m in plan.models if m.sweep_var is None]
-    sweep_models = [m for m in plan.models if m.sweep_var is not None]
+    plain = [m for m in plan.models if not m.is_sweep]
+    sweep_models = [m for m in plan.models if m.is_sweep]
+    check_fit_limit(sweep_models, frames, max_fits - len(plain))  # before any fit (docs/sweeps.md, "Limits")
     fit_cache = FitCache(Path(cache), write_output) if cache is not None else None
     fingerprint = Fingerprint(plan) if fit_cache is not None else None
     fitted = fit_all(plain, sweep_models, frames, run_cache, workers=workers, dask=dask, fit_cache=fit_cache, fingerprint=fingerprint, progress=progress)
@@ -97,7 +102,10 @@ def run(
             continue
         if spec.layout == "sweep":
             spec = replace(spec, notes=spec.notes + skipped_notes(plan, spec, sweeps))
-            table = build_sweep_table(spec, sweep_entries(plan, spec, sweeps), sweep_context(plan, frames, spec, sweeps))
+            if all(industries_only(plan.model(m)) for m in spec.models):
+                table = build_sweep_table(spec, sweep_entries(plan, spec, sweeps), sweep_context(plan, frames, spec, sweeps))
+            else:
+                table = build_member_table(spec, member_entries(plan, spec, sweeps), sweep_context(plan, frames, spec, sweeps))
         else:
             table = build_model_table(spec, [results[m] for m in spec.models], table_context(plan, frames, spec, results))
         options = RenderOptions(standalone=standalone, siunitx=siunitx, number=number)
@@ -135,7 +143,7 @@ def figure_files(plan: Plan, frames: Frames, spec: FigureSpec, results: dict[str
 
 
 def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) -> TableContext:
-    models = [plan.model(m) for m in spec.models]
+    models = [one for m in spec.models for one in (plan.model(m), *(member.model for member in plan.model(m).members))]
     labels = dict(spec.labels)
     used_lets = {n.id for m in models for part in (m.outcome, m.where) if part is not None for n in walk(part) if isinstance(n, s.Name)}
     lines = {}
@@ -150,8 +158,8 @@ def table_context(plan: Plan, frames: Frames, spec, results: dict[str, Result]) 
         if isinstance(n, s.Call) and n.func == "W" and isinstance(w := n.positional[1], s.Name)
     }
     weights = tuple(WeightNote(name, frames.weights[name].description) for name in sorted(weights_used))
-    instruments = tuple(
-        InstrumentNote(m.label, tuple(expr_text(t) for t in m.endog), tuple(expr_text(t) for t in m.instruments)) for m in models if m.instruments
+    instruments = tuple(  # dict.fromkeys: a sweep's members repeat their declaration's note
+        dict.fromkeys(InstrumentNote(m.label, tuple(expr_text(t) for t in m.endog), tuple(expr_text(t) for t in m.instruments)) for m in models if m.instruments)
     )
     estimator_labels = {name: e.label for name, e in REGISTRY.items()}
     return TableContext(
@@ -177,6 +185,26 @@ def sweep_entries(plan: Plan, spec, sweeps) -> list[SweepEntry]:
             entries.append(
                 SweepEntry(labels.get(outcome, outcome), item.code, item.name, item.digits, float(r.params[f]), float(r.std_errors[f]), float(r.tstats[f]), float(r.pvalues[f]), r.nobs)
             )
+    return entries
+
+
+def industries_only(model: ModelPlan) -> bool:
+    """A sweep over industries alone keeps the paper's layout of Tables 5-6 (one block per outcome)."""
+    return all(axis.kind == "industries" for axis in model.axes)
+
+
+def member_entries(plan: Plan, spec, sweeps) -> list[MemberEntry]:
+    """Every fit of the table's sweeps as a row (its values) and a column (its model)."""
+    entries = []
+    for name in spec.models:
+        sweep, model = sweeps[name], plan.model(name)
+        outcomes = {member.values: expr_text(member.model.outcome) for member in model.members}
+        for item in sweep.items:
+            r, f = item.result, sweep.focus
+            checked = item.values[: len(model.members[0].values)] if model.members else ()
+            outcome = outcomes.get(checked, expr_text(model.outcome))
+            labels = tuple(label for _, label in item.values)
+            entries.append(MemberEntry(model.label, outcome, labels, f, float(r.params[f]), float(r.std_errors[f]), float(r.tstats[f]), float(r.pvalues[f]), r.nobs))
     return entries
 
 

@@ -6,10 +6,11 @@ import math
 
 from povdsl.check.declarations import DeclarationChecks
 from povdsl.check.figures import FigureChecks
-from povdsl.check.models import ModelChecks
 from povdsl.check.nodes import _dunder, _known_call, _known_calls, _sorted_unique, _walk
 from povdsl.check.plan import ModelPlan, Plan
 from povdsl.check.state import Environment
+from povdsl.check.sweep_checks import SweepChecks
+from povdsl.check.sweeps import MAX_EXPANDED_NODES, sweep_cost
 from povdsl.check.terms import MAX_TERMS, Expander, Factor, Term, TermLimit, leaf_terms
 from povdsl.diagnostics import did_you_mean, suggestion_budget
 from povdsl.errors import SpecError
@@ -18,7 +19,7 @@ from povdsl.language.kinds import KINDS, kind_of
 from povdsl.language.printer import expr_text
 
 
-class _Checker(DeclarationChecks, ModelChecks, FigureChecks):
+class _Checker(DeclarationChecks, SweepChecks, FigureChecks):
     """One spec's check: the mixins hold the checks, this class runs them and collects diagnostics."""
 
     _checked_models: tuple[ModelPlan, ...] = ()  # set by the models' pass, read by the figures' (term checks)
@@ -31,6 +32,8 @@ class _Checker(DeclarationChecks, ModelChecks, FigureChecks):
             self._safety(d)
         if not self.diagnostics:
             self._expansion_safety(decls)
+        if not self.diagnostics:
+            self._sweep_safety(decls)
         if self.diagnostics:  # nothing is read from disk for a spec that is refused
             raise SpecError(_sorted_unique(self.diagnostics))
         self._duplicates(decls)
@@ -56,7 +59,9 @@ class _Checker(DeclarationChecks, ModelChecks, FigureChecks):
 
     def _declare_weights(self, decls: list[s.WeightsDecl]) -> tuple:
         for d in decls:
-            self._weights(d)
+            if isinstance(d.builder, s.Call):
+                self._weights(d)
+        self._weight_sets(decls)
         self._columns_scope()
         return tuple(self.weights.values())
 
@@ -120,6 +125,34 @@ class _Checker(DeclarationChecks, ModelChecks, FigureChecks):
                 expander.side(side)
             except TermLimit as exc:
                 self.error("E166", str(exc), exc.span or side.span, f"a formula side may have at most {MAX_TERMS:,} terms after expansion")
+                return
+
+    def _sweep_safety(self, decls) -> None:
+        """Refuse sweeps that expand past the fit limit, counted from the text before anything is expanded (E507, E508).
+
+        The limit is the spec's total (each declaration's product of its
+        clauses' sizes, summed): a spec from a pull request must not make
+        `check` build millions of members. Data-dependent clauses count one
+        here and are counted again once the data is read, before any fit.
+        """
+        sets = {d.name: tuple(i.id for i in d.builder.items if isinstance(i, s.Name)) for d in decls if isinstance(d, s.WeightsDecl) and isinstance(d.builder, s.ValueList)}
+        total_fits, total_nodes = 0, 0
+        for d in decls:
+            if not isinstance(d, s.ModelDecl):
+                continue
+            if not d.sweeps:
+                total_fits += 1
+                continue
+            fits, nodes = sweep_cost(d, sets)
+            total_fits += fits
+            total_nodes += nodes
+            where = d.sweeps[0].span
+            if total_fits > self.env.max_fits:
+                alone = f"'{d.name}' expands to {fits:,} fits" if fits > self.env.max_fits else f"the spec's models expand to more than {self.env.max_fits:,} fits at '{d.name}'"
+                self.error("E507", f"{alone}, more than the limit of {self.env.max_fits:,}", where, "sweep over fewer values, or raise the limit with --max-fits N (povdsl.run(..., max_fits=N))")
+                return
+            if total_nodes > MAX_EXPANDED_NODES:
+                self.error("E508", f"'{d.name}' expands to more than {MAX_EXPANDED_NODES:,} syntax nodes", where, "sweep over shorter values (a cumulative() over many terms grows quadratically)")
                 return
 
     def _safety(self, node):

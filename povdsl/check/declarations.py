@@ -111,6 +111,7 @@ class DeclarationChecks(CheckerState):
 
     def _weights(self, d: s.WeightsDecl):
         b = d.builder
+        assert isinstance(b, s.Call)  # a set of weights ([w1, w2]) is checked by SweepChecks._weight_sets
         if b.func not in WEIGHT_BUILDERS:
             self.error("E310", f"unknown weights builder '{b.func}'", b.func_span, did_you_mean(b.func, WEIGHT_BUILDERS) or "use inverse(file, origin, destination, value)")
             return

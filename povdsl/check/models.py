@@ -169,7 +169,7 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
             vcov_groups=vcov_groups,
             dynamic=binding.dynamic,
             sweep_var=d.sweep.var if d.sweep else None,
-            sweep_over=d.sweep.over if d.sweep else None,
+            sweep_over=call_of(d.sweep.over) if d.sweep and isinstance(d.sweep.over, s.Call) else None,
             origins=tuple(origins),
             span=d.span,
         )
@@ -197,7 +197,8 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
 
     def _sweep(self, sweep: s.Sweep) -> None:
         """`for industry in industries(census, digits=3, year=2004, names=industry_names)`."""
-        over = call_of(sweep.over)  # the grammar's `sweep: "for" NAME "in" call`
+        assert isinstance(sweep.over, s.Call)  # SweepChecks leaves only an industries(...) clause to this check
+        over = sweep.over
         if over.func != "industries":
             self.error("E173", f"a sweep runs over industries(...), not {over.func}()", over.func_span)
             return

@@ -197,10 +197,41 @@ class ModelPlan:
     vcov_kind: str = "default"
     vcov_groups: tuple[str, ...] = ()
     dynamic: DynamicPanelSpec | None = None  # diffgmm/sysgmm: what the engine fits
-    sweep_var: str | None = None
+    sweep_var: str | None = None  # a pending industries(...) clause: its variable and call (expanded after data load)
     sweep_over: s.Expr | None = None
     origins: tuple[tuple[str, str], ...] = ()  # (term text, macro name) for terms from macros
     span: s.Span | None = field(default=None, compare=False)
+    axes: tuple[SweepAxis, ...] = ()  # a sweep declaration's `for` clauses, in order (empty: a plain model)
+    members: tuple[SweepMember, ...] = ()  # its data-independent expansion, checked (check/sweeps.py)
+    splits: tuple[tuple[str, str], ...] = ()  # pending split(column) clauses: (variable, column)
+
+    @property
+    def is_sweep(self) -> bool:
+        return bool(self.axes)
+
+
+@dataclass(frozen=True)
+class SweepAxis:
+    """One `for VAR in SOURCE` clause after checking (docs/sweeps.md)."""
+
+    var: str
+    kind: str  # a key of check.sweeps.SOURCES: list, stepwise, cumulative, weights set, industries, split
+    source: str  # the source as printed, e.g. "cumulative(age, edu)"
+    labels: tuple[str, ...] = ()  # the values' labels; empty for a data-dependent source
+
+
+@dataclass(frozen=True)
+class SweepMember:
+    """One model of a sweep's check-stage expansion: the values it takes and its checked model.
+
+    The model is concrete unless the declaration also has data-dependent
+    clauses (`sweep_var` for industries, `splits`), which the estimate stage
+    expands further once the data is read.
+    """
+
+    name: str
+    values: tuple[tuple[str, str], ...]  # (variable, value label), in clause order
+    model: ModelPlan
 
 
 @dataclass(frozen=True)

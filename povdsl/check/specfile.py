@@ -11,6 +11,7 @@ from pathlib import Path
 from povdsl.check import Environment, check
 from povdsl.check.plan import Plan
 from povdsl.check.sources import SourceError, check_spec_path
+from povdsl.check.sweeps import MAX_FITS
 from povdsl.errors import Diagnostic, Span, SpecError
 from povdsl.language.parser import parse, read_spec
 
@@ -24,9 +25,9 @@ def read_spec_file(path: Path, allow_outside: tuple[Path, ...] = ()) -> str:
     return read_spec(path)
 
 
-def load_plan(path: str | Path, *, allow_outside: tuple[Path, ...] = ()) -> Plan:
-    """Read, parse and check a spec file against its data files' headers."""
+def load_plan(path: str | Path, *, allow_outside: tuple[Path, ...] = (), max_fits: int = MAX_FITS) -> Plan:
+    """Read, parse and check a spec file against its data files' headers (sweeps limited to `max_fits` fits)."""
     path = Path(path)
     text = read_spec_file(path, allow_outside)
     spec = parse(text, str(path))
-    return check(spec, Environment(spec_path=path, allow_outside=allow_outside), source_text=text)
+    return check(spec, Environment(spec_path=path, allow_outside=allow_outside, max_fits=max_fits), source_text=text)

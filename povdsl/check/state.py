@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from povdsl.check.plan import DataPlan, WeightsPlan
+from povdsl.check.sweeps import MAX_FITS
 from povdsl.check.terms import Expander
 from povdsl.errors import Diagnostic, Span
 from povdsl.language import syntax as s
@@ -25,6 +26,7 @@ class Environment:
     frames: dict[str, DataPlan] = field(default_factory=dict)  # name -> DataPlan given directly (povdsl.fit)
     weights: dict[str, WeightsPlan] = field(default_factory=dict)  # name -> WeightsPlan given directly
     unit_level_w: bool = False  # povdsl.fit: W() may take unit-level columns constant within region-time
+    max_fits: int = MAX_FITS  # fits the spec's sweeps may expand to (`--max-fits`; docs/sweeps.md)
 
 
 class CheckerState:
@@ -36,6 +38,7 @@ class CheckerState:
     scope: dict[str, str]  # variable -> level ("scalar", "region", "unit")
     macros: dict[str, s.Expr]
     weights: dict[str, WeightsPlan]
+    weight_sets: dict[str, tuple[str, ...]]  # `weights NAME = [w1, w2]`: sets a sweep may run over
     data: dict[str, DataPlan]
     sweep_var: str | None  # the variable of the sweep being checked, if any
     _macro_ok: dict[str, bool]  # each `terms` body checked once (expressions.check_macros)
@@ -48,6 +51,7 @@ class CheckerState:
         self.scope = {}
         self.macros = {}
         self.weights = dict(env.weights)
+        self.weight_sets = {}
         self.data = dict(env.frames)
         self.sweep_var = None
         self._macro_ok = {}

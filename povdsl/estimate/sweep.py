@@ -1,45 +1,45 @@
-"""One declaration, one model per industry: expanding and fitting a sweep.
+"""One declaration, many models: a sweep's jobs and its result.
 
-A sweep model names a variable (`for industry in industries(census, digits=3)`)
-that its formula uses as a literal code; expansion substitutes each code
-present in the census and fits the copies. An industry whose fit fails (no
-variation, separation, collinearity) is skipped and listed, never a crash.
+What the fits are (check-stage members, split values, industry codes) is
+decided by estimate/sweep_sources.py. A fit that fails (no variation,
+separation, collinearity) is skipped and listed, never a crash.
 
 Work is shared across the copies: the cluster table is built once per rule
-(data.py), and when the sweep variable only enters the focus term the design
-is compiled once and only that column is swapped per industry.
+(data.py), and when an industries variable only enters the focus term the
+design is compiled once and only that column is swapped per industry.
 
-This module says what a sweep's fits are (`expand`: one Job per member, see
-jobs.py) and how their outcomes make its result (`assemble`); running them
-is the run's job list's business (runner.py, executors.py), together with
-every other fit of the run.
+This module turns a sweep's fits into Jobs (`expand`, see jobs.py) and their
+outcomes into its result (`assemble`); running them is the run's job list's
+business (runner.py, executors.py), together with every other fit of the run.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from povdsl.check import literal, walk
+from povdsl.check import walk
 from povdsl.check.plan import ModelPlan
-from povdsl.data.clusters import industry_codes
+from povdsl.check.sweeps import MAX_FITS
 from povdsl.data.frames import Frames, RunCache, clusters_on_units
 from povdsl.estimate.compile import compile_model
 from povdsl.estimate.fitting import finish
 from povdsl.estimate.jobs import Failure, Job, Outcome, SharedDesign
 from povdsl.estimate.result import Result
+from povdsl.estimate.sweep_sources import Fit, check_fit_limit, groups
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 
 
 @dataclass(frozen=True)
 class SweepItem:
-    code: str
-    name: str
-    digits: int
+    code: str  # the industry code, or the member's value labels
+    name: str  # the industry's name, or the member's value labels
+    digits: int  # industries: the code's depth; 0 otherwise
     result: Result
+    values: tuple[tuple[str, str], ...] = ()  # (variable, value label) per `for` clause
 
 
 @dataclass(frozen=True)
@@ -47,57 +47,7 @@ class SweepResult:
     model: str
     focus: str  # the term whose coefficient the sweep reports
     items: tuple[SweepItem, ...]
-    skipped: tuple[tuple[str, str], ...]  # (code, reason)
-
-
-def industries(model: ModelPlan, frames: Frames) -> list[tuple[str, str, int]]:
-    """(code, name, digits) for every industry the sweep runs over, in code order."""
-    over = model.sweep_over
-    assert isinstance(over, s.Call)  # the checker admits only industries(census, ...) here
-    options = {kw.name: kw.value for kw in over.keywords}
-    census = frames.sources[_name_id(over.positional[0])]
-    digits = int(literal(options["digits"])) if "digits" in options else 4
-    if "year" in options:
-        census = census[census[frames.time_col] == literal(options["year"])]
-    codes = industry_codes(census, digits)
-    names: dict[str, str] = {}
-    if "names" in options:
-        table = frames.sources[_name_id(options["names"])]
-        names = dict(zip(table["code"].astype(str), table["name"].astype(str)))
-    return [(code, names.get(code, code), digits) for code in codes]
-
-
-def _name_id(e: s.Expr) -> str:
-    """A checked argument that names a source."""
-    assert isinstance(e, s.Name)  # the checker admits only a declared source name here
-    return e.id
-
-
-def substitute(node, var: str, value: str):
-    """The node with every Name(var) replaced by the string literal value."""
-    if isinstance(node, s.Name) and node.id == var:
-        return s.String(value, span=node.span)
-    if isinstance(node, tuple):
-        return tuple(substitute(n, var, value) for n in node)
-    if hasattr(node, "__dataclass_fields__") and not isinstance(node, (s.Number, s.String, s.OpenBound)):
-        changes = {f.name: substitute(getattr(node, f.name), var, value) for f in fields(node) if f.compare}
-        return replace(node, **changes)
-    return node
-
-
-def concrete_model(model: ModelPlan, code: str) -> ModelPlan:
-    var = model.sweep_var
-    assert var is not None  # only sweep models have concrete copies
-    return replace(
-        model,
-        name=f"{model.name}[{code}]",
-        outcome=substitute(model.outcome, var, code),
-        terms=substitute(model.terms, var, code),
-        layer=model.layer.rebuilt(lambda e: substitute(e, var, code)),
-        where=substitute(model.where, var, code),
-        sweep_var=None,
-        sweep_over=None,
-    )
+    skipped: tuple[tuple[str, str], ...]  # (code or value labels, reason)
 
 
 def _only_in_focus(model: ModelPlan) -> bool:
@@ -117,44 +67,44 @@ class Expansion:
     """A sweep's members as jobs of the run's job list, with what its table needs to assemble them."""
 
     model: ModelPlan
-    catalogue: list[tuple[str, str, int]]  # (code, name, digits) per member
-    jobs: list[Job] = field(default_factory=list)  # one per catalogue entry, in its order
+    fits: list[Fit]  # sweep_sources.Fit per member, in the sweep's order
+    jobs: list[Job] = field(default_factory=list)  # one per fit, in its order
 
 
 def expand(model: ModelPlan, frames: Frames, cache: RunCache, designs: list[SharedDesign]) -> Expansion:
-    """The sweep's members as jobs; a shared design is appended to `designs` (the run's, sent once to each worker)."""
-    catalogue = industries(model, frames)
-    var = model.sweep_var
-    assert var is not None  # only sweep models expand
-    concretes = [concrete_model(model, code) for code, _, _ in catalogue]
-    bindings = [((var, code),) for code, _, _ in catalogue]
-    if concretes and model.dynamic is None and _only_in_focus(model):
-        shared, columns = _shared_design(model, concretes, frames, cache)
-        designs.append(shared)
-        number = len(designs) - 1
-        jobs = [Job(model, c, b, number, column, values) for c, b, (column, values) in zip(concretes, bindings, columns)]
-    else:  # the industry enters more than the focus term: each member compiles its own design
-        jobs = [Job(model, c, b) for c, b in zip(concretes, bindings)]
-    return Expansion(model, catalogue, jobs)
+    """The sweep's fits as jobs; a shared design is appended to `designs` (the run's, sent once to each worker)."""
+    fits: list[Fit] = []
+    jobs: list[Job] = []
+    for group in groups(model, frames):
+        concretes = [fit.model for fit in group.fits]
+        if concretes and group.model.sweep_var is not None and group.model.dynamic is None and _only_in_focus(group.model):
+            shared, columns = _shared_design(group.model, concretes, frames, cache)
+            designs.append(shared)
+            number = len(designs) - 1
+            jobs += [Job(model, f.model, f.values, number, column, values) for f, (column, values) in zip(group.fits, columns)]
+        else:  # a member, or an industry that enters more than the focus term: each compiles its own design
+            jobs += [Job(model, f.model, f.values) for f in group.fits]
+        fits += group.fits
+    return Expansion(model, fits, jobs)
 
 
 def assemble(expansion: Expansion, outcomes: list[Outcome]) -> SweepResult:
     """The sweep's result from its members' outcomes (in job order); a member that failed is skipped and listed."""
     items, skipped = [], []
     focus = expr_text(expansion.model.terms[0])
-    for (code, name, digits), job, outcome in zip(expansion.catalogue, expansion.jobs, outcomes):
+    for fit, job, outcome in zip(expansion.fits, expansion.jobs, outcomes):
         concrete = job.concrete
         term = expr_text(concrete.terms[0])
         if isinstance(outcome, Failure):
-            skipped.append((code, outcome.reason()))
+            skipped.append((fit.code, outcome.reason()))
             continue
         result = finish(outcome, concrete)
         if term not in result.params.index:
-            skipped.append((code, f"'{term}' was dropped from the fit"))
+            skipped.append((fit.code, f"'{term}' was dropped from the fit"))
             continue
         index = pd.Index([focus if n == term else n for n in result.params.index])  # one index for the four series
         renamed = {k: getattr(result, k).set_axis(index) for k in ("params", "std_errors", "tstats", "pvalues")}
-        items.append(SweepItem(code, name, digits, replace(result, **renamed)))
+        items.append(SweepItem(fit.code, fit.label, fit.digits, replace(result, **renamed), fit.values))
     return SweepResult(expansion.model.name, focus, tuple(items), tuple(skipped))
 
 
@@ -196,6 +146,7 @@ def run_sweeps(models: list[ModelPlan], frames: Frames, *, workers: int | None =
     """Sweeps alone, through the run's job list (`povdsl run` fits them with the plain models); a sweep that cannot expand raises."""
     from povdsl.estimate.runner import fit_all
 
+    check_fit_limit(models, frames, MAX_FITS)
     fitted = fit_all([], models, frames, cache if cache is not None else RunCache(), workers=workers, dask=dask)
     if fitted.failures:
         raise next(iter(fitted.failures.values()))

@@ -12,13 +12,18 @@ _PRECEDENCE = {"or": 1, "and": 2, "not": 3, "compare": 4, "+": 5, "-": 5, "*": 6
 _ATOM = 10
 
 
-def expr_text(node: s.Expr | s.Keyword) -> str:
+def expr_text(node: s.Expr | s.Keyword | s.ValueList) -> str:
     return _text(node)
 
 
 def setting_text(setting: s.Setting) -> str:
     """`na=".", "NA"`: a data declaration's reading option, as fmt prints it."""
     return f"{setting.name}={', '.join(_text(v) for v in setting.values)}"
+
+
+def sweep_text(sweep: s.Sweep) -> str:
+    """`for w in [traveltime, nearest5]`: one `for` clause of a model, as fmt prints it."""
+    return f"for {sweep.var} in {_text(sweep.over)}"
 
 
 def string_literal(value: str) -> str:
@@ -57,6 +62,8 @@ def _text(node) -> str:
             return "."
         case s.Paren(inner=inner):
             return f"({_text(inner)})"
+        case s.ValueList(items=items):
+            return f"[{', '.join(_text(i) for i in items)}]"
         case s.Keyword(name=name, value=value):
             return f"{name}={_text(value)}"
         case s.Call(func=func, args=args):

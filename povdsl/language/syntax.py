@@ -153,7 +153,7 @@ class DataDecl:
 @dataclass(frozen=True, slots=True)
 class WeightsDecl:
     name: str
-    builder: Call  # inverse(source, origin, destination, value, ...)
+    builder: Call | ValueList  # inverse(source, origin, destination, value, ...), or [w1, w2] (a set)
     span: Span | None = _span()
     name_span: Span | None = _span()
     comments: tuple[str, ...] = _comments()
@@ -178,12 +178,25 @@ class TermsDecl:
 
 
 @dataclass(frozen=True, slots=True)
+class ValueList:
+    """`[2004, 2008]`, `[log(income), poor04]`: the values of a sweep (or a named set of weights)."""
+
+    items: tuple[Expr, ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Sweep:
-    """`for industry in industries(census, digits=3)`: one model per item."""
+    """`for industry in industries(census, digits=3)`, `for y in [2004, 2008]`: one model per value.
+
+    `over` is a call (`industries`, `stepwise`, `cumulative`, `split`), a
+    literal list, or the name of a set of weights (check/sweeps.py).
+    """
 
     var: str
-    over: Expr
+    over: Expr | ValueList
     span: Span | None = _span()
+    var_span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +223,7 @@ class VcovClause:
 class ModelDecl:
     name: str
     label: str | None
-    sweep: Sweep | None
+    sweeps: tuple[Sweep, ...]  # `for` clauses, in order; several give their product
     lhs: Expr
     rhs: Expr
     estimator: Estimator
@@ -219,6 +232,11 @@ class ModelDecl:
     span: Span | None = _span()
     name_span: Span | None = _span()
     comments: tuple[str, ...] = _comments()
+
+    @property
+    def sweep(self) -> Sweep | None:
+        """The first `for` clause, or None for a plain model."""
+        return self.sweeps[0] if self.sweeps else None
 
 
 @dataclass(frozen=True, slots=True)

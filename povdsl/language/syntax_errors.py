@@ -32,6 +32,8 @@ _TOKEN_WORDS = {
     "RPAR": "')'",
     "COMMA": "','",
     "COLON": "':'",
+    "LSQB": "'['",
+    "RSQB": "']'",
     "EQUAL": "'='",
     "TILDE": "'~'",
     "VBAR": "'|'",
@@ -127,6 +129,8 @@ def _expected_words(expected) -> str:
 
 
 def _token_hint(token: Token, expected) -> str | None:
+    if token in ("[", "]"):
+        return "subscripts are not part of the spec language; brackets only list a sweep's values, e.g. `for y in [2004, 2008]`"
     if token == "=" and ("COMPARE" in expected or "VCOV" in expected):
         return "use '==' to compare"
     if token.type == "NAME" and "VBAR" in expected:

@@ -29,7 +29,7 @@ _NESTING = frozenset(
 _RULES = {
     rule: "_" + rule
     for rule in (
-        "data_decl data_setting weights_decl let_decl terms_decl model_decl model_clauses sweep estimator where_clause vcov_clause "
+        "data_decl data_setting weights_decl let_decl terms_decl model_decl model_clauses sweeps sweep value_list estimator where_clause vcov_clause "
         "table_decl label_option stat_option stars_option keep_option drop_option order_option fit_option note_option "
         "significant_option layout_option show_option digits_option row_digits_option row_option vcov_row_option fe_rows_option group_option panel_option fit_width_option landscape_option fit_item panel_call figure_decl figure_plot level_option size_option format_option style_option "
         "unknown_option name_list expr_list arguments keyword_argument call paren open_bound number"
@@ -158,11 +158,11 @@ class Builder:
         return s.TermsDecl(str(name), value, span=span, name_span=_token_span(self.path, name))
 
     def _model_decl(self, span, c):
-        name, label, sweep, lhs, rhs, estimator, (where, vcov) = c
+        name, label, sweeps, lhs, rhs, estimator, (where, vcov) = c
         return s.ModelDecl(
             str(name),
             _unquote(label) if label is not None else None,
-            sweep,
+            sweeps,
             lhs,
             rhs,
             estimator,
@@ -177,9 +177,15 @@ class Builder:
         vcov = next((x for x in c if isinstance(x, s.VcovClause)), None)
         return where, vcov
 
+    def _sweeps(self, span, c):
+        return tuple(c)
+
     def _sweep(self, span, c):
         var, over = c
-        return s.Sweep(str(var), over, span=span)
+        return s.Sweep(str(var), over, span=span, var_span=_token_span(self.path, var))
+
+    def _value_list(self, span, c):
+        return s.ValueList(tuple(c[0]), span=span)
 
     def _estimator(self, span, c):
         name, *rest = c  # the optional "(" [arguments] ")" leaves Nones when absent

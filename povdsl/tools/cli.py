@@ -11,6 +11,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from povdsl.check.sweeps import MAX_FITS, fit_count_text
 from povdsl.diagnostics import escape_controls
 from povdsl.errors import PovdslError, SpecError
 from povdsl.render.formats import FORMATS
@@ -23,6 +24,16 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse exits 2 on usage errors, as we want
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"povdsl: error: {message}\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, not {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,10 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-cache", action="store_true", help="fit everything again and store nothing")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--dask", metavar="ADDRESS", default=None, help="fit on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a LocalCluster here")
+    run.add_argument("--max-fits", type=_positive, default=MAX_FITS, metavar="N", help=f"refuse sweeps that expand to more than N fits (default: {MAX_FITS:,})")
 
     check = sub.add_parser("check", help="parse and check spec files; report every problem")
     check.add_argument("specs", type=Path, nargs="+")
     check.add_argument("--allow-outside", type=Path, action="append", default=[], metavar="PATH")
+    check.add_argument("--max-fits", type=_positive, default=MAX_FITS, metavar="N", help=f"refuse sweeps that expand to more than N fits (default: {MAX_FITS:,})")
 
     from povdsl.tools import diff, explain, fmt
 
@@ -87,6 +100,7 @@ def _run(args) -> int:
             allow_outside=tuple(args.allow_outside),
             workers=args.workers,
             dask=args.dask,
+            max_fits=args.max_fits,
             keep_going=True,
             cache=None if args.no_cache else (args.cache or args.spec.parent / ".povdsl-cache"),
             progress=not args.quiet,
@@ -153,13 +167,16 @@ def _check(args) -> int:
             status = max(status, EXIT_USAGE)
             continue
         try:
-            plan = load_plan(path, allow_outside=tuple(args.allow_outside))
+            plan = load_plan(path, allow_outside=tuple(args.allow_outside), max_fits=args.max_fits)
         except SpecError as exc:
             print(str(exc), file=sys.stderr)
             status = max(status, EXIT_PROBLEM) if status != EXIT_USAGE else status
             continue
         figures = f", {len(plan.figures)} figures" if plan.figures else ""
         print(escape_controls(f"{path}: ok ({len(plan.models)} models, {len(plan.tables)} tables{figures})"))
+        for model in plan.models:
+            if model.is_sweep:
+                print(escape_controls(f"  sweep {model.name}: {fit_count_text(model)}"))
     return status
 
 

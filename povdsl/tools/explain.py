@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from povdsl.check import walk
 from povdsl.check.plan import FigureSpec, ModelPlan, Plan
+from povdsl.check.sweeps import SOURCES, fit_count_text
 from povdsl.errors import SpecError
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text, string_literal
@@ -73,9 +74,7 @@ def _find(plan: Plan, name: str) -> ModelPlan:
 
 def _model(plan: Plan, m: ModelPlan) -> str:
     rows: list[tuple[str, str]] = [("formula", _formula(m))]
-    if m.sweep_var is not None:
-        assert m.sweep_over is not None  # the checker sets both together
-        rows.append(("sweep", f"one model per {m.sweep_var} in {expr_text(m.sweep_over)}"))
+    rows += _sweep_rows(m)
     macros = sorted({macro for _, macro in m.origins})
     for macro in macros:
         rows.append(("terms", f"{macro} = " + ", ".join(text for text, origin in m.origins if origin == macro)))
@@ -94,6 +93,27 @@ def _model(plan: Plan, m: ModelPlan) -> str:
         rows.append(("data", line))
     label = f" {string_literal(m.label)}" if m.label != m.name else ""
     return f"model {m.name}{label}\n" + "\n".join(f"  {key:<{FIELD_WIDTH}} {value}" for key, value in rows)
+
+
+MAX_MEMBERS_LISTED = 100  # explain lists a sweep's members up to this many, then counts the rest
+
+
+def _sweep_rows(m: ModelPlan) -> list[tuple[str, str]]:
+    """A sweep's clauses, its fit count and its members (the check stage's expansion), each with its formula."""
+    rows = []
+    for axis in m.axes:
+        how = "" if axis.kind == "industries" else f": {SOURCES[axis.kind].describe}"
+        rows.append(("sweep", f"one model per {axis.var} in {axis.source}{how}"))
+    if not m.axes:
+        return rows
+    rows.append(("fits", fit_count_text(m)))
+    if len(m.members) > 1 or any(member.values for member in m.members):
+        for member in m.members[:MAX_MEMBERS_LISTED]:
+            where = f" where {expr_text(member.model.where)}" if member.model.where is not None else ""
+            rows.append(("member", f"{member.name}: {_formula(member.model)}{where}"))
+        if len(m.members) > MAX_MEMBERS_LISTED:
+            rows.append(("member", f"... and {len(m.members) - MAX_MEMBERS_LISTED:,} more"))
+    return rows
 
 
 def _formula(m: ModelPlan) -> str:

@@ -46,7 +46,7 @@ from povdsl.errors import SpecError
 from povdsl.language import syntax as s
 from povdsl.language.kinds import BY_NODE
 from povdsl.language.parser import parse
-from povdsl.language.printer import expr_text, fit_item_text, setting_text, string_literal
+from povdsl.language.printer import expr_text, fit_item_text, setting_text, string_literal, sweep_text
 from povdsl.render.output import OutputError, write_beside
 
 INDENT = "  "
@@ -112,7 +112,7 @@ def _terms(d: s.TermsDecl) -> tuple[str, list[str]]:
 
 def _model(d: s.ModelDecl) -> tuple[str, list[str]]:
     label = f" {string_literal(d.label)}" if d.label is not None else ""
-    sweep = f" for {d.sweep.var} in {expr_text(d.sweep.over)}" if d.sweep is not None else ""
+    sweep = "".join(f" {sweep_text(w)}" for w in d.sweeps)
     head = f"model {d.name}{label}{sweep}: {expr_text(d.lhs)} ~ {expr_text(d.rhs)} | {_estimator(d.estimator)}"
     body = []
     if d.where is not None:

@@ -82,7 +82,8 @@ name_tuples = st.lists(name_nodes, min_size=1, max_size=3).map(tuple)
 expr_tuples = st.lists(exprs, min_size=1, max_size=3).map(tuple)
 
 data_decls = st.builds(s.DataDecl, names, exprs, st.lists(calls, max_size=3).map(tuple), comments=comments)
-weights_decls = st.builds(s.WeightsDecl, names, calls, comments=comments)
+value_lists = expr_tuples.map(s.ValueList)
+weights_decls = st.builds(s.WeightsDecl, names, calls | name_tuples.map(s.ValueList), comments=comments)
 let_decls = st.builds(s.LetDecl, names, exprs, comments=comments)
 terms_decls = st.builds(s.TermsDecl, names, exprs, comments=comments)
 estimators = st.builds(s.Estimator, names, st.lists(exprs | st.builds(s.Keyword, names, exprs), max_size=3).map(tuple))
@@ -90,7 +91,7 @@ model_decls = st.builds(
     s.ModelDecl,
     names,
     st.none() | string_text,
-    st.none() | st.builds(s.Sweep, names, calls),
+    st.lists(st.builds(s.Sweep, names, calls | value_lists | name_nodes), max_size=3).map(tuple),  # products of `for` clauses
     exprs,
     exprs,
     estimators,

@@ -82,6 +82,9 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "macros_chain_1000": lambda: DATA_LINE + "terms t0 = x\n" + "".join(f"terms t{i} = t{i - 1} + x\n" for i in range(1, 1000)) + "model m: y ~ t999 | ols\n",
     "lets_3000": lambda: DATA_LINE + "".join(f"let a{i} = x + {i}\n" for i in range(3_000)),
     "lets_3000_renamed": lambda: DATA_LINE + "".join(f"let b{i} = x + {i}\n" for i in reversed(range(3_000))),
+    "sweeps_under_limit_200": lambda: DATA_LINE
+    + "".join(f"model m{i} for a in [{', '.join(map(str, range(100)))}] for b in [{', '.join(map(str, range(99)))}]: y ~ x | ols where year == a + b\n" for i in range(200)),
+    "cumulative_9000": lambda: DATA_LINE + "model m for c in cumulative(" + ", ".join(f"x{i}" for i in range(9_000)) + "): y ~ c | ols\n",
 }
 
 

@@ -153,8 +153,8 @@ class _Differ:
         name = new.name
         if (old.label or old.name) != (new.label or new.name):
             out.append(Change("model", name, "label changed", old=string_literal(old.label or old.name), new=string_literal(new.label or new.name)))
-        if _sweep_text(old.sweep) != _sweep_text(new.sweep):
-            out.append(Change("model", name, "sweep changed", old=_sweep_text(old.sweep), new=_sweep_text(new.sweep)))
+        if _sweep_text(old.sweeps) != _sweep_text(new.sweeps):
+            out.append(Change("model", name, "sweep changed", old=_sweep_text(old.sweeps), new=_sweep_text(new.sweeps)))
         if _text(old.lhs) != _text(new.lhs):
             out.append(Change("model", name, "outcome changed", old=_text(old.lhs), new=_text(new.lhs)))
         for kind, term, chain in self.model_term_changes[name]:
@@ -187,6 +187,10 @@ class _Differ:
 
     def _weights(self, old: s.WeightsDecl, new: s.WeightsDecl) -> list[Change]:
         reached = self._reached_by_name(new.name)
+        if not isinstance(old.builder, s.Call) or not isinstance(new.builder, s.Call):  # a set of weights: its list
+            if _text(old.builder) == _text(new.builder):
+                return []
+            return [Change("weights", new.name, "builder changed", old=_text(old.builder), new=_text(new.builder), models_reached=reached)]
         if old.builder.func != new.builder.func:
             return [Change("weights", new.name, "builder changed", old=_text(old.builder), new=_text(new.builder), models_reached=reached)]
         return [

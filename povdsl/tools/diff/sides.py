@@ -50,7 +50,7 @@ class _Side:
                 return frozenset(_term_set(d.value, self.expander, with_intercept=False))
             case s.ModelDecl():
                 return (
-                    _sweep_text(d.sweep),
+                    _sweep_text(d.sweeps),
                     _text(d.lhs),
                     frozenset(self.model_terms(name)),
                     _estimator_text(d.estimator),
@@ -124,8 +124,9 @@ def _vcov_text(v: s.VcovClause | None) -> str | None:
     return f"{v.kind}({', '.join(groups)})" if groups else v.kind
 
 
-def _sweep_text(sweep: s.Sweep | None) -> str | None:
-    return None if sweep is None else f"for {sweep.var} in {_text(sweep.over)}"
+def _sweep_text(sweeps: tuple[s.Sweep, ...]) -> str | None:
+    """A model's `for` clauses as one text (their order decides the members' order), None for a plain model."""
+    return " ".join(f"for {w.var} in {_text(w.over)}" for w in sweeps) or None
 
 
 def _table_view(t: s.TableDecl) -> tuple:
