@@ -66,7 +66,8 @@ def test_every_broken_declaration_is_reported():
     "text, code",
     [
         ('let x = "abc\n', "E010"),
-        ("let x = a[1]\n", "E011"),
+        ("let x = a[1]\n", "E013"),  # brackets are tokens now (sweep lists): an unexpected token
+        ("let x = a{1}\n", "E011"),
         ("let x = 'a'\n", "E011"),
         ("let x = (" * 200 + "1" + ")" * 200, "E003"),
         ("let x = 1\x00\n", "E002"),
