@@ -72,11 +72,11 @@ def _cumulative_values(sweep: s.Sweep, sets: dict[str, tuple[str, ...]]) -> tupl
     assert isinstance(sweep.over, s.Call)
     out: list[SweepValue] = []
     total: s.Expr | None = None
-    for a in sweep.over.args:
-        if isinstance(a, s.Keyword):
-            continue
+    texts: list[str] = []
+    for a in sweep.over.positional:
         total = a if total is None else s.BinOp("+", total, a, span=a.span)
-        out.append(SweepValue(expr_text(total), total))
+        texts.append(expr_text(a))
+        out.append(SweepValue(" + ".join(texts), total))  # `age + edu + pop`, as a `label` line would write it
     return tuple(out)
 
 

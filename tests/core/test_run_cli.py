@@ -24,7 +24,7 @@ def tables(paper) -> Path:
     return paper.written[0].parent
 
 
-@pytest.mark.parametrize("name", [f"table{i}.{ext}" for i in range(1, 7) for ext in ("tex", "md", "html")])
+@pytest.mark.parametrize("name", [f"table{i}.{ext}" for i in range(1, 8) for ext in ("tex", "md", "html")])
 def test_paper_tables_match_golden(tables, name, golden):
     golden(GOLDEN / name, (tables / name).read_bytes())
 

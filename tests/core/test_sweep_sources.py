@@ -242,3 +242,15 @@ def test_paper_sweeps_are_unchanged_members(tmp_path):
     plan = load_plan(Path(__file__).resolve().parents[2] / "spec" / "zhejiang.pov")
     model = plan.model("inc04_3")
     assert [a.kind for a in model.axes] == ["industries"] and len(model.members) == 1 and model.sweep_var == "industry"
+
+
+def test_the_paper_multiverse_contains_model_3(zhejiang_output):
+    """Table 7's member with Model 3's controls and matrix is Model 3 (Table 1), number for number."""
+    sweep = zhejiang_output.sweeps["robust3"]
+    assert len(sweep.items) == 6 and not sweep.skipped
+    member = next(i for i in sweep.items if i.values == (("c", "age + edu + gender + pop + land + capital"), ("w", "traveltime")))
+    m3 = zhejiang_output.results["m3"]
+    for field in ("params", "std_errors"):
+        pd.testing.assert_series_equal(getattr(member.result, field), getattr(m3, field), check_exact=False, rtol=1e-12)
+    other = next(i for i in sweep.items if i.values[1] == ("w", "nearest5") and i.values[0] == member.values[0])
+    assert "W(cluster, nearest5)" in other.result.params.index

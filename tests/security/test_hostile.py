@@ -413,7 +413,7 @@ FIT_ATTACKS = [
     ('y ~ x | gmm(iv=__import__("os"))', {"E201"}),
     ("y ~ x | ols vcov cluster(__import__)", {"E201"}),
     ("y ~ x.__class__ | ols", {"E013"}),
-    ("y ~ x[0] | ols", {"E011"}),
+    ("y ~ x[0] | ols", {"E011", "E013"}),
     ("y ~ `x` | ols", {"E011"}),
     # a second declaration smuggled into the model line: never reaches the checker
     ('y ~ x | ols\ndata e = "/etc/passwd" panel(hh, year)', {"E020"}),
