@@ -163,6 +163,7 @@ class DeclarationChecks(CheckerState):
     def _contiguity(self, d: s.WeightsDecl) -> None:
         """`queen(file, id)` / `rook(file, id)`: a polygon file (and a shapefile's .shx, .dbf) inside the project, with the id column."""
         b = d.builder
+        assert isinstance(b, s.Call)  # called from _weights for a queen()/rook() builder
         pos = b.positional
         if len(pos) != 2 or not isinstance(pos[1], s.Name):
             self.error("E311", f"{b.func}() takes a polygon file and the column naming each region: {b.func}(\"regions.shp\", county)", b.span)
