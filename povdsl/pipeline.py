@@ -21,8 +21,8 @@ from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 from povdsl.render.formats import RenderOptions, output_format
 from povdsl.render.output import write_output
-from povdsl.render.tables import InstrumentNote, SweepEntry, Table, TableContext, WeightNote, build_model_table, build_sweep_table
 from povdsl.render.sweep_tables import MemberEntry, build_member_table
+from povdsl.render.tables import InstrumentNote, SweepEntry, Table, TableContext, WeightNote, build_model_table, build_sweep_table
 
 
 @dataclass(frozen=True)
