@@ -137,7 +137,7 @@ def figure_files(plan: Plan, frames: Frames, spec: FigureSpec, results: dict[str
     from povdsl.render import figure_files as files
 
     context = table_context(plan, frames, spec, results)
-    skipped = skipped_notes(plan, spec, sweeps) if spec.kind == "sweep" else ()
+    skipped = skipped_notes(plan, spec, sweeps) if spec.kind in ("sweep", "curve") else ()
     model = files.figure_model(spec, [plan.model(m) for m in spec.models], results, sweeps, context, skipped)
     return files.figure_files(spec, model)
 

@@ -154,3 +154,13 @@ table table7 "Robustness of Model 3 across control sets and weight matrices" = r
   label nearest5 = "five nearest, row-standardised"
   stat t
   stars 0.10 0.05 0.01
+
+# The same multiverse as a specification curve: sorted estimates above, choices below.
+figure figure7 "Model 3 across control sets and weight matrices" = curve(robust3, term=cluster)
+  label cluster = "local industrial clusters"
+  label age + edu + gender = "age, education, gender"
+  label age + edu + gender + pop + land = "+ household size, land"
+  label age + edu + gender + pop + land + capital = "+ capital (Model 3's controls)"
+  label traveltime = "inverse travel time"
+  label nearest5 = "five nearest, row-standardised"
+  format pdf, svg, png

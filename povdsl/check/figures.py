@@ -12,6 +12,7 @@ from __future__ import annotations
 from povdsl.check.models import _selector, _target_text
 from povdsl.check.plan import FigureSpec, ModelPlan, TermSelector
 from povdsl.check.state import CheckerState
+from povdsl.check.sweeps import source_kind
 from povdsl.diagnostics import did_you_mean
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
@@ -22,12 +23,10 @@ from povdsl.render.figure_style import (
     STYLES,
 )
 
-PLOTS = ("coef", "sweep", "impacts")
+PLOTS = ("coef", "sweep", "impacts", "curve")
 IMPACT_ESTIMATORS = ("sar", "sdm", "sac")  # the spatial lag models, whose Results carry impacts
 # Plots the issue tracker plans and what each still needs, so a spec that asks is told why not.
-PLANNED = {
-    "curve": "specification curves need sweeps over specification choices (issue 17), which povdsl does not have yet",
-}
+PLANNED: dict[str, str] = {}
 OPTIONS = ("label", "keep", "drop", "order", "note", "level", "size", "format", "style")
 TERM_OPTIONS = ("label", "keep", "drop", "order")  # coef() and impacts() figures: rows are terms
 MAX_SIZE_IN = 20.0  # inches; a PNG at 300 dpi of 20 x 20 inches is already 36 million pixels
@@ -57,11 +56,14 @@ class FigureChecks(CheckerState):
             if opt.kind in TERM_OPTIONS and kind == "sweep":
                 self.error("E412", f"{opt.kind} applies to coef() and impacts() figures; a sweep() figure has one row per member", opt.span, "remove the line")
                 continue
+            if opt.kind in ("keep", "drop", "order") and kind == "curve":
+                self.error("E412", f"{opt.kind} applies to coef() and impacts() figures; a curve() draws one term (term=)", opt.span, "remove the line")
+                continue
             numbers = [v for v in opt.values if isinstance(v, s.Number)]  # the grammar decides each option's value types
             names = [v for v in opt.values if isinstance(v, s.Name)]
             strings = [v.value for v in opt.values if isinstance(v, s.String)]
-            if opt.kind == "label" and opt.target is not None:
-                chosen.append(self._figure_selector("label", opt.target, terms, strings[0]))
+            if opt.kind == "label" and opt.target is not None:  # a curve's labels name terms or sweep values
+                chosen.append(self._figure_selector("label", opt.target, None if kind == "curve" else terms, strings[0]))
                 labels.append((_target_text(opt.target), strings[0]))
             elif opt.kind in lists:
                 for v in opt.values:
@@ -105,7 +107,21 @@ class FigureChecks(CheckerState):
             formats=formats,
             style=style,
             selectors=tuple(chosen),
+            term=self._curve_term(d.plot, [checked[m] for m in models if m in checked]) if kind == "curve" else "",
         )
+
+    def _curve_term(self, plot: s.FigurePlot, models: list[ModelPlan]) -> str:
+        """curve(sweep, term=x): x must be a term of every member (default: the first term, the sweep's focus)."""
+        given = next((kw.value for kw in plot.keywords if kw.name == "term"), None)
+        if given is None or not models:
+            return ""
+        text = expr_text(given)
+        members = [member.model for member in models[0].members] or [models[0]]
+        if any(text not in {expr_text(t) for t in m.terms} for m in members):
+            terms = sorted({expr_text(t) for t in members[0].terms})
+            self.error("E406", f"'{text}' is not a term of every member of '{models[0].name}'", given.span, did_you_mean(text, terms) or f"terms: {', '.join(terms)}")
+            return ""
+        return text
 
     def _figure_models(self, plot: s.FigurePlot, declared: dict[str, s.ModelDecl]) -> list[str]:
         """The model names `plot` draws, each checked to exist and to suit the plot."""
@@ -117,7 +133,9 @@ class FigureChecks(CheckerState):
             self.error("E401", f"unknown figure '{kind}()'", plot.func_span, did_you_mean(kind, (*PLOTS, *PLANNED)) or "draw coef(models...), sweep(sweep models...) or impacts(spatial lag models...)")
             return []
         for kw in plot.keywords:
-            self.error("E405", f"{kind}() takes model names only, not '{kw.name}='", kw.span)
+            if kind == "curve" and kw.name == "term":
+                continue
+            self.error("E405", f"{kind}() takes model names only, not '{kw.name}='" + (" (and term=)" if kind == "curve" else ""), kw.span)
         names: list[str] = []
         for arg in plot.positional:
             if not isinstance(arg, s.Name):
@@ -130,8 +148,12 @@ class FigureChecks(CheckerState):
                 self.error("E404", f"'{arg.id}' is a sweep (one model per member); draw it with sweep({arg.id})", arg.span)
             elif kind == "impacts" and (model.sweep is not None or model.estimator.name not in IMPACT_ESTIMATORS):
                 self.error("E404", f"'{arg.id}' has no impacts; impacts() draws spatial lag models ({', '.join(IMPACT_ESTIMATORS)})", arg.span)
-            elif kind == "sweep" and model.sweep is None:
+            elif kind in ("sweep", "curve") and model.sweep is None:
                 self.error("E404", f"'{arg.id}' is not a sweep; draw it with coef({arg.id})", arg.span)
+            elif kind == "curve" and all(source_kind(w) == "industries" for w in model.sweeps):
+                self.error("E404", f"'{arg.id}' sweeps over industries only; a curve() draws a multiverse of specification choices", arg.span, f"draw it with sweep({arg.id})")
+            elif kind == "curve" and names:
+                self.error("E405", "curve() draws one sweep", arg.span, "declare one figure per sweep")
             elif arg.id in names:
                 self.error("E405", f"'{arg.id}' is named twice", arg.span)
             else:

@@ -95,7 +95,7 @@ class FigureSpec:
 
     name: str
     title: str
-    kind: str  # "coef" (one marker per model and term) or "sweep" (one point per sweep member)
+    kind: str  # "coef" (one marker per model and term), "sweep" (one point per sweep member), "impacts" or "curve" (a multiverse)
     models: tuple[str, ...]
     level: float = 0.95  # confidence level of the intervals
     labels: tuple[tuple[str, str], ...] = ()  # (term, label) pairs, in spec order
@@ -108,6 +108,7 @@ class FigureSpec:
     formats: tuple[str, ...] = ("pdf", "svg")
     style: str = "journal"
     selectors: tuple[TermSelector, ...] = ()  # keep/drop/order/label items with their spans, as a table's
+    term: str = ""  # curve(): the coefficient drawn, as printed ("" for the sweep's focus, its first term)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,15 @@ def figure_model(
             model = impacts_model(plotted, name=spec.name, title=spec.title, level=spec.level, chosen=chosen, titles=titles, notes=notes)
         else:
             model = coef_model(plotted, name=spec.name, title=spec.title, level=spec.level, chosen=chosen, notes=notes)
+    elif spec.kind == "curve":
+        from povdsl.render.curve import curve_model
+
+        sweep = sweeps[spec.models[0]]
+        variances = [(models[0].label, sweep.items[0].result.vcov)] if sweep.items else []
+        notes = figure_notes("curve", spec.level, variances, context, (*spec.notes, *extra_notes))
+        term = spec.term or sweep.focus
+        members = [(item.values, item.result) for item in sweep.items]
+        model = curve_model(members, term, labels=dict(spec.labels), name=spec.name, title=spec.title, level=spec.level, notes=notes)
     else:
         drawn = [sweeps[m] for m in spec.models]
         labels = [m.label for m in models]

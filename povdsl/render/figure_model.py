@@ -54,8 +54,18 @@ class Panel:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """A specification curve's lower panel: one value of one `for` clause, and the positions
+    (0 = smallest estimate) of the fits that take it (povdsl.render.curve)."""
+
+    variable: str
+    row: str  # the value's label
+    positions: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class FigureModel:
-    """Everything a figure draws; `kind` is "coef", "sweep" or "impacts"."""
+    """Everything a figure draws; `kind` is "coef", "sweep", "impacts" or "curve"."""
 
     name: str
     title: str
@@ -63,6 +73,7 @@ class FigureModel:
     level: float
     panels: tuple[Panel, ...]
     notes: tuple[str, ...] = ()
+    choices: tuple[Choice, ...] = ()  # curves: the choices under the sorted estimates
 
 
 # ------------------------------------------------------------- intervals

@@ -66,15 +66,23 @@ def style_context(style: object = DEFAULT_STYLE) -> Iterator[None]:
 def draw(model: FigureModel, *, width: float | None = None, height: float | None = None, style: object = DEFAULT_STYLE) -> Figure:
     """The figure for `model`; `width` and `height` in inches (default: article text width, height by rows)."""
     width = width or TEXT_WIDTH_IN
-    height = height or default_height([len(p.rows) for p in model.panels], [len(p.series) for p in model.panels])
+    if model.kind == "curve":
+        from povdsl.render.curve import curve_height, draw_curve
+
+        height = height or curve_height(model)
+    else:
+        height = height or default_height([len(p.rows) for p in model.panels], [len(p.series) for p in model.panels])
     with style_context(style):
         fig = Figure(figsize=(width, height), layout="constrained")
-        ratios = [max(1, len(p.rows) * len(p.series)) + 4 for p in model.panels]  # + room for axis and title
-        axes = fig.subplots(len(model.panels), 1, squeeze=False, gridspec_kw={"height_ratios": ratios})[:, 0]
-        for ax, panel in zip(axes, model.panels):
-            _draw_panel(ax, panel)
-        if len(model.panels[0].series) > 1:  # one legend, above the first panel
-            axes[0].legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(4, len(model.panels[0].series)), handletextpad=0.3, columnspacing=1.2)
+        if model.kind == "curve":
+            draw_curve(fig, model)
+        else:
+            ratios = [max(1, len(p.rows) * len(p.series)) + 4 for p in model.panels]  # + room for axis and title
+            axes = fig.subplots(len(model.panels), 1, squeeze=False, gridspec_kw={"height_ratios": ratios})[:, 0]
+            for ax, panel in zip(axes, model.panels):
+                _draw_panel(ax, panel)
+            if len(model.panels[0].series) > 1:  # one legend, above the first panel
+                axes[0].legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(4, len(model.panels[0].series)), handletextpad=0.3, columnspacing=1.2)
         # Lay out once and freeze: constrained layout run again at each save
         # moves axes by rounding errors, and the SVG's clip ids change with them.
         fig.draw_without_rendering()

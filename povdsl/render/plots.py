@@ -254,8 +254,10 @@ def figure_notes(kind: str, level: float, variances: Sequence[tuple[str, str]], 
         ]
     else:
         out = [f"Markers are estimates, bars {format_percent(level)} confidence intervals; the dashed line marks zero."]
-    if kind == "sweep":
+    if kind in ("sweep", "curve"):
         out.append(f"Filled markers: p < {format_level(1 - level)}; hollow markers: not significant at that level.")
+    if kind == "curve":
+        out.append("Upper panel: one estimate per specification, sorted from smallest to largest; lower panel: the choices each specification made.")
     if len({v for _, v in variances}) == 1:
         out += sentence("Standard errors: ", variances[0][1])
     elif variances:

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from povdsl.check.plan import TableSpec
-from povdsl.render.numbers import coef_cell, format_count, format_level, statistic_cell
-from povdsl.render.table_model import EN_DASH, Cell, HeaderGroup, HeaderRow, Row, Section, Table, TableContext
-from povdsl.render.tables import common_notes, context_notes, join_words, sentence, single, table_decimals, wrap_header
+from povdsl.render.numbers import coef_cell, format_level, statistic_cell
+from povdsl.render.table_model import Cell, HeaderGroup, HeaderRow, Row, Section, Table, TableContext
+from povdsl.render.tables import common_notes, count_range_cell, join_words, single, sweep_closing_notes, table_decimals, wrap_header
 from povdsl.render.term_selection import term_label
 
 
@@ -75,20 +75,14 @@ def build_member_table(spec: TableSpec, entries: Sequence[MemberEntry], context:
         if spec.stat != "none":
             rows.append(Row("", tuple(stats)))
 
-    observations = []
-    for c in columns:
-        counts = sorted({e.nobs for e in entries if e.column == c})
-        text = format_count(counts[0]) + (EN_DASH + format_count(counts[-1]) if len(counts) > 1 else "")
-        observations.append(Cell(text, number=text if len(counts) == 1 else ""))
+    observations = [count_range_cell([e.nobs for e in entries if e.column == c]) for c in columns]
 
     notes = common_notes(spec, context)
     focus = list(dict.fromkeys(term_label(e.focus, spec) for e in entries))
     notes.append(f"One row per specification; each cell is the coefficient of {join_words(focus)} in that specification.")
     if spec.significant_only:
         notes.append(f"Only specifications with p < {format_level(threshold)} in some column are listed.")
-    notes += sentence("Standard errors: ", join_words(list(dict.fromkeys(context.variance.values()))))
-    notes += context_notes(context)
-    notes += list(spec.notes)
+    notes += sweep_closing_notes(spec, context)
 
     return Table(
         name=spec.name,
@@ -99,4 +93,6 @@ def build_member_table(spec: TableSpec, entries: Sequence[MemberEntry], context:
         sections=(Section("", tuple(rows)),),
         footer=(Row("Observations", tuple(observations)),),
         notes=tuple(notes),
+        fit_width=spec.fit_width,
+        landscape=spec.landscape,
     )

@@ -268,6 +268,20 @@ def impacts_note(spec: TableSpec, results: Sequence[Result]) -> tuple[str, ...]:
 DEPTH_LABELS = MappingProxyType({2: "Two Digits", 3: "Three Digits", 4: "Four Digits"})
 
 
+def count_range_cell(counts: Sequence[int]) -> Cell:
+    """A sweep's observations: one count, or the smallest and largest joined by an en dash (then not a number)."""
+    ordered = sorted(set(counts))
+    text = format_count(ordered[0])
+    if len(ordered) > 1:
+        text += EN_DASH + format_count(ordered[-1])
+    return Cell(text, number=text if len(ordered) == 1 else "")
+
+
+def sweep_closing_notes(spec: TableSpec, context: TableContext) -> list[str]:
+    """A sweep table's last notes: its variances, the context's notes, the spec's own."""
+    return sentence("Standard errors: ", join_words(list(dict.fromkeys(context.variance.values())))) + context_notes(context) + list(spec.notes)
+
+
 def build_sweep_table(spec: TableSpec, entries: Sequence[SweepEntry], context: TableContext) -> Table:
     """Tables 5-6: per outcome an Industry | Result block, one section per code depth.
 
@@ -322,18 +336,12 @@ def build_sweep_table(spec: TableSpec, entries: Sequence[SweepEntry], context: T
 
     observations: list[Cell] = []
     for o in outcomes:
-        counts = sorted({e.nobs for e in entries if e.outcome == o})
-        text = format_count(counts[0])
-        if len(counts) > 1:
-            text += EN_DASH + format_count(counts[-1])
-        observations += [Cell(), Cell(text, number=text if len(counts) == 1 else "")]
+        observations += [Cell(), count_range_cell([e.nobs for e in entries if e.outcome == o])]
 
     notes = common_notes(spec, context)
     if spec.significant_only:
         notes.append(f"Only industries whose cluster coefficient has p < {format_level(threshold)} are listed.")
-    notes += sentence("Standard errors: ", join_words(list(dict.fromkeys(context.variance.values()))))
-    notes += context_notes(context)
-    notes += list(spec.notes)
+    notes += sweep_closing_notes(spec, context)
 
     return Table(
         name=spec.name,

@@ -54,6 +54,9 @@ def _figure(plan: Plan, f: FigureSpec) -> str:
         rows += [("label", f"{term} = {string_literal(text)}") for term, text in labels.items()]
     elif f.kind == "impacts":
         rows = [("plot", f"direct, indirect and total impacts of {', '.join(plan.model(m).label for m in f.models)}, one row per regressor")]
+    elif f.kind == "curve":
+        term = f.term or expr_text(plan.model(f.models[0]).terms[0])
+        rows = [("plot", f"specification curve of {term} over the members of {plan.model(f.models[0]).label}: estimates sorted, choices below")]
     else:
         rows = [("plot", f"one point per member of {', '.join(plan.model(m).label for m in f.models)}, sorted by estimate")]
     rows.append(("intervals", f"{f.level * 100:.10g}% confidence, from each model's t or normal reference distribution"))

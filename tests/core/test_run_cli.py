@@ -35,8 +35,8 @@ def test_every_figure_of_the_paper_spec_is_written(tables):
     from povdsl.render.figure_style import FIGURE_FORMATS
 
     figures = load_plan(SPEC).figures
-    assert {f.name for f in figures} == {"figure1", "figure5", "figure6"}
-    assert {f.kind for f in figures} == {"coef", "sweep"}
+    assert {f.name for f in figures} == {"figure1", "figure5", "figure6", "figure7"}
+    assert {f.kind for f in figures} == {"coef", "sweep", "curve"}
     for figure in figures:
         for fmt in figure.formats:
             assert (tables / f"{figure.name}{FIGURE_FORMATS[fmt]}").stat().st_size > 1000, (figure.name, fmt)
