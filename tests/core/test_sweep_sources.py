@@ -254,3 +254,28 @@ def test_the_paper_multiverse_contains_model_3(zhejiang_output):
         pd.testing.assert_series_equal(getattr(member.result, field), getattr(m3, field), check_exact=False, rtol=1e-12)
     other = next(i for i in sweep.items if i.values[1] == ("w", "nearest5") and i.values[0] == member.values[0])
     assert "W(cluster, nearest5)" in other.result.params.index
+
+
+def test_a_product_with_industries_equals_the_industries_sweep_alone(tmp_path, zhejiang_output):
+    """`for y in [...] for industry in industries(...)`: each outcome's industries are the paper's sweep, number for number."""
+    paper = (Path(__file__).resolve().parents[2] / "spec" / "zhejiang.pov").read_text()
+    spec = tmp_path / "s.pov"
+    spec.write_text(
+        paper
+        + """
+model both for y in [log(income), poor04] for industry in industries(census, digits=3, year=2004, names=industry_names): y ~ clusters(census, digits=3, industry=industry) + controls | ols
+  where year == 2004
+"""
+    )
+    plan = load_plan(spec)
+    from povdsl.data.frames import load
+
+    fits = fits_of(plan.model("both"), load(plan))
+    assert [f.values[0] for f in fits[:1]] == [("y", "log(income)")] and fits[-1].values[0] == ("y", "poor04")
+    out = run(spec)
+    reference = zhejiang_output.sweeps["inc04_3"]
+    mine = [i for i in out.sweeps["both"].items if i.values[0] == ("y", "log(income)")]
+    assert [i.code for i in mine] == [i.code for i in reference.items]
+    for a, b in zip(mine, reference.items):
+        assert a.name == b.name
+        pd.testing.assert_series_equal(a.result.params, b.result.params, check_exact=False, rtol=1e-12)
