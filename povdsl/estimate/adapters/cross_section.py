@@ -188,7 +188,8 @@ def _fit_binary(name: str, backend: str):
         fit_args, text = _statsmodels_cov(design, resolved, "HC0")
         maxiter = int(str(options.get("maxiter", 35)))
         model_class = Logit if backend == "Logit" else Probit
-        model = _named(model_class(*_arrays(design)), design)
+        # check_rank=False: check_full_rank above has established full rank; statsmodels would check again (one SVD per fit)
+        model = _named(model_class(*_arrays(design), check_rank=False), design)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
