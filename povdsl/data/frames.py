@@ -256,7 +256,11 @@ def _region_frame(plan: Plan, tables: Mapping[str, pd.DataFrame], panel: DataPla
         frame = tables[d.name].set_index([d.region, d.time]).sort_index()
         if frame.index.has_duplicates:
             dup = frame.index[frame.index.duplicated()][0]
-            raise DataError(f"data set '{d.name}' has more than one row for {d.region}={dup[0]}, {d.time}={dup[1]}")
+            raise DataError(
+                f"data set '{d.name}' has more than one row for {d.region}={dup[0]}, {d.time}={dup[1]}",
+                span=_at(d.span),
+                hint=f"a key({d.region}, {d.time}) table holds one row per region and period: drop or aggregate the duplicates",
+            )
         merged = frame if merged is None else merged.join(frame, how="outer", rsuffix=f"_{d.name}")
     if merged is None:
         return None

@@ -181,3 +181,17 @@ def test_povdsl_fit_refuses_stray_text_in_a_given_frame_as_a_spec_run_does(tmp_p
     np.testing.assert_allclose(fitted.params.to_numpy(), reference.params.to_numpy(), rtol=1e-10)
     with pytest.raises(DataError, match="must be a pandas DataFrame, got ndarray"):
         povdsl.fit("y ~ x | ols", clean.to_numpy())
+
+
+def test_a_key_table_with_a_repeated_region_and_period_is_a_located_error(tmp_path, capsys):
+    """Was the only data error printed without file:line:col (and without a hint)."""
+    units = pd.DataFrame({"unit": [1, 2, 3, 4], "year": 2000, "region": [1, 1, 2, 2], "y": [1.0, 2.0, 3.5, 3.0]})
+    units.to_csv(tmp_path / "u.csv", index=False)
+    pd.DataFrame({"region": [1, 2, 2], "year": 2000, "g": [0.5, 1.5, 1.5]}).to_csv(tmp_path / "r.csv", index=False)
+    spec = tmp_path / "s.pov"
+    spec.write_text('data u = "u.csv" panel(unit, year) region(region)\n\ndata r = "r.csv" key(region, year)\nmodel m: y ~ g | ols\n')
+    (tmp_path / ".povdsl-root").write_text("")
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{spec}:3:1: error: data set 'r' has more than one row for region=2, year=2000")
+    assert "hint: a key(region, year) table holds one row per region and period" in err
