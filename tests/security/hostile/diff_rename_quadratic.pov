@@ -3,4 +3,4 @@
 # diff-old: lets_3000
 # stages: check diff
 # expect: ok
-# cpu: 3
+# cpu: 5

@@ -1,7 +1,7 @@
 # attack: v1*v2*...*v25: each * doubles the terms, 2**25 interactions before formulaic sees one
 # stages: check run diff
 # expect: E166
-# cpu: 3
+# cpu: 5
 data d = "d.csv" panel(hh, year)
 let v1 = x + 1
 let v2 = x + 2

@@ -1,7 +1,7 @@
 # attack: (v1 + ... + v20)**10: formulaic forms 20**10 products before merging duplicates
 # stages: check run diff
 # expect: E166
-# cpu: 3
+# cpu: 5
 data d = "d.csv" panel(hh, year)
 let v1 = x + 1
 let v2 = x + 2

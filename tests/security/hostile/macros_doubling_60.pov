@@ -2,4 +2,4 @@
 # generate: macros_doubling_60
 # stages: check diff
 # expect: ok
-# cpu: 3
+# cpu: 5
