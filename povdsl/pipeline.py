@@ -206,7 +206,7 @@ def member_entries(plan: Plan, spec, sweeps) -> list[MemberEntry]:
             labels = tuple(label for _, label in item.values)
             if item.digits:  # an industry: its name, as Tables 5-6 show it
                 labels = (*labels[:-1], item.name)
-            entries.append(MemberEntry(model.label, outcome, labels, f, float(r.params[f]), float(r.std_errors[f]), float(r.tstats[f]), float(r.pvalues[f]), r.nobs))
+            entries.append(MemberEntry(model.label, outcome, labels, item.term or f, float(r.params[f]), float(r.std_errors[f]), float(r.tstats[f]), float(r.pvalues[f]), r.nobs))
     return entries
 
 

@@ -40,6 +40,7 @@ class SweepItem:
     digits: int  # industries: the code's depth; 0 otherwise
     result: Result
     values: tuple[tuple[str, str], ...] = ()  # (variable, value label) per `for` clause
+    term: str = ""  # the member's own first term as printed, when a `for` variable changes it ("" otherwise)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ def assemble(expansion: Expansion, outcomes: list[Outcome]) -> SweepResult:
             continue
         index = pd.Index([focus if n == term else n for n in result.params.index])  # one index for the four series
         renamed = {k: getattr(result, k).set_axis(index) for k in ("params", "std_errors", "tstats", "pvalues")}
-        items.append(SweepItem(fit.code, fit.label, fit.digits, replace(result, **renamed), fit.values))
+        own = term if expansion.model.sweep_var is None and term != focus else ""  # industries keep the declared focus
+        items.append(SweepItem(fit.code, fit.label, fit.digits, replace(result, **renamed), fit.values, own))
     return SweepResult(expansion.model.name, focus, tuple(items), tuple(skipped))
 
 

@@ -79,7 +79,10 @@ def build_member_table(spec: TableSpec, entries: Sequence[MemberEntry], context:
 
     notes = common_notes(spec, context)
     focus = list(dict.fromkeys(term_label(e.focus, spec) for e in entries))
-    notes.append(f"One row per specification; each cell is the coefficient of {join_words(focus)} in that specification.")
+    if len(focus) == 1:
+        notes.append(f"One row per specification; each cell is the coefficient of {join_words(focus)} in that specification.")
+    else:  # a `for` variable changes the first term: the row says which term the cell is
+        notes.append(f"One row per specification; each cell is the coefficient of that specification's first term ({join_words(focus)}).")
     if spec.significant_only:
         notes.append(f"Only specifications with p < {format_level(threshold)} in some column are listed.")
     notes += sweep_closing_notes(spec, context)

@@ -279,3 +279,26 @@ model both for y in [log(income), poor04] for industry in industries(census, dig
     for a, b in zip(mine, reference.items):
         assert a.name == b.name
         pd.testing.assert_series_equal(a.result.params, b.result.params, check_exact=False, rtol=1e-12)
+
+
+def test_a_swept_first_term_is_named_per_row_not_as_the_first_members(tmp_path, households):
+    """`for v in [age, edu]: y ~ v + land`: each row is v's own coefficient, and the note names both terms."""
+    spec = tmp_path / "s.pov"
+    spec.write_text(
+        HEAD
+        + """model m for v in [age, edu]: log(income) ~ v + land | ols
+  where year == 2004
+table t = m
+  layout sweep
+"""
+    )
+    out = run(spec, formats=("markdown",))
+    data = households[households.year == 2004]
+    for item, term in zip(out.sweeps["m"].items, ["age", "edu"], strict=True):
+        used = data[["log_income", term, "land"]].dropna()
+        reference = sm.OLS(used.log_income, sm.add_constant(used[[term, "land"]])).fit()
+        assert item.result.params[out.sweeps["m"].focus] == pytest.approx(reference.params[term], rel=1e-10)
+        assert item.term == ("" if term == "age" else "edu")
+    text = out.tables["t"]["markdown"]
+    assert "the coefficient of that specification's first term (age and edu)" in text
+    assert "the coefficient of age in that specification" not in text
