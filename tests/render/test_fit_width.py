@@ -14,11 +14,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from latex_article import write_article
 
 from povdsl.render.pdf import compile_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
-NEEDS = re.compile(r"^% povdsl table: needs \\usepackage\{([a-z,]+)\}")
 WIDTHS = {"article": "", "narrow": "\\setlength{\\textwidth}{300pt}\n"}
 
 needs_pdflatex = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not found; install TeX Live")
@@ -42,14 +42,7 @@ def fitted(request, tmp_path_factory):
 
 
 def overfull(fragment: str, folder: Path, width: str) -> tuple[str, ...]:
-    needs = NEEDS.match(fragment)
-    assert needs, fragment.splitlines()[0]
-    (folder / "fragment.tex").write_text(fragment, encoding="utf-8")
-    document = folder / "paper.tex"
-    document.write_text(
-        f"\\documentclass{{article}}\n\\usepackage{{{needs.group(1)}}}\n{width}\\begin{{document}}\n\\input{{{folder / 'fragment.tex'}}}\n\\end{{document}}\n",
-        encoding="utf-8",
-    )
+    document, _ = write_article(fragment, folder, width)
     report = compile_pdf(document)
     assert report.ok, "\n".join(report.errors) or report.log[-2000:]
     return tuple(report.overfull)

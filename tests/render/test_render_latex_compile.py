@@ -7,12 +7,12 @@ the siunitx variants also need siunitx.sty (texlive-science).
 from __future__ import annotations
 
 import importlib.util
-import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from latex_article import write_article
 
 from povdsl.render.pdf import MISSING_PDFLATEX, LatexError, compile_pdf
 from povdsl.render.templating import render
@@ -57,8 +57,6 @@ def test_golden_compiles_without_errors_or_overfull_boxes(tmp_path, case, varian
     assert not report.overfull, "\n".join(report.overfull)
 
 
-NEEDS = re.compile(r"^% povdsl table: needs \\usepackage\{([a-z,]+)\}")
-
 
 @pytest.mark.latex
 @needs_pdflatex
@@ -70,18 +68,11 @@ def test_a_fragment_compiles_in_a_plain_article_with_the_packages_its_first_line
     if options.get("siunitx") and not have_sty("siunitx"):
         pytest.skip("siunitx.sty not found; install texlive-science")
     fragment = regen.golden_path(case, variant).read_text(encoding="utf-8")
-    needs = NEEDS.match(fragment)
-    assert needs, fragment.splitlines()[0]
-    (tmp_path / "fragment.tex").write_text(fragment, encoding="utf-8")
-    document = tmp_path / "paper.tex"
-    document.write_text(
-        f"\\documentclass{{article}}\n\\usepackage{{{needs.group(1)}}}\n\\begin{{document}}\n\\input{{{tmp_path / 'fragment.tex'}}}\n\\end{{document}}\n",
-        encoding="utf-8",
-    )
+    document, packages = write_article(fragment, tmp_path)
     report = compile_pdf(document)
     assert report.ok, "\n".join(report.errors) or report.log[-2000:]
     without = tmp_path / "bare.tex"
-    without.write_text(document.read_text().replace(f"\\usepackage{{{needs.group(1)}}}\n", ""), encoding="utf-8")
+    without.write_text(document.read_text().replace(f"\\usepackage{{{packages}}}\n", ""), encoding="utf-8")
     assert not compile_pdf(without).ok  # the packages named are needed, so the comment is not decoration
 
 
