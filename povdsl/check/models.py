@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from povdsl.check.expressions import ExpressionChecks
@@ -228,7 +229,7 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
         before = len(self.diagnostics)
         for m in d.models:
             if m.id not in declared:
-                self.error("E190", f"unknown model '{m.id}'", m.span, did_you_mean(m.id, declared))
+                self.error("E190", f"unknown model '{m.id}'", m.span, did_you_mean(m.id, declared) or _listed("the spec's models are", declared))
         labels: list[tuple[str, str]] = []
         keep: list[str] = []
         drop: list[str] = []
@@ -403,3 +404,9 @@ def _coefficient_names(e: s.Expr) -> tuple[str, ...]:
             var = expr_text(args[0])
             return tuple(lag_name(var, k) for k in range(lags[0], lags[1] + 1))
     return (expr_text(e),)
+
+
+def _listed(what: str, names: Iterable[str], most: int = 12) -> str | None:
+    """A hint naming every choice when there are few (a misspelt name with nothing close still gets a way forward)."""
+    choices = sorted(names)
+    return f"{what} {', '.join(choices)}" if 0 < len(choices) <= most else None

@@ -50,7 +50,7 @@ class TableLayoutChecks(CheckerState):
         for name_node, label, places in s.fit_items(opt.values):
             statistic = name_node.id
             if statistic not in FIT_STATISTICS:
-                self.error("E193", f"unknown fit statistic '{statistic}'", name_node.span, did_you_mean(statistic, FIT_STATISTICS))
+                self.error("E193", f"unknown fit statistic '{statistic}'", name_node.span, did_you_mean(statistic, FIT_STATISTICS) or "the fit statistics are " + ", ".join(sorted(FIT_STATISTICS)))
                 continue
             fit.append(statistic)
             if label is not None:
