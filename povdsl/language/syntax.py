@@ -61,12 +61,11 @@ class Keyword:
     span: Span | None = _span()
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
-    func: str
+class _Arguments:
+    """`positional` and `keywords` of a node holding call arguments (a call, a figure's plot)."""
+
+    __slots__ = ()
     args: tuple[Expr | Keyword, ...]
-    span: Span | None = _span()
-    func_span: Span | None = _span()
 
     @property
     def positional(self) -> tuple[Expr, ...]:
@@ -75,6 +74,14 @@ class Call:
     @property
     def keywords(self) -> tuple[Keyword, ...]:
         return tuple(a for a in self.args if isinstance(a, Keyword))
+
+
+@dataclass(frozen=True, slots=True)
+class Call(_Arguments):
+    func: str
+    args: tuple[Expr | Keyword, ...]
+    span: Span | None = _span()
+    func_span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,21 +290,13 @@ class TableDecl:
 
 
 @dataclass(frozen=True, slots=True)
-class FigurePlot:
+class FigurePlot(_Arguments):
     """What a figure draws: `coef(m1, m2)`, `sweep(inc04_3)`; the checker gives the function its meaning."""
 
     func: str
     args: tuple[Expr | Keyword, ...]
     span: Span | None = _span()
     func_span: Span | None = _span()
-
-    @property
-    def positional(self) -> tuple[Expr, ...]:
-        return tuple(a for a in self.args if not isinstance(a, Keyword))
-
-    @property
-    def keywords(self) -> tuple[Keyword, ...]:
-        return tuple(a for a in self.args if isinstance(a, Keyword))
 
 
 @dataclass(frozen=True, slots=True)
