@@ -67,6 +67,7 @@ def run(
     dask: str | None = None,
     keep_going: bool = False,
     cache: str | Path | None = None,
+    cache_prune: bool = False,
     progress: bool = False,
     max_fits: int = MAX_FITS,
 ) -> RunOutput:
@@ -79,7 +80,8 @@ def run(
 
     ``cache`` is a folder for the fit cache (estimate/fit_cache.py): fits
     stored there are not run again. The CLI passes `.povdsl-cache/` beside
-    the spec; the Python default is no cache. ``progress`` shows a bar on a
+    the spec; the Python default is no cache. Entry files no run used for 30
+    days are removed; with ``cache_prune`` every one this run did not use. ``progress`` shows a bar on a
     terminal's stderr.
     """
     plan = load_plan(path, allow_outside=allow_outside, max_fits=max_fits)
@@ -88,7 +90,7 @@ def run(
     plain = [m for m in plan.models if not m.is_sweep]
     sweep_models = [m for m in plan.models if m.is_sweep]
     check_fit_limit(sweep_models, frames, max_fits - len(plain))  # before any fit (docs/sweeps.md, "Limits")
-    fit_cache = FitCache(Path(cache), write_output) if cache is not None else None
+    fit_cache = FitCache(Path(cache), write_output, prune_unused=cache_prune) if cache is not None else None
     fingerprint = Fingerprint(plan) if fit_cache is not None else None
     fitted = fit_all(plain, sweep_models, frames, run_cache, workers=workers, dask=dask, fit_cache=fit_cache, fingerprint=fingerprint, progress=progress)
     failures, results, sweeps = fitted.failures, fitted.results, fitted.sweeps

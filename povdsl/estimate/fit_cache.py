@@ -2,23 +2,40 @@
 
 A fit's key is the sha256 of what determines its numbers: povdsl's version
 (and a digest of its source files, so a development checkout never reads
-results of older code),
-the model's canonical text (the checked plan printed node by node with the
-printer's canonical expressions; name, label and source positions left out),
-its sweep values, the path it takes (compiled alone or on its sweep's shared
-design), the data and weights declarations, the `let`s it reads
-(transitively), and the sha256 of every data and weights file. So an edit to
-one model, or to a `let` only it reads, refits that model alone; a layout
-edit or a renamed model refits nothing.
+results of older code), the model's canonical text (the checked plan printed
+node by node with the printer's canonical expressions; name, label and
+source positions left out), its sweep values, the path it takes (compiled
+alone or on its sweep's shared design), the data and weights declarations,
+the `let`s it reads (transitively), and the sha256 of every data and weights
+file. So an edit to one model, or to a `let` only it reads, refits that
+model alone; a layout edit or a renamed model refits nothing.
+
+A sweep member is keyed without being built: its model is a function of its
+group's model (`sweep_sources.Fit.template`, the member before its industry
+code is filled in) and its values, so the key is the template's canonical
+text (computed once per group) and the values; the concrete model is built
+only when the member is fitted or reported.
+
+Entries are stored in batches (decision 68): one file per plain model, named
+by its key, and one per sweep, named by the spec's file name and the sweep's
+name (a locator, not a key: every fit in it is still found by its own key).
+A batch is written once, when its last fit is in, and again at the end of an
+interrupted run, so Ctrl-C keeps what finished. A batch larger than
+MAX_FILE_BYTES continues in numbered parts.
 
 Cache folders travel in pull requests like everything else, so an entry is
 data, never code, and never trusted: JSON holding every float as its exact
-hex form (no pickle), read only when it is a regular file (opened with
-O_NOFOLLOW from a folder opened with O_NOFOLLOW), at most MAX_ENTRY_BYTES,
-whose stored key equals the key asked for and whose every field has the
-expected type. Anything else is a miss with a warning. Entries are written
-by the writer the run passes (render/output.write_output: plain names,
-temporary file, rename, never through a link).
+hex form (no pickle; estimate/fit_entries.py), read only when it is a
+regular file (opened with O_NOFOLLOW from a folder opened with O_NOFOLLOW),
+at most MAX_FILE_BYTES, whose stored batch name equals the one asked for,
+each fit under its own key, every field of the expected type. Anything else
+is a miss with a warning. Files are written by the writer the run passes
+(render/output.write_output: plain names, temporary file, rename, never
+through a link).
+
+A run marks the files it reads (their modification time) and removes, at its
+end, entry files no run has used for PRUNE_AFTER_DAYS days; `prune_unused`
+(`povdsl run --cache-prune`) removes every entry file the run did not use.
 """
 
 from __future__ import annotations
@@ -27,40 +44,33 @@ import functools
 import hashlib
 import json
 import os
+import re
 import stat
+import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
 
 from povdsl.check import walk
 from povdsl.check.plan import ModelPlan, Plan
 from povdsl.errors import PovdslError
-from povdsl.estimate.jobs import Failure, Job, Outcome
-from povdsl.estimate.result import Result, Variance
+from povdsl.estimate.fit_entries import Corrupt, Uncacheable, decode, encode, storable
+from povdsl.estimate.jobs import Outcome
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 
-FORMAT = "povdsl-fit/1"
-MAX_ENTRY_BYTES = 8 * 2**20  # a Result of a 2,000-column design is ~1/4 of this; anything larger is not ours
-MAX_DEPTH = 8  # nesting of a Result's encoded fields
+FORMAT = "povdsl-fits/2"
+MAX_ENTRY_BYTES = 8 * 2**20  # one fit: a Result of a 2,000-column design is ~1/4 of this; anything larger is not stored
+MAX_FILE_BYTES = 16 * 2**20  # one file of a batch; a larger batch continues in parts
+MAX_PARTS = 4096
+PRUNE_AFTER_DAYS = 30
 _EXPRESSIONS = (s.Name, s.Number, s.String, s.OpenBound, s.Call, s.BinOp, s.Negate, s.Compare, s.BoolOp, s.Not, s.Paren, s.Keyword)
 _DIRECTORY_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+_OURS = re.compile(r"\.?[0-9a-f]{64}(\.[0-9]+)?\.json(\.[0-9a-f]{16}\.tmp)?")  # entry files, and a killed writer's temporaries
 
 Writer = Callable[[Path, str, str], object]
-
-
-class Uncacheable(Exception):
-    """A value the entry format cannot hold exactly: the fit is simply not cached."""
-
-
-class Corrupt(Exception):
-    """An entry that is not what povdsl writes: ignored with a warning."""
 
 
 def canonical(x: object) -> str:
@@ -167,66 +177,97 @@ def code_version() -> str:
     return f"{povdsl.__version__}+{digest.hexdigest()[:16]}"
 
 
-def fit_key(job: Job, fingerprint: Fingerprint, shared_column: str | None) -> str | None:
-    """The job's key, or None when its plan holds something without a canonical text (then it is not cached)."""
-    model = fingerprint.model_text(job.model)
-    if model is None:
+def fit_key(model: ModelPlan, bindings: tuple[tuple[str, str], ...], shared: bool, fingerprint: Fingerprint) -> str | None:
+    """A fit's key from its model or its sweep group's template and its values; None when it has no canonical text (not cached)."""
+    text = fingerprint.model_text(model)
+    if text is None:
         return None
-    parts = (FORMAT, code_version(), model, canonical(job.bindings), f"shared:{shared_column}", fingerprint.files)
+    parts = (FORMAT, code_version(), text, canonical(bindings), f"shared:{shared}", fingerprint.files)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-class FitCache:
-    """Entries `<folder>/<key>.json`; `load` returns None for a miss, a foreign or corrupt entry (with a warning)."""
+def sweep_batch(sweep: str, fingerprint: Fingerprint) -> str:
+    """The file name stem of a sweep's batch: stable under edits of its members, so unchanged members are still found."""
+    parts = (FORMAT, code_version(), fingerprint.files, Path(fingerprint.plan.path).name, sweep)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
-    def __init__(self, folder: Path, writer: Writer):
+
+def _part_name(batch: str, part: int) -> str:
+    return f"{batch}.json" if part == 0 else f"{batch}.{part}.json"
+
+
+class FitCache:
+    """A folder of batch files; `lookup` finds fits by key (a miss, foreign or corrupt entry: absent, with a warning)."""
+
+    def __init__(self, folder: Path, writer: Writer, *, prune_unused: bool = False):
         self.folder = Path(folder)
         self.writer = writer
+        self.prune_unused = prune_unused  # at the end of a run, remove every entry file it did not use
         self.hits = 0
-        self.stored = 0
+        self.stored = 0  # fits written
+        self.used: set[str] = set()  # file names read or written by this run
+        self._batches: dict[str, dict[str, object]] = {}  # batch -> key -> its stored entry, as read
         self._write_failed = False
         self.usable = not self.folder.is_symlink()
         if not self.usable:
             warnings.warn(f"fit cache folder {self.folder} is a symbolic link; povdsl neither reads nor writes through links, so nothing is cached", RuntimeWarning, stacklevel=2)
 
-    def load(self, key: str) -> Outcome | None:
-        if not self.usable:
-            return None
-        try:
-            text = self._read(f"{key}.json")
-        except FileNotFoundError:
-            return None
-        except (OSError, Corrupt) as exc:
-            warnings.warn(f"fit cache entry {self.folder / (key + '.json')} ignored: {exc}", RuntimeWarning, stacklevel=2)
-            return None
-        try:
-            entry = json.loads(text)
-            if not isinstance(entry, dict) or entry.get("format") != FORMAT or entry.get("key") != key:
-                raise Corrupt("it was not written for this fit (format or key differ)")
-            outcome = _decode_outcome(entry.get("outcome"))
-        except (Corrupt, ValueError, TypeError, KeyError, RecursionError, OverflowError) as exc:
-            warnings.warn(f"fit cache entry {self.folder / (key + '.json')} ignored: {exc}", RuntimeWarning, stacklevel=2)
-            return None
-        self.hits += 1
-        return outcome
+    # --- reading -------------------------------------------------------------------------------------
 
-    def store(self, key: str, outcome: Outcome) -> None:
-        if not self.usable or self._write_failed or (isinstance(outcome, Failure) and (outcome.died or (outcome.error is not None and not _plain_error(outcome.error)))):
-            return
-        try:
-            text = json.dumps({"format": FORMAT, "key": key, "outcome": _encode_outcome(outcome)}, separators=(",", ":"))
-        except Uncacheable:
-            return
-        if len(text) > MAX_ENTRY_BYTES:
-            return
-        try:
-            self.writer(self.folder, f"{key}.json", text)
-            self.stored += 1
-        except PovdslError as exc:  # the writer refused this entry (a link in its place): that one is not stored
-            warnings.warn(f"fit cache entry not written ({exc})", RuntimeWarning, stacklevel=2)
-        except OSError as exc:  # a read-only project: run on, once warned
-            self._write_failed = True
-            warnings.warn(f"fit cache not written ({exc})", RuntimeWarning, stacklevel=2)
+    def lookup(self, batch: str, keys: Iterable[str]) -> dict[str, Outcome]:
+        """The stored outcomes of these keys in this batch (the batch's files are read once per run)."""
+        entries = self.entries(batch)
+        found: dict[str, Outcome] = {}
+        for key in keys:
+            if key in found or key not in entries:
+                continue
+            try:
+                found[key] = decode(entries[key])
+            except (Corrupt, ValueError, TypeError, KeyError, RecursionError, OverflowError) as exc:
+                del entries[key]
+                warnings.warn(f"fit cache entry {key} in {self.folder / _part_name(batch, 0)} ignored: {exc}", RuntimeWarning, stacklevel=2)
+        self.hits += len(found)
+        return found
+
+    def load(self, key: str) -> Outcome | None:
+        """A fit stored alone (a plain model: its batch is its key)."""
+        return self.lookup(key, [key]).get(key)
+
+    def entries(self, batch: str) -> dict[str, object]:
+        """The batch's stored entries by key, undecoded; a part that is not what povdsl writes is left out with a warning."""
+        if batch in self._batches:
+            return self._batches[batch]
+        entries: dict[str, object] = {}
+        self._batches[batch] = entries
+        if not self.usable:
+            return entries
+        parts = 1
+        part = 0
+        while part < parts:
+            name = _part_name(batch, part)
+            try:
+                stored = self._part(name, batch, part)
+            except FileNotFoundError:
+                if part:
+                    warnings.warn(f"fit cache entry {self.folder / name} ignored: it is missing", RuntimeWarning, stacklevel=3)
+                break
+            except (OSError, Corrupt, ValueError, RecursionError) as exc:
+                warnings.warn(f"fit cache entry {self.folder / name} ignored: {exc}", RuntimeWarning, stacklevel=3)
+                if part == 0:
+                    break
+            else:
+                parts = stored["parts"] if part == 0 else parts
+                entries.update(stored["fits"])
+            part += 1
+        return entries
+
+    def _part(self, name: str, batch: str, part: int) -> dict:
+        data = json.loads(self._read(name))
+        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("batch") != batch or data.get("part") != part:
+            raise Corrupt("it was not written for this fit (format or key differ)")
+        if not isinstance(data.get("parts"), int) or isinstance(data["parts"], bool) or not part < data["parts"] <= MAX_PARTS or not isinstance(data.get("fits"), dict):
+            raise Corrupt("a malformed batch")
+        return data
 
     def _read(self, name: str) -> str:
         try:
@@ -247,200 +288,153 @@ class FitCache:
             info = os.fstat(handle.fileno())
             if not stat.S_ISREG(info.st_mode):
                 raise Corrupt("it is not a regular file")
-            if info.st_size > MAX_ENTRY_BYTES:
-                raise Corrupt(f"it is larger than {MAX_ENTRY_BYTES} bytes")
-            data = handle.read(MAX_ENTRY_BYTES + 1)
-        if len(data) > MAX_ENTRY_BYTES:
-            raise Corrupt(f"it is larger than {MAX_ENTRY_BYTES} bytes")
+            if info.st_size > MAX_FILE_BYTES:
+                raise Corrupt(f"it is larger than {MAX_FILE_BYTES} bytes")
+            data = handle.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                raise Corrupt(f"it is larger than {MAX_FILE_BYTES} bytes")
+            try:
+                os.utime(handle.fileno())  # used now: kept by pruning (a read-only cache is simply not marked)
+            except OSError:
+                pass
+        self.used.add(name)
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             raise Corrupt("it is not UTF-8 text") from None
 
+    # --- writing -------------------------------------------------------------------------------------
 
-def _plain_error(error: BaseException) -> bool:
-    from povdsl.errors import DataError, EstimationError
+    def store(self, key: str, outcome: Outcome) -> None:
+        """Store a fit alone (a plain model, as `load` reads it)."""
+        self.write(key, {key: outcome})
 
-    return isinstance(error, (EstimationError, DataError))
+    def write(self, batch: str, fits: dict[str, Outcome | dict]) -> None:
+        """Write a batch: outcomes, or entries as `entries` read them (kept without decoding); unstorable fits are left out."""
+        if not self.usable or self._write_failed:
+            return
+        texts: list[str] = []
+        fresh = 0
+        for key, outcome in fits.items():
+            if not isinstance(outcome, dict):
+                if not storable(outcome):
+                    continue
+                try:
+                    entry = encode(outcome)
+                except Uncacheable:
+                    continue
+                fresh += 1
+            else:
+                entry = outcome
+            text = json.dumps(key) + ":" + json.dumps(entry, separators=(",", ":"))
+            if len(text) <= MAX_ENTRY_BYTES:
+                texts.append(text)
+        if not texts:
+            return
+        parts: list[list[str]] = [[]]
+        size = 0
+        for text in texts:
+            if parts[-1] and size + len(text) + 200 > MAX_FILE_BYTES:
+                parts.append([])
+                size = 0
+            parts[-1].append(text)
+            size += len(text) + 1
+        try:
+            for number, part in enumerate(parts):
+                head = json.dumps({"format": FORMAT, "batch": batch, "part": number, "parts": len(parts)}, separators=(",", ":"))
+                name = _part_name(batch, number)
+                self.writer(self.folder, name, head[:-1] + ',"fits":{' + ",".join(part) + "}}")
+                self.used.add(name)
+            self.stored += fresh
+        except PovdslError as exc:  # the writer refused this file (a link in its place): that batch is not stored
+            warnings.warn(f"fit cache entry not written ({exc})", RuntimeWarning, stacklevel=2)
+        except OSError as exc:  # a read-only project: run on, once warned
+            self._write_failed = True
+            warnings.warn(f"fit cache not written ({exc})", RuntimeWarning, stacklevel=2)
 
+    # --- pruning -------------------------------------------------------------------------------------
 
-# --- the entry format: every value tagged with its type, floats as exact hex ---------------------------
+    def prune(self, *, unused: bool | None = None, days: float = PRUNE_AFTER_DAYS) -> int:
+        """Remove entry files this run did not use: all of them (`unused`), else those unused for `days`; the count removed.
 
-
-def _encode_outcome(outcome: Outcome) -> dict:
-    if isinstance(outcome, Failure):
-        return {"failure": {"message": outcome.message, "hint": outcome.hint}}
-    return {"result": {f.name: _encode(getattr(outcome, f.name)) for f in fields(Result) if f.name != "raw"}}
-
-
-def _decode_outcome(data: object) -> Outcome:
-    if not isinstance(data, dict) or len(data) != 1:
-        raise Corrupt("no outcome")
-    if "failure" in data:
-        failure = data["failure"]
-        if not isinstance(failure, dict) or not isinstance(failure.get("message"), str) or not isinstance(failure.get("hint"), (str, type(None))):
-            raise Corrupt("a malformed failure")
-        return Failure(failure["message"], failure["hint"])
-    stored = data.get("result")
-    names = [f.name for f in fields(Result) if f.name != "raw"]
-    if not isinstance(stored, dict) or sorted(stored) != sorted(names):
-        raise Corrupt("a malformed result")
-    values: dict[str, Any] = {name: _decode(stored[name], 0) for name in names}
-    _check_types(values)
-    return Result(**values)
-
-
-_EXPECTED: dict[str, tuple[type, ...]] = {
-    "params": (pd.Series,),
-    "std_errors": (pd.Series,),
-    "tstats": (pd.Series,),
-    "pvalues": (pd.Series,),
-    "nobs": (int, np.integer),
-    "estimator": (str,),
-    "vcov": (str,),
-    "stats": (dict,),
-    "dropped": (int, np.integer),
-    "model": (str,),
-    "label": (str,),
-    "dependent": (str,),
-    "warnings": (tuple,),
-    "variance": (Variance, type(None)),
-    "cov": (pd.DataFrame, type(None)),
-    "impacts": (pd.DataFrame, type(None)),
-}
-
-
-def _check_types(values: dict) -> None:
-    for name, value in values.items():
-        if (name in _EXPECTED and not isinstance(value, _EXPECTED[name])) or (isinstance(value, bool) and name in ("nobs", "dropped")):
-            raise Corrupt(f"field {name} has the wrong type")
-    if not all(isinstance(w, str) for w in values["warnings"]):
-        raise Corrupt("warnings are not texts")
-    if not all(isinstance(k, str) and isinstance(v, (int, float, np.integer, np.floating)) for k, v in values["stats"].items()):
-        raise Corrupt("statistics are not numbers")
-
-
-def _encode(value: object) -> object:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return {"b": value}
-    if isinstance(value, np.bool_):
-        return {"b_": bool(value)}
-    if isinstance(value, int):
-        return {"i": value}
-    if isinstance(value, np.integer):
-        return {"i64": int(value)} if value.dtype == np.int64 else _refuse(value)
-    if isinstance(value, float):
-        return {"f": value.hex()}
-    if isinstance(value, np.floating):
-        return {"f64": float(value).hex()} if value.dtype == np.float64 else _refuse(value)
-    if isinstance(value, str):
-        return {"s": value}
-    if isinstance(value, tuple):
-        return {"t": [_encode(v) for v in value]}
-    if isinstance(value, dict):
-        if not all(isinstance(k, str) for k in value):
-            _refuse(value)
-        return {"d": [[k, _encode(v)] for k, v in value.items()]}
-    if isinstance(value, Variance):
-        return {"variance": {f.name: _encode(getattr(value, f.name)) for f in fields(Variance)}}
-    if isinstance(value, pd.Series):
-        if value.dtype != np.float64:
-            _refuse(value)
-        return {"series": {"index": _labels(value.index), "name": _encode(value.name), "values": _floats(value.to_numpy())}}
-    if isinstance(value, pd.DataFrame):
-        if not all(dtype == np.float64 for dtype in value.dtypes):
-            _refuse(value)
-        return {"frame": {"index": _labels(value.index), "columns": _labels(value.columns), "values": [_floats(value[c].to_numpy()) for c in value.columns]}}
-    return _refuse(value)
+        Only names povdsl writes are considered, links are never followed
+        (a link is left alone), and a file that cannot be removed is skipped.
+        """
+        if not self.usable:
+            return 0
+        unused = self.prune_unused if unused is None else unused
+        cutoff = time.time() - days * 86400
+        try:
+            dir_fd = os.open(self.folder, _DIRECTORY_FLAGS)
+        except OSError:
+            return 0
+        removed = 0
+        try:
+            with os.scandir(dir_fd) as listing:
+                for item in listing:
+                    if item.name in self.used or not _OURS.fullmatch(item.name):
+                        continue
+                    try:
+                        info = item.stat(follow_symlinks=False)
+                        if stat.S_ISREG(info.st_mode) and (unused or info.st_mtime < cutoff):
+                            os.unlink(item.name, dir_fd=dir_fd)
+                            removed += 1
+                    except OSError:
+                        continue
+        finally:
+            os.close(dir_fd)
+        return removed
 
 
-def _refuse(value: object):
-    raise Uncacheable(f"{type(value).__name__} values are not cached")
+@dataclass
+class CacheRun:
+    """One run's use of the cache: each job's key and batch, what was found, and each batch written once its fits are in."""
 
+    cache: FitCache
+    keys: list[str | None]
+    batches: list[str | None]
+    _pending: dict[str, int] = field(default_factory=dict)  # batch -> fits still to arrive
+    _fresh: dict[str, dict[str, Outcome]] = field(default_factory=dict)  # batch -> fits arrived, not yet written
+    _members: dict[str, list[str]] = field(default_factory=dict)  # batch -> its keys in job order
 
-def _labels(index: pd.Index) -> dict:
-    if isinstance(index, pd.MultiIndex) or not all(isinstance(v, str) for v in index) or index.name is not None:
-        _refuse(index)
-    return {"dtype": str(index.dtype), "labels": list(index)}
+    def found(self) -> list[Outcome | None]:
+        """Every job's stored outcome, or None."""
+        for key, batch in zip(self.keys, self.batches):
+            if key is not None and batch is not None:
+                self._members.setdefault(batch, []).append(key)
+        stored = {batch: self.cache.lookup(batch, keys) for batch, keys in self._members.items()}
+        return [stored[b].get(k) if k is not None and b is not None else None for k, b in zip(self.keys, self.batches)]
 
+    def expect(self, todo: Iterable[int]) -> None:
+        """The jobs about to run: a batch is written when the last of its jobs has arrived."""
+        for i in todo:
+            batch = self.batches[i]
+            if batch is not None and self.keys[i] is not None:
+                self._pending[batch] = self._pending.get(batch, 0) + 1
 
-def _floats(values: np.ndarray) -> list[str]:
-    return [float(v).hex() for v in values]
+    def arrived(self, index: int, outcome: Outcome) -> None:
+        key, batch = self.keys[index], self.batches[index]
+        if key is None or batch is None:
+            return
+        self._fresh.setdefault(batch, {})[key] = outcome
+        self._pending[batch] -= 1
+        if self._pending[batch] == 0:
+            self._write(batch)
 
+    def finish(self) -> None:
+        """Write the batches not yet written (after an interruption: the fits that finished), then prune."""
+        for batch in list(self._fresh):
+            self._write(batch)
 
-def _decode(data: object, depth: int) -> object:
-    if depth > MAX_DEPTH:
-        raise Corrupt("nested too deeply")
-    if data is None:
-        return None
-    if not isinstance(data, dict) or len(data) != 1:
-        raise Corrupt("a value without its type")
-    (tag, value), = data.items()
-    if tag == "b" and isinstance(value, bool):
-        return value
-    if tag == "b_" and isinstance(value, bool):
-        return np.bool_(value)
-    if tag == "i" and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if tag == "i64" and isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
-        return np.int64(value)
-    if tag == "f" and isinstance(value, str):
-        return float.fromhex(value)
-    if tag == "f64" and isinstance(value, str):
-        return np.float64(float.fromhex(value))
-    if tag == "s" and isinstance(value, str):
-        return value
-    if tag == "t" and isinstance(value, list):
-        return tuple(_decode(v, depth + 1) for v in value)
-    if tag == "d" and isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in value):
-        return {k: _decode(v, depth + 1) for k, v in value}
-    if tag == "variance" and isinstance(value, dict) and sorted(value) == sorted(f.name for f in fields(Variance)):
-        return _variance({k: _decode(v, depth + 1) for k, v in value.items()})
-    if tag == "series" and isinstance(value, dict) and sorted(value) == ["index", "name", "values"]:
-        index = _index(value["index"])
-        name = _decode(value["name"], depth + 1)
-        if not isinstance(name, (str, type(None))):
-            raise Corrupt("a series name that is not text")
-        return pd.Series(_array(value["values"], len(index)), index=index, name=name)
-    if tag == "frame" and isinstance(value, dict) and sorted(value) == ["columns", "index", "values"]:
-        index, columns = _index(value["index"]), _index(value["columns"])
-        if not isinstance(value["values"], list) or len(value["values"]) != len(columns):
-            raise Corrupt("a frame whose columns do not match")
-        return pd.DataFrame({c: _array(v, len(index)) for c, v in zip(columns, value["values"])}, index=index, columns=columns)
-    raise Corrupt(f"an unexpected value ({tag!r})")
-
-
-def _variance(values: dict) -> Variance:
-    kinds = {"kind": str, "text": str, "clusters": tuple, "groups": tuple, "factor": float, "reference": str}
-    for name, kind in kinds.items():
-        if not isinstance(values[name], kind):
-            raise Corrupt(f"variance {name} has the wrong type")
-    if not isinstance(values["df"], (int, np.integer, type(None))):
-        raise Corrupt("variance df has the wrong type")
-    return Variance(**values)
-
-
-def _index(data: object) -> pd.Index:
-    if not isinstance(data, dict) or sorted(data) != ["dtype", "labels"] or data["dtype"] not in ("object", "str"):
-        raise Corrupt("a malformed index")
-    labels = data["labels"]
-    if not isinstance(labels, list) or not all(isinstance(v, str) for v in labels):
-        raise Corrupt("index labels that are not texts")
-    return _shared_index(data["dtype"], tuple(labels))
-
-
-@functools.lru_cache(maxsize=4096)
-def _shared_index(dtype: str, labels: tuple[str, ...]) -> pd.Index:
-    """One Index object per distinct label list: a Result's four series and its covariance share
-    labels, and so do a sweep's members; building a string Index was most of a warm rerun's time.
-    An Index is immutable, so sharing it is safe."""
-    return pd.Index(list(labels), dtype=dtype)
-
-
-def _array(values: object, length: int) -> np.ndarray:
-    if not isinstance(values, list) or len(values) != length or not all(isinstance(v, str) and len(v) < 40 for v in values):
-        raise Corrupt("numbers that do not match their labels")
-    return np.array([float.fromhex(v) for v in values], dtype=np.float64)
-
+    def _write(self, batch: str) -> None:
+        fresh = self._fresh.pop(batch, {})
+        if not fresh:
+            return
+        stored = self.cache.entries(batch)
+        fits: dict[str, Outcome | dict] = {}
+        for key in self._members.get(batch, ()):
+            if key in fresh:
+                fits[key] = fresh[key]
+            elif key in stored:
+                fits[key] = stored[key]  # type: ignore[assignment]
+        self.cache.write(batch, fits)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -59,22 +60,36 @@ class WorkerContext:
     designs: tuple[SharedDesign, ...] = ()
 
 
+class Member(Protocol):
+    """A sweep member whose concrete plan is built on demand (estimate/sweep_sources.Fit)."""
+
+    @property
+    def model(self) -> ModelPlan: ...
+
+
 @dataclass(frozen=True, eq=False)
 class Job:
     """One fit: `concrete` is what is fitted; `model` the declaration that reports it.
 
     For a plain model both are the same plan and `bindings` is empty; a sweep
-    member carries its (variable, value) pairs. When the member shares its
+    member carries its (variable, value) pairs, and its plan is built only
+    when it is fitted or reported (a rerun that finds it in the fit cache
+    never builds it). When the member shares its
     sweep's compiled design, `design` indexes `WorkerContext.designs` and
     only the focus `column` and its `values` travel with the job.
     """
 
     model: ModelPlan
-    concrete: ModelPlan
+    plan: ModelPlan | Member  # what is fitted: a plan, or a sweep member that builds its plan when asked
     bindings: tuple[tuple[str, str], ...] = ()
     design: int | None = None
     column: str = ""
     values: np.ndarray | Callable[[], np.ndarray] | None = field(default=None, repr=False)  # computed when first needed
+
+    @property
+    def concrete(self) -> ModelPlan:
+        """The plan fitted (a sweep member's is built here, when first needed)."""
+        return self.plan if isinstance(self.plan, ModelPlan) else self.plan.model
 
     @property
     def task(self) -> tuple:

@@ -14,7 +14,7 @@ from povdsl.check.plan import ModelPlan
 from povdsl.data.frames import Frames, RunCache
 from povdsl.errors import PovdslError
 from povdsl.estimate.executors import execute
-from povdsl.estimate.fit_cache import Fingerprint, FitCache, fit_key
+from povdsl.estimate.fit_cache import CacheRun, Fingerprint, FitCache, fit_key, sweep_batch
 from povdsl.estimate.fitting import finish
 from povdsl.estimate.jobs import Failure, Job, Outcome, SharedDesign, WorkerContext, located
 from povdsl.estimate.progress import progress_bar
@@ -57,26 +57,31 @@ def fit_all(
         except PovdslError as exc:  # the sweep cannot even be listed (its census, its shared design)
             expansion_failures[model.name] = exc
     jobs = [Job(m, m) for m in plain] + [job for e in expansions for job in e.jobs]
-    keys: list[str | None] = [None] * len(jobs)
-    if fit_cache is not None and fingerprint is not None:
-        keys = [fit_key(job, fingerprint, designs[job.design].column if job.design is not None else None) for job in jobs]
-    known: list[Outcome | None] = [fit_cache.load(key) if fit_cache is not None and key is not None else None for key in keys]
+    stored = _cache_run(fit_cache, fingerprint, plain, expansions) if fit_cache is not None and fingerprint is not None else None
+    known: list[Outcome | None] = stored.found() if stored is not None else [None] * len(jobs)
     todo = [i for i, outcome in enumerate(known) if outcome is None]
     tasks, ready = _tasks(jobs, todo, designs, expansion_failures)
     todo = [i for i in todo if jobs[i].model.name not in expansion_failures]
     needs_frames = any(jobs[i].design is None for i in todo)
     context = WorkerContext(frames if needs_frames else None, ready)
+    if stored is not None:
+        stored.expect(todo)
     with progress_bar(len(todo), enabled=progress) as bar:
 
         def arrived(position: int, outcome: Outcome) -> None:
             index = todo[position]
             known[index] = outcome
-            key = keys[index]
-            if fit_cache is not None and key is not None:
-                fit_cache.store(key, outcome)
+            if stored is not None:
+                stored.arrived(index, outcome)  # a batch is written when its last fit is in
             bar.update(1)
 
-        execute([tasks[i] for i in todo], context, cache, workers=workers, dask=dask, on_done=arrived)
+        try:
+            execute([tasks[i] for i in todo], context, cache, workers=workers, dask=dask, on_done=arrived)
+        finally:  # interrupted: the batches' finished fits are written all the same
+            if stored is not None:
+                stored.finish()
+    if stored is not None:
+        stored.cache.prune()
     for job, outcome in zip(jobs[: len(plain)], known):
         assert outcome is not None
         if isinstance(outcome, Failure):
@@ -99,6 +104,18 @@ def fit_all(
     for name, error in expansion_failures.items():
         fitted.failures.setdefault(name, error)
     return fitted
+
+
+def _cache_run(fit_cache: FitCache, fingerprint: Fingerprint, plain: list[ModelPlan], expansions: list[Expansion]) -> CacheRun:
+    """Each job's key and batch: a plain model is a batch of its own; a sweep's members are one batch, keyed from their templates."""
+    keys = [fit_key(m, (), False, fingerprint) for m in plain]
+    batches: list[str | None] = list(keys)
+    for expansion in expansions:
+        batch = sweep_batch(expansion.model.name, fingerprint)
+        for fit, job in zip(expansion.fits, expansion.jobs):
+            keys.append(fit_key(fit.template, fit.values, job.design is not None, fingerprint))
+            batches.append(batch)
+    return CacheRun(fit_cache, keys, batches)
 
 
 def _tasks(jobs: list[Job], todo: list[int], designs: list[SharedDesign], failures: dict[str, PovdslError]) -> tuple[dict[int, tuple], tuple[SharedDesign, ...]]:

@@ -25,7 +25,6 @@ from povdsl.check.plan import ModelPlan
 from povdsl.check.sweeps import MAX_FITS
 from povdsl.data.frames import Frames, RunCache, clusters_on_units
 from povdsl.estimate.compile import compile_model
-from povdsl.estimate.fitting import finish
 from povdsl.estimate.jobs import Failure, Job, Outcome, SharedDesign
 from povdsl.estimate.result import Result
 from povdsl.estimate.sweep_sources import Fit, check_fit_limit, groups
@@ -77,14 +76,13 @@ def expand(model: ModelPlan, frames: Frames, cache: RunCache, designs: list[Shar
     fits: list[Fit] = []
     jobs: list[Job] = []
     for group in groups(model, frames):
-        concretes = [fit.model for fit in group.fits]
-        if concretes and group.model.sweep_var is not None and group.model.dynamic is None and _only_in_focus(group.model):
-            shared, columns = _shared_design(group.model, concretes, frames, cache)
+        if group.fits and group.model.sweep_var is not None and group.model.dynamic is None and _only_in_focus(group.model):
+            shared, columns = _shared_design(group.model, list(group.fits), frames, cache)
             designs.append(shared)
             number = len(designs) - 1
-            jobs += [Job(model, f.model, f.values, number, column, values) for f, (column, values) in zip(group.fits, columns)]
+            jobs += [Job(model, f, f.values, number, column, values) for f, (column, values) in zip(group.fits, columns)]
         else:  # a member, or an industry that enters more than the focus term: each compiles its own design
-            jobs += [Job(model, f.model, f.values) for f in group.fits]
+            jobs += [Job(model, f, f.values) for f in group.fits]
         fits += group.fits
     return Expansion(model, fits, jobs)
 
@@ -93,24 +91,29 @@ def assemble(expansion: Expansion, outcomes: list[Outcome]) -> SweepResult:
     """The sweep's result from its members' outcomes (in job order); a member that failed is skipped and listed."""
     items, skipped = [], []
     focus = expr_text(expansion.model.terms[0])
-    for fit, job, outcome in zip(expansion.fits, expansion.jobs, outcomes):
-        concrete = job.concrete
-        term = expr_text(concrete.terms[0])
+    for fit, outcome in zip(expansion.fits, outcomes):
+        term = expr_text(fit.term)
         if isinstance(outcome, Failure):
             skipped.append((fit.code, outcome.reason()))
             continue
-        result = finish(outcome, concrete)
+        result = replace(outcome, model=fit.name, label=fit.template.label, dependent=fit.dependent)  # fitting.finish, without building the member's plan
         if term not in result.params.index:
             skipped.append((fit.code, f"'{term}' was dropped from the fit"))
             continue
-        index = pd.Index([focus if n == term else n for n in result.params.index])  # one index for the four series
+        index = _renamed(tuple(result.params.index), term, focus)  # one index for the four series
         renamed = {k: getattr(result, k).set_axis(index) for k in ("params", "std_errors", "tstats", "pvalues")}
         own = term if expansion.model.sweep_var is None and term != focus else ""  # industries keep the declared focus
         items.append(SweepItem(fit.code, fit.label, fit.digits, replace(result, **renamed), fit.values, own))
     return SweepResult(expansion.model.name, focus, tuple(items), tuple(skipped))
 
 
-def _shared_design(model: ModelPlan, concretes: list[ModelPlan], frames: Frames, cache: RunCache) -> tuple[SharedDesign, list]:
+@functools.lru_cache(maxsize=1024)
+def _renamed(names: tuple[str, ...], term: str, focus: str) -> pd.Index:
+    """The labels with the member's own focus term named as the sweep's: one Index per distinct list (an Index is immutable)."""
+    return pd.Index([focus if n == term else n for n in names])
+
+
+def _shared_design(model: ModelPlan, fits: list[Fit], frames: Frames, cache: RunCache) -> tuple[SharedDesign, list]:
     """Compile once; per industry only the focus column's values.
 
     Both are computed when first needed (SharedDesign.ready, the job's
@@ -119,22 +122,22 @@ def _shared_design(model: ModelPlan, concretes: list[ModelPlan], frames: Frames,
 
     @functools.cache
     def base():
-        compiled = compile_model(concretes[0], frames, cache)
+        compiled = compile_model(fits[0].model, frames, cache)
         return compiled, frames.unit.index.get_indexer(compiled.design.exog.index)  # the design's rows are unit rows
 
     def compiled() -> tuple:
         return base()[0].design, base()[0].vcov
 
-    def values(concrete: ModelPlan):
-        return lambda: clusters_on_units(frames, _focus_call(concrete), cache).to_numpy(dtype=float)[base()[1]]
+    def values(fit: Fit):
+        return lambda: clusters_on_units(frames, _focus_call(fit), cache).to_numpy(dtype=float)[base()[1]]
 
-    shared = SharedDesign(model.estimator, None, model.options, None, expr_text(concretes[0].terms[0]), compile=compiled)
-    return shared, [(expr_text(concrete.terms[0]), values(concrete)) for concrete in concretes]
+    shared = SharedDesign(model.estimator, None, model.options, None, expr_text(fits[0].term), compile=compiled)
+    return shared, [(expr_text(fit.term), values(fit)) for fit in fits]
 
 
-def _focus_call(concrete: ModelPlan) -> s.Call:
-    """The clusters(...) focus term of a model whose sweep shares one design."""
-    focus = concrete.terms[0]
+def _focus_call(fit: Fit) -> s.Call:
+    """The clusters(...) focus term of a member whose sweep shares one design."""
+    focus = fit.term
     assert isinstance(focus, s.Call)  # _only_in_focus chose the shared design for this
     return focus
 

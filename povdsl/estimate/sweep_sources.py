@@ -16,6 +16,7 @@ industries or split values outrun the fit limit is refused before fitting.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields, replace
 from itertools import product
 
@@ -28,19 +29,48 @@ from povdsl.data.clusters import industry_codes
 from povdsl.data.frames import Frames
 from povdsl.errors import DataError
 from povdsl.language import syntax as s
+from povdsl.language.printer import expr_text
 
 
 @dataclass(frozen=True)
 class Fit:
-    """One concrete model of a sweep: its name, the values it takes, and where it sits in the table."""
+    """One concrete model of a sweep: its name, the values it takes, and where it sits in the table.
+
+    The concrete model is built only when it is asked for (`model`: to fit
+    it, or to report it): a member whose industry code is still to be filled
+    in keeps its group's `template`, from which the fit cache keys it and
+    `term`/`dependent` give what a table needs without building the rest
+    (substituting every member of a 2,000-fit sweep cost more than reading
+    their results from the cache).
+    """
 
     name: str
     values: tuple[tuple[str, str], ...]  # (variable, value label), in clause order (industries: the code)
-    model: ModelPlan  # concrete: no clause left to expand
+    template: ModelPlan  # the concrete model, or its group's model with the industries variable pending (`sweep_var`)
     group: int  # fits of one member and split value share it (the industries of that member)
     code: str  # what tables and figures show: the industry code, or the values' labels
     label: str  # the industry's name, or the values' labels
     digits: int = 0  # industries: the code's depth (Tables 5-6 section by it); 0 otherwise
+
+    @functools.cached_property
+    def model(self) -> ModelPlan:
+        """The concrete model: no clause left to expand."""
+        if self.template.sweep_var is None:
+            return self.template
+        return concrete_model(self.template, self.code, self.name)
+
+    @functools.cached_property
+    def term(self) -> s.Expr:
+        """The concrete model's first term (the focus), built alone."""
+        first = self.template.terms[0]
+        var = self.template.sweep_var
+        return first if var is None else substitute(first, var, self.code)
+
+    @property
+    def dependent(self) -> str:
+        """The concrete model's outcome as printed (`Result.dependent`)."""
+        var = self.template.sweep_var
+        return expr_text(self.template.outcome if var is None else substitute(self.template.outcome, var, self.code))
 
 
 def industries(model: ModelPlan, frames: Frames) -> list[tuple[str, str, int]]:
@@ -172,7 +202,7 @@ def groups(model: ModelPlan, frames: Frames) -> list[Group]:
             for code, industry, digits in industries(concrete, frames):
                 full = values + ((var, code),)
                 name = member_name(model.name, full) if values else f"{model.name}[{code}]"
-                fits.append(Fit(name, full, concrete_model(concrete, code, name), number, code, industry, digits))
+                fits.append(Fit(name, full, concrete, number, code, industry, digits))  # built when asked: Fit.model
             out.append(Group(concrete, tuple(fits)))
     return out
 

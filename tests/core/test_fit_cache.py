@@ -121,32 +121,179 @@ def _entries(cache: Path) -> list[Path]:
     return sorted(p for p in cache.iterdir() if p.suffix == ".json")
 
 
+def _names(spec: Path) -> dict[str, str]:
+    """The entry file of each plain model (its key) and of each sweep (its batch), computed as the run does."""
+    from povdsl.check.specfile import load_plan
+    from povdsl.estimate.fit_cache import Fingerprint, fit_key, sweep_batch
+
+    plan = load_plan(spec)
+    fingerprint = Fingerprint(plan)
+    return {m.name: f"{sweep_batch(m.name, fingerprint) if m.is_sweep else fit_key(m, (), False, fingerprint)}.json" for m in plan.models}
+
+
+TWO_SWEEPS = SPEC + """\
+model s2 "S2" for industry in industries(census, digits=2, year=2004): poor04 ~ clusters(census, digits=2, industry=industry) + age | ols
+  where year == 2004
+table t3 "Second sweep" = s2
+  layout sweep
+  stat none
+"""
+
+
 def test_corrupt_foreign_oversized_and_linked_entries_are_ignored_with_a_warning(tmp_path, fits):
     spec = tmp_path / "s.pov"
-    spec.write_text(SPEC, encoding="utf-8")
+    spec.write_text(TWO_SWEEPS, encoding="utf-8")
     cache = tmp_path / "cache"
     _run(spec, tmp_path / "fresh", cache)
-    entries = _entries(cache)
-    count = len(fits)
-    assert len(entries) == count
-    victims = entries[:4]
-    victims[0].write_text("{not json", encoding="utf-8")  # corrupt
-    foreign = json.loads(victims[2].read_text(encoding="utf-8"))
-    victims[1].write_text(json.dumps(foreign), encoding="utf-8")  # a valid entry, stored under another fit's key
-    victims[2].write_bytes(b" " * (9 * 2**20))  # oversized
+    names = _names(spec)
+    assert sorted(p.name for p in _entries(cache)) == sorted(names.values())  # one file per plain model, one per sweep
+    members = fits.count("design") // 2  # s and s2 run over the same industries, each on its shared design
+    assert members > 3 and len(fits) == 3 + 2 * members
+    (cache / names["a"]).write_text("{not json", encoding="utf-8")  # corrupt
+    foreign = json.loads((cache / names["c"]).read_text(encoding="utf-8"))
+    (cache / names["b"]).write_text(json.dumps(foreign), encoding="utf-8")  # a valid entry, written for another fit
+    (cache / names["s"]).write_bytes(b" " * (17 * 2**20))  # oversized
     secret = tmp_path / "secret.json"
     secret.write_text(json.dumps(foreign), encoding="utf-8")
-    victims[3].unlink()
-    os.symlink(secret, victims[3])  # a link: never followed
+    (cache / names["c"]).unlink()
+    os.symlink(secret, cache / names["c"])  # a link: never followed
     fits.clear()
     with pytest.warns(RuntimeWarning, match="fit cache entry") as caught:
         _run(spec, tmp_path / "again", cache)
     messages = " ".join(str(w.message) for w in caught)
     assert "key differ" in messages and "larger than" in messages and "plain file" in messages
-    assert len(fits) == 4  # each refitted, and the rest came from the cache
+    assert sorted(fits) == sorted(["a", "b", "c"] + ["design"] * members)  # each refitted, and s2's batch came from the cache
     assert _tables(tmp_path / "again") == _tables(tmp_path / "fresh")
-    assert "entry not written" in messages and victims[3].is_symlink()  # the writer refuses to write through the link
+    assert "entry not written" in messages and (cache / names["c"]).is_symlink()  # the writer refuses to write through the link
     assert json.loads(secret.read_text(encoding="utf-8")) == foreign
+    fits.clear()
+    with pytest.warns(RuntimeWarning, match="plain file"):
+        _run(spec, tmp_path / "third", cache)
+    assert fits == ["c"]  # the rewritten files are read back; the link is still refused
+
+
+def test_one_bad_fit_in_a_batch_refits_that_fit_alone(tmp_path, fits):
+    spec = tmp_path / "s.pov"
+    spec.write_text(SPEC, encoding="utf-8")
+    cache = tmp_path / "cache"
+    _run(spec, tmp_path / "fresh", cache)
+    batch = cache / _names(spec)["s"]
+    stored = json.loads(batch.read_text(encoding="utf-8"))
+    assert stored["parts"] == 1 and len(stored["fits"]) == fits.count("design") > 3
+    victim = sorted(stored["fits"])[1]
+    stored["fits"][victim]["outcome"]["result"]["nobs"] = {"s": "12"}
+    batch.write_text(json.dumps(stored), encoding="utf-8")
+    fits.clear()
+    with pytest.warns(RuntimeWarning, match=f"fit cache entry {victim}"):
+        _run(spec, tmp_path / "again", cache)
+    assert fits == ["design"]
+    assert _tables(tmp_path / "again") == _tables(tmp_path / "fresh")
+
+
+def test_a_batch_too_large_for_one_file_continues_in_parts(tmp_path, fits, monkeypatch):
+    from povdsl.estimate import fit_cache
+
+    monkeypatch.setattr(fit_cache, "MAX_FILE_BYTES", 20_000)  # a few fits per file
+    spec = tmp_path / "s.pov"
+    spec.write_text(SPEC, encoding="utf-8")
+    cache = tmp_path / "cache"
+    _run(spec, tmp_path / "fresh", cache)
+    members = fits.count("design")
+    stem = _names(spec)["s"].removesuffix(".json")
+    parts = sorted(cache.glob(f"{stem}*.json"))
+    assert len(parts) > 2 and all(p.stat().st_size <= 20_000 for p in parts)
+    assert sum(len(json.loads(p.read_text(encoding="utf-8"))["fits"]) for p in parts) == members
+    fits.clear()
+    _run(spec, tmp_path / "warm", cache)
+    assert fits == []
+    (cache / f"{stem}.2.json").unlink()  # a lost part: its fits alone are refitted
+    with pytest.warns(RuntimeWarning, match="it is missing"):
+        _run(spec, tmp_path / "again", cache)
+    assert 0 < len(fits) < members and set(fits) == {"design"}
+    assert _tables(tmp_path / "again") == _tables(tmp_path / "fresh")
+
+
+LISTED = PLAIN + """\
+let poor08 = income < 0.5 * mean(income, year == 2008)
+let rich = income > 2 * mean(income, year == 2004)
+model l "L" for y in [log(income), poor04, poor08]: y ~ age + edu | ols
+table t4 "List" = l
+  layout sweep
+  stat none
+"""
+
+
+def test_a_let_a_member_reads_refits_that_member_and_a_let_nobody_reads_refits_nothing(tmp_path, fits):
+    spec = tmp_path / "s.pov"
+    spec.write_text(LISTED, encoding="utf-8")
+    cache = tmp_path / "cache"
+    _run(spec, tmp_path / "o1", cache)
+    fits.clear()
+    text = LISTED.replace("income < 0.5 * mean(income, year == 2008)", "income < 0.4 * mean(income, year == 2008)")
+    spec.write_text(text, encoding="utf-8")
+    _run(spec, tmp_path / "o2", cache)
+    assert fits == ["l[y=poor08]"]  # the member whose value names the let; its siblings come from the sweep's batch
+    fits.clear()
+    text = text.replace("income > 2 * mean", "income > 3 * mean")
+    spec.write_text(text, encoding="utf-8")
+    _run(spec, tmp_path / "o3", cache)
+    assert fits == []
+    fits.clear()
+    spec.write_text(text.replace("0.5 * mean(income, year == 2004)", "0.45 * mean(income, year == 2004)"), encoding="utf-8")
+    _run(spec, tmp_path / "o4", cache)
+    assert sorted(fits) == ["b", "l[y=poor04]"]
+
+
+def test_an_industries_member_is_keyed_without_building_its_model(tmp_path, fits, monkeypatch):
+    from povdsl.estimate import sweep_sources
+
+    spec = tmp_path / "s.pov"
+    spec.write_text(SPEC, encoding="utf-8")
+    _run(spec, tmp_path / "cold", tmp_path / "cache")
+    built: list[str] = []
+    original = sweep_sources.concrete_model
+    monkeypatch.setattr(sweep_sources, "concrete_model", lambda *a, **k: built.append(a[1]) or original(*a, **k))
+    fits.clear()
+    _run(spec, tmp_path / "warm", tmp_path / "cache")
+    assert fits == [] and built == []  # a warm run substitutes no member
+    _run(spec, tmp_path / "fresh", None)
+    assert len(built) == 1  # without a cache only the first member is built (it compiles the shared design)
+    assert _tables(tmp_path / "warm") == _tables(tmp_path / "fresh")
+
+
+def _age(path: Path, days: float) -> None:
+    old = path.lstat().st_mtime - days * 86400
+    os.utime(path, (old, old), follow_symlinks=False)
+
+
+def test_entries_unused_for_a_month_are_pruned_and_cache_prune_removes_every_unused_one(tmp_path, fits):
+    spec = tmp_path / "s.pov"
+    spec.write_text(SPEC, encoding="utf-8")
+    cache = tmp_path / "cache"
+    _run(spec, tmp_path / "o1", cache)
+    before = _names(spec)
+    spec.write_text(SPEC.replace("age + land", "age + capital"), encoding="utf-8")
+    _run(spec, tmp_path / "o2", cache)
+    after = _names(spec)
+    stale = cache / before["c"]  # c's entry before the edit: no run uses it now
+    assert stale.exists() and before["c"] != after["c"]
+    recent = cache / ("e" * 64 + ".json")
+    recent.write_text("{}", encoding="utf-8")
+    other = cache / "notes.txt"
+    other.write_text("kept", encoding="utf-8")
+    linked = cache / ("f" * 64 + ".json")
+    os.symlink(other, linked)
+    for path in (stale, cache / after["a"], other, linked):
+        _age(path, 40)
+    fits.clear()
+    _run(spec, tmp_path / "o3", cache)
+    assert fits == []
+    assert not stale.exists()  # unused and old: removed
+    assert (cache / after["a"]).stat().st_mtime > recent.stat().st_mtime - 3600  # old but used: kept, and marked as used
+    assert recent.exists() and other.exists() and linked.is_symlink()  # recent, not ours, a link: left alone
+    assert main(["run", str(spec), "--out", str(tmp_path / "o4"), "--cache", str(cache), "--cache-prune", "--quiet"]) == 0
+    assert sorted(p.name for p in cache.iterdir()) == sorted([*after.values(), "notes.txt", linked.name])
+    assert fits == []
 
 
 @pytest.mark.parametrize(
@@ -154,9 +301,10 @@ def test_corrupt_foreign_oversized_and_linked_entries_are_ignored_with_a_warning
     [
         lambda e: e["outcome"]["result"].update(nobs={"s": "12"}),  # wrong type
         lambda e: e["outcome"]["result"]["params"]["series"].update(values=["0x1p0"]),  # labels and numbers disagree
+        lambda e: e["outcome"]["result"]["params"]["series"].update(labels=7),  # labels that are not in the entry's table
         lambda e: e["outcome"]["result"].update(params={"t": [{"t": [{"t": [{"t": [{"t": [{"t": [{"t": [{"t": [{"t": [None]}]}]}]}]}]}]}]}]}),
         lambda e: e["outcome"]["result"].update(code={"s": "__import__('os')"}),  # an extra field
-        lambda e: e.update(format="pickle"),
+        lambda e: e.update(format="pickle"),  # an unknown field
     ],
 )
 def test_a_tampered_entry_is_refitted_never_trusted(tmp_path, fits, tamper):
@@ -165,10 +313,11 @@ def test_a_tampered_entry_is_refitted_never_trusted(tmp_path, fits, tamper):
     cache = tmp_path / "cache"
     _run(spec, tmp_path / "fresh", cache)
     for path in _entries(cache):
-        entry = json.loads(path.read_text(encoding="utf-8"))
-        if "result" in entry["outcome"]:
-            tamper(entry)
-            path.write_text(json.dumps(entry), encoding="utf-8")
+        batch = json.loads(path.read_text(encoding="utf-8"))
+        for entry in batch["fits"].values():
+            if "result" in entry["outcome"]:
+                tamper(entry)
+        path.write_text(json.dumps(batch), encoding="utf-8")
     fits.clear()
     with pytest.warns(RuntimeWarning, match="fit cache entry"):
         _run(spec, tmp_path / "again", cache)
@@ -202,7 +351,7 @@ def test_every_result_field_has_an_expected_type_in_the_entry_reader():
     """A field added to Result must be added to the reader's type table (its values are checked before use)."""
     from dataclasses import fields
 
-    from povdsl.estimate.fit_cache import _EXPECTED
+    from povdsl.estimate.fit_entries import _EXPECTED
     from povdsl.estimate.result import Result
 
     assert set(_EXPECTED) == {f.name for f in fields(Result)} - {"raw"}

@@ -113,13 +113,13 @@ def compare_results(
             from povdsl.errors import EstimationError
             from povdsl.estimate.fit_cache import Fingerprint, fit_key
             from povdsl.estimate.fitting import finish, fit_unfinished
-            from povdsl.estimate.jobs import Failure, Job
+            from povdsl.estimate.jobs import Failure
 
             stored = None
             if fit_cache is not None:
                 if side not in fingerprints:
                     fingerprints[side] = Fingerprint(plan)
-                stored = fit_key(Job(model, model), fingerprints[side], None)
+                stored = fit_key(model, (), False, fingerprints[side])
                 known = fit_cache.load(stored) if stored is not None else None
                 if known is not None:
                     cache[key] = EstimationError(known.message, hint=known.hint, model=model.name, span=model.span) if isinstance(known, Failure) else finish(known, model)
