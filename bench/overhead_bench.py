@@ -89,16 +89,19 @@ def sweep_fits(repeat: int) -> tuple[float, float, int]:
     cache = RunCache()
     designs: list = []
     expansions = [expand(m, frames, cache, designs) for m in plan.models if m.sweep_var]
+    designs = [design.ready() for design in designs]  # compiled once, as the run does before sending them to workers
     context = WorkerContext(None, tuple(designs))
 
+    tasks = [[job.task for job in e.jobs] for e in expansions]  # the focus columns, computed once as a run does
+
     def ours():
-        return [assemble(e, run_tasks(context, [job.task for job in e.jobs], cache, keep_raw=True)) for e in expansions]
+        return [assemble(e, run_tasks(context, todo, cache, keep_raw=True)) for e, todo in zip(expansions, tasks)]
 
     arrays = []
-    for e in expansions:
+    for e, todo in zip(expansions, tasks):
         shared = designs[e.jobs[0].design]
         position = shared.design.exog.columns.get_loc(shared.column)
-        arrays.append((shared.estimator, shared.design.y.to_numpy(dtype=float), shared.design.exog.to_numpy(dtype=float), position, [j.values for j in e.jobs]))
+        arrays.append((shared.estimator, shared.design.y.to_numpy(dtype=float), shared.design.exog.to_numpy(dtype=float), position, [task[3] for task in todo]))
 
     def theirs():
         out = []

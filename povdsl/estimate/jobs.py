@@ -26,6 +26,7 @@ from povdsl.data.frames import Frames, RunCache
 from povdsl.errors import DataError, EstimationError, PovdslError
 from povdsl.estimate.design import Design, Vcov
 from povdsl.estimate.fitting import fit_design, fit_unfinished
+from povdsl.estimate.member_fit import fit_member
 from povdsl.estimate.result import Result
 
 
@@ -136,7 +137,7 @@ def _run_task(context: WorkerContext, task: tuple, cache: RunCache, keep_raw: bo
             result = fit_unfinished(task[1], context.frames, cache)
         # the backend object is heavy to send back, and a sweep member's (its design's copy) is heavy to keep:
         # 2,000 statsmodels results of a 20,000-row design held 7.8 GB
-        return result if keep_raw and task[0] == "model" else replace(result, raw=None)
+        return result if result.raw is None or (keep_raw and task[0] == "model") else replace(result, raw=None)
     except EstimationError as exc:
         return Failure(exc.message, exc.hint, error=exc if keep_raw else None)
     except PovdslError as exc:
@@ -150,8 +151,15 @@ def _run_task(context: WorkerContext, task: tuple, cache: RunCache, keep_raw: bo
 
 
 def _fit_member(shared: SharedDesign, column: str, values: np.ndarray) -> Result:
-    """One member of a shared-design sweep: the design with only the focus column replaced."""
+    """One member of a shared-design sweep: the design with only the focus column replaced.
+
+    OLS, LPM, logit and probit members are updates of what the members share (member_fit.py);
+    what that does not cover is fitted here by the adapter on the swapped design.
+    """
     assert shared.design is not None and shared.vcov is not None  # the run sends only compiled designs
+    fast = fit_member(shared.estimator, shared.design, shared.options, shared.vcov, shared.column, column, values)
+    if fast is not None:
+        return fast
     exog = shared.design.exog
     matrix = exog.to_numpy(dtype=float, copy=True)  # one copy of the floats; renaming and setting a pandas column cost more than the fit
     matrix[:, exog.columns.get_loc(shared.column)] = values

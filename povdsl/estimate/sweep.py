@@ -97,20 +97,22 @@ def assemble(expansion: Expansion, outcomes: list[Outcome]) -> SweepResult:
             skipped.append((fit.code, outcome.reason()))
             continue
         result = replace(outcome, model=fit.name, label=fit.template.label, dependent=fit.dependent)  # fitting.finish, without building the member's plan
-        if term not in result.params.index:
+        labels = result.params.index.tolist()
+        if term not in labels:
             skipped.append((fit.code, f"'{term}' was dropped from the fit"))
             continue
-        index = _renamed(tuple(result.params.index), term, focus)  # one index for the four series
-        renamed = {k: getattr(result, k).set_axis(index) for k in ("params", "std_errors", "tstats", "pvalues")}
+        index = _renamed(tuple(focus if n == term else n for n in labels))  # one index for the four series
+        renamed = {k: pd.Series(getattr(result, k).to_numpy(), index=index, copy=False) for k in ("params", "std_errors", "tstats", "pvalues")}
         own = term if expansion.model.sweep_var is None and term != focus else ""  # industries keep the declared focus
         items.append(SweepItem(fit.code, fit.label, fit.digits, replace(result, **renamed), fit.values, own))
     return SweepResult(expansion.model.name, focus, tuple(items), tuple(skipped))
 
 
 @functools.lru_cache(maxsize=1024)
-def _renamed(names: tuple[str, ...], term: str, focus: str) -> pd.Index:
-    """The labels with the member's own focus term named as the sweep's: one Index per distinct list (an Index is immutable)."""
-    return pd.Index([focus if n == term else n for n in names])
+def _renamed(names: tuple[str, ...]) -> pd.Index:
+    """The labels with the member's own focus term named as the sweep's: one Index per distinct list, so the
+    members of a shared design, renamed alike, share one (an Index is immutable)."""
+    return pd.Index(list(names))
 
 
 def _shared_design(model: ModelPlan, fits: list[Fit], frames: Frames, cache: RunCache) -> tuple[SharedDesign, list]:

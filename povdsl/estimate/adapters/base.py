@@ -265,19 +265,39 @@ def build_result(
             place = {name: i for i, name in enumerate(texts)}
             order, positions = pd.Index(reordered), np.array([place[name] for name in reordered], dtype=np.intp)
     index = order if order is not labels or all(isinstance(name, str) for name in labels.tolist()) else pd.Index(texts)
-    series = [pd.Series(_aligned(s, order, positions), index=index, copy=False) for s in (params, std_errors, tstats, pvalues)]
-    matrix = None
-    if cov is not None:
-        if isinstance(cov, np.ndarray):
-            values = np.asarray(cov, dtype=float) if positions is None else np.asarray(cov, dtype=float)[np.ix_(positions, positions)]
+    if cov is None or isinstance(cov, np.ndarray):
+        values = None if cov is None else np.asarray(cov, dtype=float) if positions is None else np.asarray(cov, dtype=float)[np.ix_(positions, positions)]
+    else:
+        frame = pd.DataFrame(cov)
+        if frame.index.equals(order) and frame.columns.equals(order):
+            values = frame.to_numpy(dtype=float)
         else:
-            frame = pd.DataFrame(cov)
-            if frame.index.equals(order) and frame.columns.equals(order):
-                values = frame.to_numpy(dtype=float)
-            else:
-                values = frame.reindex(index=order, columns=order).to_numpy(dtype=float)
-        matrix = pd.DataFrame(values, index=index, columns=index, copy=False)
-    errors, estimates = series[1].to_numpy(), series[0].to_numpy()
+            values = frame.reindex(index=order, columns=order).to_numpy(dtype=float)
+    arrays = [_aligned(s, order, positions) for s in (params, std_errors, tstats, pvalues)]
+    return labelled_result(
+        estimator=estimator, design=design, index=index, arrays=arrays, nobs=nobs, variance=variance, cov=values, stats=stats, raw=raw, warnings=warnings
+    )
+
+
+def labelled_result(
+    *,
+    estimator: str,
+    design: Design,
+    index: pd.Index,
+    arrays: Sequence[np.ndarray],
+    nobs: int,
+    variance: Variance,
+    cov: np.ndarray | None,
+    stats: Mapping[str, float],
+    raw: object,
+    warnings: Sequence[str] = (),
+) -> Result:
+    """A Result from float arrays already in the order of ``index`` (params, std_errors, tstats, pvalues)
+    and the covariance in that order: one index shared by the four series and the covariance.
+    A missing standard error with a finite estimate is said in a warning."""
+    series = [pd.Series(values, index=index, copy=False) for values in arrays]
+    matrix = None if cov is None else pd.DataFrame(cov, index=index, columns=index, copy=False)
+    errors, estimates = arrays[1], arrays[0]
     missing = [str(index[i]) for i in np.flatnonzero(np.isnan(errors) & np.isfinite(estimates))]
     if missing:
         warnings = (

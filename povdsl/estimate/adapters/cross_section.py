@@ -58,23 +58,31 @@ def _variance(res, design: Design, vcov: Vcov, text: str, *, linear: bool, robus
     from statsmodels.stats.sandwich_covariance import cov_cluster
 
     n, k = int(res.nobs), len(res.params)
-    df = int(n - k) if linear else None
     if vcov.kind != "cluster":
-        factor = 1.0 if vcov.kind == "unadjusted" or robust_kind == "HC0" else n / (n - k)
-        reference = (
-            ("s^2 = SSR/(n-k)" if linear else "inverse information matrix")
-            if vcov.kind == "unadjusted"
-            else f"{robust_kind}" + (" = n/(n-k) * HC0" if robust_kind == "HC1" else " (no small-sample factor)")
-        )
-        variance = Variance(kind=vcov.kind, text=text, factor=factor, df=df, reference=reference + ("; t(n-k)" if linear else "; normal"))
+        variance = plain_variance(vcov.kind, text, n, k, linear=linear, robust_kind=robust_kind)
         cov = np.asarray(res.cov_params())
-        return inference(res.params, cov, df, names=design.exog.columns), variance
+        return inference(res.params, cov, variance.df, names=design.exog.columns), variance
     clusters = cluster_frame(design, vcov, max_ways=2, backend="statsmodels")
     raw = twoway_raw(lambda codes: cov_cluster(res, codes, use_correction=False), clusters)
-    cov, variance = crv1(raw, nobs=n, nvar=k, clusters=clusters, text=text)
-    if not linear:
-        variance = replace(variance, df=None, reference=variance.reference.replace("t(G-1)", "normal"))
-    return inference(res.params, cov, variance.df, names=design.exog.columns), variance
+    variance = cluster_variance(n, k, clusters, text, linear=linear)
+    return inference(res.params, raw * variance.factor, variance.df, names=design.exog.columns), variance
+
+
+def plain_variance(kind: str, text: str, n: int, k: int, *, linear: bool, robust_kind: str) -> Variance:
+    """The unadjusted or robust variance's description: statsmodels' factor, t(n-k) (linear) or the normal."""
+    factor = 1.0 if kind == "unadjusted" or robust_kind == "HC0" else n / (n - k)
+    reference = (
+        ("s^2 = SSR/(n-k)" if linear else "inverse information matrix")
+        if kind == "unadjusted"
+        else f"{robust_kind}" + (" = n/(n-k) * HC0" if robust_kind == "HC1" else " (no small-sample factor)")
+    )
+    return Variance(kind=kind, text=text, factor=factor, df=int(n - k) if linear else None, reference=reference + ("; t(n-k)" if linear else "; normal"))
+
+
+def cluster_variance(n: int, k: int, clusters: pd.DataFrame, text: str, *, linear: bool) -> Variance:
+    """CRV1's description (its factor scales the raw sandwich); the normal instead of t(G-1) for ML models."""
+    _, variance = crv1(np.zeros((k, k)), nobs=n, nvar=k, clusters=clusters, text=text)
+    return variance if linear else replace(variance, df=None, reference=variance.reference.replace("t(G-1)", "normal"))
 
 
 def _cov_call_text(vcov: Vcov, robust_kind: str) -> str:
