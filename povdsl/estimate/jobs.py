@@ -26,7 +26,6 @@ from povdsl.data.frames import Frames, RunCache
 from povdsl.errors import DataError, EstimationError, PovdslError
 from povdsl.estimate.design import Design, Vcov
 from povdsl.estimate.fitting import fit_design, fit_unfinished
-from povdsl.estimate.member_fit import fit_member
 from povdsl.estimate.result import Result
 
 
@@ -156,6 +155,8 @@ def _fit_member(shared: SharedDesign, column: str, values: np.ndarray) -> Result
     OLS, LPM, logit and probit members are updates of what the members share (member_fit.py);
     what that does not cover is fitted here by the adapter on the swapped design.
     """
+    from povdsl.estimate.member_fit import fit_member  # imports the adapters' helpers: only once something is fitted (decision 63)
+
     assert shared.design is not None and shared.vcov is not None  # the run sends only compiled designs
     fast = fit_member(shared.estimator, shared.design, shared.options, shared.vcov, shared.column, column, values)
     if fast is not None:

@@ -1,4 +1,4 @@
-"""Sweep members of a shared design, fitted as updates of the columns they share (decision 66).
+"""Sweep members of a shared design, fitted as updates of the columns they share (decision 69).
 
 A sweep over industries fits the same design hundreds of times with only the
 focus column changed. statsmodels has no rank-one design update, so a

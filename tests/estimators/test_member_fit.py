@@ -1,4 +1,4 @@
-"""Sweep members fitted as updates of their shared design (estimate/member_fit.py, decision 66).
+"""Sweep members fitted as updates of their shared design (estimate/member_fit.py, decision 69).
 
 Every reference is computed here on the same arrays: statsmodels' OLS, Logit
 and Probit fitted from scratch (and, for the two-way clustered variance,
