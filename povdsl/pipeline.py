@@ -208,7 +208,8 @@ def member_entries(plan: Plan, spec, sweeps) -> list[MemberEntry]:
             labels = tuple(label for _, label in item.values)
             if item.digits:  # an industry: its name, as Tables 5-6 show it
                 labels = (*labels[:-1], item.name)
-            entries.append(MemberEntry(model.label, outcome, labels, item.term or f, float(r.params[f]), float(r.std_errors[f]), float(r.tstats[f]), float(r.pvalues[f]), r.nobs))
+            variables = tuple(var for var, _ in item.values)
+            entries.append(MemberEntry(model.label, outcome, labels, item.term or f, float(r.params[f]), float(r.std_errors[f]), float(r.tstats[f]), float(r.pvalues[f]), r.nobs, variables))
     return entries
 
 

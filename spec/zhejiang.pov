@@ -144,7 +144,7 @@ figure figure6 "Industry clusters and income in 2008, three-digit industries" = 
 model robust3 "Model 3" for c in cumulative(age + edu + gender, pop + land, capital) for w in matrices: log(income) ~ cluster + W(cluster, w) + c | fe(household)
 
 table table7 "Robustness of Model 3 across control sets and weight matrices" = robust3
-  layout sweep
+  layout sweep c by w
   label log(income) = "ln(farmers' per capita net income)"
   label cluster = "local industrial clusters"
   label age + edu + gender = "age, education, gender"

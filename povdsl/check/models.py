@@ -251,6 +251,7 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
         panels: list[tuple[s.TableOption, tuple[str, ...]]] = []
         fit_width = landscape = False
         fit_style, fit_option = "", None
+        grid_option: s.TableOption | None = None
         for opt in d.options:
             if opt.kind == "label":
                 target = _grammar_target(opt.target)
@@ -314,11 +315,17 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
                 layout = name_of(opt.values[0])
                 if layout not in ("models", "sweep"):
                     self.error("E194", f"unknown layout '{layout}'", opt.values[0].span, "use models or sweep")
+                elif len(opt.values) == 3 and layout != "sweep":  # a grid is a sweep table's; one error, not E196 too
+                    self.error("E194", f"only a sweep table lays variables on rows and columns, not `layout {layout}`", opt.values[0].span, "write `layout sweep c by w`")
+                    layout = "sweep"
+                elif len(opt.values) == 3:  # layout sweep c by w
+                    grid_option = opt
             elif opt.kind == "show":
                 show = name_of(opt.values[0])
                 if show not in ("coefficients", "impacts"):
                     self.error("E198", f"unknown `show {show}`", opt.values[0].span, did_you_mean(show, ("coefficients", "impacts")) or "use coefficients or impacts")
         self._layout_fits_models(d, layout, declared)
+        grid = self._grid_option(d, grid_option, declared) if grid_option is not None else ()
         if layout == "sweep" and stat_option is not None and (second_stat or stat not in SWEEP_STATS):
             self.error("E191", "a sweep table shows one statistic: t, se, p or none", stat_option.span, "write e.g. `stat t`")
         self._check_groups(d, groups, bool(panels), layout)
@@ -358,6 +365,7 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
             fit_width=fit_width,
             fit_style=fit_style,
             landscape=landscape,
+            grid=grid,
         )
 
     def _layout_fits_models(self, d: s.TableDecl, layout: str, declared: dict[str, s.ModelDecl]) -> None:

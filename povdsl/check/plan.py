@@ -87,6 +87,7 @@ class TableSpec:
     fit_width: bool = False  # `fit width`: the table as wide as the text, stub and headers wrapped
     fit_style: str = ""  # `fit width small` (also a smaller font) or `fit width scale` (shrunk to the text width, no wrapping)
     landscape: bool = False  # `landscape`: the table turned sideways on its own page
+    grid: tuple[str, ...] = ()  # `layout sweep c by w`: (row variable, column variable) of a product sweep; () for one row per member
 
 
 @dataclass(frozen=True)

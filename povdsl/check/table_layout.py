@@ -131,3 +131,35 @@ class TableLayoutChecks(CheckerState):
         for model in d.models:
             if model.id not in seen:
                 self.error("E187", f"model '{model.id}' is in no panel", model.span, "once a table has panels, put each of its models in one")
+
+    def _grid_option(self, d: s.TableDecl, opt: s.TableOption, declared: dict[str, s.ModelDecl]) -> tuple[str, ...]:
+        """`layout sweep c by w`: two variables of every sweep of the table, one on rows, one on columns (E512, E513).
+
+        Each member is one cell, so the two variables must be all the sweep varies:
+        a third clause would put several members in one cell.
+        """
+        _, row, column = opt.values
+        names = (name_of(row), name_of(column))
+        if names[0] == names[1]:
+            self.error("E512", f"'{names[0]}' cannot be both the rows and the columns", column.span, "name the sweep's other variable after `by`")
+            return ()
+        before = len(self.diagnostics)
+        for m in d.models:
+            model = declared.get(m.id)
+            if model is None or not model.sweeps:
+                continue  # E190 / E196 already
+            variables = [sweep.var for sweep in model.sweeps]
+            for node, name in zip((row, column), names):
+                if name not in variables:
+                    hint = did_you_mean(name, variables) or f"the variables of '{m.id}' are " + ", ".join(variables)
+                    self.error("E512", f"'{name}' is not a variable of sweep '{m.id}'", node.span, hint)
+                    return ()
+            others = [v for v in variables if v not in names]
+            if others:
+                self.error(
+                    "E513",
+                    f"sweep '{m.id}' also varies {', '.join(others)}, so one cell would hold several of its fits",
+                    m.span,
+                    "show it with `layout sweep` (one row per member), or declare one model per value of " + ", ".join(others),
+                )
+        return names if len(self.diagnostics) == before else ()

@@ -277,7 +277,8 @@ class Builder:
         return s.TableOption("significant", span=span)
 
     def _layout_option(self, span, c):
-        return s.TableOption("layout", (self._name(c[0]),), span=span)
+        # `layout sweep c by w`: the layout, then the row and the column variable
+        return s.TableOption("layout", tuple(self._name(t) for t in c if t is not None), span=span)
 
     def _show_option(self, span, c):
         return s.TableOption("show", (self._name(c[0]),), span=span)

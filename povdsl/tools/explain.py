@@ -78,6 +78,7 @@ def _find(plan: Plan, name: str) -> ModelPlan:
 def _model(plan: Plan, m: ModelPlan) -> str:
     rows: list[tuple[str, str]] = [("formula", _formula(m))]
     rows += _sweep_rows(m)
+    rows += [("table", f"{spec.name}: rows {spec.grid[0]}, columns {spec.grid[1]}, one fit per cell") for spec in plan.tables if spec.grid and m.name in spec.models]
     macros = sorted({macro for _, macro in m.origins})
     for macro in macros:
         rows.append(("terms", f"{macro} = " + ", ".join(text for text, origin in m.origins if origin == macro)))

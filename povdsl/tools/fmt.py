@@ -183,6 +183,8 @@ def _option(o: s.TableOption) -> str:
             return "digits " + " ".join(expr_text(v) for v in values)
         case "stat":
             return "stat " + ", ".join(expr_text(v) for v in values)
+        case "layout" if len(values) == 3:  # layout sweep c by w
+            return f"layout {expr_text(values[0])} {expr_text(values[1])} by {expr_text(values[2])}"
         case "note" | "layout" | "level" | "style" | "show":
             return f"{o.kind} {expr_text(values[0])}"
     raise TypeError(f"not a table option: {o.kind!r}")

@@ -18,6 +18,7 @@ import statsmodels.formula.api as smf
 
 from povdsl.check.plan import TableSpec, TermSelector
 from povdsl.estimate.result import Result
+from povdsl.render.sweep_tables import MemberEntry, build_member_table
 from povdsl.render.tables import SweepEntry, TableContext, build_model_table, build_sweep_table
 from povdsl.render.templating import render
 
@@ -206,10 +207,56 @@ def panels_table():
     return build_model_table(PANELS_SPEC, spector_results(), MODEL_CONTEXT)
 
 
+# `layout sweep c by w` (issue 17): a product sweep `for c in cumulative(age,
+# educ, children) for y in [log_affairs, any_affair]` on Fair's data, the
+# control sets on rows and the outcomes across, the focus yrs_married.
+GRID_CONTROLS = ("age", "age + educ", "age + educ + children")
+GRID_OUTCOMES = ("log_affairs", "any_affair")
+
+
+def fair_grid_entries() -> list[MemberEntry]:
+    data = sm.datasets.fair.load_pandas().data.iloc[::8].copy()
+    data["any_affair"] = (data["affairs"] > 0).astype(float)
+    data["log_affairs"] = np.log1p(data["affairs"])
+    entries = []
+    for controls in GRID_CONTROLS:
+        for outcome in GRID_OUTCOMES:
+            fit = smf.ols(f"{outcome} ~ yrs_married + {controls}", data).fit(cov_type="HC1")
+            entries.append(
+                MemberEntry(
+                    column="Model 1", dependent=outcome, values=(controls, outcome), focus="yrs_married",
+                    coef=float(fit.params["yrs_married"]), std_error=float(fit.bse["yrs_married"]),
+                    tstat=float(fit.tvalues["yrs_married"]), pvalue=float(fit.pvalues["yrs_married"]),
+                    nobs=int(fit.nobs), variables=("c", "y"),
+                )
+            )
+    return entries
+
+
+GRID_SPEC = TableSpec(
+    name="fair_grid",
+    title="Years married across control sets and outcomes",
+    models=("m1",),
+    labels=(("yrs_married", "Years married"), ("age + educ", "+ education"), ("age + educ + children", "+ children"),
+            ("log_affairs", "Log"), ("any_affair", "Any")),
+    stat="se",
+    layout="sweep",
+    grid=("c", "y"),
+)
+GRID_CONTEXT = TableContext(
+    stub_header="Controls", variance={"m1": "robust (HC1)"},
+    dependent_labels={"log_affairs": "ln(1 + time in affairs)", "any_affair": "Any affair"},
+)
+
+
+def grid_table():
+    return build_member_table(GRID_SPEC, fair_grid_entries(), GRID_CONTEXT)
+
+
 # case name -> table builder; golden file is golden/<case>.<extension>
 CASES = {
     "model": model_table, "sweep": sweep_table, "digits": digits_table, "significant": significant_table,
-    "groups": groups_table, "panels": panels_table,
+    "groups": groups_table, "panels": panels_table, "grid": grid_table,
 }
 
 

@@ -173,6 +173,8 @@ def _options_view(declared: tuple[s.TableOption, ...], defaults: dict[str, str])
             digits.append(" ".join(_text(v) for v in o.values) if o.target is None else f"{_target_text(o.target)} = {_text(o.values[0])}")
         elif o.kind == "label":
             labels[_target_text(o.target)] = _string_text(o.values[0])
+        elif o.kind == "layout" and len(o.values) == 3:  # layout sweep c by w
+            options["layout"] = f"{_text(o.values[0])} {_text(o.values[1])} by {_text(o.values[2])}"
         elif o.kind in ("layout", "level", "style"):
             options[o.kind] = _text(o.values[0])
         elif o.kind in ("stars", "size"):
