@@ -39,7 +39,7 @@ def number_format(cell: Cell) -> str:
 
 def cell_value(cell: Cell) -> float | str:
     """A number when the cell is one (thousands separators and the real minus removed), else its text."""
-    if cell.number:
+    if cell.number and not cell.bound:
         return float(cell.number.replace(MINUS, "-").replace(",", ""))
     return cell.text.replace(MINUS, "-")
 
@@ -51,7 +51,7 @@ def _row(sheet: Worksheet, line: int, row: Row) -> None:
     for column, cell in enumerate(row.cells, start=2):
         target = sheet.cell(line, column, cell_value(cell) if (cell.text or cell.number) else None)
         target.alignment = Alignment(horizontal="center")
-        if cell.number:
+        if cell.number and not cell.bound:
             target.number_format = number_format(cell)
 
 

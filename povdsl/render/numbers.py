@@ -74,12 +74,26 @@ def format_level(level: float) -> str:
     return text + "0" * max(0, 2 - len(text.split(".")[1]))
 
 
+# Under `digits N sig` a p-value below this prints as "<0.0001": its significant
+# figures would say nothing a reader uses (and from about 1e-15 they needed more
+# decimals than any table can hold).  Fixed decimals keep printing "0.000", as
+# Stata's esttab does.  Decision 70.
+PVALUE_FLOOR = 0.0001
+
+
+def format_pvalue(pvalue: float, decimals: Decimals) -> str:
+    """A p-value with the table's decimals or figures; under figures, "<0.0001" below the floor (never 0.000000000000000)."""
+    if decimals.significant and pvalue is not None and math.isfinite(pvalue) and pvalue < PVALUE_FLOOR:
+        return "<" + format_level(PVALUE_FLOOR)
+    return format_number(pvalue, places(pvalue, decimals.pvalue, decimals))
+
+
 def statistic_cell(kind: str, coef: float, std_error: float, tstat: float, pvalue: float, decimals: Decimals, *, square: bool = False) -> Cell:
     """The statistic printed in parentheses under a coefficient (in square brackets when it is the second one)."""
     if kind == "se":
         number = format_coef(std_error, decimals)
     elif kind == "p":
-        number = format_number(pvalue, places(pvalue, decimals.pvalue, decimals))
+        number = format_pvalue(pvalue, decimals)
     else:
         number = format_number(tstat, places(tstat, decimals.tstat, decimals))
     if not number:

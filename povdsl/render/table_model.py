@@ -180,6 +180,11 @@ class Cell:
     def display(self) -> str:
         return self.text + self.stars
 
+    @property
+    def bound(self) -> bool:
+        """A p-value printed as a bound ("<0.0001"): a number to siunitx, text to a spreadsheet."""
+        return self.number.startswith("<")
+
 
 @dataclass(frozen=True)
 class HeaderGroup:

@@ -136,11 +136,12 @@ def siunitx_formats(table: Table) -> tuple[str, ...]:
             for row in section.rows
             if row.cells[column].number
         ]
+        bounded = any(n.startswith("<") for n in numbers)  # a p-value "<0.0001": siunitx's comparator
         signed = any(n.startswith("-") for n in numbers)
-        parts = [n.lstrip("-").partition(".") for n in numbers] or [("0", "", "")]
+        parts = [n.lstrip("<-").partition(".") for n in numbers] or [("0", "", "")]
         integers = max(len(p[0]) for p in parts)
         decimals = max(len(p[2]) for p in parts)
-        formats.append(f"{'-' if signed else ''}{integers}.{decimals}" if kind == "number" else "")
+        formats.append(f"{'<' if bounded else ''}{'-' if signed else ''}{integers}.{decimals}" if kind == "number" else "")
     return tuple(formats)
 
 

@@ -25,6 +25,7 @@ from povdsl.render.tables import (
     format_level,
     format_number,
     stars_for,
+    statistic_cell,
 )
 
 
@@ -58,6 +59,18 @@ def test_minus_is_the_unicode_minus_sign_and_never_negative_zero():
     assert format_number(-2.5, 2) == f"{MINUS}2.50"
     assert format_number(-0.001, 2) == "0.00"
     assert "-" not in format_coef(-0.72, Decimals())
+
+
+def test_a_tiny_p_value_under_significant_figures_is_a_bound_not_fifteen_zeros():
+    """`digits 3 sig`: p = 1e-20 (or an underflowed 0) prints "(<0.0001)"; fixed decimals keep "0.000"."""
+    figures = Decimals.uniform(3, significant=True)
+    for tiny in (1e-20, 1e-16, 0.0, 0.00009):
+        cell = statistic_cell("p", 1.0, 0.1, 10.0, tiny, figures)
+        assert cell.text == "(<0.0001)" and cell.number == "<0.0001" and cell.bound
+    assert statistic_cell("p", 1.0, 0.1, 10.0, 0.000123, figures).text == "(0.000123)"
+    assert statistic_cell("p", 1.0, 0.1, 10.0, 0.0001, figures).text == "(0.000100)"
+    fixed = statistic_cell("p", 1.0, 0.1, 10.0, 1e-20, Decimals.uniform(3))
+    assert fixed.text == "(0.000)" and not fixed.bound
 
 
 def test_coefficients_get_two_decimals_and_more_only_to_show_a_significant_digit():
