@@ -23,6 +23,22 @@ def row_list(rows: tuple[int, ...], count: int) -> str:
     return f"{'row' if count == 1 else 'rows'} {shown}"
 
 
+def frame_rows(index: pd.Index, bad: np.ndarray) -> str:
+    """The rows of a frame where `bad` holds, as `row_list` counts them: 1-based data rows of the file.
+
+    A data set's frame keeps the file's 0-based row positions as its index
+    (sorting and `where` keep them), so the first data row is row 1, as in
+    every other data error. A frame keyed otherwise (a region table indexed
+    by region and period) names its keys instead.
+    """
+    labels = index[bad][:SHOWN]
+    count = int(np.count_nonzero(bad))
+    if pd.api.types.is_integer_dtype(index) and not isinstance(index, pd.MultiIndex):
+        return row_list(tuple(int(i) + 1 for i in labels), count)
+    shown = ", ".join(map(str, labels)) + (", ..." if count > len(labels) else "")
+    return f"{'row' if count == 1 else 'rows'} {shown}"
+
+
 @dataclass(frozen=True, slots=True)
 class StrayText:
     """A mostly numeric column with some text cells."""

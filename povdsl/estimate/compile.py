@@ -23,6 +23,7 @@ from formulaic.errors import FormulaicError
 
 from povdsl.check.plan import ModelPlan
 from povdsl.check.terms import Factor, ModelTerms, Term, lag_name
+from povdsl.data.columns import frame_rows
 from povdsl.data.evaluate import Evaluator, as_mask
 from povdsl.data.frames import Frames, RunCache
 from povdsl.errors import DataError
@@ -117,9 +118,9 @@ class _Materialiser:
             known = np.logical_and.reduce([x.notna().to_numpy() for x in inputs]) if inputs else np.ones(len(series), bool)
             bad = known & ~np.isfinite(series.to_numpy(dtype=float))
             if bad.any():
-                row = series.index[bad][0]
+                first = series.to_numpy(dtype=float)[bad][0]
                 raise DataError(
-                    f"'{f.text}' is not a finite number in {int(bad.sum())} row(s) (first: row {row}, value {series.loc[row]}); "
+                    f"'{f.text}' is not a finite number in {frame_rows(series.index, bad)} (the first is {first}); "
                     "check the transform's domain (log of 0 or a negative, exp of a large value)"
                 )
         return series

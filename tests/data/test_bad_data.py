@@ -47,6 +47,19 @@ def test_one_stray_text_cell_is_named_as_one_row(tmp_path, capsys):
     assert err.startswith(f"{spec}:1:1: error: data set 'd': column 'x' is numeric except for 1 text cell ('.') in row 6\n")
 
 
+def test_a_transform_outside_its_domain_names_data_rows_counted_from_1_as_stray_text_does(tmp_path, capsys):
+    """log(x) at x = 0 in the file's 3rd data row and x < 0 in its 9th: "rows 3, 9", also in an unsorted panel under `where`."""
+    df = _cross_section(tmp_path, n=12).assign(unit=[3, 1, 2] * 4, t=np.repeat([4, 2, 3, 1], 3), x=np.linspace(1, 2, 12))
+    df.loc[2, "x"] = 0.0
+    df.loc[8, "x"] = -1.0
+    df.loc[0, "y"] = -9.0  # dropped by `where`, so positions and labels would differ if rows were renumbered
+    spec = _write(tmp_path, df, 'data d = "d.csv" panel(unit, t)\n\nmodel m: y ~ log(x) | ols where y > -5\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"{spec}:3:1: error: model 'm': 'log(x)' is not a finite number in rows 3, 9 (the first is -inf)" in err, err
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize(
     ("rows", "count", "expected"),
     [((6,), 1, "row 6"), ((3, 7), 2, "rows 3, 7"), ((1, 2, 3, 4, 5), 9, "rows 1, 2, 3, 4, 5, ...")],
