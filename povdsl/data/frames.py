@@ -21,6 +21,7 @@ from povdsl.data.columns import apply_na, is_text, stray_text, text_levels
 from povdsl.data.evaluate import Evaluator
 from povdsl.data.files import PLAIN, FileProblem, ReadOptions, read_frame
 from povdsl.data.notes import Notice, Threshold
+from povdsl.data.panel_rows import refuse_repeated_panel_rows
 from povdsl.data.weights import Weights
 from povdsl.errors import DataError, Span
 from povdsl.language import syntax as s
@@ -157,6 +158,8 @@ def load(
     panel = plan.panel
     if panel is None:
         raise DataError("no data set of units is declared (every data set is key(region, time))")
+    if panel.unit is not None and panel.time is not None:
+        refuse_repeated_panel_rows(panel.name, tables[panel.name], panel.unit, panel.time, _at(panel.span))
     unit = tables[panel.name].copy()
     region = _region_frame(plan, tables, panel)
     present = region.index.get_level_values(0).unique() if region is not None else _unit_regions(unit, panel.region)

@@ -154,12 +154,6 @@ def test_fixed_effects_count_absorbed_effects_as_parameters():
         get("fe").fit(design, {}, Vcov())
 
 
-def test_duplicate_entity_period_is_refused():
-    design = Design(y=DATA.income, exog=exog("x1"), entity=DATA.household, time=DATA.year.where(DATA.year < 2004, 2003))
-    with pytest.raises(EstimationError, match="appears more than once in period 2003"):
-        get("fe").fit(design, {}, Vcov())
-
-
 def test_unknown_cluster_variable():
     with pytest.raises(EstimationError, match="county"):
         get("ols").fit(Design(y=DATA.income, exog=exog("x1")), {}, Vcov("cluster", ("county",)))

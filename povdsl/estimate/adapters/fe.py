@@ -57,9 +57,6 @@ def fit_fe(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
     effects = effect_columns(design, options)
     check_repeated_units(effects[0][1], "fe")
     factors = [factor(column.to_numpy()) for _, column in effects]
-    if design.time is not None:
-        time = factors[1] if len(factors) > 1 and effects[1][0] == "time" else factor(design.time.to_numpy())
-        _refuse_repeated_periods(design.entity, design.time, factors[0], time)
     names = [str(c) for c in design.exog.columns]
     intercept = "Intercept" in names
     slope_names = [c for c in names if c != "Intercept"]
@@ -94,22 +91,6 @@ REFERENCES = {
     "robust": "n/(n-K) * HC0, K with every fixed effect; t(n-K)",
     "cluster": "CRV1: (n-1)/(n-K) * G/(G-1), K without fixed effects nested in a cluster; t(G-1), G the smallest cluster count",
 }
-
-
-def _refuse_repeated_periods(entity: pd.Series, time: pd.Series, units: Factor, periods: Factor) -> None:
-    """One row per entity and period, as a panel needs; checked on codes, not on a MultiIndex."""
-    pairs = units.codes.astype(np.int64) * periods.levels + periods.codes
-    if units.levels * periods.levels <= 50_000_000:
-        repeated = np.flatnonzero(np.bincount(pairs, minlength=units.levels * periods.levels)[pairs] > 1)
-    else:
-        _, inverse, counts = np.unique(pairs, return_inverse=True, return_counts=True)
-        repeated = np.flatnonzero(counts[inverse] > 1)
-    if len(repeated):
-        row = int(repeated[0])
-        raise EstimationError(
-            f"entity {entity.iloc[row]} appears more than once in period {time.iloc[row]}",
-            hint="a panel needs one row per entity and period; aggregate or fix the time variable",
-        )
 
 
 def _absorbed_by(descriptions: list[str]) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from linearmodels.panel import RandomEffects
 
+from povdsl.data.panel_rows import repeated_pairs
 from povdsl.errors import EstimationError
 from povdsl.estimate.adapters.base import (
     as_float,
@@ -33,25 +34,20 @@ from povdsl.estimate.result import Result, Variance
 def panel_index(design: Design) -> pd.MultiIndex:
     """The (entity, time) index linearmodels needs; time must be numbers or dates there.
 
-    Without a time variable (`fe(household)`) rows are numbered within each
-    entity: one-way effects and entity clustering never look at time.
+    Without a time variable (`fe(household)`), or when the entity is coarser
+    than the panel's unit (`re(county)` on households: many rows per county
+    and year), rows are numbered within each entity: random effects and entity
+    clustering never look at time. The declared panel's own (unit, time)
+    pairs are unique: the data stage refuses repeats (data/panel_rows.py).
     """
     if design.entity is None:
         raise EstimationError("a panel estimator needs an entity variable", hint="write e.g. `fe(household)`")
-    if design.time is None:
-        time = design.entity.groupby(design.entity.to_numpy()).cumcount()
-    else:
-        time = design.time
-    if not (pd.api.types.is_numeric_dtype(time) or pd.api.types.is_datetime64_any_dtype(time)):
+    time = design.time
+    if time is not None and not (pd.api.types.is_numeric_dtype(time) or pd.api.types.is_datetime64_any_dtype(time)):
         time = pd.Series(pd.factorize(time, sort=True)[0], index=time.index)
-    index = pd.MultiIndex.from_arrays([design.entity.to_numpy(), time.to_numpy()], names=["entity", "time"])
-    if index.has_duplicates:
-        repeated = index[index.duplicated()][0]
-        raise EstimationError(
-            f"entity {repeated[0]} appears more than once in period {repeated[1]}",
-            hint="a panel needs one row per entity and period; aggregate or fix the time variable",
-        )
-    return index
+    if time is None or len(repeated_pairs(design.entity.to_numpy(), time.to_numpy())):
+        time = design.entity.groupby(design.entity.to_numpy()).cumcount()
+    return pd.MultiIndex.from_arrays([design.entity.to_numpy(), time.to_numpy()], names=["entity", "time"])
 
 
 def _panel_frames(design: Design) -> tuple[pd.Series, pd.DataFrame]:
