@@ -42,5 +42,6 @@ SPATIAL_OPTIONS = (
     OptionSpec("seed", "int", 20090101, "seed of those draws"),
     OptionSpec("ldet", "name", "auto", "log-determinant: auto (full up to 400 regions, else lu), full, lu or ord, as spreg's method="),
 )
+SPARSE_COV_LIMIT = 5000  # regions above which spatial ML fits take the sparse route (estimate/spatial/ml_sparse.py, decision 66)
 SLX_OPTIONS = (OptionSpec("weights", "names", (), "the weight matrix the residual diagnostics use: slx(w)"),)
 GMM_OPTIONS = IV_OPTIONS + (OptionSpec("steps", "int", 2, "GMM iterations (linearmodels iter_limit); 2 is two-step efficient GMM"),)

@@ -34,6 +34,7 @@ Binding = Literal["plain", "panel", "instrumental", "dynamic", "spatial"]
 VcovChoice = Literal["unadjusted", "robust", "cluster"]
 
 ADAPTERS = "povdsl.estimate.adapters"
+CALLS = "povdsl.estimate.calls"  # the backend call each estimator stands for, for explain (imports no backend)
 COMPILE = "povdsl.estimate.compile:compile_model"
 
 
@@ -157,55 +158,55 @@ DYNAMIC_FLAGS = ("collapse", "timeeffects")
 
 _BUILTIN = (
     EstimatorSpec(
-        "ols", "OLS", "ordinary least squares", "plain", f"{ADAPTERS}.cross_section:fit_ols", f"{ADAPTERS}.cross_section:describe_ols",
+        "ols", "OLS", "ordinary least squares", "plain", f"{ADAPTERS}.cross_section:fit_ols", f"{CALLS}:describe_ols",
         statistics=LINEAR_STATS,
         conventions=LINEAR,
     ),
     EstimatorSpec(
         "lpm", "LPM", "linear probability model (OLS on a 0/1 outcome)", "plain", f"{ADAPTERS}.cross_section:fit_lpm",
-        f"{ADAPTERS}.cross_section:describe_ols", default_vcov="robust", statistics=LINEAR_STATS, binary_outcome=True,
+        f"{CALLS}:describe_ols", default_vcov="robust", statistics=LINEAR_STATS, binary_outcome=True,
         conventions=LINEAR,
     ),
     EstimatorSpec(
         "logit", "Logit", "logit; margins reports average marginal effects", "plain", f"{ADAPTERS}.cross_section:fit_logit",
-        f"{ADAPTERS}.cross_section:describe_logit", options=BINARY_OPTIONS, statistics=BINARY_STATS, binary_outcome=True,
+        f"{CALLS}:describe_logit", options=BINARY_OPTIONS, statistics=BINARY_STATS, binary_outcome=True,
         conventions=BINARY,
     ),
     EstimatorSpec(
         "probit", "Probit", "probit; margins reports average marginal effects", "plain", f"{ADAPTERS}.cross_section:fit_probit",
-        f"{ADAPTERS}.cross_section:describe_probit", options=BINARY_OPTIONS, statistics=BINARY_STATS, binary_outcome=True,
+        f"{CALLS}:describe_probit", options=BINARY_OPTIONS, statistics=BINARY_STATS, binary_outcome=True,
         conventions=BINARY,
     ),
     EstimatorSpec(
         "fe", "FE", "fixed effects: fe(unit), fe(unit, time) or fe(unit, time, industry, ...)", "panel", f"{ADAPTERS}.fe:fit_fe",
-        f"{ADAPTERS}.fe:describe_fe", options=FE_OPTIONS, default_vcov="cluster", statistics=("r2_within", "loglik", "ngroups"),
+        f"{CALLS}:describe_fe", options=FE_OPTIONS, default_vcov="cluster", statistics=("r2_within", "loglik", "ngroups"),
         needs_panel=True, panel_columns=0, absorbs=True,
         conventions=FIXED,
     ),
     EstimatorSpec(
-        "re", "RE", "random effects: re(unit)", "panel", f"{ADAPTERS}.panel:fit_re", f"{ADAPTERS}.panel:describe_re",
+        "re", "RE", "random effects: re(unit)", "panel", f"{ADAPTERS}.panel:fit_re", f"{CALLS}:describe_re",
         statistics=("r2", "r2_within", "loglik", "ngroups"), needs_panel=True, panel_columns=1,
         conventions=RANDOM,
     ),
     EstimatorSpec(
         "iv", "2SLS", "two-stage least squares: iv(iv=z, endog=x, fe=unit)", "instrumental", f"{ADAPTERS}.iv:fit_iv",
-        f"{ADAPTERS}.iv:describe_iv", options=IV_OPTIONS, default_vcov="robust", statistics=IV_STATS, instruments=True,
+        f"{CALLS}:describe_iv", options=IV_OPTIONS, default_vcov="robust", statistics=IV_STATS, instruments=True,
         conventions=INSTRUMENTAL,
     ),
     EstimatorSpec(
         "gmm", "IV-GMM", "two-step efficient IV-GMM: gmm(iv=z, endog=x, fe=unit)", "instrumental", f"{ADAPTERS}.iv:fit_gmm",
-        f"{ADAPTERS}.iv:describe_gmm", options=GMM_OPTIONS, default_vcov="robust", max_cluster_ways=1,
+        f"{CALLS}:describe_gmm", options=GMM_OPTIONS, default_vcov="robust", max_cluster_ways=1,
         statistics=IV_STATS + ("j_stat", "j_pvalue"), instruments=True,
         conventions=INSTRUMENTAL,
     ),
     EstimatorSpec(
-        "diffgmm", "Difference GMM", "Arellano-Bond difference GMM", "dynamic", f"{ADAPTERS}.dynamic:fit", f"{ADAPTERS}.dynamic:describe",
+        "diffgmm", "Difference GMM", "Arellano-Bond difference GMM", "dynamic", f"{ADAPTERS}.dynamic:fit", f"{CALLS}:describe_dynamic",
         prepare=f"{ADAPTERS}.dynamic:prepare", vcov_clause=False, statistics=DYNAMIC_STATS, needs_panel=True, instruments=True,
         flags=DYNAMIC_FLAGS, long_label="Arellano-Bond difference GMM",
         conventions=DYNAMIC,
     ),
     EstimatorSpec(
-        "sysgmm", "System GMM", "Blundell-Bond system GMM", "dynamic", f"{ADAPTERS}.dynamic:fit", f"{ADAPTERS}.dynamic:describe",
+        "sysgmm", "System GMM", "Blundell-Bond system GMM", "dynamic", f"{ADAPTERS}.dynamic:fit", f"{CALLS}:describe_dynamic",
         prepare=f"{ADAPTERS}.dynamic:prepare", vcov_clause=False, statistics=DYNAMIC_STATS, needs_panel=True, instruments=True,
         flags=DYNAMIC_FLAGS, long_label="Blundell-Bond system GMM",
         conventions=DYNAMIC,
@@ -220,7 +221,7 @@ SLX_STATS = ("r2", "loglik", "aic", "moran", "moran_pvalue", "lm_lag", "lm_lag_p
 def _spatial(name: str, label: str, doc: str, long_label: str, adapter: str = "", options: tuple[OptionSpec, ...] = SPATIAL_OPTIONS, statistics: tuple[str, ...] = SPATIAL_STATS) -> EstimatorSpec:
     """A spatial estimator on spreg (docs/spatial.md): weights named positionally, its own variance."""
     return EstimatorSpec(
-        name, label, doc, "spatial", f"{SPATIAL}:{adapter or 'fit_' + name}", f"{SPATIAL}:describe_{name}", prepare=f"{SPATIAL}:prepare",
+        name, label, doc, "spatial", f"{SPATIAL}:{adapter or 'fit_' + name}", f"{CALLS}:describe_{name}", prepare=f"{SPATIAL}:prepare",
         options=options, vcov_clause=False, statistics=statistics, weights=True, long_label=long_label,
     )
 

@@ -74,7 +74,7 @@ def fit_or_die(design, options, vcov):
 @pytest.fixture
 def deadly(tmp_path):
     register(
-        EstimatorSpec(name="olsdies", label="OLS", doc="OLS that kills its process on one industry (test only)", binding="plain", adapter=f"{__name__}:fit_or_die", describe="povdsl.estimate.adapters.cross_section:describe_ols")
+        EstimatorSpec(name="olsdies", label="OLS", doc="OLS that kills its process on one industry (test only)", binding="plain", adapter=f"{__name__}:fit_or_die", describe="povdsl.estimate.calls:describe_ols")
     )
     KILLER.update(code="17", log=str(tmp_path / "deaths.log"))
     yield Path(KILLER["log"])
@@ -148,7 +148,7 @@ def slow_ols(design, options, vcov):
     ols = REGISTRY["ols"]
     return load(ols.adapter)(design, {**ols.option_defaults(), **options}, vcov)
 
-register(EstimatorSpec(name="slowols", label="OLS", doc="slow OLS (test only)", binding="plain", adapter="__main__:slow_ols", describe="povdsl.estimate.adapters.cross_section:describe_ols"))
+register(EstimatorSpec(name="slowols", label="OLS", doc="slow OLS (test only)", binding="plain", adapter="__main__:slow_ols", describe="povdsl.estimate.calls:describe_ols"))
 executors.POOL_THRESHOLD = 2
 from povdsl.tools.cli import main
 sys.exit(main(sys.argv[1:]))

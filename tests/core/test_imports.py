@@ -72,3 +72,17 @@ def test_the_run_pipeline_imports_no_backend_until_a_model_is_fitted():
     loaded = set(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split())
     heavy = {m for m in loaded if m.split(".")[0] in ("statsmodels", "linearmodels", "matplotlib") or m.startswith(("scipy.stats", "povdsl.estimate.adapters."))}
     assert not heavy, sorted(heavy)[:10]
+
+
+def test_povdsl_explain_loads_no_backend_adapter_or_scipy_optimizer():
+    """Decision 63 for explain: the backend call it prints is text (estimate/calls.py), so the spatial and the
+    paper's spec are explained without spreg, linearmodels, statsmodels, scipy.stats or scipy.optimize."""
+    for spec in ("spec/zhejiang_spatial.pov", "spec/zhejiang.pov"):
+        loaded = _modules_after_cli("explain", spec)
+        heavy = {
+            m for m in loaded
+            if m.split(".")[0] in ("statsmodels", "linearmodels", "spreg", "libpysal", "pyfixest", "matplotlib")
+            or m.startswith(("scipy.stats", "scipy.optimize", "povdsl.estimate.adapters", "povdsl.estimate.spatial"))
+        }
+        assert not heavy, (spec, sorted(heavy)[:10])
+

@@ -9,12 +9,12 @@ import pytest
 from povdsl.errors import EstimationError
 from povdsl.estimate.adapters.spatial import (
     SpatialDesign,
-    describe_sar,
     fit_sac_model,
     fit_sar,
     fit_sem,
     fit_slx,
 )
+from povdsl.estimate.calls import describe_sar
 from povdsl.estimate.design import Design, Vcov
 from povdsl.estimate.spatial.diagnostics import spatial_diagnostics
 from povdsl.estimate.spatial.impacts import impacts

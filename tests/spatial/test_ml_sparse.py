@@ -20,9 +20,10 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from povdsl.data.weights import Weights
+from povdsl.estimate.options import SPARSE_COV_LIMIT
 from povdsl.estimate.spatial import sample_weights
 from povdsl.estimate.spatial.ml import fit_ml
-from povdsl.estimate.spatial.ml_sparse import SPARSE_COV_LIMIT, traces
+from povdsl.estimate.spatial.ml_sparse import traces
 
 spreg = pytest.importorskip("spreg")
 COV_RTOL = 1e-6  # the traces are central differences of log-determinants (measured: ~1e-8 on these data)

@@ -7,8 +7,8 @@ spec's variance request to backend arguments, and the assembly of a Result.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, cast
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -335,13 +335,3 @@ def _aligned(statistic: pd.Series | np.ndarray, order: pd.Index, positions: np.n
         return np.asarray(statistic if statistic.index.equals(order) else statistic.reindex(order), dtype=float)
     values = np.asarray(statistic, dtype=float)
     return values if positions is None else values[positions]
-
-
-def names_of(design_names: Mapping[str, object], key: str, default: str) -> str:
-    """Render one design slot for call_text: a column name, or a bracketed list of them."""
-    value = design_names.get(key)
-    if value is None:
-        return default
-    if isinstance(value, str):
-        return f"df[{value!r}]"
-    return "df[[" + ", ".join(repr(str(v)) for v in cast(Iterable[object], value)) + "]]"

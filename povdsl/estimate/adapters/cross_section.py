@@ -26,7 +26,6 @@ from povdsl.estimate.adapters.base import (
     cluster_frame,
     cluster_text,
     inference_result,
-    names_of,
 )
 from povdsl.estimate.adapters.variance import crv1, inference, twoway_raw
 from povdsl.estimate.design import Design, Vcov
@@ -85,14 +84,6 @@ def cluster_variance(n: int, k: int, clusters: pd.DataFrame, text: str, *, linea
     return variance if linear else replace(variance, df=None, reference=variance.reference.replace("t(G-1)", "normal"))
 
 
-def _cov_call_text(vcov: Vcov, robust_kind: str) -> str:
-    if vcov.kind == "robust":
-        return f"cov_type={robust_kind!r}"
-    if vcov.kind == "cluster":
-        return f"cov_type='cluster', cov_kwds={{'groups': df[{list(vcov.clusters)!r}]}}"
-    return "cov_type='nonrobust'"
-
-
 def _arrays(design: Design) -> tuple[np.ndarray, np.ndarray]:
     """The outcome and regressors as float arrays for statsmodels, which labels an array model by the
     names set on its data (so `Result.raw.summary()` still names the terms). Given pandas objects,
@@ -132,11 +123,6 @@ def _fit_linear(name: str, binary: bool):
         )
 
     return fit
-
-
-def describe_ols(design_names, options, vcov: Vcov) -> str:
-    y, x = names_of(design_names, "y", "y"), names_of(design_names, "exog", "X")
-    return f"statsmodels.api.OLS({y}, {x}).fit({_cov_call_text(vcov, 'HC1')}, use_t=True)"
 
 
 # --- logit and probit ----------------------------------------------------------------
@@ -253,18 +239,7 @@ def _fit_binary(name: str, backend: str):
     return fit
 
 
-def _describe_binary(backend: str):
-    def describe(design_names, options, vcov: Vcov) -> str:
-        y, x = names_of(design_names, "y", "y"), names_of(design_names, "exog", "X")
-        call = f"statsmodels.api.{backend}({y}, {x}).fit(disp=0, maxiter={options['maxiter']}, {_cov_call_text(vcov, 'HC0')})"
-        return call + ".get_margeff(at='overall', method='dydx')" if options.get("margins") else call
-
-    return describe
-
-
 fit_ols = _fit_linear("ols", binary=False)
 fit_lpm = _fit_linear("lpm", binary=True)
 fit_logit = _fit_binary("logit", "Logit")
 fit_probit = _fit_binary("probit", "Probit")
-describe_logit = _describe_binary("Logit")
-describe_probit = _describe_binary("Probit")

@@ -56,7 +56,3 @@ def fit(design: DynamicDesign, options: Mapping[str, object], vcov: Vcov) -> Res
         reference=("Windmeijer-corrected two-step" if robust else "robust one-step") + " variance, as xtabond2; normal",
     )
     return replace(result, variance=variance)
-
-
-def describe(design_names: Mapping[str, object], options: Mapping[str, object], vcov: Vcov) -> str:
-    return "povdsl.estimate.dynpanel.fit_dynamic_panel(df, DynamicPanelSpec(...), unit=..., time=...)"

@@ -23,7 +23,6 @@ from povdsl.estimate.adapters.base import (
     check_sample,
     cluster_frame,
     cluster_text,
-    names_of,
 )
 from povdsl.estimate.demean import Factor, factor
 from povdsl.estimate.design import Design, Vcov
@@ -35,8 +34,6 @@ from povdsl.estimate.fixed_effects import (
 )
 from povdsl.estimate.registry import get
 from povdsl.estimate.result import Result, Variance
-
-EFFECTS_OPTION = "effects"  # further absorbed columns, e.g. `fe(unit, time, industry)` -> ("industry",)
 
 
 def effect_columns(design: Design, options: Mapping[str, object]) -> list[tuple[str, pd.Series]]:
@@ -146,22 +143,4 @@ def _result(fit: WithinFit, design: Design, names: list[str], variance: Variance
         cov=pd.DataFrame(fit.cov[np.ix_(order, order)], index=index, columns=index),
         stats={"r2_within": fit.r2_within, "loglik": fit.loglik, "ngroups": entity.levels},
         raw=fit,
-    )
-
-
-def describe_fe(design_names: Mapping[str, object], options: Mapping[str, object], vcov: Vcov) -> str:
-    y, x = names_of(design_names, "y", "y"), names_of(design_names, "exog", "X")
-    effects = [str(design_names.get("entity") or "entity")]
-    if options.get("time_effects"):
-        effects.append(str(design_names.get("time") or "time"))
-    extra = options.get(EFFECTS_OPTION) or ()
-    if isinstance(extra, tuple | list):
-        effects.extend(str(e) for e in extra)
-    if vcov.kind == "cluster":
-        spelled = repr({"CRV1": "+".join(vcov.clusters or effects[:1])})
-    else:
-        spelled = repr({"unadjusted": "iid", "robust": "hetero"}.get(vcov.kind, vcov.kind))
-    return (
-        f"pyfixest.feols(y ~ X | {' + '.join(effects)}, vcov={spelled})  # y = {y}, X = {x}; "
-        "povdsl absorbs the effects itself by alternating projections, same numbers"
     )

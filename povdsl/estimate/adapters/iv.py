@@ -27,7 +27,6 @@ from povdsl.estimate.adapters.base import (
     cluster_frame,
     cluster_text,
     inference_result,
-    names_of,
     nonempty,
     within,
 )
@@ -223,28 +222,5 @@ def _fit_iv(name: str, gmm: bool):
     return fit
 
 
-def _describe(backend: str, gmm: bool):
-    def describe(design_names, options, vcov: Vcov) -> str:
-        kind = get("gmm" if gmm else "iv").resolved_vcov(vcov).kind
-        blocks = ", ".join(
-            names_of(design_names, key, default)
-            for key, default in (("y", "y"), ("exog", "X"), ("endog", "endog"), ("instruments", "Z"))
-        )
-        cov = f"cov_type='clustered', clusters=df[{list(vcov.clusters)!r}]" if kind == "cluster" else f"cov_type={kind!r}"
-        small = ", debiased=True" if options.get("small") else ""
-        if gmm:
-            weight = "clustered" if kind == "cluster" else kind
-            call = f"linearmodels.iv.{backend}({blocks}, weight_type={weight!r}).fit(iter_limit={options.get('steps', 2)}, {cov}{small})"
-        else:
-            call = f"linearmodels.iv.{backend}({blocks}).fit({cov}{small})"
-        if options.get("absorb"):
-            call += "  # on data demeaned by entity, Intercept dropped, covariance df-corrected for the absorbed means"
-        return call
-
-    return describe
-
-
 fit_iv = _fit_iv("iv", gmm=False)
 fit_gmm = _fit_iv("gmm", gmm=True)
-describe_iv = _describe("IV2SLS", gmm=False)
-describe_gmm = _describe("IVGMM", gmm=True)

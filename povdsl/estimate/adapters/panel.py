@@ -23,7 +23,6 @@ from povdsl.estimate.adapters.base import (
     cluster_frame,
     cluster_text,
     inference_result,
-    names_of,
 )
 from povdsl.estimate.adapters.variance import Inference, crv1, inference
 from povdsl.estimate.design import Design, Vcov
@@ -87,15 +86,6 @@ def _re_variance(res, vcov: Vcov, text: str, clusters: pd.DataFrame | None) -> t
     return inference(res.params, cov, variance.df), variance
 
 
-def _cov_call_text(vcov: Vcov) -> str:
-    crv1 = "debiased=False, auto_df=False, count_effects=False)  # raw sandwich, then CRV1 (docs/estimators.md)"
-    if vcov.kind == "cluster" and not vcov.clusters:
-        return "cov_type='clustered', clusters=df[[entity]], " + crv1
-    if vcov.kind == "cluster":
-        return f"cov_type='clustered', clusters=df[{list(vcov.clusters)!r}], " + crv1
-    return f"cov_type={vcov.kind!r})"
-
-
 def fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
     y, exog = _panel_frames(design)  # raises without an entity
     assert design.entity is not None
@@ -114,8 +104,3 @@ def fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
     }
     inf, variance = _re_variance(res, resolved, text, clusters)
     return inference_result(res, inf, estimator="re", design=design, variance=variance, stats=stats)
-
-
-def describe_re(design_names, options, vcov: Vcov) -> str:
-    y, x = names_of(design_names, "y", "y"), names_of(design_names, "exog", "X")
-    return f"linearmodels.RandomEffects({y}, {x}).fit({_cov_call_text(vcov)}  # data indexed by (entity, time)"

@@ -233,39 +233,3 @@ def fit_slx(design: SpatialDesign, options: Mapping[str, object], vcov: Vcov) ->
 
     durbin = {x: lag for x, lag in durbin_names(names, w).items() if lag in names}
     return replace(result, impacts=linear_impacts(params, cov, durbin, w, df=int(reg.n - reg.k)))
-
-
-def describe(model: str):
-    """The registry's describe function for one spatial estimator: the backend call explain prints."""
-
-    def text(design_names: Mapping[str, object], options: Mapping[str, object], vcov: Vcov) -> str:
-        given = options.get("weights")
-        weights = ", ".join(str(w) for w in given) if isinstance(given, (tuple, list)) and given else "w"
-        method = options.get("method") or "ml"
-        robust = bool(options.get("robust"))
-        if model == "slx":
-            return f"spreg.OLS(y, X) + spreg.diagnostics_sp.MoranRes(ols, {weights}, z=True), LMtests(ols, {weights})"
-        if options.get("fe"):
-            return f"spreg.{'Panel_FE_Error' if model == 'sem' else 'Panel_FE_Lag'}(y, X, {weights})  # rows period by period"
-        if method == "gmm":
-            return {
-                "sar": f"spreg.GM_Lag(y, X, w={weights}, w_lags=2, robust={'white' if robust else None!r})",
-                "sdm": f"spreg.GM_Lag(y, X, w={weights}, w_lags=2, slx_lags=1, robust={'white' if robust else None!r})",
-                "sem": f"spreg.{'GM_Error_Het' if robust else 'GM_Error_Hom'}(y, X, w={weights})",
-                "sac": f"spreg.{'GM_Combo_Het' if robust else 'GM_Combo_Hom'}(y, X, w={weights}, w_lags=2)",
-            }[model]
-        from povdsl.estimate.spatial.ml_sparse import SPARSE_COV_LIMIT
-
-        large = f"; above {SPARSE_COV_LIMIT:,} regions spreg's LU estimation steps with its information matrix from sparse-LU traces"
-        return {
-            "sar": f"spreg.ML_Lag(y, X, {weights}, method='full' up to 400 regions else 'LU'){large}",
-            "sdm": f"spreg.ML_Lag(y, X, {weights}, slx_lags=1, method='full' up to 400 regions else 'LU'){large}",
-            "sem": f"spreg.ML_Error(y, X, {weights}, method='full' up to 400 regions else 'LU'){large}",
-            "sac": f"povdsl's SARAR ML (concentrated likelihood over rho, lambda; scipy L-BFGS-B) with W1, W2 = {weights}",
-        }[model]
-
-    text.__name__ = f"describe_{model}"
-    return text
-
-
-describe_sar, describe_sem, describe_sdm, describe_sac, describe_slx = (describe(m) for m in ("sar", "sem", "sdm", "sac", "slx"))

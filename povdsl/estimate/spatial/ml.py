@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from povdsl.errors import EstimationError
+from povdsl.estimate.options import SPARSE_COV_LIMIT
 from povdsl.estimate.spatial.backend import call, require
 from povdsl.estimate.spatial.fit import (
     INTERCEPT,
@@ -26,7 +27,7 @@ from povdsl.estimate.spatial.fit import (
     regressor_arrays,
 )
 from povdsl.estimate.spatial.lattice import SampleWeights
-from povdsl.estimate.spatial.ml_sparse import SPARSE_COV_LIMIT, fit_sparse
+from povdsl.estimate.spatial.ml_sparse import fit_sparse
 
 DENSE_LIMIT = 400  # regions up to which the log-determinant is the dense one (spreg's default "full")
 LDET_METHODS = ("auto", "full", "lu", "ord")

@@ -38,7 +38,6 @@ from povdsl.estimate.spatial.fit import pseudo_r2
 from povdsl.estimate.spatial.lattice import SampleWeights
 from povdsl.estimate.spatial.logdet import LogDet
 
-SPARSE_COV_LIMIT = 5000  # regions above which the ML fits' covariance is the sparse observed information
 LDET_STEP = 1e-4  # step in a of the central differences of log|I - a W|
 GRAM_STEP = 1e-5  # step in t of the central difference of log|A'A - t W'W|
 LN2PI = float(np.log(2.0 * np.pi))
