@@ -5,7 +5,7 @@ twice in any estimator, so it is a data error at the data declaration for
 every model of the spec — `ols` included, which would otherwise fit the
 duplicated rows silently. Estimators that absorb coarser groups (`fe(county,
 year)` on household data, `re(county)`) have many rows per group and period
-by design; only the declared unit and time are checked. Decision 71.
+by design; only the declared unit and time are checked. Decision 72.
 """
 
 from __future__ import annotations

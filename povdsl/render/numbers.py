@@ -77,7 +77,7 @@ def format_level(level: float) -> str:
 # Under `digits N sig` a p-value below this prints as "<0.0001": its significant
 # figures would say nothing a reader uses (and from about 1e-15 they needed more
 # decimals than any table can hold).  Fixed decimals keep printing "0.000", as
-# Stata's esttab does.  Decision 70.
+# Stata's esttab does.  Decision 71.
 PVALUE_FLOOR = 0.0001
 
 
