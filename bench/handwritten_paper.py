@@ -1,19 +1,21 @@
-"""The paper's analysis (Tables 1-6, Figures 1, 5, 6) written by hand, as a careful economist would.
+"""The paper's analysis (Tables 1-7, Figures 1, 5, 6, 7) written by hand, as a careful economist would.
 
 The anchor of `bench/paper_bench.py`: it reads the same CSVs as spec/zhejiang.pov,
 builds the same variables (4-digit clusters with LQ >= 1.25 and >= 10 firms,
 their inverse-travel-time spatial lag, county GDP ten years earlier and its lag,
 economic density, the relative poverty lines), fits the same models with the
 usual Python backends, and writes every table (coefficients with t statistics
-and stars, or the significant industries of each sweep) and figure (PDF, SVG,
-PNG as the spec asks). It imports no povdsl code.
+and stars, or the significant industries of each sweep, or Model 3 across
+control sets x weight matrices) and figure (PDF, SVG, PNG as the spec asks,
+Figure 7 a specification curve). It imports no povdsl code.
 
 Care taken, as one would for a paper: the cluster table is computed once per
 digit level and the sweeps read its columns; each sweep's design is built once
 and only the industry column changes (numpy arrays into statsmodels); the
 first-stage F is read off linearmodels' first-stage regressions; the logits use
 Newton's method; one BLAS thread. Fixed effects use linearmodels' PanelOLS
-(entity-clustered, Stata's small-sample factor).
+(entity-clustered, Stata's small-sample factor). The robustness multiverse
+(Table 7, Figure 7) reuses Model 3's frame: each member only picks columns.
 
     python bench/handwritten_paper.py DATA_DIR OUT_DIR [--numbers numbers.json]
 """
@@ -38,6 +40,9 @@ from statsmodels.regression.linear_model import OLS
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 CONTROLS = ["age", "edu", "gender", "pop", "land", "capital"]
+# Table 7 / Figure 7: Model 3 across cumulative control sets x weight matrices (first choice slowest).
+CONTROL_SETS = (("age, education, gender", CONTROLS[:3]), ("+ household size, land", CONTROLS[:5]), ("+ capital (Model 3's controls)", CONTROLS))
+MATRICES = (("inverse travel time", "Wcluster"), ("five nearest, row-standardised", "Wcluster5"))
 
 
 def cluster_table(census: pd.DataFrame, digits: int) -> pd.DataFrame:
@@ -64,12 +69,23 @@ def load(data: Path):
     names = pd.read_csv(data / "industries.csv", dtype={"code": str})
     matrix = times.pivot(index="origin", columns="destination", values="minutes")
     minutes = matrix.to_numpy()
+    return hh, census, counties, {"traveltime": inverse(minutes), "nearest5": inverse(minutes, k=5)}, matrix.index, dict(zip(names.code, names.name))
+
+
+def inverse(minutes: np.ndarray, k: int | None = None) -> np.ndarray:
+    """w_ij = 1/minutes_ij off the diagonal; with k, each row keeps its k nearest and is row-standardised."""
+    off = ~np.eye(len(minutes), dtype=bool)
     with np.errstate(divide="ignore"):
-        w = np.where(minutes > 0, 1.0 / minutes, 0.0)
-    return hh, census, counties, w, matrix.index, dict(zip(names.code, names.name))
+        w = np.where(off & (minutes > 0), 1.0 / minutes, 0.0)
+    if k is None:
+        return w
+    nearest = np.argsort(np.where(off, minutes, np.inf), axis=1, kind="stable")[:, :k]
+    kept = np.zeros_like(w)
+    np.put_along_axis(kept, nearest, np.take_along_axis(w, nearest, axis=1), axis=1)
+    return kept / kept.sum(axis=1, keepdims=True)
 
 
-def build(hh, census, counties, w, regions):
+def build(hh, census, counties, matrices, regions):
     """The analysis frame: clusters, their spatial lag, instruments, density, poverty lines."""
     cells = pd.MultiIndex.from_product([regions, [2004, 2008]], names=["county", "year"])
     table = cluster_table(census, 4)
@@ -77,15 +93,16 @@ def build(hh, census, counties, w, regions):
     county = counties.set_index(["county", "year"]).reindex(cells)
     gdp_lag = county.gdp_lag10
 
-    def spatial(values: pd.Series) -> pd.Series:
+    def spatial(values: pd.Series, w: np.ndarray) -> pd.Series:
         grid = values.unstack("year").reindex(regions)
         return pd.DataFrame(w @ grid.fillna(0).to_numpy(), index=regions, columns=grid.columns).stack()
 
     keys = pd.MultiIndex.from_arrays([hh.county, hh.year])
     hh["cluster"] = cluster.reindex(keys).to_numpy()
-    hh["Wcluster"] = spatial(cluster).reindex(keys).to_numpy()
+    hh["Wcluster"] = spatial(cluster, matrices["traveltime"]).reindex(keys).to_numpy()
+    hh["Wcluster5"] = spatial(cluster, matrices["nearest5"]).reindex(keys).to_numpy()
     hh["gdp_lag10"] = gdp_lag.reindex(keys).to_numpy()
-    hh["Wgdp"] = spatial(gdp_lag).reindex(keys).to_numpy()
+    hh["Wgdp"] = spatial(gdp_lag, matrices["traveltime"]).reindex(keys).to_numpy()
     hh["density"] = (county.gdp / county.area).reindex(keys).to_numpy()
     lines = {}
     for year in (2004, 2008):
@@ -123,6 +140,21 @@ def models(hh: pd.DataFrame) -> dict[str, dict]:
     return out
 
 
+def multiverse(hh: pd.DataFrame) -> list[dict]:
+    """Table 7: Model 3 (household fixed effects) for every control set x weight matrix, in the spec's order."""
+    panel = hh.set_index(["household", "year"])
+    out = []
+    for controls_label, controls in CONTROL_SETS:
+        for matrix_label, lag in MATRICES:
+            x = ["cluster", lag, *controls]
+            p = panel.dropna(subset=["lninc", *x])
+            res = PanelOLS(p.lninc, p[x], entity_effects=True).fit(cov_type="clustered", cluster_entity=True, group_debias=True)
+            low, high = res.conf_int().loc["cluster"]
+            out.append({"controls": controls_label, "matrix": matrix_label, "params": res.params, "b": res.params["cluster"], "t": res.tstats["cluster"],
+                        "p": res.pvalues["cluster"], "low": low, "high": high, "nobs": int(res.nobs)})
+    return out
+
+
 def sweeps(hh: pd.DataFrame, census: pd.DataFrame, regions) -> dict[str, list[tuple[str, float, float, float]]]:
     """Tables 5-6: one regression per industry code present in the census year, (code, coef, se, p)."""
     out: dict[str, list] = {}
@@ -155,7 +187,7 @@ def sweeps(hh: pd.DataFrame, census: pd.DataFrame, regions) -> dict[str, list[tu
     return out
 
 
-def write_tables(out: Path, fitted: dict, swept: dict, names: dict) -> None:
+def write_tables(out: Path, fitted: dict, swept: dict, names: dict, robust: list[dict]) -> None:
     groups = {"table1": ["m1", "m2", "m3"], "table2": ["m4", "m5"], "table3": ["m6", "m7"], "table4": ["m8", "m9"]}
     for table, members in groups.items():
         terms = list(dict.fromkeys(t for m in members for t in fitted[m]["params"].index))
@@ -180,12 +212,18 @@ def write_tables(out: Path, fitted: dict, swept: dict, names: dict) -> None:
             lines += [f"{code} & {names.get(code, code)} & {b:.2f}{stars(p)} \\\\" for code, b, _, p in swept[key] if p < 0.10]
         lines += [r"\bottomrule", r"\end{tabular}"]
         (out / f"{table}.tex").write_text("\n".join(lines) + "\n")
+    lines = [r"\begin{tabular}{lc}", r"\toprule", r" & Model 3 \\", r"\midrule"]
+    for r in robust:
+        lines += [f"{r['controls']}; {r['matrix']} & {r['b']:.2f}{stars(r['p'])} \\\\", f" & ({r['t']:.2f}) \\\\"]
+    nobs = sorted(r["nobs"] for r in robust)
+    lines += [r"\midrule", f"Observations & {nobs[0]:,}--{nobs[-1]:,} \\\\", r"\bottomrule", r"\end{tabular}"]
+    (out / "table7.tex").write_text("\n".join(lines) + "\n")
 
 
-def write_figures(out: Path, fitted: dict, swept: dict, names: dict) -> None:
+def write_figures(out: Path, fitted: dict, swept: dict, names: dict, robust: list[dict]) -> None:
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(4.8, 3.0))
+    fig = Figure(figsize=(4.8, 3.0), layout="constrained")
     ax = fig.add_subplot()
     for i, m in enumerate(("m1", "m2", "m3")):
         r = fitted[m]
@@ -199,28 +237,46 @@ def write_figures(out: Path, fitted: dict, swept: dict, names: dict) -> None:
         fig.savefig(out / f"figure1.{ext}")
     for figure, key, formats in (("figure5", "inc04_3", ("pdf", "svg", "png")), ("figure6", "inc08_3", ("pdf", "svg"))):
         rows = swept[key]
-        fig = Figure(figsize=(4.8, 0.18 * len(rows) + 1))
+        fig = Figure(figsize=(4.8, 0.18 * len(rows) + 1), layout="constrained")
         ax = fig.add_subplot()
         ax.errorbar([b for _, b, _, _ in rows], range(len(rows)), xerr=[1.96 * se for _, _, se, _ in rows], fmt="o", ms=3)
         ax.set_yticks(range(len(rows)), [names.get(code, code) for code, *_ in rows], fontsize=6)
         ax.axvline(0, color="grey", lw=0.5)
         for ext in formats:
             fig.savefig(out / f"{figure}.{ext}")
+    # Figure 7: the specification curve, estimates sorted above, each member's choices marked below.
+    ranked = sorted(robust, key=lambda r: r["b"])
+    choices = [label for label, _ in CONTROL_SETS] + [label for label, _ in MATRICES]
+    fig = Figure(figsize=(4.8, 3.6), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    at = range(len(ranked))
+    top.errorbar(at, [r["b"] for r in ranked], yerr=[[r["b"] - r["low"] for r in ranked], [r["high"] - r["b"] for r in ranked]], fmt="o", ms=3)
+    top.axhline(0, color="grey", lw=0.5)
+    top.set_ylabel("local industrial clusters")
+    for i, r in enumerate(ranked):
+        bottom.plot([i, i], [choices.index(r["controls"]), choices.index(r["matrix"])], "s", color="black", ms=4)
+    bottom.set_yticks(range(len(choices)), choices, fontsize=6)
+    bottom.set_ylim(len(choices) - 0.5, -0.5)
+    bottom.set_xlabel("specification (sorted by estimate)")
+    for ext in ("pdf", "svg", "png"):
+        fig.savefig(out / f"figure7.{ext}")
 
 
 def main(argv: list[str]) -> int:
     warnings.simplefilter("ignore")
     data, out = Path(argv[0]), Path(argv[1])
     out.mkdir(parents=True, exist_ok=True)
-    hh, census, counties, w, regions, names = load(data)
-    hh, _ = build(hh, census, counties, w, regions)
+    hh, census, counties, matrices, regions, names = load(data)
+    hh, _ = build(hh, census, counties, matrices, regions)
     fitted = models(hh)
     swept = sweeps(hh, census, regions)
-    write_tables(out, fitted, swept, names)
-    write_figures(out, fitted, swept, names)
+    robust = multiverse(hh)
+    write_tables(out, fitted, swept, names, robust)
+    write_figures(out, fitted, swept, names, robust)
     if "--numbers" in argv:  # for the benchmark's check that both sides computed the same numbers
         numbers = {m: {str(k): float(v) for k, v in r["params"].items()} for m, r in fitted.items()}
         numbers["sweeps"] = {k: [[c, b] for c, b, _, _ in v] for k, v in swept.items()}
+        numbers["robust3"] = [[r["controls"], r["matrix"], {str(k): float(v) for k, v in r["params"].items()}] for r in robust]
         Path(argv[argv.index("--numbers") + 1]).write_text(json.dumps(numbers))
     return 0
 
