@@ -19,6 +19,8 @@ from povdsl.estimate.runner import fit_all
 from povdsl.estimate.sweep_sources import check_fit_limit
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
+from povdsl.render.figure_model import FigureModel
+from povdsl.render.figure_workers import FigureWorkers, figure_workers
 from povdsl.render.formats import RenderOptions, output_format
 from povdsl.render.output import write_output
 from povdsl.render.sweep_tables import MemberEntry, build_member_table
@@ -83,8 +85,31 @@ def run(
     the spec; the Python default is no cache. Entry files no run used for 30
     days are removed; with ``cache_prune`` every one this run did not use. ``progress`` shows a bar on a
     terminal's stderr.
+
+    Figures are drawn by two forked processes started once the plan is read
+    (render/figure_workers.py): they import matplotlib while the data load
+    and the fits run, and draw while the tables are rendered; the bytes are
+    those of drawing in-process.
     """
     plan = load_plan(path, allow_outside=allow_outside, max_fits=max_fits)
+    with figure_workers(len(plan.figures)) as drawers:  # started now: they import matplotlib while the data load and the fits run
+        return _run_plan(plan, out, drawers, formats, standalone, siunitx, workers, dask, keep_going, cache, progress, max_fits)
+
+
+def _run_plan(
+    plan: Plan,
+    out: str | Path | None,
+    drawers: FigureWorkers | None,
+    formats: tuple[str, ...],
+    standalone: bool,
+    siunitx: bool,
+    workers: int | None,
+    dask: str | None,
+    keep_going: bool,
+    cache: str | Path | None,
+    progress: bool,
+    max_fits: int,
+) -> RunOutput:
     run_cache = RunCache()  # the run's: derived columns and cluster tables shared by its models and sweeps
     frames = load_frames(plan, cache=run_cache)
     plain = [m for m in plan.models if not m.is_sweep]
@@ -98,6 +123,10 @@ def run(
     models: dict[str, Table] = {}
     written: list[Path] = []
     skipped: list[str] = []
+    drawn = [figure for figure in plan.figures if not any(name in failures for name in figure.models)]
+    jobs = [(figure, figure_model(plan, frames, figure, results, sweeps)) for figure in drawn]
+    if drawers is not None:
+        drawers.submit(jobs)  # drawn beside the tables
     for number, spec in enumerate(plan.tables, start=1):
         if any(name in failures for name in spec.models):
             skipped.append(spec.name)
@@ -113,12 +142,8 @@ def run(
         options = RenderOptions(standalone=standalone, siunitx=siunitx, number=number)
         tables[spec.name] = {fmt: output_format(fmt).render(table, options) for fmt in formats}
         models[spec.name] = table
-    figures: dict[str, dict[str, str | bytes]] = {}
-    for figure in plan.figures:
-        if any(name in failures for name in figure.models):
-            skipped.append(figure.name)
-        else:
-            figures[figure.name] = figure_files(plan, frames, figure, results, sweeps)
+    skipped += [figure.name for figure in plan.figures if figure not in drawn]
+    figures = dict(zip((figure.name for figure in drawn), drawers.collect() if drawers is not None else [figure_files(*job) for job in jobs]))
     if out is not None:
         for name, by_format in tables.items():
             for fmt, text in by_format.items():
@@ -134,13 +159,19 @@ def run(
     return output
 
 
-def figure_files(plan: Plan, frames: Frames, spec: FigureSpec, results: dict[str, Result], sweeps) -> dict[str, str | bytes]:
-    """A figure's graphics and LaTeX fragment; matplotlib is loaded only here, for a spec that declares figures."""
+def figure_model(plan: Plan, frames: Frames, spec: FigureSpec, results: dict[str, Result], sweeps) -> FigureModel:
+    """What a figure draws (checked against its models: E197), decided here, drawn here or by a figure worker."""
     from povdsl.render import figure_files as files
 
     context = table_context(plan, frames, spec, results)
     skipped = skipped_notes(plan, spec, sweeps) if spec.kind in ("sweep", "curve") else ()
-    model = files.figure_model(spec, [plan.model(m) for m in spec.models], results, sweeps, context, skipped)
+    return files.figure_model(spec, [plan.model(m) for m in spec.models], results, sweeps, context, skipped)
+
+
+def figure_files(spec: FigureSpec, model: FigureModel) -> dict[str, str | bytes]:
+    """A figure's graphics and LaTeX fragment, drawn in this process; matplotlib is loaded only here."""
+    from povdsl.render import figure_files as files
+
     return files.figure_files(spec, model)
 
 

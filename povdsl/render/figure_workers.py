@@ -1,0 +1,222 @@
+"""A run's figures drawn by two processes beside the main one, forked before the fits.
+
+Drawing is about half of a cold `povdsl run` of the paper (matplotlib lays
+the text out again for every format), and importing matplotlib costs another
+half second; none of it needs the fits until a figure's model exists. So when
+a spec declares figures, `figure_workers(count)` forks one process right after
+the plan is read. It imports matplotlib and draws a throw-away figure in
+every format (fonts, the mathtext parser, the backends) while the main process
+loads the data and fits, then forks a warm sibling, so matplotlib is imported
+once. After the fits the main process hands each worker its share of the
+figures, longest first to the least loaded (`deal`), renders the tables, and
+collects the files.
+
+Each worker draws with the same code and rcParams as drawing in-process
+(`render/figure_files.py`, under `figures.style_context`), so the bytes are
+the same (tests/render/test_figure_workers.py). Fork only (Linux): elsewhere,
+on one core, or when a process cannot start, the figures are drawn in-process.
+A figure a worker could not deliver (it died, or drawing raised) is drawn
+in-process, where an error is raised as it always was.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from povdsl.check.plan import FigureSpec
+    from povdsl.render.figure_model import FigureModel
+
+Files = dict[str, bytes | str]  # file name -> contents, as render.figure_files.figure_files returns them
+Job = tuple["FigureSpec", "FigureModel"]
+
+WORKERS = 2  # the machines this is for have 2+ cores; more processes would each pay a share of the warm-up
+STOP_SECONDS = 5.0  # a worker that does not stop when asked is terminated
+
+
+class FigureWorkers:
+    """Connections to the drawing processes: `submit(jobs)` and `collect()` once, then `close()`."""
+
+    def __init__(self, connections: list[Connection], process: multiprocessing.process.BaseProcess):
+        self.connections = connections
+        self.process = process  # the first worker; it started (and joins) the others
+        self.jobs: list[Job] = []
+        self.sent: list[tuple[Connection, list[int]]] = []  # (worker, positions of the jobs it was given)
+        self.pids: dict[str, int] = {}  # figure name -> the process that drew it (tests)
+
+    def submit(self, jobs: Sequence[Job]) -> None:
+        """Hand each worker its share of `jobs` (they draw while the caller goes on); `collect()` returns the files."""
+        self.jobs = list(jobs)
+        shares = deal([cost(spec, model) for spec, model in jobs], len(self.connections))
+        self.sent = [(connection, share) for connection, share in zip(self.connections, shares) if share and _send(connection, [jobs[i] for i in share])]
+
+    def collect(self) -> list[Files]:
+        """Every submitted job's files, in job order; what a worker could not deliver is drawn here."""
+        from povdsl.render.figure_files import figure_files
+
+        done: dict[int, Files] = {}
+        for connection, share in self.sent:
+            for i, (pid, files) in zip(share, _receive(connection)):
+                if files is not None:
+                    done[i] = files
+                    self.pids[self.jobs[i][0].name] = pid
+        for i, (spec, model) in enumerate(self.jobs):
+            if i not in done:
+                done[i] = figure_files(spec, model)
+                self.pids[spec.name] = os.getpid()
+        return [done[i] for i in range(len(self.jobs))]
+
+    def close(self) -> None:
+        for connection in self.connections:
+            _send(connection, None)
+        self.process.join(STOP_SECONDS)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+        for connection in self.connections:
+            connection.close()
+
+
+@contextmanager
+def figure_workers(figures: int) -> Iterator[FigureWorkers | None]:
+    """Drawing processes for a run's `figures` figures, started now; None when figures are drawn in-process."""
+    workers = _start(min(WORKERS, figures)) if figures and (os.cpu_count() or 1) > 1 else None
+    try:
+        yield workers
+    finally:
+        if workers is not None:
+            workers.close()
+
+
+def cost(spec: FigureSpec, model: FigureModel) -> float:
+    """Rough drawing time: text layout per format (and once more for the layout), per label drawn.
+
+    Measured on the paper's figures: a figure costs about (formats + 1) x
+    (36 + labels) units, where labels are its rows and choices.
+    """
+    labels = sum(len(p.rows) + len(p.series) for p in model.panels) + len(model.choices)
+    return (len(spec.formats) + 1) * (36 + labels)
+
+
+def deal(costs: Sequence[float], workers: int) -> list[list[int]]:
+    """Job positions per worker: longest first, each to the least loaded worker (ties to the first)."""
+    loads = [0.0] * workers
+    shares: list[list[int]] = [[] for _ in range(workers)]
+    for i in sorted(range(len(costs)), key=lambda i: (-costs[i], i)):
+        least = min(range(workers), key=lambda w: (loads[w], w))
+        shares[least].append(i)
+        loads[least] += costs[i]
+    return [sorted(share) for share in shares]
+
+
+def _start(count: int) -> FigureWorkers | None:
+    if count < 1 or not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    if multiprocessing.current_process().daemon:  # a pool worker itself (a run inside a fit, a test): it may not fork
+        return None
+    context = multiprocessing.get_context("fork")
+    pairs = [context.Pipe() for _ in range(count)]
+    children, parents = [child for _, child in pairs], [parent for parent, _ in pairs]
+    process = context.Process(target=_first, args=(children, parents), name="povdsl-figures", daemon=False)
+    try:
+        process.start()
+    except OSError:  # no processes left, a sandbox: drawn in-process
+        for parent, child in pairs:
+            parent.close()
+            child.close()
+        return None
+    for child in children:
+        child.close()
+    return FigureWorkers(parents, process)
+
+
+def _first(own: list[Connection], inherited: list[Connection]) -> None:
+    """The first worker: warm up, fork the others (they inherit the warm matplotlib), serve, then join them.
+
+    Every process closes the pipe ends it inherited but does not use, so that
+    a process that dies is seen at once (end of file) by the one waiting for it.
+    """
+    _close(inherited)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's; it stops the workers
+    with suppress(Exception):  # a failed warm-up only means a cold first figure
+        _warm_up()
+    context = multiprocessing.get_context("fork")
+    others = []
+    for i, connection in enumerate(own[1:], start=1):
+        other = context.Process(target=_sibling, args=(connection, own[:i] + own[i + 1 :]), name="povdsl-figures", daemon=True)
+        with suppress(OSError):
+            other.start()
+            others.append(other)
+        connection.close()  # the sibling holds it now (or nobody: the main process then draws that share)
+    _serve(own[0])
+    for other in others:
+        other.join(STOP_SECONDS)
+
+
+def _sibling(connection: Connection, inherited: list[Connection]) -> None:
+    _close(inherited)
+    _serve(connection)
+
+
+def _close(connections: list[Connection]) -> None:
+    for connection in connections:
+        with suppress(OSError):
+            connection.close()
+
+
+def _serve(connection: Connection) -> None:
+    """Draw each list of jobs received and send back (pid, files or None) per job, until told to stop."""
+    from povdsl.render.figure_files import figure_files
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            jobs = connection.recv()
+        except (EOFError, OSError):  # the main process is gone
+            return
+        if jobs is None:
+            return
+        answers: list[tuple[int, Files | None]] = []
+        for spec, model in jobs:
+            try:
+                answers.append((os.getpid(), figure_files(spec, model)))
+            except Exception:  # drawn again in the main process, which raises it there
+                answers.append((os.getpid(), None))
+        if not _send(connection, answers):
+            return
+
+
+def _warm_up() -> None:
+    """Draw a one-point figure in every format: imports, fonts, mathtext parser and backends, before any real figure."""
+    from povdsl.render.figure_model import FigureModel, Panel, Point
+    from povdsl.render.figure_style import FIGURE_FORMATS
+    from povdsl.render.figures import draw, figure_bytes
+
+    point = Point(row="x", series="", estimate=-0.5, low=-1.0, high=0.5, pvalue=0.5, significant=False)
+    model = FigureModel(name="warm-up", title="", kind="coef", level=0.95, panels=(Panel("", ("x",), ("",), (point,), xlabel="Estimate"),))
+    figure = draw(model)
+    for fmt in FIGURE_FORMATS:
+        figure_bytes(figure, fmt)
+
+
+def _send(connection: Connection, message: object) -> bool:
+    try:
+        connection.send(message)
+        return True
+    except (OSError, ValueError):  # the other side is gone (BrokenPipeError), or the connection is closed
+        return False
+
+
+def _receive(connection: Connection) -> list[tuple[int, Files | None]]:
+    try:
+        answers = connection.recv()
+    except (EOFError, OSError):  # the worker died: its share is drawn in the main process
+        return []
+    return answers if isinstance(answers, list) else []

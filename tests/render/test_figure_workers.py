@@ -1,0 +1,103 @@
+"""Figures drawn by the forked figure workers are the bytes drawn in-process, and every worker stops.
+
+The workers (povdsl/render/figure_workers.py) only move drawing to other
+processes: the reference here is `figure_files` called in this process on the
+same (spec, model) jobs, and a whole `povdsl.run` with the workers switched off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import time
+
+import pytest
+
+import povdsl
+import povdsl.pipeline
+from povdsl.check.plan import FigureSpec
+from povdsl.render.figure_files import figure_files
+from povdsl.render.figure_model import FigureModel, Panel, Point
+from povdsl.render.figure_workers import cost, deal, figure_workers
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2, reason="figure workers fork, on 2+ cores")
+
+
+def _job(name: str, rows: int, formats: tuple[str, ...]) -> tuple[FigureSpec, FigureModel]:
+    points = tuple(Point(f"row {i}", "", 0.1 * i - 0.3, 0.1 * i - 0.5, 0.1 * i - 0.1, 0.04 * i, i % 2 == 0) for i in range(rows))
+    panel = Panel("", tuple(p.row for p in points), ("",), points, xlabel="Estimate", highlight=True)
+    spec = FigureSpec(name=name, title=f"Figure {name}", kind="sweep", models=(), formats=formats)
+    return spec, FigureModel(name=name, title=spec.title, kind="sweep", level=0.95, panels=(panel,), notes=("A note.",))
+
+
+JOBS = [_job("a", 30, ("pdf", "svg", "png")), _job("b", 4, ("svg",)), _job("c", 12, ("pdf", "svg"))]
+
+
+def _gone(pid: int) -> bool:
+    """True once `pid` has exited and been reaped (or was never a child of ours to reap)."""
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_workers_draw_the_bytes_drawn_in_process_and_stop():
+    expected = [figure_files(spec, model) for spec, model in JOBS]
+    with figure_workers(len(JOBS)) as workers:
+        assert workers is not None
+        first = workers.process.pid
+        workers.submit(JOBS)
+        drawn = workers.collect()
+    assert drawn == expected
+    pids = set(workers.pids.values())
+    assert len(pids) == 2 and os.getpid() not in pids  # both workers drew; nothing fell back to this process
+    assert first in pids
+    assert all(_gone(pid) for pid in pids)  # joined: no worker outlives the run
+
+
+def test_a_dead_workers_share_is_drawn_here():
+    expected = [figure_files(spec, model) for spec, model in JOBS]
+    with figure_workers(len(JOBS)) as workers:
+        assert workers is not None
+        os.kill(workers.process.pid, signal.SIGKILL)
+        workers.process.join()
+        workers.submit(JOBS)
+        drawn = workers.collect()
+    assert drawn == expected
+    assert os.getpid() in workers.pids.values()
+
+
+def test_deal_gives_the_longest_first_to_the_least_loaded():
+    assert deal([5, 1, 4, 3], 2) == [[0, 1], [2, 3]]  # 5 | 4, then 3 to the 4, then 1 to the 5
+    assert deal([1, 2], 3) == [[1], [0], []]
+    costs = [cost(spec, model) for spec, model in JOBS]
+    assert costs[0] > costs[2] > costs[1]  # more rows and formats cost more
+
+
+def test_a_run_with_figure_workers_writes_what_a_run_without_writes(tmp_path, monkeypatch):
+    spec = tmp_path / "figures.pov"
+    spec.write_text(
+        'data households = bundled("zhejiang/households.csv") panel(household, year) region(county)\n'
+        'model m1 "Model 1": log(income) ~ age + edu | ols\n'
+        'model m2 "Model 2": log(income) ~ age + edu + gender | fe(household)\n'
+        'figure f1 = coef(m1, m2)\n  format pdf, svg, png\n'
+        "figure f2 = coef(m2)\n",
+        encoding="utf-8",
+    )
+    with_workers = povdsl.run(spec, tmp_path / "a")
+
+    @contextlib.contextmanager
+    def in_process(figures: int):
+        yield None
+
+    monkeypatch.setattr(povdsl.pipeline, "figure_workers", in_process)
+    without = povdsl.run(spec, tmp_path / "b")
+    assert with_workers.figures == without.figures
+    assert sorted(with_workers.figures["f1"]) == ["f1.pdf", "f1.png", "f1.svg", "f1.tex"]
+    for name in ("f1.pdf", "f1.png", "f1.svg", "f2.pdf", "f2.svg"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
