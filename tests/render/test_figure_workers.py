@@ -101,3 +101,19 @@ def test_a_run_with_figure_workers_writes_what_a_run_without_writes(tmp_path, mo
     assert sorted(with_workers.figures["f1"]) == ["f1.pdf", "f1.png", "f1.svg", "f1.tex"]
     for name in ("f1.pdf", "f1.png", "f1.svg", "f2.pdf", "f2.svg"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_the_main_process_of_a_run_with_figures_never_imports_matplotlib(tmp_path):
+    """The workers import it (once, in the first; the second is forked warm); the main process only decides the models."""
+    import subprocess
+
+    spec = tmp_path / "one.pov"
+    spec.write_text(
+        'data households = bundled("zhejiang/households.csv") panel(household, year) region(county)\n'
+        'model m1 "Model 1": log(income) ~ age + edu | ols\nfigure f1 = coef(m1)\n',
+        encoding="utf-8",
+    )
+    probe = f"import sys, povdsl\nout = povdsl.run({str(spec)!r}, {str(tmp_path / 'out')!r})\nprint(sorted(out.figures['f1']), 'matplotlib' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split("]")[-1].strip() == "False", done.stdout
+    assert (tmp_path / "out" / "f1.svg").read_bytes().startswith(b"<?xml")
