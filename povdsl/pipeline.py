@@ -93,13 +93,28 @@ def run(
     """
     plan = load_plan(path, allow_outside=allow_outside, max_fits=max_fits)
     with figure_workers(len(plan.figures)) as drawers:  # started now: they import matplotlib while the data load and the fits run
-        return _run_plan(plan, out, drawers, formats, standalone, siunitx, workers, dask, keep_going, cache, progress, max_fits)
+        return _run_plan(
+            plan,
+            out,
+            drawers,
+            formats=formats,
+            standalone=standalone,
+            siunitx=siunitx,
+            workers=workers,
+            dask=dask,
+            keep_going=keep_going,
+            cache=cache,
+            cache_prune=cache_prune,
+            progress=progress,
+            max_fits=max_fits,
+        )
 
 
 def _run_plan(
     plan: Plan,
     out: str | Path | None,
     drawers: FigureWorkers | None,
+    *,
     formats: tuple[str, ...],
     standalone: bool,
     siunitx: bool,
@@ -107,9 +122,11 @@ def _run_plan(
     dask: str | None,
     keep_going: bool,
     cache: str | Path | None,
+    cache_prune: bool,
     progress: bool,
     max_fits: int,
 ) -> RunOutput:
+    """`run` once the plan is read, with the figure workers (or None) already started."""
     run_cache = RunCache()  # the run's: derived columns and cluster tables shared by its models and sweeps
     frames = load_frames(plan, cache=run_cache)
     plain = [m for m in plan.models if not m.is_sweep]
