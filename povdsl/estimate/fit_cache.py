@@ -104,18 +104,19 @@ class Fingerprint:
         self.files = hashlib.sha256("\n".join([*digests, declarations]).encode()).hexdigest()
         self._lets = {let.name: canonical(let) for let in self.plan.lets}
 
-    def model_text(self, model: ModelPlan) -> str | None:
-        """The model's canonical text without name and label, with the lets it reads; None if it has no canonical text."""
+    def model_digest(self, model: ModelPlan) -> str | None:
+        """The sha256 of the model's canonical text without name and label, with the lets it reads; None if it has no canonical text.
+
+        Memoised by object: a sweep group's members share their template, so it is computed once per group.
+        """
         known = self._models.get(id(model))
         if known is None or known[0] is not model:
             try:
-                text: str | None = canonical(
-                    [f"{f.name}={canonical(getattr(model, f.name))}" for f in fields(model) if f.compare and f.name not in ("name", "label")]
-                )
-                text = f"{text}\n{self.lets_read_by(model)}"
+                text = canonical([f"{f.name}={canonical(getattr(model, f.name))}" for f in fields(model) if f.compare and f.name not in ("name", "label")])
+                digest: str | None = hashlib.sha256(f"{text}\n{self.lets_read_by(model)}".encode()).hexdigest()
             except Uncacheable:
-                text = None
-            known = self._models[id(model)] = (model, text)
+                digest = None
+            known = self._models[id(model)] = (model, digest)
         return known[1]
 
     def lets_read_by(self, model: ModelPlan) -> str:
@@ -179,10 +180,10 @@ def code_version() -> str:
 
 def fit_key(model: ModelPlan, bindings: tuple[tuple[str, str], ...], shared: bool, fingerprint: Fingerprint) -> str | None:
     """A fit's key from its model or its sweep group's template and its values; None when it has no canonical text (not cached)."""
-    text = fingerprint.model_text(model)
-    if text is None:
+    digest = fingerprint.model_digest(model)
+    if digest is None:
         return None
-    parts = (FORMAT, code_version(), text, canonical(bindings), f"shared:{shared}", fingerprint.files)
+    parts = (FORMAT, code_version(), digest, canonical(bindings), f"shared:{shared}", fingerprint.files)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
