@@ -300,7 +300,8 @@ def test_entries_unused_for_a_month_are_pruned_and_cache_prune_removes_every_unu
     "tamper",
     [
         lambda e: e["outcome"]["result"].update(nobs={"s": "12"}),  # wrong type
-        lambda e: e["outcome"]["result"]["params"]["series"].update(values=["0x1p0"]),  # labels and numbers disagree
+        lambda e: e["outcome"]["result"]["params"]["series"].update(values="0x1p0"),  # labels and numbers disagree
+        lambda e: e["outcome"]["result"]["params"]["series"].update(values=" ".join(["__import__('os')"] * len(e["labels"][0][1]))),  # no numbers
         lambda e: e["outcome"]["result"]["params"]["series"].update(labels=7),  # labels that are not in the entry's table
         lambda e: e["outcome"]["result"].update(params={"t": [{"t": [{"t": [{"t": [{"t": [{"t": [{"t": [{"t": [{"t": [None]}]}]}]}]}]}]}]}]}),
         lambda e: e["outcome"]["result"].update(code={"s": "__import__('os')"}),  # an extra field
