@@ -50,6 +50,14 @@ def _run(spec: Path, out: Path, cache: Path | None):
     return run(spec, out, formats=("latex", "markdown"), cache=cache, workers=1)
 
 
+def _first_run(tmp_path: Path, text: str, out: str) -> tuple[Path, Path]:
+    """The spec written to tmp_path and run once into tmp_path/out, filling tmp_path/cache: (spec, cache)."""
+    spec = tmp_path / "s.pov"
+    spec.write_text(text, encoding="utf-8")
+    _run(spec, tmp_path / out, tmp_path / "cache")
+    return spec, tmp_path / "cache"
+
+
 def _tables(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
 
@@ -141,10 +149,7 @@ table t3 "Second sweep" = s2
 
 
 def test_corrupt_foreign_oversized_and_linked_entries_are_ignored_with_a_warning(tmp_path, fits):
-    spec = tmp_path / "s.pov"
-    spec.write_text(TWO_SWEEPS, encoding="utf-8")
-    cache = tmp_path / "cache"
-    _run(spec, tmp_path / "fresh", cache)
+    spec, cache = _first_run(tmp_path, TWO_SWEEPS, "fresh")
     names = _names(spec)
     assert sorted(p.name for p in _entries(cache)) == sorted(names.values())  # one file per plain model, one per sweep
     members = fits.count("design") // 2  # s and s2 run over the same industries, each on its shared design
@@ -173,10 +178,7 @@ def test_corrupt_foreign_oversized_and_linked_entries_are_ignored_with_a_warning
 
 
 def test_one_bad_fit_in_a_batch_refits_that_fit_alone(tmp_path, fits):
-    spec = tmp_path / "s.pov"
-    spec.write_text(SPEC, encoding="utf-8")
-    cache = tmp_path / "cache"
-    _run(spec, tmp_path / "fresh", cache)
+    spec, cache = _first_run(tmp_path, SPEC, "fresh")
     batch = cache / _names(spec)["s"]
     stored = json.loads(batch.read_text(encoding="utf-8"))
     assert stored["parts"] == 1 and len(stored["fits"]) == fits.count("design") > 3
@@ -194,10 +196,7 @@ def test_a_batch_too_large_for_one_file_continues_in_parts(tmp_path, fits, monke
     from povdsl.estimate import fit_cache
 
     monkeypatch.setattr(fit_cache, "MAX_FILE_BYTES", 20_000)  # a few fits per file
-    spec = tmp_path / "s.pov"
-    spec.write_text(SPEC, encoding="utf-8")
-    cache = tmp_path / "cache"
-    _run(spec, tmp_path / "fresh", cache)
+    spec, cache = _first_run(tmp_path, SPEC, "fresh")
     members = fits.count("design")
     stem = _names(spec)["s"].removesuffix(".json")
     parts = sorted(cache.glob(f"{stem}*.json"))
@@ -224,10 +223,7 @@ table t4 "List" = l
 
 
 def test_a_let_a_member_reads_refits_that_member_and_a_let_nobody_reads_refits_nothing(tmp_path, fits):
-    spec = tmp_path / "s.pov"
-    spec.write_text(LISTED, encoding="utf-8")
-    cache = tmp_path / "cache"
-    _run(spec, tmp_path / "o1", cache)
+    spec, cache = _first_run(tmp_path, LISTED, "o1")
     fits.clear()
     text = LISTED.replace("income < 0.5 * mean(income, year == 2008)", "income < 0.4 * mean(income, year == 2008)")
     spec.write_text(text, encoding="utf-8")
@@ -267,10 +263,7 @@ def _age(path: Path, days: float) -> None:
 
 
 def test_entries_unused_for_a_month_are_pruned_and_cache_prune_removes_every_unused_one(tmp_path, fits):
-    spec = tmp_path / "s.pov"
-    spec.write_text(SPEC, encoding="utf-8")
-    cache = tmp_path / "cache"
-    _run(spec, tmp_path / "o1", cache)
+    spec, cache = _first_run(tmp_path, SPEC, "o1")
     before = _names(spec)
     spec.write_text(SPEC.replace("age + land", "age + capital"), encoding="utf-8")
     _run(spec, tmp_path / "o2", cache)
@@ -309,10 +302,7 @@ def test_entries_unused_for_a_month_are_pruned_and_cache_prune_removes_every_unu
     ],
 )
 def test_a_tampered_entry_is_refitted_never_trusted(tmp_path, fits, tamper):
-    spec = tmp_path / "s.pov"
-    spec.write_text(PLAIN, encoding="utf-8")
-    cache = tmp_path / "cache"
-    _run(spec, tmp_path / "fresh", cache)
+    spec, cache = _first_run(tmp_path, PLAIN, "fresh")
     for path in _entries(cache):
         batch = json.loads(path.read_text(encoding="utf-8"))
         for entry in batch["fits"].values():
@@ -356,3 +346,33 @@ def test_every_result_field_has_an_expected_type_in_the_entry_reader():
     from povdsl.estimate.result import Result
 
     assert set(_EXPECTED) == {f.name for f in fields(Result)} - {"raw"}
+
+
+def test_an_interrupted_run_writes_the_finished_fits_of_an_unfinished_sweep(tmp_path, fits, monkeypatch):
+    from povdsl.estimate import runner
+
+    original = runner.execute
+
+    def interrupted(tasks, context, *args, on_done, **kwargs):
+        def done(position, outcome):
+            on_done(position, outcome)
+            if position == 5:  # the plain models and three of the sweep's members are in
+                raise KeyboardInterrupt
+
+        return original(tasks, context, *args, on_done=done, **kwargs)
+
+    spec = tmp_path / "s.pov"
+    spec.write_text(SPEC, encoding="utf-8")
+    with monkeypatch.context() as patch:
+        patch.setattr(runner, "execute", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            _run(spec, tmp_path / "o1", tmp_path / "cache")
+    assert len(fits) == 6
+    kept = json.loads((tmp_path / "cache" / _names(spec)["s"]).read_text(encoding="utf-8"))
+    assert len(kept["fits"]) == 3  # the sweep's batch was not complete: written on the way out
+    fits.clear()
+    _run(spec, tmp_path / "o2", tmp_path / "cache")
+    assert "a" not in fits and len(fits) == fits.count("design") > 3  # only the members that had not finished
+    fits.clear()
+    _run(spec, tmp_path / "o3", tmp_path / "cache")
+    assert fits == []
