@@ -24,7 +24,8 @@ loading and rendering are not part of it):
   of these timings, is printed beside it.
 
 `--threshold` instead times in-process vs pool for small numbers of
-shared-design fits on the bundled data, to place `executors.POOL_THRESHOLD`.
+shared-design fits at a few data sizes, to place `executors.POOL_MIN_WORK`
+(unit rows x fits).
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument("--only-cache", action="store_true", help="time only the cold and warm fit-cache runs")
-    parser.add_argument("--threshold", action="store_true", help="time small job lists to place POOL_THRESHOLD")
+    parser.add_argument("--threshold", action="store_true", help="time small job lists to place POOL_MIN_WORK")
     args = parser.parse_args()
     if args.threshold:
         return threshold(args.workers)
@@ -142,31 +143,34 @@ def executors_compared(spec: Path, args) -> float:
 
 
 def threshold(workers: int) -> None:
-    """In-process vs pool on the first N industries of the bundled 4-digit sweeps (the pool's start-up included)."""
-    from povdsl.estimate.sweep import Expansion, expand
-
-    plan = load_plan(Path(__file__).resolve().parents[1] / "spec" / "zhejiang.pov")
-    frames = load_frames(plan)
-    sweeps = [m for m in plan.models if m.sweep_var and m.name.endswith("_4")]
-    designs: list = []
-    cache = RunCache()
-    expansions: list[Expansion] = [expand(m, frames, cache, designs) for m in sweeps]
-    jobs = [j for e in expansions for j in e.jobs]
+    """In-process vs pool on the first N members of the bench's sweeps, for a few data sizes (the pool's start-up
+    and each process's design compilation included), to place `executors.POOL_MIN_WORK` in unit rows x fits."""
     from povdsl.estimate.jobs import WorkerContext
+    from povdsl.estimate.sweep import expand
 
-    context = WorkerContext(None, tuple(d.ready() for d in designs))
-    print(f"{'fits':>5} {'in-process s':>13} {'pool s':>8} {'in-process / pool':>18}")
-    for count in (16, 32, 48, 64, 96, 128, 192):
-        tasks = [j.task for j in jobs[:count]]
-        start = time.perf_counter()
-        executors.execute(tasks, context, cache, workers=1)
-        here = time.perf_counter() - start
-        saved, executors.POOL_THRESHOLD = executors.POOL_THRESHOLD, 1
-        start = time.perf_counter()
-        executors.execute(tasks, context, cache, workers=workers)
-        pool = time.perf_counter() - start
-        executors.POOL_THRESHOLD = saved
-        print(f"{count:>5} {here:>13.2f} {pool:>8.2f} {here / pool:>18.2f}")
+    warnings.simplefilter("ignore")
+    print(f"{'households':>10} {'unit rows':>9} {'fits':>5} {'rows x fits':>12} {'in-process s':>13} {'pool s':>8} {'in-process / pool':>18}")
+    for households in (500, 2000, 8000):
+        with tempfile.TemporaryDirectory() as folder:
+            root = Path(folder)
+            zhejiang.write(zhejiang.generate(households=households), root)
+            write_output(root, "bench.pov", spec_text())
+            plan = load_plan(root / "bench.pov")
+            frames = load_frames(plan)
+            designs: list = []
+            jobs = [j for m in plan.models if m.sweep_var for j in expand(m, frames, designs).jobs]
+            rows = len(frames.unit)
+            for count in (16, 32, 64, 128, 256):
+                tasks = [j.task for j in jobs[:count]]
+                start = time.perf_counter()
+                executors.execute(tasks, WorkerContext(frames, tuple(designs), RunCache()), workers=1)
+                here = time.perf_counter() - start
+                saved, executors.POOL_MIN_WORK = executors.POOL_MIN_WORK, 0
+                start = time.perf_counter()
+                executors.execute(tasks, WorkerContext(frames, tuple(designs), RunCache()), workers=workers)
+                pool = time.perf_counter() - start
+                executors.POOL_MIN_WORK = saved
+                print(f"{households:>10} {rows:>9} {count:>5} {rows * count:>12,} {here:>13.2f} {pool:>8.2f} {here / pool:>18.2f}")
 
 
 if __name__ == "__main__":

@@ -88,20 +88,20 @@ def sweep_fits(repeat: int) -> tuple[float, float, int]:
     frames = load_frames(plan)
     cache = RunCache()
     designs: list = []
-    expansions = [expand(m, frames, cache, designs) for m in plan.models if m.sweep_var]
-    designs = [design.ready() for design in designs]  # compiled once, as the run does before sending them to workers
-    context = WorkerContext(None, tuple(designs))
+    expansions = [expand(m, frames, designs) for m in plan.models if m.sweep_var]
+    context = WorkerContext(frames, tuple(designs), cache)  # each shared design is compiled by the first call, as a worker does
 
-    tasks = [[job.task for job in e.jobs] for e in expansions]  # the focus columns, computed once as a run does
+    tasks = [[job.task for job in e.jobs] for e in expansions]  # design number and industry code: the worker computes the focus column, as in a run
 
     def ours():
-        return [assemble(e, run_tasks(context, todo, cache, keep_raw=True)) for e, todo in zip(expansions, tasks)]
+        return [assemble(e, run_tasks(context, todo, keep_raw=True), designs) for e, todo in zip(expansions, tasks)]
 
     arrays = []
-    for e, todo in zip(expansions, tasks):
-        shared = designs[e.jobs[0].design]
+    for e in expansions:
+        shared = designs[e.jobs[0].design].compiled(frames, cache)
         position = shared.design.exog.columns.get_loc(shared.column)
-        arrays.append((shared.estimator, shared.design.y.to_numpy(dtype=float), shared.design.exog.to_numpy(dtype=float), position, [task[3] for task in todo]))
+        columns = [shared.member_column(j.value, frames, cache) for j in e.jobs]
+        arrays.append((shared.estimator, shared.design.y.to_numpy(dtype=float), shared.design.exog.to_numpy(dtype=float), position, columns))
 
     def theirs():
         out = []

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
 from povdsl.check import walk
@@ -40,6 +41,7 @@ class RunCache:
     derived: dict[str, pd.Series] = field(default_factory=dict)  # W/L/D/clusters columns on unit rows, by term text
     cluster_tables: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # location quotients, once per rule
     cluster_matrices: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # the same as region x industry indicators
+    unit_cells: np.ndarray | None = None  # each unit row's position among the region cells (-1: none), see region_positions
 
 
 @dataclass(frozen=True)
@@ -304,7 +306,37 @@ def _region_value(frames: Frames, expr, tables: Mapping[str, pd.DataFrame], cach
 
 def clusters_on_units(frames: Frames, call: s.Call, cache: RunCache | None = None) -> pd.Series:
     """A clusters(...) term inside a formula (sweeps): counted per region, merged onto units."""
-    return frames.to_unit(_clusters(frames, call, frames.sources, cache if cache is not None else RunCache()))
+    cache = cache if cache is not None else RunCache()
+    return pd.Series(on_cells(cluster_values(frames, call, cache), region_positions(frames, cache)), index=frames.unit.index)
+
+
+def cluster_values(frames: Frames, call: s.Call, cache: RunCache) -> np.ndarray:
+    """A clusters(...) term's counts per region cell (the rows of `frames.region`), as floats."""
+    return _clusters(frames, call, frames.sources, cache).to_numpy(dtype=float)
+
+
+def region_positions(frames: Frames, cache: RunCache) -> np.ndarray:
+    """Each unit row's position among the region cells, -1 where the region data lack its cell.
+
+    Found once per run (one hashing of the unit rows' keys), so a sweep's
+    members broadcast their column by indexing: see `on_cells`.
+    """
+    if cache.unit_cells is None:
+        if frames.region_col is None or frames.region is None:
+            raise DataError("region-level values need region(column) on the units' data set")
+        index = frames.region.index
+        keys = (frames.region_col,) + ((frames.time_col,) if frames.time_col and isinstance(index, pd.MultiIndex) else ())
+        cache.unit_cells = index.get_indexer(frames.cells[keys])
+    return cache.unit_cells
+
+
+def on_cells(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Per-cell `values` at `positions` (from `region_positions`); a missing cell (-1) gives NaN, as a reindex would."""
+    out = values[positions]
+    missing = positions < 0
+    if missing.any():
+        out[missing] = np.nan
+    return out
 
 
 def _clusters(frames: Frames, call: s.Call, tables: Mapping[str, pd.DataFrame], cache: RunCache) -> pd.Series:

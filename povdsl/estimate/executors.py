@@ -17,6 +17,7 @@ started and re-raises, after every finished fit has been handed to
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import warnings
@@ -27,10 +28,9 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from functools import partial
 
-from povdsl.data.frames import RunCache
 from povdsl.estimate.jobs import Failure, Outcome, WorkerContext, run_tasks
 
-POOL_THRESHOLD = 64  # fewer fits than this run in-process: starting the pool costs more than it saves (bench/executor_bench.py)
+POOL_MIN_WORK = 128_000  # less work than this (unit rows x fits) runs in-process: starting the pool costs more than it saves (bench/executor_bench.py --threshold)
 BATCHES_PER_WORKER = 4  # batches a pool worker gets over a run: few round trips, yet a fair share when fits differ in cost
 MAX_BATCH = 64  # ... but never so large that progress and death retries become coarse
 
@@ -57,7 +57,6 @@ class InProcessExecutor(Executor):
 def execute(
     tasks: list[tuple],
     context: WorkerContext,
-    cache: RunCache,
     *,
     workers: int | None = None,
     dask: str | None = None,
@@ -75,25 +74,45 @@ def execute(
     if dask is not None:
         from povdsl.estimate.dask_executor import dask_executor
 
-        with dask_executor(dask, workers, context) as (executor, reference, deaths):
-            batches = _batches(len(todo), workers or 2)
+        with dask_executor(dask, workers, context.fresh()) as (executor, reference, deaths):
+            batches = _batches(tasks, workers or 2)
             _drive(executor, _remote_batch, (reference,), tasks, todo, batches, done, window=10**9, deaths=deaths)
     else:
         count = workers if workers is not None else (os.cpu_count() or 1)
-        if count > 1 and len(tasks) >= POOL_THRESHOLD:
+        if count > 1 and work(tasks, context) >= POOL_MIN_WORK:
             todo = _on_pool(tasks, context, count, done)
         if todo:
-            local = partial(run_tasks, context, cache=cache, keep_raw=True)
+            local = partial(run_tasks, context, keep_raw=True)
             with one_blas_thread_here():
                 _drive(InProcessExecutor(), _here, (local,), tasks, todo, [[i] for i in range(len(todo))], done, window=1)
     assert all(o is not None for o in outcomes)
     return [o for o in outcomes if o is not None]
 
 
-def _batches(count: int, workers: int) -> list[list[int]]:
-    """Positions 0..count-1 cut into consecutive batches of a size that suits `workers`."""
-    size = max(1, min(MAX_BATCH, count // (BATCHES_PER_WORKER * max(1, workers))))
-    return [list(range(start, min(count, start + size))) for start in range(0, count, size)]
+def work(tasks: list[tuple], context: WorkerContext) -> int:
+    """The run's work as the pool threshold measures it: unit rows x fits.
+
+    A fit's cost grows with its rows (the design's columns are few next to
+    them), and the parent knows the unit rows without compiling anything;
+    a `where` that keeps half the rows halves the real work, which only
+    moves small runs across the threshold, where both executors take under
+    a second."""
+    return len(tasks) * (len(context.frames.unit) if context.frames is not None else 0)
+
+
+def _batches(tasks: list[tuple], workers: int) -> list[list[int]]:
+    """Positions into `tasks` cut into consecutive batches of a size that suits `workers`, and also
+    cut where the shared design changes, so a design is compiled by as few workers as possible."""
+    size = max(1, min(MAX_BATCH, len(tasks) // (BATCHES_PER_WORKER * max(1, workers))))
+    batches: list[list[int]] = []
+    for position, task in enumerate(tasks):
+        design = task[1] if task[0] == "design" else None
+        last = batches[-1] if batches else None
+        if last is None or len(last) >= size or (tasks[last[-1]][1] if tasks[last[-1]][0] == "design" else None) != design:
+            batches.append([position])
+        else:
+            last.append(position)
+    return batches
 
 
 def _drive(
@@ -150,9 +169,11 @@ def _on_pool(tasks: list[tuple], context: WorkerContext, workers: int, done: OnD
 
     todo = list(range(len(tasks)))
     _preload(tasks, context)
+    if multiprocessing.get_start_method() != "fork":  # the context is pickled for each worker: not the parent's caches
+        context = context.fresh()
     try:
         with _pool(workers, context) as pool:
-            _drive(pool, _remote_batch_here, (), tasks, todo, _batches(len(todo), workers), mark, window=2 * workers)
+            _drive(pool, _remote_batch_here, (), tasks, todo, _batches(tasks, workers), mark, window=2 * workers)
         return []
     except BrokenProcessPool:
         _isolated(tasks, [i for i in todo if i not in received], context, workers, done)
@@ -204,8 +225,6 @@ def _preload(tasks: list[tuple], context: WorkerContext) -> None:
     """Import the adapters (and their backends) the tasks use here, before the pool forks its workers:
     forked workers inherit them instead of each importing statsmodels, linearmodels and scipy.stats again
     (about a second of CPU per worker). Without fork there is nothing to inherit, so nothing is done."""
-    import multiprocessing
-
     from povdsl.estimate.registry import REGISTRY, load
 
     if multiprocessing.get_start_method() != "fork":
@@ -227,8 +246,7 @@ def _pool(workers: int, context: WorkerContext) -> Iterator[ProcessPoolExecutor]
     pool.shutdown(wait=True)
 
 
-_WORKER_CONTEXT: WorkerContext | None = None  # each pool worker's copy, sent once by the initializer
-_WORKER_CACHE = RunCache()  # each worker's derived columns, for the jobs that compile their model
+_WORKER_CONTEXT: WorkerContext | None = None  # each pool worker's copy, sent once by the initializer (with its own run cache)
 _BLAS_PINNED = False
 
 _BLAS_ENVIRONMENT = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
@@ -249,13 +267,13 @@ def _receive_context(context: WorkerContext) -> None:
 def _remote_batch_here(tasks: list[tuple]) -> list[Outcome]:
     """A pool worker's batch, against the context its initializer received."""
     assert _WORKER_CONTEXT is not None
-    return run_tasks(_WORKER_CONTEXT, tasks, _WORKER_CACHE, keep_raw=False)
+    return run_tasks(_WORKER_CONTEXT, tasks, keep_raw=False)
 
 
 def _remote_batch(context: WorkerContext, tasks: list[tuple]) -> list[Outcome]:
     """A Dask worker's batch: the scattered context arrives as an argument (resolved by Dask, sent once)."""
     one_blas_thread()
-    return run_tasks(context, tasks, _WORKER_CACHE, keep_raw=False)
+    return run_tasks(context, tasks, keep_raw=False)
 
 
 @contextmanager

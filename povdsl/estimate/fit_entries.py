@@ -37,12 +37,13 @@ class Corrupt(Exception):
 
 
 def storable(outcome: Outcome) -> bool:
-    """A Result, or a failure that is a property of the data (a died worker or an unforeseen error is not)."""
+    """A Result, or a failure that is a property of the member's data (a died worker, an unforeseen
+    error, or a shared design that could not be compiled, which fails the whole sweep, is not)."""
     if not isinstance(outcome, Failure):
         return True
     from povdsl.errors import DataError, EstimationError
 
-    return not outcome.died and (outcome.error is None or isinstance(outcome.error, (EstimationError, DataError)))
+    return not outcome.died and not outcome.whole and (outcome.error is None or isinstance(outcome.error, (EstimationError, DataError)))
 
 
 def encode(outcome: Outcome) -> dict:

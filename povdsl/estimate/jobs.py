@@ -4,7 +4,9 @@ The run builds the list (what is fitted), an executor runs it (where:
 in this process, on a process pool, on Dask), and the outcomes come back in
 job order, so the output never depends on scheduling. A job's `task` is all a
 worker needs besides the run's `WorkerContext` (the frames and the shared
-designs), which each worker receives once, not once per fit.
+designs), which each worker receives once, not once per fit; a member of a
+shared design is two numbers and a code (estimate/shared.py: the worker
+compiles the design and computes the member's focus column).
 
 `run_tasks` is the one function workers run; it never raises: a fit that
 fails comes back as a `Failure` holding its message, so one bad fit cannot
@@ -14,7 +16,6 @@ and its sweep values.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -24,40 +25,30 @@ import pandas as pd
 from povdsl.check.plan import ModelPlan
 from povdsl.data.frames import Frames, RunCache
 from povdsl.errors import DataError, EstimationError, PovdslError
-from povdsl.estimate.design import Design, Vcov
 from povdsl.estimate.fitting import fit_design, fit_unfinished
 from povdsl.estimate.result import Result
-
-
-@dataclass(frozen=True)
-class SharedDesign:
-    """A sweep's design compiled once; each member only replaces the focus column.
-
-    It is compiled when first needed (`ready`), so a rerun whose fits are all
-    in the fit cache compiles nothing; what travels to workers is always the
-    compiled form, without the `compile` closure.
-    """
-
-    estimator: str
-    design: Design | None  # None until ready()
-    options: tuple
-    vcov: Vcov | None
-    column: str  # the focus column as compiled for the first member
-    compile: Callable[[], tuple[Design, Vcov]] | None = field(default=None, compare=False, repr=False)
-
-    def ready(self) -> SharedDesign:
-        if self.design is not None or self.compile is None:
-            return replace(self, compile=None)
-        design, vcov = self.compile()
-        return replace(self, design=design, vcov=vcov, compile=None)
+from povdsl.estimate.shared import SharedDesign
 
 
 @dataclass(frozen=True)
 class WorkerContext:
-    """What every worker needs for any job, sent once per worker (pool initializer, Dask scatter)."""
+    """What every worker needs for any job, sent once per worker (pool initializer, Dask scatter).
 
-    frames: Frames | None  # None when every job uses a shared design
+    `cache` and `compiled` belong to the process holding the context: the
+    run's derived columns and cluster matrices, and each shared design the
+    first time one of its members runs here. They live in the context, not in
+    a module global, so a Dask worker serving several runs never reuses one
+    run's columns for another's data.
+    """
+
+    frames: Frames | None  # None only when there is nothing to fit
     designs: tuple[SharedDesign, ...] = ()
+    cache: RunCache = field(default_factory=RunCache, compare=False, repr=False)
+    compiled: dict[int, SharedDesign | Failure] = field(default_factory=dict, compare=False, repr=False)
+
+    def fresh(self) -> WorkerContext:
+        """The same context with nothing computed yet: what is shipped to a process that shares no memory with this one."""
+        return replace(self, cache=RunCache(), compiled={})
 
 
 class Member(Protocol):
@@ -74,17 +65,16 @@ class Job:
     For a plain model both are the same plan and `bindings` is empty; a sweep
     member carries its (variable, value) pairs, and its plan is built only
     when it is fitted or reported (a rerun that finds it in the fit cache
-    never builds it). When the member shares its
-    sweep's compiled design, `design` indexes `WorkerContext.designs` and
-    only the focus `column` and its `values` travel with the job.
+    never builds it). A member that shares its group's design (`design`
+    indexes `WorkerContext.designs`) is never built: its task is the design's
+    number and its sweep `value`, and the worker computes its focus column.
     """
 
     model: ModelPlan
     plan: ModelPlan | Member  # what is fitted: a plan, or a sweep member that builds its plan when asked
     bindings: tuple[tuple[str, str], ...] = ()
     design: int | None = None
-    column: str = ""
-    values: np.ndarray | Callable[[], np.ndarray] | None = field(default=None, repr=False)  # computed when first needed
+    value: str = ""
 
     @property
     def concrete(self) -> ModelPlan:
@@ -93,9 +83,9 @@ class Job:
 
     @property
     def task(self) -> tuple:
-        """What a worker receives for this job (the concrete plan only when it must compile it)."""
+        """What a worker receives for this job: a few bytes for a shared-design member, the plan otherwise."""
         if self.design is not None:
-            return ("design", self.design, self.column, self.values() if callable(self.values) else self.values)
+            return ("design", self.design, self.value)
         return ("model", self.concrete)
 
     def describe(self) -> str:
@@ -111,6 +101,7 @@ class Failure:
     message: str
     hint: str | None = None
     died: bool = False
+    whole: bool = False  # the member's shared design could not be compiled: its whole sweep fails with this
     error: BaseException | None = field(default=None, compare=False, repr=False)  # in-process only: the original error
 
     def reason(self) -> str:
@@ -121,32 +112,59 @@ class Failure:
 Outcome = Result | Failure
 
 
-def run_tasks(context: WorkerContext, tasks: list[tuple], cache: RunCache, keep_raw: bool) -> list[Outcome]:
+def run_tasks(context: WorkerContext, tasks: list[tuple], keep_raw: bool) -> list[Outcome]:
     """Fit each task in order; never raises (KeyboardInterrupt aside)."""
-    return [_run_task(context, task, cache, keep_raw) for task in tasks]
+    return [_run_task(context, task, keep_raw) for task in tasks]
 
 
-def _run_task(context: WorkerContext, task: tuple, cache: RunCache, keep_raw: bool) -> Outcome:
+def _run_task(context: WorkerContext, task: tuple, keep_raw: bool) -> Outcome:
+    assert context.frames is not None  # a context with jobs carries the frames
+    if task[0] == "design":
+        return _run_member(context, task[1], task[2], keep_raw)
     try:
-        if task[0] == "design":
-            _, number, column, values = task
-            result = _fit_member(context.designs[number], column, values)
-        else:
-            assert context.frames is not None  # the context carries frames whenever a job compiles its model
-            result = fit_unfinished(task[1], context.frames, cache)
-        # the backend object is heavy to send back, and a sweep member's (its design's copy) is heavy to keep:
-        # 2,000 statsmodels results of a 20,000-row design held 7.8 GB
-        return result if result.raw is None or (keep_raw and task[0] == "model") else replace(result, raw=None)
-    except EstimationError as exc:
+        result = fit_unfinished(task[1], context.frames, context.cache)
+    except Exception as exc:  # a failure of this fit only: reported with its model, never a traceback
+        return _failure(exc, keep_raw)
+    return result if keep_raw or result.raw is None else replace(result, raw=None)
+
+
+def _run_member(context: WorkerContext, number: int, value: str, keep_raw: bool) -> Outcome:
+    """A shared-design member: its focus column computed here and fitted under the declared focus name,
+    so the parent renames nothing; a failure's message names the member's own term, as its own fit would."""
+    assert context.frames is not None
+    shared = _shared(context, number, keep_raw)
+    if isinstance(shared, Failure):
+        return shared
+    try:
+        result = _fit_member(shared, shared.renamed, shared.member_column(value, context.frames, context.cache))
+    except Exception as exc:
+        failure = _failure(exc, keep_raw)
+        own = shared.member_term(value)
+        return replace(failure, message=failure.message.replace(shared.renamed, own), hint=failure.hint.replace(shared.renamed, own) if failure.hint else failure.hint)
+    # the backend object of a member (its design's copy) is heavy to send back and to keep:
+    # 2,000 statsmodels results of a 20,000-row design held 7.8 GB
+    return result if result.raw is None else replace(result, raw=None)
+
+
+def _shared(context: WorkerContext, number: int, keep_raw: bool) -> SharedDesign | Failure:
+    """The shared design `number`, compiled here the first time a member needs it; a design that
+    cannot be compiled is one `whole` failure, which every member of it returns."""
+    if number not in context.compiled:
+        assert context.frames is not None
+        try:
+            context.compiled[number] = context.designs[number].compiled(context.frames, context.cache)
+        except Exception as exc:
+            context.compiled[number] = replace(_failure(exc, keep_raw), whole=True)
+    return context.compiled[number]
+
+
+def _failure(exc: Exception, keep_raw: bool) -> Failure:
+    if isinstance(exc, EstimationError):
         return Failure(exc.message, exc.hint, error=exc if keep_raw else None)
-    except PovdslError as exc:
+    if isinstance(exc, PovdslError):
         return Failure(str(exc), error=exc if keep_raw else None)
-    except Exception as exc:  # a failure nothing foresaw: still reported with its model, never a traceback
-        detail = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-        return Failure(
-            f"could not be fitted: {type(exc).__name__}: {detail}",
-            hint="if the data look right, please report this as a povdsl bug",
-        )
+    detail = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+    return Failure(f"could not be fitted: {type(exc).__name__}: {detail}", hint="if the data look right, please report this as a povdsl bug")
 
 
 def _fit_member(shared: SharedDesign, column: str, values: np.ndarray) -> Result:

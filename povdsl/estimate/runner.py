@@ -53,17 +53,14 @@ def fit_all(
     expansion_failures: dict[str, PovdslError] = {}
     for model in sweeps:
         try:
-            expansions.append(expand(model, frames, cache, designs))
-        except PovdslError as exc:  # the sweep cannot even be listed (its census, its shared design)
+            expansions.append(expand(model, frames, designs))
+        except PovdslError as exc:  # the sweep cannot even be listed (its census, a split column)
             expansion_failures[model.name] = exc
     jobs = [Job(m, m) for m in plain] + [job for e in expansions for job in e.jobs]
     stored = _cache_run(fit_cache, fingerprint, plain, expansions) if fit_cache is not None and fingerprint is not None else None
     known: list[Outcome | None] = stored.found() if stored is not None else [None] * len(jobs)
     todo = [i for i, outcome in enumerate(known) if outcome is None]
-    tasks, ready = _tasks(jobs, todo, designs, expansion_failures)
-    todo = [i for i in todo if jobs[i].model.name not in expansion_failures]
-    needs_frames = any(jobs[i].design is None for i in todo)
-    context = WorkerContext(frames if needs_frames else None, ready)
+    context = WorkerContext(frames, tuple(designs), cache)
     if stored is not None:
         stored.expect(todo)
     with progress_bar(len(todo), enabled=progress) as bar:
@@ -76,7 +73,7 @@ def fit_all(
             bar.update(1)
 
         try:
-            execute([tasks[i] for i in todo], context, cache, workers=workers, dask=dask, on_done=arrived)
+            execute([jobs[i].task for i in todo], context, workers=workers, dask=dask, on_done=arrived)
         finally:  # interrupted: the batches' finished fits are written all the same
             if stored is not None:
                 stored.finish()
@@ -87,20 +84,22 @@ def fit_all(
         if isinstance(outcome, Failure):
             fitted.failures[job.model.name] = located(job, outcome)
         else:
-            fitted.results[job.model.name] = finish(outcome, job.concrete)
+            fitted.results[job.model.name] = finish(outcome, job.model)
     position = len(plain)
     for expansion in expansions:
         own = known[position : position + len(expansion.jobs)]
         position += len(expansion.jobs)
-        if expansion.model.name in expansion_failures:
-            continue
         done = [o for o in own if o is not None]
         assert len(done) == len(own)
+        whole = next(((job, o) for job, o in zip(expansion.jobs, done) if isinstance(o, Failure) and o.whole), None)
         died = next(((job, o) for job, o in zip(expansion.jobs, done) if isinstance(o, Failure) and o.died), None)
-        if died is not None:  # not a property of the data: the sweep fails, naming the member
+        if whole is not None:  # its shared design cannot be compiled: one error for the sweep, naming the member's other values
+            job, failure = whole
+            fitted.failures[expansion.model.name] = located(replace(job, bindings=job.bindings[:-1]), failure)
+        elif died is not None:  # not a property of the data: the sweep fails, naming the member
             fitted.failures[expansion.model.name] = located(*died)
         else:
-            fitted.sweeps[expansion.model.name] = assemble(expansion, done)
+            fitted.sweeps[expansion.model.name] = assemble(expansion, done, designs)
     for name, error in expansion_failures.items():
         fitted.failures.setdefault(name, error)
     return fitted
@@ -116,25 +115,3 @@ def _cache_run(fit_cache: FitCache, fingerprint: Fingerprint, plain: list[ModelP
             keys.append(fit_key(fit.template, fit.values, job.design is not None, fingerprint))
             batches.append(batch)
     return CacheRun(fit_cache, keys, batches)
-
-
-def _tasks(jobs: list[Job], todo: list[int], designs: list[SharedDesign], failures: dict[str, PovdslError]) -> tuple[dict[int, tuple], tuple[SharedDesign, ...]]:
-    """The tasks of the jobs to run, and the shared designs they need compiled (the others stay uncompiled).
-
-    A sweep whose shared design or focus columns cannot be computed fails as
-    a whole (in `failures`), as when its expansion fails.
-    """
-    compiled: dict[int, SharedDesign] = {}
-    tasks: dict[int, tuple] = {}
-    for i in todo:
-        job = jobs[i]
-        if job.model.name in failures:
-            continue
-        try:
-            if job.design is not None and job.design not in compiled:
-                compiled[job.design] = designs[job.design].ready()
-            tasks[i] = job.task
-        except PovdslError as exc:
-            failures[job.model.name] = exc
-    ready = tuple(compiled.get(number, replace(design, compile=None)) for number, design in enumerate(designs))
-    return tasks, ready

@@ -5,8 +5,9 @@ decided by estimate/sweep_sources.py. A fit that fails (no variation,
 separation, collinearity) is skipped and listed, never a crash.
 
 Work is shared across the copies: the cluster table is built once per rule
-(data.py), and when an industries variable only enters the focus term the
-design is compiled once and only that column is swapped per industry.
+(data/frames.py), and when an industries variable only enters the focus term
+the design is compiled once per process and only that column is swapped per
+industry (estimate/shared.py).
 
 This module turns a sweep's fits into Jobs (`expand`, see jobs.py) and their
 outcomes into its result (`assemble`); running them is the run's job list's
@@ -23,11 +24,11 @@ import pandas as pd
 from povdsl.check import walk
 from povdsl.check.plan import ModelPlan
 from povdsl.check.sweeps import MAX_FITS
-from povdsl.data.frames import Frames, RunCache, clusters_on_units
-from povdsl.estimate.compile import compile_model
-from povdsl.estimate.jobs import Failure, Job, Outcome, SharedDesign
+from povdsl.data.frames import Frames, RunCache
+from povdsl.estimate.jobs import Failure, Job, Outcome
 from povdsl.estimate.result import Result
-from povdsl.estimate.sweep_sources import Fit, check_fit_limit, groups
+from povdsl.estimate.shared import SharedDesign
+from povdsl.estimate.sweep_sources import Fit, Group, check_fit_limit, groups
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 
@@ -71,31 +72,49 @@ class Expansion:
     jobs: list[Job] = field(default_factory=list)  # one per fit, in its order
 
 
-def expand(model: ModelPlan, frames: Frames, cache: RunCache, designs: list[SharedDesign]) -> Expansion:
-    """The sweep's fits as jobs; a shared design is appended to `designs` (the run's, sent once to each worker)."""
+def expand(model: ModelPlan, frames: Frames, designs: list[SharedDesign]) -> Expansion:
+    """The sweep's fits as jobs; a shared design is appended to `designs` (the run's, sent once to each worker).
+
+    Nothing here is per member beyond listing it: a shared-design member's job
+    is its design's number and its industry code (its concrete plan is never
+    built), and the design is compiled by the processes that fit its members.
+    """
     fits: list[Fit] = []
     jobs: list[Job] = []
+    focus = expr_text(model.terms[0])
     for group in groups(model, frames):
         if group.fits and group.model.sweep_var is not None and group.model.dynamic is None and _only_in_focus(group.model):
-            shared, columns = _shared_design(group.model, list(group.fits), frames, cache)
-            designs.append(shared)
+            designs.append(_shared_design(group, focus))
             number = len(designs) - 1
-            jobs += [Job(model, f, f.values, number, column, values) for f, (column, values) in zip(group.fits, columns)]
+            jobs += [Job(model, f, f.values, number, f.code) for f in group.fits]
         else:  # a member, or an industry that enters more than the focus term: each compiles its own design
             jobs += [Job(model, f, f.values) for f in group.fits]
         fits += group.fits
     return Expansion(model, fits, jobs)
 
 
-def assemble(expansion: Expansion, outcomes: list[Outcome]) -> SweepResult:
-    """The sweep's result from its members' outcomes (in job order); a member that failed is skipped and listed."""
+def assemble(expansion: Expansion, outcomes: list[Outcome], designs: list[SharedDesign]) -> SweepResult:
+    """The sweep's result from its members' outcomes (in job order); a member that failed is skipped and listed.
+
+    A shared-design member's focus coefficient already carries the declared
+    focus name (the worker named it), so it is only stamped with its name;
+    another member's is renamed here, one index for its four series.
+    """
     items, skipped = [], []
     focus = expr_text(expansion.model.terms[0])
-    for fit, outcome in zip(expansion.fits, outcomes):
-        term = expr_text(fit.term)
+    stamps = {number: (designs[number].model.label, expr_text(designs[number].model.outcome)) for number in {j.design for j in expansion.jobs if j.design is not None}}
+    for fit, job, outcome in zip(expansion.fits, expansion.jobs, outcomes):
         if isinstance(outcome, Failure):
             skipped.append((fit.code, outcome.reason()))
             continue
+        if job.design is not None:
+            if focus not in outcome.params.index:
+                skipped.append((fit.code, f"'{designs[job.design].member_term(job.value)}' was dropped from the fit"))
+                continue
+            label, dependent = stamps[job.design]
+            items.append(SweepItem(fit.code, fit.label, fit.digits, replace(outcome, model=fit.name, label=label, dependent=dependent), fit.values))
+            continue
+        term = expr_text(fit.term)
         result = replace(outcome, model=fit.name, label=fit.template.label, dependent=fit.dependent)  # fitting.finish, without building the member's plan
         labels = result.params.index.tolist()
         if term not in labels:
@@ -115,33 +134,12 @@ def _renamed(names: tuple[str, ...]) -> pd.Index:
     return pd.Index(list(names))
 
 
-def _shared_design(model: ModelPlan, fits: list[Fit], frames: Frames, cache: RunCache) -> tuple[SharedDesign, list]:
-    """Compile once; per industry only the focus column's values.
-
-    Both are computed when first needed (SharedDesign.ready, the job's
-    values), so a rerun whose fits are all in the fit cache computes neither.
-    """
-
-    @functools.cache
-    def base():
-        compiled = compile_model(fits[0].model, frames, cache)
-        return compiled, frames.unit.index.get_indexer(compiled.design.exog.index)  # the design's rows are unit rows
-
-    def compiled() -> tuple:
-        return base()[0].design, base()[0].vcov
-
-    def values(fit: Fit):
-        return lambda: clusters_on_units(frames, _focus_call(fit), cache).to_numpy(dtype=float)[base()[1]]
-
-    shared = SharedDesign(model.estimator, None, model.options, None, expr_text(fits[0].term), compile=compiled)
-    return shared, [(expr_text(fit.term), values(fit)) for fit in fits]
-
-
-def _focus_call(fit: Fit) -> s.Call:
-    """The clusters(...) focus term of a member whose sweep shares one design."""
-    focus = fit.term
-    assert isinstance(focus, s.Call)  # _only_in_focus chose the shared design for this
-    return focus
+def _shared_design(group: Group, focus: str) -> SharedDesign:
+    """The group's design, to be compiled from its first member by whichever process fits a member first."""
+    first = group.fits[0].model
+    call = group.model.terms[0]
+    assert isinstance(call, s.Call) and group.model.sweep_var is not None  # _only_in_focus chose the shared design for this
+    return SharedDesign(group.model.estimator, group.model.options, first, call, group.model.sweep_var, expr_text(first.terms[0]), focus)
 
 
 def run_sweep(model: ModelPlan, frames: Frames, *, workers: int | None = None) -> SweepResult:

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from povdsl.estimate import executors
@@ -48,7 +49,7 @@ def test_the_same_fits_in_process_on_the_pool_and_on_a_dask_cluster_give_the_sam
     spec = _spec(tmp_path)
     formats = ("latex", "markdown", "csv")
     here = run(spec, formats=formats, workers=1)
-    monkeypatch.setattr(executors, "POOL_THRESHOLD", 2)  # 26 fits: the pool would not be used otherwise
+    monkeypatch.setattr(executors, "POOL_MIN_WORK", 2)  # 26 fits: the pool would not be used otherwise
     pooled = run(spec, formats=formats, workers=2)
     on_dask = run(spec, formats=formats, workers=2, dask="local")
     assert len(here.sweeps["s"].items) > 10
@@ -58,12 +59,15 @@ def test_the_same_fits_in_process_on_the_pool_and_on_a_dask_cluster_give_the_sam
 
 # --- a worker that really dies --------------------------------------------------------------------
 
-KILLER = {"code": "", "log": ""}  # set by the test; pool workers are forked, so they see it
+KILLER: dict = {"values": None, "log": ""}  # set by the test; pool workers are forked, so they see it
+FOCUS = "clusters(census, digits=2, industry=industry)"  # the name a shared-design member's focus column has
 
 
 def fit_or_die(design, options, vcov):
-    """OLS, except that the process dies (os._exit, as a segfaulting library would) on one industry."""
-    if any(f'industry="{KILLER["code"]}"' in str(c) for c in design.exog.columns):
+    """OLS, except that the process dies (os._exit, as a segfaulting library would) on one industry:
+    the one whose cluster column the fixture computed (a shared-design member's column carries the
+    declared focus name, so the member is recognised by its values)."""
+    if FOCUS in design.exog.columns and np.array_equal(design.exog[FOCUS].to_numpy(), KILLER["values"].reindex(design.exog.index).to_numpy()):
         with open(KILLER["log"], "a", encoding="utf-8") as log:
             log.write(f"{os.getpid()}\n")
         os._exit(3)
@@ -73,17 +77,28 @@ def fit_or_die(design, options, vcov):
 
 @pytest.fixture
 def deadly(tmp_path):
+    from povdsl.check.specfile import load_plan
+    from povdsl.data.frames import clusters_on_units
+    from povdsl.data.frames import load as load_frames
+    from povdsl.estimate.sweep_sources import industries, substitute
+
     register(
         EstimatorSpec(name="olsdies", label="OLS", doc="OLS that kills its process on one industry (test only)", binding="plain", adapter=f"{__name__}:fit_or_die", describe="povdsl.estimate.calls:describe_ols")
     )
-    KILLER.update(code="17", log=str(tmp_path / "deaths.log"))
+    plan = load_plan(_spec(tmp_path))  # the test writes its own spec over it
+    frames = load_frames(plan)
+    sweep = next(m for m in plan.models if m.name == "s")
+    rows = frames.unit[frames.unit["year"] == 2004].index
+    columns = {code: clusters_on_units(frames, substitute(sweep.terms[0], "industry", code))[rows] for code, _, _ in industries(sweep, frames)}
+    assert sum(column.equals(columns["17"]) for column in columns.values()) == 1  # no other industry has its column
+    KILLER.update(values=columns["17"], log=str(tmp_path / "deaths.log"))
     yield Path(KILLER["log"])
     unregister("olsdies")
 
 
 def test_a_worker_that_dies_is_retried_once_then_reported_with_the_model_and_sweep_value(tmp_path, monkeypatch, deadly):
     spec = _spec(tmp_path, "olsdies")
-    monkeypatch.setattr(executors, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(executors, "POOL_MIN_WORK", 2)
     output = run(spec, formats=("markdown",), workers=2, keep_going=True)
     (failure,) = output.failures
     assert failure.model == "s" and failure.span.line == 8  # the sweep's declaration
@@ -149,7 +164,7 @@ def slow_ols(design, options, vcov):
     return load(ols.adapter)(design, {**ols.option_defaults(), **options}, vcov)
 
 register(EstimatorSpec(name="slowols", label="OLS", doc="slow OLS (test only)", binding="plain", adapter="__main__:slow_ols", describe="povdsl.estimate.calls:describe_ols"))
-executors.POOL_THRESHOLD = 2
+executors.POOL_MIN_WORK = 2
 from povdsl.tools.cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -175,6 +190,6 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_finished_fits(tmp_path):
     kept = len(list(cache.glob("*.json")))
     assert 0 < kept < 80
     assert not (tmp_path / "o" / "t.tex").exists()
-    again = subprocess.run([sys.executable, "-c", _INTERRUPTED_CHILD.replace("POOL_THRESHOLD = 2", "POOL_THRESHOLD = 10**6"), *args[3:]], capture_output=True, text=True, timeout=300)
+    again = subprocess.run([sys.executable, "-c", _INTERRUPTED_CHILD.replace("POOL_MIN_WORK = 2", "POOL_MIN_WORK = 10**12"), *args[3:]], capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert len(list(cache.glob("*.json"))) == 80 and (tmp_path / "o" / "t.tex").exists()

@@ -38,9 +38,9 @@ def fits(monkeypatch):
     ran: list[tuple] = []
     original = jobs_module._run_task
 
-    def counting(context, task, cache, keep_raw):
+    def counting(context, task, keep_raw):
         ran.append(task[0] if task[0] == "design" else task[1].name)
-        return original(context, task, cache, keep_raw)
+        return original(context, task, keep_raw)
 
     monkeypatch.setattr(jobs_module, "_run_task", counting)
     return ran
@@ -69,12 +69,12 @@ def test_a_warm_cache_renders_the_bytes_of_a_fresh_fit_and_fits_nothing(tmp_path
     fresh_fits = len(fits)
     _run(spec, tmp_path / "cold", tmp_path / "cache")
     assert len(fits) == 2 * fresh_fits and fresh_fits > 3  # cold: every fit ran
-    from povdsl.estimate import sweep as sweep_module
+    from povdsl.estimate import shared as shared_module
 
     compiled = []
-    original = sweep_module.compile_model
+    original = shared_module.compile_model
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sweep_module, "compile_model", lambda *a, **k: compiled.append(1) or original(*a, **k))
+        patch.setattr(shared_module, "compile_model", lambda *a, **k: compiled.append(1) or original(*a, **k))
         warm = _run(spec, tmp_path / "warm", tmp_path / "cache")
     assert len(fits) == 2 * fresh_fits and compiled == []  # warm: nothing fitted, the sweep's shared design not even compiled
     assert _tables(tmp_path / "warm") == _tables(tmp_path / "fresh") == _tables(tmp_path / "cold")

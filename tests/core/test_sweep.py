@@ -66,7 +66,7 @@ def test_one_pool_for_all_sweeps_gives_the_in_process_results(monkeypatch):
     plan = load_plan(SPEC)
     models = [m for m in plan.models if m.sweep_var and m.name.startswith("pov04")]
     in_process = sweep_module.run_sweeps(models, load_frames(plan), workers=1)
-    monkeypatch.setattr(executors, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(executors, "POOL_MIN_WORK", 2)
     pooled = sweep_module.run_sweeps(models, load_frames(plan), workers=2)
     for model in models:
         serial, parallel = in_process[model.name], pooled[model.name]
@@ -90,7 +90,7 @@ def test_a_pool_that_cannot_start_leaves_the_fits_to_this_process(monkeypatch):
     plan = load_plan(SPEC)
     models = [m for m in plan.models if m.name == "pov04_3"]
     expected = sweep_module.run_sweeps(models, load_frames(plan), workers=1)["pov04_3"]
-    monkeypatch.setattr(executors, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(executors, "POOL_MIN_WORK", 2)
     monkeypatch.setattr(executors, "ProcessPoolExecutor", no_semaphores)
     with pytest.warns(RuntimeWarning, match="process pool failed"):
         fallback = sweep_module.run_sweeps(models, load_frames(plan), workers=2)["pov04_3"]
