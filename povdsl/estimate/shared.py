@@ -22,7 +22,7 @@ from povdsl.check.plan import ModelPlan
 from povdsl.data.frames import Frames, RunCache, cluster_values, on_cells, region_positions
 from povdsl.estimate.compile import compile_model
 from povdsl.estimate.design import Design, Vcov
-from povdsl.estimate.sweep_sources import substitute
+from povdsl.estimate.sweep_sources import concrete_model, substitute
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 
@@ -39,9 +39,10 @@ class SharedDesign:
 
     estimator: str
     options: tuple
-    model: ModelPlan  # the group's first member, concrete: the design is compiled from it
+    model: ModelPlan  # the group's model, its sweep variable pending: the design is compiled from its `first` member
     focus: s.Call  # the clusters() focus term with the sweep variable still in it
     var: str  # the sweep variable
+    first: str  # the first member's value
     column: str
     renamed: str
     design: Design | None = None  # set by `compiled`
@@ -50,7 +51,7 @@ class SharedDesign:
 
     def compiled(self, frames: Frames, cache: RunCache) -> SharedDesign:
         """The design compiled on `frames` (raises the compile stage's error when it cannot be)."""
-        done = compile_model(self.model, frames, cache)
+        done = compile_model(concrete_model(self.model, self.first), frames, cache)
         rows = frames.unit.index.get_indexer(done.design.exog.index)  # the design's rows are unit rows
         return replace(self, design=done.design, vcov=done.vcov, cells=region_positions(frames, cache)[rows])
 

@@ -28,7 +28,7 @@ from povdsl.data.frames import Frames, RunCache
 from povdsl.estimate.jobs import Failure, Job, Outcome
 from povdsl.estimate.result import Result
 from povdsl.estimate.shared import SharedDesign
-from povdsl.estimate.sweep_sources import Fit, Group, check_fit_limit, groups
+from povdsl.estimate.sweep_sources import Fit, Group, check_fit_limit, groups, substitute
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 
@@ -135,11 +135,11 @@ def _renamed(names: tuple[str, ...]) -> pd.Index:
 
 
 def _shared_design(group: Group, focus: str) -> SharedDesign:
-    """The group's design, to be compiled from its first member by whichever process fits a member first."""
-    first = group.fits[0].model
-    call = group.model.terms[0]
-    assert isinstance(call, s.Call) and group.model.sweep_var is not None  # _only_in_focus chose the shared design for this
-    return SharedDesign(group.model.estimator, group.model.options, first, call, group.model.sweep_var, expr_text(first.terms[0]), focus)
+    """The group's design, to be compiled from its first member by whichever process fits a member first (no member is built here)."""
+    call, var = group.model.terms[0], group.model.sweep_var
+    assert isinstance(call, s.Call) and var is not None  # _only_in_focus chose the shared design for this
+    first = group.fits[0].code
+    return SharedDesign(group.model.estimator, group.model.options, group.model, call, var, first, expr_text(substitute(call, var, first)), focus)
 
 
 def run_sweep(model: ModelPlan, frames: Frames, *, workers: int | None = None) -> SweepResult:

@@ -241,14 +241,15 @@ def test_a_let_a_member_reads_refits_that_member_and_a_let_nobody_reads_refits_n
 
 
 def test_an_industries_member_is_keyed_without_building_its_model(tmp_path, fits, monkeypatch):
-    from povdsl.estimate import sweep_sources
+    from povdsl.estimate import shared, sweep_sources
 
     spec = tmp_path / "s.pov"
     spec.write_text(SPEC, encoding="utf-8")
     _run(spec, tmp_path / "cold", tmp_path / "cache")
     built: list[str] = []
     original = sweep_sources.concrete_model
-    monkeypatch.setattr(sweep_sources, "concrete_model", lambda *a, **k: built.append(a[1]) or original(*a, **k))
+    for module in (sweep_sources, shared):  # shared: a process compiling a shared design builds its first member
+        monkeypatch.setattr(module, "concrete_model", lambda *a, **k: built.append(a[1]) or original(*a, **k))
     fits.clear()
     _run(spec, tmp_path / "warm", tmp_path / "cache")
     assert fits == [] and built == []  # a warm run substitutes no member
