@@ -10,7 +10,7 @@ reproduce down to its failure messages.
 from __future__ import annotations
 
 import warnings
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,6 @@ from statsmodels.discrete.discrete_model import Logit, Probit
 from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.sandwich_covariance import cov_cluster
 
-from povdsl.data.frames import RunCache
 from povdsl.errors import EstimationError
 from povdsl.estimate import member_fit
 from povdsl.estimate.design import Design, Vcov
@@ -57,7 +56,18 @@ def _frame(near_collinear: bool, binary: bool = False, seed: int = 66) -> tuple[
 def _shared(frame: pd.DataFrame, estimator: str, vcov: Vcov, options: tuple = ()) -> SharedDesign:
     exog = frame[["Intercept", FOCUS, "age", "edu", "land", "capital"]]
     design = Design(y=frame.y.rename("y"), exog=exog, groups=frame[["county", "village"]])
-    return SharedDesign(estimator, design, options, vcov, FOCUS)
+    # compiled already: the recipe a worker compiles from (model, focus term, variable, first value) is not needed
+    return SharedDesign(estimator, options, model=None, focus=None, var="industry", first="1", column=FOCUS, renamed=FOCUS, design=design, vcov=vcov)  # type: ignore[arg-type]
+
+
+class _Member(SharedDesign):
+    """A compiled design whose member `value` has the focus column `focus_<value>`, zero in every row."""
+
+    def member_column(self, value, frames, cache) -> np.ndarray:
+        return np.zeros(N)
+
+    def member_term(self, value: str) -> str:
+        return f"focus_{value}"
 
 
 def _swapped(shared: SharedDesign, values: np.ndarray) -> np.ndarray:
@@ -187,8 +197,10 @@ def test_a_collinear_or_zero_focus_fails_with_the_adapters_message(estimator):
             _fit_member(shared, f"focus_{name}", values)
         assert now.value.message == before.value.message and now.value.hint == before.value.hint
         assert "regressors:" in now.value.message
-    failure = run_tasks(WorkerContext(None, (shared,)), [("design", 0, "focus_zero", np.zeros(N))], RunCache(), keep_raw=False)[0]
-    assert isinstance(failure, Failure) and failure.message == "regressors: 'focus_zero' is zero in every row"
+    member = _Member(**{f.name: getattr(shared, f.name) for f in fields(shared)})
+    context = WorkerContext(frames=object(), designs=(member,), compiled={0: member})  # type: ignore[arg-type]  # compiled: no frames read
+    failure = run_tasks(context, [("design", 0, "zero")], keep_raw=False)[0]
+    assert isinstance(failure, Failure) and failure.message == "regressors: 'focus_zero' is zero in every row"  # the member's own term
 
 
 def test_members_near_the_rank_tolerance_are_left_to_the_adapter():
