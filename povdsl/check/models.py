@@ -121,12 +121,15 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
                     self.error("E181", "cluster() takes one or two variables", d.vcov.span)
                 seen: set[str] = set()
                 for g in d.vcov.groups:
+                    if not isinstance(g, s.Name):  # a sweep value substituted for a cluster variable (`for g in [county, 2004]`)
+                        self.error("E181", f"cluster() takes column names, not '{expr_text(g)}'", g.span, "sweep over column names: for g in [county, household]")
+                        break
                     if g.id not in self.scope:
                         self._unknown_name(g)
                     elif g.id in seen:
                         self.error("E183", f"cluster variable '{g.id}' given twice", g.span, f"write cluster({g.id}) for one-way clustering")
                     seen.add(g.id)
-                vcov_groups = tuple(g.id for g in d.vcov.groups)
+                vcov_groups = tuple(g.id for g in d.vcov.groups if isinstance(g, s.Name))
             elif d.vcov.groups:
                 self.error("E182", f"{vcov_kind} takes no variables", d.vcov.span)
         if len(self.diagnostics) > before or binding is None or expanded is None or outcome is None:

@@ -19,14 +19,16 @@ from povdsl.check.sweeps import (
     CALL_SOURCES,
     MAX_STEPS,
     SOURCES,
+    TERM_SOURCES,
     SweepValue,
     body,
     combinations,
     member_name,
     source_kind,
-    substitute,
+    substitute_declaration,
     uses,
     values_of,
+    without,
 )
 from povdsl.diagnostics import did_you_mean
 from povdsl.language import syntax as s
@@ -65,8 +67,7 @@ class SweepChecks(ModelChecks):
         for combo in combinations(independent):
             decl = d
             for var, value in combo:
-                decl = replace(decl, lhs=substitute(decl.lhs, var, value.expr), rhs=substitute(decl.rhs, var, value.expr),
-                               estimator=substitute(decl.estimator, var, value.expr), where=substitute(decl.where, var, value.expr))
+                decl = substitute_declaration(decl, var, value)
             plan = self._member(replace(decl, sweeps=industries), splits)
             if plan is None:
                 return None  # one root error: the first member that does not check
@@ -101,7 +102,7 @@ class SweepChecks(ModelChecks):
                 labels = [v.label for v in values]
                 for i, (value, label) in enumerate(zip(values, labels)):
                     if label in labels[:i]:
-                        self.error("E504", f"value '{label}' is given twice", value.expr.span, "remove one")
+                        self.error("E504", f"value '{label}' is given twice", value.expr.span if value.expr is not None else sweep.over.span, "remove one")
                         break
                 independent.append((sweep.var, values))
             axes.append(SweepAxis(sweep.var, kind, expr_text(sweep.over), tuple(v.label for v in values or ())))
@@ -133,7 +134,7 @@ class SweepChecks(ModelChecks):
             if over.id not in self.weight_sets:
                 self.error("E505", f"'{over.id}' is not a set of weight matrices", over.span, did_you_mean(over.id, self.weight_sets) or "declare one: weights NAME = [w1, w2]")
                 return None
-        elif kind in ("stepwise", "cumulative", "split"):
+        elif kind in (*TERM_SOURCES, "split"):
             assert isinstance(over, s.Call)
             if over.keywords:
                 self.error("E504", f"{kind}() takes no options", over.keywords[0].span)
@@ -149,18 +150,29 @@ class SweepChecks(ModelChecks):
             if not column:
                 self.error("E506", "split() takes the name of a column", sweep.over.span)
                 return None
+            assert isinstance(over, s.Call)
+            arg = over.positional[0]
             if column not in self.scope:
-                assert isinstance(over, s.Call)
-                arg = over.positional[0]
                 assert isinstance(arg, s.Name)
                 self._unknown_name(arg)
                 return None
-            if uses((d.lhs, d.rhs, d.estimator), sweep.var):
+            if self.scope[column] == "scalar":  # a let of one number: the units' frame has no such column
+                self.error("E506", f"split() needs a value per unit, and '{column}' is one number", arg.span, "split by a column, or a let computed per unit or region")
+                return None
+            if uses((d.lhs, d.rhs, d.estimator, d.vcov), sweep.var):
                 self.error("E510", f"'{sweep.var}' is a value of {column}, usable only in `where`", span, "split() already fits one model per value; use the variable in `where` only")
                 return None
         elif not uses(body(d), sweep.var):
-            self.error("E502", f"sweep variable '{sweep.var}' is not used", span, "use it in the formula, the estimator or `where`, or remove the `for` clause")
+            self.error("E502", f"sweep variable '{sweep.var}' is not used", span, "use it in the formula, the estimator, `where` or `vcov cluster(...)`, or remove the `for` clause")
             return None
+        elif kind in ("stepwise0", "cumulative0"):
+            rest = without(d.rhs, sweep.var)
+            if uses((d.lhs, d.estimator, d.where, d.vcov), sweep.var) or uses(rest, sweep.var):
+                self.error("E514", f"{kind}() starts with no term, so '{sweep.var}' may stand only as a term of the right-hand sum", span, f"write it as `+ {sweep.var}` in the formula, or sweep with {kind[:-1]}()")
+                return None
+            if rest is None:  # `y ~ c`: the first member would have no term for the sweep's tables and figures to show
+                self.error("E514", f"{kind}() starts with no term, and '{sweep.var}' is the formula's only term", span, f"keep a term beside it, e.g. `y ~ x + {sweep.var}`, or sweep with {kind[:-1]}()")
+                return None
         assert kind in SOURCES
         return kind
 

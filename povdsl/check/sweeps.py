@@ -36,7 +36,7 @@ class SweepValue:
     """One value of a data-independent source: its label (for names, tables, explain) and what replaces VAR."""
 
     label: str
-    expr: s.Expr
+    expr: s.Expr | None  # None: the empty set that stepwise0()/cumulative0() start with (`EMPTY` is its label)
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,23 @@ def _cumulative_values(sweep: s.Sweep, sets: dict[str, tuple[str, ...]]) -> tupl
         texts.append(expr_text(a))
         out.append(SweepValue(" + ".join(texts), total))  # `age + edu + pop`, as a `label` line would write it
     return tuple(out)
+
+
+EMPTY = "none"  # the label of stepwise0()/cumulative0()'s first value, the empty set (`label none = "..."` renames it)
+
+
+def _stepwise0_values(sweep: s.Sweep, sets: dict[str, tuple[str, ...]]) -> tuple[SweepValue, ...]:
+    """fixest's sw0(a, b): nothing, then a, then b."""
+    return (SweepValue(EMPTY, None), *_stepwise_values(sweep, sets))
+
+
+def _cumulative0_values(sweep: s.Sweep, sets: dict[str, tuple[str, ...]]) -> tuple[SweepValue, ...]:
+    """fixest's csw0(a, b): nothing, then a, then a + b."""
+    return (SweepValue(EMPTY, None), *_cumulative_values(sweep, sets))
+
+
+def _count_items0(sweep: s.Sweep, sets: dict[str, tuple[str, ...]]) -> int:
+    return len(_items(sweep)) + 1
 
 
 def _set_values(sweep: s.Sweep, sets: dict[str, tuple[str, ...]]) -> tuple[SweepValue, ...]:
@@ -125,13 +142,16 @@ SOURCES: dict[str, SourceKind] = {
         SourceKind("list", False, _list_values, _count_items, _size_items, "the listed values"),
         SourceKind("stepwise", False, _stepwise_values, _count_items, _size_items, "each argument in turn (fixest's sw())"),
         SourceKind("cumulative", False, _cumulative_values, _count_items, _size_cumulative, "the first argument, then the first two, ... (fixest's csw())"),
+        SourceKind("stepwise0", False, _stepwise0_values, _count_items0, _size_items, "no term, then each argument in turn (fixest's sw0())"),
+        SourceKind("cumulative0", False, _cumulative0_values, _count_items0, _size_cumulative, "no term, then the first argument, then the first two, ... (fixest's csw0())"),
         SourceKind("weights set", False, _set_values, _count_set, _count_set, "each weight matrix of the set"),
         SourceKind("industries", True, None, _one, _one, "every industry code of the census (known once the data is read)"),
         SourceKind("split", True, None, _one, _one, "each value of the column in the sample (known once the data is read)"),
     )
 }
 MAX_STEPS = 100  # arguments of one stepwise() or cumulative(): a cumulative sum is as deep as its arguments
-CALL_SOURCES = ("industries", "stepwise", "cumulative", "split")  # the calls a `for` clause may name
+CALL_SOURCES = ("industries", "stepwise", "cumulative", "stepwise0", "cumulative0", "split")  # the calls a `for` clause may name
+TERM_SOURCES = ("stepwise", "cumulative", "stepwise0", "cumulative0")  # sources of terms: one or more, no options
 
 
 def source_kind(sweep: s.Sweep) -> str | None:
@@ -186,8 +206,8 @@ def uses(node, var: str) -> int:
 
 
 def body(d: s.ModelDecl) -> tuple:
-    """The parts of a model declaration a sweep variable may stand in."""
-    return (d.lhs, d.rhs, d.estimator, d.where)
+    """The parts of a model declaration a sweep variable may stand in (a cluster variable of `vcov` too)."""
+    return (d.lhs, d.rhs, d.estimator, d.where, d.vcov)
 
 
 def sweep_cost(d: s.ModelDecl, sets: dict[str, tuple[str, ...]]) -> tuple[int, int]:
@@ -229,6 +249,36 @@ def substitute(node, var: str, value: s.Expr):
         changes = {f.name: substitute(getattr(node, f.name), var, value) for f in fields(node) if f.compare and f.name != "sweeps"}
         return replace(node, **changes)
     return node
+
+
+def without(node: s.Expr, var: str) -> s.Expr | None:
+    """A sum with every term `var` left out (the empty value of stepwise0/cumulative0); None when no term is left."""
+    if isinstance(node, s.Name) and node.id == var:
+        return None
+    if isinstance(node, s.BinOp) and node.op == "+":
+        left, right = without(node.left, var), without(node.right, var)
+        if left is None or right is None:
+            return right if left is None else left
+        return replace(node, left=left, right=right)
+    return node
+
+
+def substitute_declaration(d: s.ModelDecl, var: str, value: SweepValue) -> s.ModelDecl:
+    """One value in every part a sweep variable may stand in; the empty set leaves the variable's terms out
+    of the formula's sum (the checker allows it only where `var` is such a term, beside another one: E514)."""
+    if value.expr is None:
+        rest = without(d.rhs, var)
+        assert rest is not None, "E514 refuses a formula whose only term is the variable"
+        return replace(d, rhs=rest)
+    expr = value.expr
+    return replace(
+        d,
+        lhs=substitute(d.lhs, var, expr),
+        rhs=substitute(d.rhs, var, expr),
+        estimator=substitute(d.estimator, var, expr),
+        where=substitute(d.where, var, expr),
+        vcov=substitute(d.vcov, var, expr),
+    )
 
 
 def combinations(axes: list[tuple[str, tuple[SweepValue, ...]]]) -> Iterator[tuple[tuple[str, SweepValue], ...]]:

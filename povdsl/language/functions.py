@@ -54,7 +54,7 @@ FUNCTIONS: dict[str, Function] = {
 }
 
 # Functions of declarations, not of expressions.
-SOURCE_FUNCTIONS = frozenset({"bundled", "industries", "stepwise", "cumulative", "split"})  # the last four: sweep sources
+SOURCE_FUNCTIONS = frozenset({"bundled", "industries", "stepwise", "cumulative", "stepwise0", "cumulative0", "split"})  # all but bundled: sweep sources
 DATA_OPTIONS = {"panel": (2, 2), "key": (2, 2), "region": (1, 1)}
 KERNELS = ("triangular", "uniform", "quadratic", "quartic", "gaussian")  # libpysal Kernel functions
 WEIGHT_BUILDERS = {

@@ -41,6 +41,17 @@ def test_unchanged_models_are_fitted_once(spec_path):
     assert land.old_coef is None and land.new_coef is not None
 
 
+def test_a_layout_only_edit_fits_each_model_once(spec_path):
+    """Moved declarations, blank lines, comments and spacing change no fit: each model is fitted once for both
+    sides, a sweep too (its members carry their own source positions, which the key used to include)."""
+    sweep = 'model s "S" for c in [age, edu]: log(income) ~ cluster + c | ols\n'
+    models = OLD[len(HEAD):].splitlines()
+    new = "# the same spec, laid out anew\n" + HEAD + "\n\n" + models[2] + "\n\n" + models[0].replace(" ~ ", "  ~  ") + "\n" + models[1] + "\n\n" + sweep
+    report = compare_results(OLD + sweep, spec_path, new, spec_path)
+    assert report.unchanged == ("a", "b", "c", "s") and not report.moved
+    assert report.fits == 4
+
+
 def test_a_changed_let_refits_the_models_it_reaches(spec_path):
     report = compare_results(OLD, spec_path, OLD.replace("2 * mean", "1.5 * mean"), spec_path)
     assert report.unchanged == ("a", "b")

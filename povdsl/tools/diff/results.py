@@ -8,13 +8,12 @@ lives for one run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, is_dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from povdsl.errors import PovdslError
 from povdsl.language.parser import parse
-from povdsl.tools.diff.sides import _names
 
 if TYPE_CHECKING:  # data loads lazily, only when results are compared
     from povdsl.data.frames import Frames
@@ -106,34 +105,34 @@ def compare_results(
     fits = 0
 
     def fitted(plan, side: int, model):
-        nonlocal fits
-        key = _fit_key(plan, model)
-        if key not in cache:
-            from povdsl.data.frames import load
-            from povdsl.errors import EstimationError
-            from povdsl.estimate.fit_cache import Fingerprint, fit_key
-            from povdsl.estimate.fitting import finish, fit_unfinished
-            from povdsl.estimate.jobs import Failure
+        from povdsl.data.frames import load
+        from povdsl.errors import EstimationError
+        from povdsl.estimate.fit_cache import Fingerprint, fit_key
+        from povdsl.estimate.fitting import finish, fit_unfinished
+        from povdsl.estimate.jobs import Failure
 
-            stored = None
-            if fit_cache is not None:
-                if side not in fingerprints:
-                    fingerprints[side] = Fingerprint(plan)
-                stored = fit_key(model, (), False, fingerprints[side])
-                known = fit_cache.load(stored) if stored is not None else None
-                if known is not None:
-                    cache[key] = EstimationError(known.message, hint=known.hint, model=model.name, span=model.span) if isinstance(known, Failure) else finish(known, model)
-                    return cache[key]
-            try:
-                if side not in frames:
-                    frames[side] = load(plan)
-                fits += 1
-                result = fit_unfinished(model, frames[side])
-                if fit_cache is not None and stored is not None:
-                    fit_cache.store(stored, result)
-                cache[key] = finish(result, model)
-            except (EstimationError, PovdslError) as exc:
-                cache[key] = exc
+        nonlocal fits
+        if side not in fingerprints:
+            fingerprints[side] = Fingerprint(plan)
+        # the fit cache's key: names, labels and source positions left out, so a layout-only edit is no change
+        stored = fit_key(model, (), False, fingerprints[side])
+        key = stored if stored is not None else f"uncacheable:{side}:{model.name}"
+        if key in cache:
+            return cache[key]
+        known = fit_cache.load(stored) if fit_cache is not None and stored is not None else None
+        if known is not None:
+            cache[key] = EstimationError(known.message, hint=known.hint, model=model.name, span=model.span) if isinstance(known, Failure) else finish(known, model)
+            return cache[key]
+        try:
+            if side not in frames:
+                frames[side] = load(plan)
+            fits += 1
+            result = fit_unfinished(model, frames[side])
+            if fit_cache is not None and stored is not None:
+                fit_cache.store(stored, result)
+            cache[key] = finish(result, model)
+        except (EstimationError, PovdslError) as exc:
+            cache[key] = exc
         return cache[key]
 
     moved, unchanged, failed = [], [], []
@@ -152,42 +151,6 @@ def compare_results(
         if not rows:
             unchanged.append(name)
     return ResultsReport(tuple(moved), tuple(unchanged), tuple(failed), fits)
-
-
-def _fit_key(plan, model) -> str:
-    """What a fit's numbers depend on, as text; names, labels and spans left out."""
-    import hashlib
-
-    def bare(x):
-        return replace(x, span=None) if is_dataclass(x) and hasattr(x, "span") else x
-
-    digests = []
-    for path in sorted({d.path for d in plan.data} | {w.path for w in plan.weights}):
-        try:
-            digests.append(hashlib.sha256(Path(path).read_bytes()).hexdigest())
-        except OSError:
-            digests.append(f"unreadable:{path}")
-    parts = (
-        repr(replace(model, name="", label="", span=None)),
-        repr(tuple(bare(x) for x in plan.data)),
-        repr(tuple(bare(x) for x in plan.weights)),
-        repr(tuple(bare(x) for x in _lets_read_by(plan, model))),
-        repr(digests),
-    )
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
-def _lets_read_by(plan, model) -> list:
-    """The lets a model reads, directly or through other lets: a change elsewhere cannot move it."""
-    lets = {let.name: let for let in plan.lets}
-    wanted = {n.id for n in _names(model) if n.id in lets}
-    todo = list(wanted)
-    while todo:
-        for n in _names(lets[todo.pop()].expr):
-            if n.id in lets and n.id not in wanted:
-                wanted.add(n.id)
-                todo.append(n.id)
-    return [let for let in plan.lets if let.name in wanted]
 
 
 def _moved(model: str, before, after, rtol: float) -> list[MovedEstimate]:
