@@ -193,3 +193,42 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_finished_fits(tmp_path):
     again = subprocess.run([sys.executable, "-c", _INTERRUPTED_CHILD.replace("POOL_MIN_WORK = 2", "POOL_MIN_WORK = 10**12"), *args[3:]], capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert len(list(cache.glob("*.json"))) == 80 and (tmp_path / "o" / "t.tex").exists()
+
+
+def _exit_slowly(seconds: float) -> float:
+    """In a worker: a thread that keeps its process alive `seconds` after it is told to stop."""
+    import threading
+    import time
+
+    threading.Thread(target=time.sleep, args=(seconds,), daemon=False).start()
+    return seconds
+
+
+def test_closing_a_local_dask_cluster_with_a_slow_worker_logs_no_warning():
+    """`--dask local`: a worker slower than 4 s to exit made distributed log "Worker process still alive after 4.0
+    seconds, killing" on the user's stderr (the machine was loaded; here a thread left running makes the exit slow).
+    Records are collected by a handler on the nanny's logger: distributed's own handler writes to whatever stderr
+    was when it was imported, which pytest's capture may have replaced."""
+    pytest.importorskip("distributed")
+    import logging
+
+    from povdsl.estimate.dask_executor import dask_executor
+
+    class Collect(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.DEBUG)
+            self.messages: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.messages.append(f"{record.levelname} {record.getMessage()}")
+
+    nanny = logging.getLogger("distributed.nanny")
+    collect = Collect()
+    nanny.addHandler(collect)
+    try:
+        with dask_executor("local", 1, {"context": "any picklable object"}) as (executor, _reference, _errors):  # type: ignore[arg-type]
+            assert executor.submit(_exit_slowly, 6.0).result() == 6.0
+    finally:
+        nanny.removeHandler(collect)
+    assert not [m for m in collect.messages if m.startswith(("WARNING", "CRITICAL"))], collect.messages
+    assert nanny.level != logging.ERROR  # the level is put back after the cluster
