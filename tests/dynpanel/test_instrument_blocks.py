@@ -127,3 +127,17 @@ def test_collapsed_two_step_equals_the_dense_computation(panel, name):
     beta2 = np.linalg.solve(XZ @ W2 @ XZ.T, XZ @ W2 @ Zy)
     fitted = fit_dynamic_panel(panel, spec, unit="unit", time="period")
     np.testing.assert_allclose(fitted.params.to_numpy(), beta2, rtol=1e-9, atol=1e-12)
+
+
+def test_instrument_columns_are_named_with_the_one_lag_spelling(panel):
+    """GMM, level and IV-style columns spell their lags as check.terms.lag_name does (`L2.y`; lag 0 is `x`), not by hand."""
+    from povdsl.check.terms import lag_name
+
+    spec = replace(SPECS["difference, lag window"], iv=(IvInstrument("x"), IvInstrument("x", 1)), system=True)
+    grid = build_grid(panel, ["x", "y"], unit="unit", time="period")
+    Z = build_instruments(grid, spec, build_equations(grid, spec, "period"))
+    stems = {name.split("@")[0] for name in Z.names if "@" in name}
+    lags = {lag_name("y", 2), lag_name("y", 3), lag_name("x", 0), lag_name("x", 1), lag_name("x", 2)}
+    assert stems == lags | {f"D.{lag_name('y', 1)}", f"D.{lag_name('x', 0)}"}, stems
+    assert {"iv(x)", f"iv({lag_name('x', 1)})"} <= set(Z.names)
+    assert not any("L0." in name or name.startswith("DL") for name in Z.names)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from povdsl.check.dynamic_panel import DynamicPanelSpec, GmmInstrument
+from povdsl.check.terms import lag_name
 from povdsl.errors import EstimationError
 from povdsl.estimate.dynpanel.design import Equations
 from povdsl.estimate.dynpanel.lags import PanelGrid
@@ -115,23 +116,23 @@ def _lag_columns(grid: PanelGrid, inst: GmmInstrument, collapse: bool, rows_used
         if lag >= n_periods:
             break
         if collapse:
-            yield f"L{lag}.{inst.var} (collapsed)", [(p, levels[:, p - lag]) for p in used if p >= lag]
+            yield f"{lag_name(inst.var, lag)} (collapsed)", [(p, levels[:, p - lag]) for p in used if p >= lag]
             continue
         for p in used:
             if p - lag >= 0:
-                yield f"L{lag}.{inst.var}@{grid.periods[p]}", [(p, levels[:, p - lag])]
+                yield f"{lag_name(inst.var, lag)}@{grid.periods[p]}", [(p, levels[:, p - lag])]
 
 
 def _level_columns(grid: PanelGrid, inst: GmmInstrument, collapse: bool, rows_used: np.ndarray) -> Iterator[tuple[str, Pieces]]:
-    """Level-equation columns: D.L(first-1).x only; rows counted within the level block."""
+    """Level-equation columns: D.L(first-1).x only (named D.L1.x, D.x for lag 0); rows counted within the level block."""
     lag = max(inst.first - 1, 0)
     change = np.nan_to_num(grid.differenced(inst.var, lag), nan=0.0)
     used = [int(p) for p in np.flatnonzero(rows_used)]
     if collapse:
-        yield f"DL{lag}.{inst.var} (collapsed)", [(p, change[:, p]) for p in used]
+        yield f"D.{lag_name(inst.var, lag)} (collapsed)", [(p, change[:, p]) for p in used]
         return
     for p in used:
-        yield f"DL{lag}.{inst.var}@{grid.periods[p]}", [(p, change[:, p])]
+        yield f"D.{lag_name(inst.var, lag)}@{grid.periods[p]}", [(p, change[:, p])]
 
 
 def _check_ranges(spec: DynamicPanelSpec) -> None:
@@ -206,7 +207,7 @@ def build_instruments(grid: PanelGrid, spec: DynamicPanelSpec, eq: Equations) ->
         diff_part = np.nan_to_num(grid.differenced(iv.var, iv.lag), nan=0.0)
         level_part = np.nan_to_num(grid.shifted(iv.var, iv.lag), nan=0.0)
         pieces = spanning(diff_part) + ([(n_periods + p, v) for p, v in spanning(level_part)] if eq.system else [])
-        keep(f"iv({'' if iv.lag == 0 else f'L{iv.lag}.'}{iv.var})", pieces)
+        keep(f"iv({lag_name(iv.var, iv.lag)})", pieces)
 
     # Time dummies and the constant instrument themselves (their X columns).
     for i in range(len(spec.regressors), len(eq.terms)):
