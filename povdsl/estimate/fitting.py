@@ -16,7 +16,7 @@ from povdsl.check.plan import ModelPlan
 from povdsl.data.frames import Frames, RunCache
 from povdsl.errors import DataError, EstimationError, PovdslError
 from povdsl.estimate.design import Vcov
-from povdsl.estimate.registry import REGISTRY, load
+from povdsl.estimate.registry import REGISTRY, absorbed_effects, load
 from povdsl.estimate.result import Result
 from povdsl.language.printer import expr_text
 
@@ -51,7 +51,8 @@ def fit_unfinished(model: ModelPlan, frames: Frames, cache: RunCache | None = No
 
 def finish(result: Result, model: ModelPlan) -> Result:
     """Stamp a backend's Result with its model (its coefficients already come in the spec's order: Design.order)."""
-    return replace(result, model=model.name, label=model.label, dependent=expr_text(model.outcome))
+    absorbed = absorbed_effects(model.estimator, model.entity, model.time, dict(model.options))
+    return replace(result, model=model.name, label=model.label, dependent=expr_text(model.outcome), absorbed=absorbed)
 
 
 def fit_design(estimator_name: str, design, options: Mapping[str, object] | tuple, vcov: Vcov) -> Result:

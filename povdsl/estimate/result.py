@@ -87,6 +87,7 @@ class Result:
     variance: Variance | None = None  # the typed form of `vcov`
     cov: pd.DataFrame | None = None  # covariance of params, labelled like params
     impacts: pd.DataFrame | None = None  # spatial lag models: direct/indirect/total effects by regressor (estimate/spatial/impacts.py)
+    absorbed: tuple[str, ...] = ()  # columns absorbed as fixed effects, unit first (`fe(household, year)`): a table's `row fe`
 
     def summary(self) -> str:
         """A readable regression summary: what was fitted, then coefficients, statistics and fit (povdsl.render.summary)."""

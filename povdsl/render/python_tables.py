@@ -61,6 +61,8 @@ def table(
     title: str = "",
     notes: Sequence[str] = (),
     groups: Mapping[str, Sequence[int]] | None = None,
+    panels: Mapping[str, Sequence[int]] | None = None,
+    fe_rows: bool = False,
     fit_width: bool | str = False,
     landscape: bool = False,
     format: str = "latex",
@@ -73,7 +75,10 @@ def table(
     per model (`{"Controls": ["Yes", "No"]}`); `stat` is one statistic or two
     (`("se", "p")`); a `fit` item is a name or `(name, label)` or
     `(name, label, digits)`; `groups` spans adjacent columns, numbered from 1
-    (`{"Income": [2, 3]}`).
+    (`{"Income": [2, 3]}`); `panels` stacks results, each in one panel
+    (`{"A. 2004": [1, 2], "B. 2008": [3, 4]}`, numbered as `results`);
+    `fe_rows` adds a Yes/No row per fixed effect a result absorbed (what a
+    spec's `row fe` draws), before the `rows`.
     """
     results = list(results)
     if not results or not all(isinstance(r, Result) for r in results):
@@ -103,6 +108,9 @@ def table(
         spans.append((text, tuple(f"m{n}" for n in positions)))
     if any(len(texts) != len(results) for _, texts in extra):
         raise PovdslError("each row takes one text per result")
+    stacked = _panels(panels or {}, len(results))
+    if stacked and spans:
+        raise PovdslError("a table with panels cannot group results; use groups or panels, not both")
     spec = TableSpec(
         name="table",
         title=title or "Estimates",
@@ -119,6 +127,8 @@ def table(
         fit_labels=tuple((str(item[0]), str(item[1])) for item in fit_items if len(item) > 1),
         fit_digits=tuple((str(item[0]), int(item[2])) for item in fit_items if len(item) > 2),
         groups=tuple(spans),
+        panels=stacked,
+        fe_rows=0 if fe_rows else None,
         fit_width=bool(fit_width),
         fit_style=fit_width if isinstance(fit_width, str) else "",
         landscape=landscape,
@@ -129,10 +139,29 @@ def table(
     return TableView(build_model_table(spec, columns, _context(columns, labels or {})), format)
 
 
+def _panels(panels: Mapping[str, Sequence[int]], count: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`{"A. 2004": [1, 2], ...}` as the spec's panels: every result in exactly one panel, as a spec requires (E187)."""
+    if not panels:
+        return ()
+    seen: dict[int, str] = {}
+    for title, numbers in panels.items():
+        for n in numbers:
+            if not 1 <= int(n) <= count:
+                raise PovdslError(f"panel {title!r} names result {n}; results are numbered 1 to {count}")
+            if int(n) in seen:
+                raise PovdslError(f"result {n} is in panel {seen[int(n)]!r} and in panel {title!r}; each result is in one panel")
+            seen[int(n)] = title
+    missing = [n for n in range(1, count + 1) if n not in seen]
+    if missing:
+        raise PovdslError(f"result {missing[0]} is in no panel; once a table has panels, put each result in one")
+    return tuple((title, tuple(f"m{int(n)}" for n in numbers)) for title, numbers in panels.items())
+
+
 def _context(results: Sequence[Result], labels: Mapping[str, str]) -> TableContext:
     from povdsl.estimate.adapters import REGISTRY
 
     return TableContext(
         estimator_labels={name: entry.label for name, entry in REGISTRY.items()},
         dependent_labels={r.dependent: labels.get(r.dependent, r.dependent) for r in results},
+        fixed_effects={r.model: r.absorbed for r in results},
     )

@@ -97,3 +97,35 @@ def test_bad_arguments_are_povdsl_errors(fits, kwargs, message):
 def test_a_glob_that_matches_nothing_is_an_error(fits):
     with pytest.raises(PovdslError, match="matches no coefficient"):
         povdsl.table(fits, keep=["W(*)"])
+
+
+def test_panels_and_fixed_effect_rows_give_the_same_table_as_a_spec_run(tmp_path, data):
+    """`panels=` and `fe_rows=True` from Python, byte for byte as `panel` and `row fe` in a spec (the Result records its effects)."""
+    data.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / ".povdsl-root").write_text("")
+    lines = {"m1": "y ~ x | ols", "m2": "y ~ x | fe(h)", "m3": "y ~ x + z | ols", "m4": "y ~ x + z | fe(h, t)"}
+    spec = tmp_path / "s.pov"
+    spec.write_text(
+        'data d = "d.csv" panel(h, t)\n'
+        + "".join(f'model {name} "({name[1]})": {line}\n' for name, line in lines.items())
+        + 'table t1 "Stacked" = m1, m2, m3, m4\n  stat se\n  panel "A. x" = m1, m2\n  panel "B. x and z" = m3, m4\n  row fe\n  row "Sample" = "All", "All", "All", "All"\n',
+        encoding="utf-8",
+    )
+    run = povdsl.run(spec, formats=("markdown",))
+    fits = [povdsl.fit(line, data, panel=("h", "t")) for line in lines.values()]
+    assert [r.absorbed for r in fits] == [(), ("h",), (), ("h", "t")] == [run.results[m].absorbed for m in lines]
+    view = povdsl.table(
+        fits, stat="se", panels={"A. x": [1, 2], "B. x and z": [3, 4]}, fe_rows=True, rows={"Sample": ["All"] * 4},
+        names=["(1)", "(2)", "(3)", "(4)"], title="Stacked", format="markdown",
+    )
+    assert str(view) == run.tables["t1"]["markdown"]
+    assert "H FE" in str(view)
+
+
+@pytest.mark.parametrize(
+    ("panels", "message"),
+    [({"A": [1], "B": [1, 2]}, "in one panel"), ({"A": [1]}, "result 2 is in no panel"), ({"A": [1, 2, 3]}, "numbered 1 to 2")],
+)
+def test_panels_put_each_result_in_exactly_one_panel(fits, panels, message):
+    with pytest.raises(PovdslError, match=message):
+        povdsl.table(fits, panels=panels)
