@@ -93,6 +93,7 @@ _EXPECTED: dict[str, tuple[type, ...]] = {
     "variance": (Variance, type(None)),
     "cov": (pd.DataFrame, type(None)),
     "impacts": (pd.DataFrame, type(None)),
+    "absorbed": (tuple,),
 }
 
 
@@ -102,6 +103,8 @@ def _check_types(values: dict) -> None:
             raise Corrupt(f"field {name} has the wrong type")
     if not all(isinstance(w, str) for w in values["warnings"]):
         raise Corrupt("warnings are not texts")
+    if not all(isinstance(e, str) for e in values["absorbed"]):
+        raise Corrupt("absorbed effects are not column names")
     if not all(isinstance(k, str) and isinstance(v, (int, float, np.integer, np.floating)) for k, v in values["stats"].items()):
         raise Corrupt("statistics are not numbers")
 
