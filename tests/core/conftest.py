@@ -1,9 +1,21 @@
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
+
+from povdsl.datasets import bundled_path
 
 
 @pytest.fixture(scope="session")
 def zhejiang_output(paper):
     """The paper's run, shared with every test folder (tests/conftest.py)."""
     return paper
+
+
+@pytest.fixture(scope="session")
+def households() -> pd.DataFrame:
+    """The bundled households with log income, for references fitted by hand (statsmodels, pyfixest)."""
+    frame = pd.read_csv(bundled_path("zhejiang/households.csv"))
+    frame["log_income"] = np.log(frame.income)
+    return frame

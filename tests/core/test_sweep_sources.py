@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
@@ -61,13 +60,6 @@ def output(tmp_path_factory):
     spec = folder / "sweeps.pov"
     spec.write_text(SPEC)
     return run(spec, formats=("markdown",))
-
-
-@pytest.fixture(scope="module")
-def households() -> pd.DataFrame:
-    frame = pd.read_csv(bundled_path("zhejiang/households.csv"))
-    frame["log_income"] = np.log(frame.income)
-    return frame
 
 
 def _focus(output, name):

@@ -40,13 +40,6 @@ def output(tmp_path_factory):
     return run(spec, formats=("markdown",))
 
 
-@pytest.fixture(scope="module")
-def households() -> pd.DataFrame:
-    frame = pd.read_csv(bundled_path("zhejiang/households.csv"))
-    frame["log_income"] = np.log(frame.income)
-    return frame
-
-
 def _members(output, name, term):
     return [(item.values, item.result.params[term], item.result.std_errors[term], item.result.nobs) for item in output.sweeps[name].items]
 
