@@ -73,9 +73,17 @@ class FigureWorkers:
                 self.pids[spec.name] = os.getpid()
         return [done[i] for i in range(len(self.jobs))]
 
-    def close(self) -> None:
+    def close(self, *, now: bool = False) -> None:
+        """Tell every worker to stop and wait for them; with `now` (or when nothing was drawn) stop the first at once.
+
+        A run that fails before its figures (a data error, Ctrl-C) must not
+        wait for a worker still importing matplotlib; its sibling, if already
+        forked, reads the stop message and exits by itself.
+        """
         for connection in self.connections:
             _send(connection, None)
+        if now or not self.sent:
+            self.process.terminate()
         self.process.join(STOP_SECONDS)
         if self.process.is_alive():
             self.process.terminate()
@@ -90,9 +98,12 @@ def figure_workers(figures: int) -> Iterator[FigureWorkers | None]:
     workers = _start(min(WORKERS, figures)) if figures and (os.cpu_count() or 1) > 1 else None
     try:
         yield workers
-    finally:
+    except BaseException:
         if workers is not None:
-            workers.close()
+            workers.close(now=True)
+        raise
+    if workers is not None:
+        workers.close()
 
 
 def cost(spec: FigureSpec, model: FigureModel) -> float:

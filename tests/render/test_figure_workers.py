@@ -72,6 +72,18 @@ def test_a_dead_workers_share_is_drawn_here():
     assert os.getpid() in workers.pids.values()
 
 
+def test_a_run_that_fails_before_its_figures_stops_the_workers_at_once():
+    """A data error or Ctrl-C must not wait for a worker still importing matplotlib: it is terminated, not joined."""
+    with pytest.raises(KeyboardInterrupt), figure_workers(2) as workers:
+        assert workers is not None
+        raise KeyboardInterrupt
+    assert workers.process.exitcode == -signal.SIGTERM
+    with figure_workers(2) as idle:  # nothing submitted: nothing to wait for either
+        assert idle is not None
+    assert idle.process.exitcode == -signal.SIGTERM
+    assert _gone(workers.process.pid) and _gone(idle.process.pid)
+
+
 def test_deal_gives_the_longest_first_to_the_least_loaded():
     assert deal([5, 1, 4, 3], 2) == [[0, 1], [2, 3]]  # 5 | 4, then 3 to the 4, then 1 to the 5
     assert deal([1, 2], 3) == [[1], [0], []]
