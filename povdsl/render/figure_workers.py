@@ -4,8 +4,8 @@ Drawing is about half of a cold `povdsl run` of the paper (matplotlib lays
 the text out again for every format), and importing matplotlib costs another
 half second; none of it needs the fits until a figure's model exists. So when
 a spec declares figures, `figure_workers(count)` forks one process right after
-the plan is read. It imports matplotlib and draws a throw-away figure in
-every format (fonts, the mathtext parser, the backends) while the main process
+the plan is read. It imports matplotlib and its backends and lays out a
+throw-away figure (fonts, the mathtext parser) while the main process
 loads the data and fits, then forks a warm sibling, so matplotlib is imported
 once. After the fits the main process hands each worker its share of the
 figures, longest first to the least loaded (`deal`), renders the tables, and
@@ -205,16 +205,20 @@ def _serve(connection: Connection) -> None:
 
 
 def _warm_up() -> None:
-    """Draw a one-point figure in every format: imports, fonts, mathtext parser and backends, before any real figure."""
+    """Import the drawing and saving modules and lay out a one-point figure (fonts, mathtext parser).
+
+    Only what is paid once per process: saving it would cost as much as
+    saving a real figure (measured), so nothing is saved.
+    """
+    import matplotlib.backends.backend_agg
+    import matplotlib.backends.backend_pdf
+    import matplotlib.backends.backend_svg  # noqa: F401  (savefig imports the backends on first use)
+
     from povdsl.render.figure_model import FigureModel, Panel, Point
-    from povdsl.render.figure_style import FIGURE_FORMATS
-    from povdsl.render.figures import draw, figure_bytes
+    from povdsl.render.figures import draw
 
     point = Point(row="x", series="", estimate=-0.5, low=-1.0, high=0.5, pvalue=0.5, significant=False)
-    model = FigureModel(name="warm-up", title="", kind="coef", level=0.95, panels=(Panel("", ("x",), ("",), (point,), xlabel="Estimate"),))
-    figure = draw(model)
-    for fmt in FIGURE_FORMATS:
-        figure_bytes(figure, fmt)
+    draw(FigureModel(name="warm-up", title="", kind="coef", level=0.95, panels=(Panel("", ("x",), ("",), (point,), xlabel="Estimate"),)))
 
 
 def _send(connection: Connection, message: object) -> bool:
