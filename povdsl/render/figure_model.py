@@ -85,33 +85,36 @@ def reference_df(tstats: Sequence[float], pvalues: Sequence[float]) -> float | N
     Read from the best-conditioned (t, p) pair: the one whose p is nearest 0.05
     (p near 1 or below 1e-12 says little about the tails). Integral df are
     returned exactly, since every backend uses whole degrees of freedom.
+    scipy.special's distribution functions (what scipy.stats' norm and t
+    call), not scipy.stats: a run served from the fit cache never imports it.
     """
-    from scipy import optimize, stats
+    from scipy import special
 
     pairs = [(abs(t), p) for t, p in zip(tstats, pvalues) if math.isfinite(t) and math.isfinite(p) and 1e-12 < p < 0.999 and abs(t) > 1e-3]
     if not pairs:
         return NORMAL
     t, p = min(pairs, key=lambda tp: abs(math.log(tp[1] / 0.05)))
-    normal = 2 * stats.norm.sf(t)
+    normal = 2 * special.ndtr(-t)
     if abs(normal - p) <= 1e-9 * p:
         return NORMAL
 
     def gap(df: float) -> float:
-        return math.log(2 * stats.t.sf(t, df)) - math.log(p)
+        return math.log(2 * special.stdtr(df, -t)) - math.log(p)
 
-    low, high = 0.5, 1e9
-    if gap(low) * gap(high) > 0:  # p is not a t tail at all: keep the normal
+    if gap(0.5) * gap(1e9) > 0:  # p is not a t tail at all: keep the normal
         return NORMAL
-    df = optimize.brentq(gap, low, high, xtol=1e-10, rtol=1e-12)
+    df = float(special.stdtridf(p / 2, -t))  # the df whose lower tail at -t is p / 2
+    if not math.isfinite(df):
+        return NORMAL
     return float(round(df)) if abs(df - round(df)) < 1e-3 * max(1.0, df) else df
 
 
 def critical_value(level: float, df: float | None) -> float:
     """The two-sided quantile for a `level` interval (e.g. 1.96 for 0.95 under the normal)."""
-    from scipy import stats
+    from scipy import special
 
     q = (1 + level) / 2
-    return float(stats.norm.ppf(q) if df is None else stats.t.ppf(q, df))
+    return float(special.ndtri(q) if df is None else special.stdtrit(df, q))
 
 
 def result_points(result: Result, terms: Sequence[str], labels: dict[str, str], series: str, level: float) -> list[Point]:

@@ -95,6 +95,19 @@ def test_reference_distribution_is_read_back_from_t_and_p(fits, spector):
     assert critical_value(0.95, 28) == pytest.approx(stats.t.ppf(0.975, 28), abs=1e-12)
 
 
+@pytest.mark.parametrize("df", [1, 2, 5, 17, 44, 99, 500, 5000, 100000])
+def test_reference_df_reads_whole_degrees_of_freedom_back_from_scipy_stats_tails(df):
+    """Every (t, p) pair of a t(df) tail gives df back exactly; a normal tail gives None."""
+    for t in (0.3, 1.7, 1.96, 2.5, 4.0):
+        p = 2 * stats.t.sf(t, df)
+        if 1e-12 < p < 0.999:
+            assert reference_df([t], [p]) == df, (t, p)
+        assert reference_df([t], [2 * stats.norm.sf(t)]) is None
+    for level in (0.90, 0.95, 0.99):
+        assert critical_value(level, df) == stats.t.ppf((1 + level) / 2, df)
+        assert critical_value(level, None) == stats.norm.ppf((1 + level) / 2)
+
+
 def _sweep(spector) -> SweepResult:
     """A sweep stand-in from real fits: one OLS per half of the sample and per PSI group."""
     parts = {
