@@ -372,7 +372,7 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
         )
 
     def _layout_fits_models(self, d: s.TableDecl, layout: str, declared: dict[str, s.ModelDecl]) -> None:
-        """`layout sweep` shows sweeps (one regression per industry), `layout models` shows plain models."""
+        """`layout sweep` shows sweeps (one regression per value of a `for` clause), `layout models` shows plain models."""
         if layout not in ("models", "sweep"):
             return
         for m in d.models:
@@ -380,9 +380,9 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
             if model is None:
                 continue
             if layout == "sweep" and model.sweep is None:
-                self.error("E196", f"layout sweep shows sweeps, and model '{m.id}' is not one", m.span, "remove `layout sweep`, or name models declared with `for ... in industries(...)`")
+                self.error("E196", f"layout sweep shows sweeps, and model '{m.id}' is not one", m.span, "remove `layout sweep`, or name models declared with `for ... in ...`")
             elif layout == "models" and model.sweep is not None:
-                self.error("E196", f"model '{m.id}' is a sweep (one regression per industry); a table of sweeps needs `layout sweep`", m.span, "add the option `layout sweep` to this table")
+                self.error("E196", f"model '{m.id}' is a sweep (one regression per value of its `for` clause); a table of sweeps needs `layout sweep`", m.span, "add the option `layout sweep` to this table")
 
 
 def _grammar_target(target: s.Expr | None) -> s.Expr:
