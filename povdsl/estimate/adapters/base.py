@@ -211,23 +211,6 @@ def inference_result(
     )
 
 
-def linearmodels_result(res, *, estimator: str, design: Design, variance: Variance, stats: Mapping[str, float]) -> Result:
-    """A Result from a linearmodels fit, whose attribute names all its models share."""
-    return build_result(
-        estimator=estimator,
-        design=design,
-        params=res.params,
-        std_errors=res.std_errors,
-        tstats=res.tstats,
-        pvalues=res.pvalues,
-        nobs=res.nobs,
-        variance=variance,
-        cov=res.cov,
-        stats=stats,
-        raw=res,
-    )
-
-
 def build_result(
     *,
     estimator: str,
