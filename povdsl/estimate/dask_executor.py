@@ -9,32 +9,12 @@ Remote workers need povdsl (the same version) installed.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from povdsl.errors import PovdslError
 from povdsl.estimate.jobs import WorkerContext
-
-
-@contextmanager
-def quiet_nannies() -> Iterator[None]:
-    """Keep a LocalCluster's nannies from logging their own teardown on the user's stderr.
-
-    Closing the cluster gives each worker process 4 s to exit, then kills it
-    with a WARNING ("Worker process still alive after 4.0 seconds, killing");
-    on a loaded machine the interpreters of workers that imported pandas and
-    statsmodels often take longer. Every fit is done by then, and a worker
-    that dies during the run is reported by povdsl itself, so for a cluster
-    povdsl owns these records say nothing a user can act on; errors still show.
-    """
-    nanny = logging.getLogger("distributed.nanny")
-    level = nanny.level
-    nanny.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        nanny.setLevel(level)
+from povdsl.quiet import quiet_logger
 
 
 @contextmanager
@@ -51,7 +31,11 @@ def dask_executor(address: str, workers: int | None, context: WorkerContext) -> 
 
             # one failure of a worker is enough for Dask to report the job (povdsl reports it; no silent re-runs)
             stack.enter_context(dask.config.set({"distributed.scheduler.allowed-failures": 1}))
-            stack.enter_context(quiet_nannies())  # entered before the cluster, so still quiet while it closes
+            # Closing the cluster gives each worker 4 s to exit, then kills it with a WARNING ("Worker process still
+            # alive after 4.0 seconds, killing"); workers that imported pandas and statsmodels often take longer on a
+            # loaded machine. Every fit is done by then and povdsl reports a worker that dies during the run, so for a
+            # cluster povdsl owns the nannies log errors only. Entered before the cluster: still quiet while it closes.
+            stack.enter_context(quiet_logger("distributed.nanny"))
             cluster = stack.enter_context(
                 LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None)
             )

@@ -13,7 +13,6 @@ Software chunk (`DETERMINISTIC` and `_METADATA`).
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ import matplotlib
 import matplotlib.style
 from matplotlib.figure import Figure
 
+from povdsl.quiet import quiet_logger
 from povdsl.render.figure_model import FigureModel, Panel
 from povdsl.render.figure_style import (
     DEFAULT_STYLE,
@@ -121,23 +121,12 @@ def _draw_panel(ax: Axes, panel: Panel) -> None:
         ax.set_title(panel.title, loc="left")
 
 
-@contextmanager
-def _quiet(name: str) -> Iterator[None]:
-    logger = logging.getLogger(name)
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def figure_bytes(fig: Figure, fmt: str) -> bytes:
     """The figure in `fmt` ("pdf", "svg", "png"): same figure, same bytes."""
     if fmt not in FIGURE_FORMATS:
         raise ValueError(f"unknown figure format {fmt!r}; choose one of {', '.join(FIGURE_FORMATS)}")
     buffer = io.BytesIO()
-    with style_context(getattr(fig, "povdsl_style", DEFAULT_STYLE)), _quiet(FONT_LOGGER):
+    with style_context(getattr(fig, "povdsl_style", DEFAULT_STYLE)), quiet_logger(FONT_LOGGER):
         options: dict[str, object] = {"format": fmt, "metadata": dict(_METADATA[fmt])}
         if fmt == "png":
             options["dpi"] = PNG_DPI
