@@ -17,6 +17,7 @@ industries or split values outrun the fit limit is refused before fitting.
 from __future__ import annotations
 
 import functools
+import weakref
 from dataclasses import dataclass, fields, replace
 from itertools import product
 
@@ -73,21 +74,39 @@ class Fit:
         return expr_text(self.template.outcome if var is None else substitute(self.template.outcome, var, self.code))
 
 
+_LISTED: dict[tuple, tuple[tuple[weakref.ref, ...], list[tuple[str, str, int]]]] = {}  # see industries()
+
+
 def industries(model: ModelPlan, frames: Frames) -> list[tuple[str, str, int]]:
-    """(code, name, digits) for every industry the sweep runs over, in code order."""
+    """(code, name, digits) for every industry the sweep runs over, in code order.
+
+    Remembered per census and call (`industries(census, digits=3, year=2004)`):
+    the sweeps of a multiverse list the same industries many times over, and
+    listing them was most of a warm rerun's expansion. The memo holds its
+    tables by weak reference and is used only while they are the very same
+    objects, so another run's data is never mistaken for this one's.
+    """
     over = model.sweep_over
     assert isinstance(over, s.Call)  # the checker admits only industries(census, ...) here
     options = {kw.name: kw.value for kw in over.keywords}
-    census = frames.sources[_name_id(over.positional[0])]
+    sources = tuple(frames.sources[_name_id(e)] for e in (over.positional[0], *([options["names"]] if "names" in options else [])))
+    key = (*map(id, sources), expr_text(over), frames.time_col)
+    known = _LISTED.get(key)
+    if known is not None and all(ref() is table for ref, table in zip(known[0], sources)):
+        return list(known[1])
+    census = sources[0]
     digits = int(literal(options["digits"])) if "digits" in options else 4
     if "year" in options:
         census = census[census[frames.time_col] == literal(options["year"])]
     codes = industry_codes(census, digits)
     names: dict[str, str] = {}
-    if "names" in options:
-        table = frames.sources[_name_id(options["names"])]
-        names = dict(zip(table["code"].astype(str), table["name"].astype(str)))
-    return [(code, names.get(code, code), digits) for code in codes]
+    if len(sources) > 1:
+        names = dict(zip(sources[1]["code"].astype(str), sources[1]["name"].astype(str)))
+    listed = [(code, names.get(code, code), digits) for code in codes]
+    if len(_LISTED) >= 256:
+        _LISTED.clear()
+    _LISTED[key] = (tuple(weakref.ref(table) for table in sources), listed)
+    return list(listed)
 
 
 def _name_id(e: s.Expr) -> str:

@@ -294,3 +294,30 @@ table t = m
     text = out.tables["t"]["markdown"]
     assert "the coefficient of that specification's first term (age and edu)" in text
     assert "the coefficient of age in that specification" not in text
+
+
+def test_industries_are_listed_again_for_other_data_never_taken_from_another_runs_list(tmp_path):
+    """industries() remembers its list per census table; a different census (another run's data) is listed afresh."""
+    from dataclasses import replace
+
+    from povdsl.data.clusters import industry_codes
+    from povdsl.data.frames import load
+    from povdsl.estimate.sweep_sources import industries
+
+    spec = tmp_path / "s.pov"
+    spec.write_text(
+        HEAD
+        + 'data census = bundled("zhejiang/census.csv")\n'
+        + "model m for industry in industries(census, digits=3, year=2004): log(income) ~ clusters(census, digits=3, industry=industry) | ols\n  where year == 2004\n"
+    )
+    plan = load_plan(spec)
+    frames = load(plan)
+    census = frames.sources["census"]
+    expected = industry_codes(census[census["year"] == 2004], 3)
+    first = industries(plan.model("m"), frames)
+    assert [code for code, _, _ in first] == expected == [code for code, _, _ in industries(plan.model("m"), frames)]
+    dropped = expected[0]
+    fewer = census[~census["industry"].astype(str).str.startswith(dropped)]
+    other = replace(frames, sources={**frames.sources, "census": fewer})
+    assert [code for code, _, _ in industries(plan.model("m"), other)] == expected[1:]
+    assert [code for code, _, _ in industries(plan.model("m"), frames)] == expected
