@@ -169,6 +169,7 @@ def _design_names(m: ModelPlan) -> dict[str, object]:
     if layer.endog:
         names["endog"] = [t.text for t in layer.endog]
         names["instruments"] = [t.text for t in layer.instruments]
+    names.update({key: column for key, column in (("entity", m.entity), ("time", m.time)) if column})  # fe(nr, year): `| nr + year`
     return names
 
 

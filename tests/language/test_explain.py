@@ -43,3 +43,12 @@ def test_cross_section_data_is_not_called_a_panel_of_none(tmp_path):
     text = explain(load_plan(spec), "m")
     assert "d: d.csv, cross-section; the models are fitted on its rows" in text
     assert "None" not in text
+
+
+def test_fixed_effects_call_names_the_panel_columns_not_placeholders(tmp_path):
+    """`fe(nr, year)` is explained as `pyfixest.feols(y ~ X | nr + year, vcov={'CRV1': 'nr'})`, not `| entity + time`."""
+    (tmp_path / "d.csv").write_text("nr,year,y,x\n1,1,1.0,2.0\n1,2,2.0,1.0\n2,1,0.5,3.0\n2,2,1.5,0.5\n", encoding="utf-8")
+    spec = tmp_path / "s.pov"
+    spec.write_text('data d = "d.csv" panel(nr, year)\nmodel m: y ~ x | fe(nr, year)\n', encoding="utf-8")
+    text = explain(load_plan(spec), "m")
+    assert "pyfixest.feols(y ~ X | nr + year, vcov={'CRV1': 'nr'})" in text, text
