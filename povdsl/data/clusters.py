@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from povdsl.errors import DataError
@@ -206,7 +207,7 @@ def cluster_matrix(table: pd.DataFrame, cells: pd.MultiIndex, *, code: str = "in
     return wide
 
 
-def prefix_columns(columns: pd.Index, prefix: str) -> slice:
+def prefix_columns(columns: pd.Index | np.ndarray, prefix: str) -> slice:
     """The columns whose code starts with ``prefix``, as a slice of string-sorted columns.
 
     Codes that share a prefix are adjacent in string order, so two binary

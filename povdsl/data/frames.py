@@ -40,7 +40,7 @@ class RunCache:
 
     derived: dict[str, pd.Series] = field(default_factory=dict)  # W/L/D/clusters columns on unit rows, by term text
     cluster_tables: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # location quotients, once per rule
-    cluster_matrices: dict[tuple, pd.DataFrame] = field(default_factory=dict)  # the same as region x industry indicators
+    cluster_matrices: dict[tuple, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # the same as region cell x industry indicators, and the industry codes (sorted)
     unit_cells: np.ndarray | None = None  # each unit row's position among the region cells (-1: none), see region_positions
 
 
@@ -310,9 +310,12 @@ def clusters_on_units(frames: Frames, call: s.Call, cache: RunCache | None = Non
     return pd.Series(on_cells(cluster_values(frames, call, cache), region_positions(frames, cache)), index=frames.unit.index)
 
 
-def cluster_values(frames: Frames, call: s.Call, cache: RunCache) -> np.ndarray:
-    """A clusters(...) term's counts per region cell (the rows of `frames.region`), as floats."""
-    return _clusters(frames, call, frames.sources, cache).to_numpy(dtype=float)
+def cluster_values(frames: Frames, call: s.Call, cache: RunCache, industry: str | None = None) -> np.ndarray:
+    """A clusters(...) term's counts per region cell (the rows of `frames.region`), as floats.
+
+    `industry` given: the call's own `industry=` argument is ignored (a sweep
+    variable not yet filled in) and this code counted instead."""
+    return _cluster_counts(frames, call, frames.sources, cache, industry)
 
 
 def region_positions(frames: Frames, cache: RunCache) -> np.ndarray:
@@ -340,14 +343,22 @@ def on_cells(values: np.ndarray, positions: np.ndarray) -> np.ndarray:
 
 
 def _clusters(frames: Frames, call: s.Call, tables: Mapping[str, pd.DataFrame], cache: RunCache) -> pd.Series:
+    counts = _cluster_counts(frames, call, tables, cache)
+    assert frames.region is not None  # _cluster_counts refuses frames without regions
+    return pd.Series(counts, index=frames.region.index)
+
+
+def _cluster_counts(frames: Frames, call: s.Call, tables: Mapping[str, pd.DataFrame], cache: RunCache, code: str | None = None) -> np.ndarray:
+    """Per region cell, as floats. A sweep calls this once per industry, so an industry's count is one
+    column slice of the cached region x industry matrix, found by binary search (no pandas per call)."""
     from povdsl.check import literal
 
     if frames.region is None:
         raise DataError("clusters() counts per region: declare a key(region, time) data set")
     source = cast(s.Name, call.positional[0]).id  # the checker allows only a data set's name here
     options: dict[str, Any] = dict(CLUSTER_DEFAULTS)
-    options.update({kw.name: literal(kw.value) for kw in call.keywords})
-    industry = options.pop("industry", None)
+    options.update({kw.name: literal(kw.value) for kw in call.keywords if code is None or kw.name != "industry"})
+    industry = options.pop("industry", None) if code is None else code
     options["digits"] = int(options["digits"])
     region_name, time_name = frames.region.index.names
     key = (source, *sorted(options.items()))
@@ -356,12 +367,12 @@ def _clusters(frames: Frames, call: s.Call, tables: Mapping[str, pd.DataFrame], 
     table = cache.cluster_tables[key]
     # a region with no census records, or an industry absent from the census, has no clusters
     if industry is None:
-        return counts_from_table(table, frames.region.index).astype(float)
+        return counts_from_table(table, frames.region.index).to_numpy(dtype=float)
     if key not in cache.cluster_matrices:  # a sweep reads one industry at a time: pivot once
-        cache.cluster_matrices[key] = cluster_matrix(table, frames.region.index)
-    wide = cache.cluster_matrices[key]
-    picked = prefix_columns(wide.columns, str(industry))
-    return pd.Series(wide.to_numpy()[:, picked].sum(axis=1).astype(float), index=wide.index)
+        wide = cluster_matrix(table, frames.region.index)
+        cache.cluster_matrices[key] = (wide.to_numpy(), np.asarray(wide.columns, dtype=object))
+    counts, codes = cache.cluster_matrices[key]
+    return counts[:, prefix_columns(codes, str(industry))].sum(axis=1).astype(float)
 
 
 def _at(span: object) -> Span | None:

@@ -9,7 +9,9 @@ Remote workers need povdsl (the same version) installed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 
 from povdsl.errors import PovdslError
@@ -18,8 +20,10 @@ from povdsl.quiet import quiet_logger
 
 
 @contextmanager
-def dask_executor(address: str, workers: int | None, context: WorkerContext) -> Iterator[tuple]:
-    """(executor, reference to the scattered context, the errors that mean a worker died), closed after use."""
+def dask_executor(address: str, workers: int | None, context: WorkerContext, modules: Sequence[str] = ()) -> Iterator[tuple]:
+    """(executor, reference to the scattered context, the errors that mean a worker died), closed after use.
+
+    `modules` (the run's adapters) are imported once by a local cluster's fork server, before it forks the workers."""
     try:
         import dask
         from distributed import Client, KilledWorker, LocalCluster
@@ -27,10 +31,18 @@ def dask_executor(address: str, workers: int | None, context: WorkerContext) -> 
         raise PovdslError("--dask needs Dask: python -m pip install 'povdsl[dask]'") from None
     with ExitStack() as stack:
         if address == "local":
-            import os
-
             # one failure of a worker is enough for Dask to report the job (povdsl reports it; no silent re-runs)
-            stack.enter_context(dask.config.set({"distributed.scheduler.allowed-failures": 1}))
+            settings: dict[str, object] = {
+                "distributed.scheduler.allowed-failures": 1,
+                # the workers' statistical profiler samples every thread's stack every 10 ms for the dashboard,
+                # which a local run has not: it cost the workers as much CPU as the fits on a loaded machine
+                "distributed.worker.profile.enabled": False,
+            }
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                settings["distributed.worker.multiprocessing-method"] = "forkserver"
+            stack.enter_context(dask.config.set(settings))
+            if "forkserver" in settings.values():
+                _preload_fork_server(modules)
             # Closing the cluster gives each worker 4 s to exit, then kills it with a WARNING ("Worker process still
             # alive after 4.0 seconds, killing"); workers that imported pandas and statsmodels often take longer on a
             # loaded machine. Every fit is done by then and povdsl reports a worker that dies during the run, so for a
@@ -47,3 +59,21 @@ def dask_executor(address: str, workers: int | None, context: WorkerContext) -> 
                 raise PovdslError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         reference = client.scatter(context, broadcast=True)
         yield client.get_executor(pure=False), reference, (KilledWorker,)
+
+
+def _preload_fork_server(modules: Sequence[str]) -> None:
+    """Start the local workers from a fork server that has imported povdsl's worker side and the run's adapters.
+
+    Dask's default starts each worker by `spawn`, a fresh interpreter that
+    imports pandas, statsmodels and povdsl on its first task (seconds of CPU
+    per worker, on the clock of every `--dask local` run) and at the end
+    finalises all of it before it exits, which on a loaded machine outlasts
+    the nanny's 4 s wait. Forked from a server that imported them once, a
+    worker starts with them loaded and exits at once. The server is this
+    process's, started on first use; if it is already running (an earlier run
+    in this session) it keeps its modules.
+    """
+    from distributed.utils import get_mp_context
+
+    context = get_mp_context()  # Dask's own preload is set here, once per process; ours replaces it
+    context.set_forkserver_preload(["distributed", "numpy", "pandas", "povdsl.estimate.executors", *modules])

@@ -17,6 +17,8 @@ started and re-raises, after every finished fit has been handed to
 
 from __future__ import annotations
 
+import gc
+import importlib
 import multiprocessing
 import os
 import signal
@@ -74,7 +76,7 @@ def execute(
     if dask is not None:
         from povdsl.estimate.dask_executor import dask_executor
 
-        with dask_executor(dask, workers, context.fresh()) as (executor, reference, deaths):
+        with dask_executor(dask, workers, context.fresh(), adapter_modules(tasks, context)) as (executor, reference, deaths):
             batches = _batches(tasks, workers or 2)
             _drive(executor, _remote_batch, (reference,), tasks, todo, batches, done, window=10**9, deaths=deaths)
     else:
@@ -101,18 +103,25 @@ def work(tasks: list[tuple], context: WorkerContext) -> int:
 
 
 def _batches(tasks: list[tuple], workers: int) -> list[list[int]]:
-    """Positions into `tasks` cut into consecutive batches of a size that suits `workers`, and also
-    cut where the shared design changes, so a design is compiled by as few workers as possible."""
+    """Positions into `tasks` cut into consecutive batches of a size that suits `workers`, cut where
+    the shared design changes (so a design is compiled, and prepared, by as few workers as possible),
+    and a design's run split into parts of equal size (66 members: 33 + 33, not 64 + 2)."""
     size = max(1, min(MAX_BATCH, len(tasks) // (BATCHES_PER_WORKER * max(1, workers))))
-    batches: list[list[int]] = []
+    runs: list[list[int]] = []
     for position, task in enumerate(tasks):
-        design = task[1] if task[0] == "design" else None
-        last = batches[-1] if batches else None
-        if last is None or len(last) >= size or (tasks[last[-1]][1] if tasks[last[-1]][0] == "design" else None) != design:
-            batches.append([position])
+        if runs and _design(tasks[runs[-1][-1]]) == _design(task):
+            runs[-1].append(position)
         else:
-            last.append(position)
+            runs.append([position])
+    batches: list[list[int]] = []
+    for run in runs:
+        parts = -(-len(run) // size)
+        batches += [run[len(run) * k // parts : len(run) * (k + 1) // parts] for k in range(parts)]
     return batches
+
+
+def _design(task: tuple) -> int | None:
+    return task[1] if task[0] == "design" else None
 
 
 def _drive(
@@ -168,8 +177,11 @@ def _on_pool(tasks: list[tuple], context: WorkerContext, workers: int, done: OnD
         done(index, outcome)
 
     todo = list(range(len(tasks)))
-    _preload(tasks, context)
-    if multiprocessing.get_start_method() != "fork":  # the context is pickled for each worker: not the parent's caches
+    forked = multiprocessing.get_start_method() == "fork"
+    if forked:
+        _preload(tasks, context)
+        gc.freeze()  # see _preload
+    else:  # the context is pickled for each worker: not the parent's caches
         context = context.fresh()
     try:
         with _pool(workers, context) as pool:
@@ -181,6 +193,9 @@ def _on_pool(tasks: list[tuple], context: WorkerContext, workers: int, done: OnD
     except OSError as exc:  # no semaphores in a sandbox: the same fits, here
         warnings.warn(f"fits run in this process: the process pool failed ({exc})", RuntimeWarning, stacklevel=3)
         return [i for i in todo if i not in received]
+    finally:
+        if forked:
+            gc.unfreeze()
 
 
 def _isolated(tasks: list[tuple], missing: list[int], context: WorkerContext, workers: int, done: OnDone) -> None:
@@ -224,15 +239,23 @@ def _isolated(tasks: list[tuple], missing: list[int], context: WorkerContext, wo
 def _preload(tasks: list[tuple], context: WorkerContext) -> None:
     """Import the adapters (and their backends) the tasks use here, before the pool forks its workers:
     forked workers inherit them instead of each importing statsmodels, linearmodels and scipy.stats again
-    (about a second of CPU per worker). Without fork there is nothing to inherit, so nothing is done."""
-    from povdsl.estimate.registry import REGISTRY, load
+    (about a second of CPU per worker).
 
-    if multiprocessing.get_start_method() != "fork":
-        return
+    While the pool runs, the objects this process holds (the frames, the plan, the modules) are
+    frozen out of the garbage collector (`gc.freeze`, as Python's documentation advises before a
+    fork): a forked worker's collections would otherwise walk all of them, writing to every page
+    they sit on, so each worker copied the parent's memory page by page. That cost the pool a
+    fifth more CPU than the same fits in one process (bench/executor_bench.py)."""
+    for module in adapter_modules(tasks, context):
+        importlib.import_module(module)
+
+
+def adapter_modules(tasks: list[tuple], context: WorkerContext) -> list[str]:
+    """The adapter modules the tasks' estimators use (a worker imports each once, on first use)."""
+    from povdsl.estimate.registry import REGISTRY
+
     names = {context.designs[task[1]].estimator if task[0] == "design" else task[1].estimator for task in tasks}
-    for name in sorted(names):
-        if name in REGISTRY:
-            load(REGISTRY[name].adapter)
+    return sorted({REGISTRY[name].adapter.partition(":")[0] for name in names if name in REGISTRY})
 
 
 @contextmanager

@@ -14,10 +14,12 @@ parent O(rows).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from povdsl.check import walk
 from povdsl.check.plan import ModelPlan
 from povdsl.data.frames import Frames, RunCache, cluster_values, on_cells, region_positions
 from povdsl.estimate.compile import compile_model
@@ -55,6 +57,17 @@ class SharedDesign:
         rows = frames.unit.index.get_indexer(done.design.exog.index)  # the design's rows are unit rows
         return replace(self, design=done.design, vcov=done.vcov, cells=region_positions(frames, cache)[rows])
 
+    @functools.cached_property
+    def _direct(self) -> bool:
+        """The variable is the call's `industry=` argument and nothing else: a member's value is passed as the code,
+        without building its call (substituting into the call cost more than counting its clusters)."""
+        industry = [kw for kw in self.focus.keywords if kw.name == "industry"]
+        others = (*self.focus.positional, *(kw.value for kw in self.focus.keywords if kw.name != "industry"))
+        named = len(industry) == 1 and isinstance(industry[0].value, s.Name) and industry[0].value.id == self.var
+        return named and not any(
+            isinstance(n, s.Name) and n.id == self.var for node in others for n in walk(node)
+        )
+
     def member_term(self, value: str) -> str:
         """The member's own focus term as printed, e.g. `clusters(census, digits=4, industry="1712")`."""
         return expr_text(substitute(self.focus, self.var, value))
@@ -62,5 +75,6 @@ class SharedDesign:
     def member_column(self, value: str, frames: Frames, cache: RunCache) -> np.ndarray:
         """The focus column of the member whose sweep variable is `value`, on the design's rows."""
         assert self.cells is not None  # only compiled designs have members fitted
-        call = substitute(self.focus, self.var, value)
-        return on_cells(cluster_values(frames, call, cache), self.cells)
+        if self._direct:
+            return on_cells(cluster_values(frames, self.focus, cache, industry=value), self.cells)
+        return on_cells(cluster_values(frames, substitute(self.focus, self.var, value), cache), self.cells)
