@@ -150,7 +150,7 @@ def threshold(workers: int) -> None:
 
     warnings.simplefilter("ignore")
     print(f"{'households':>10} {'unit rows':>9} {'fits':>5} {'rows x fits':>12} {'in-process s':>13} {'pool s':>8} {'in-process / pool':>18}")
-    for households in (500, 2000, 8000):
+    for households in (1000, 5000, 20000):
         with tempfile.TemporaryDirectory() as folder:
             root = Path(folder)
             zhejiang.write(zhejiang.generate(households=households), root)
@@ -160,7 +160,7 @@ def threshold(workers: int) -> None:
             designs: list = []
             jobs = [j for m in plan.models if m.sweep_var for j in expand(m, frames, designs).jobs]
             rows = len(frames.unit)
-            for count in (16, 32, 64, 128, 256):
+            for count in (64, 256, 1024):
                 tasks = [j.task for j in jobs[:count]]
                 start = time.perf_counter()
                 executors.execute(tasks, WorkerContext(frames, tuple(designs), RunCache()), workers=1)

@@ -32,7 +32,7 @@ from functools import partial
 
 from povdsl.estimate.jobs import Failure, Outcome, WorkerContext, run_tasks
 
-POOL_MIN_WORK = 128_000  # less work than this (unit rows x fits) runs in-process: starting the pool costs more than it saves (bench/executor_bench.py --threshold)
+POOL_MIN_WORK = 8_000_000  # less work than this (unit rows x fits) runs in-process: the pool would cost more than it saves (docs/sweeps.md)
 BATCHES_PER_WORKER = 4  # batches a pool worker gets over a run: few round trips, yet a fair share when fits differ in cost
 MAX_BATCH = 64  # ... but never so large that progress and death retries become coarse
 
@@ -317,9 +317,12 @@ def one_blas_thread_here() -> Iterator[None]:
 
 def one_blas_thread() -> None:
     """Pin this worker's BLAS to one thread: the workers already use every core, and threaded BLAS
-    on top made small fits 30-100x slower. A user who sets OMP/OPENBLAS/MKL/BLIS_NUM_THREADS keeps it."""
+    on top made small fits 30-100x slower. A user who sets OMP/OPENBLAS/MKL/BLIS_NUM_THREADS to more
+    than one keeps it. A setting of 1 is applied here all the same: a Dask nanny sets 1 in its worker's
+    environment, but a worker forked from a fork server runs the BLAS the server loaded, sized by the
+    environment the server started with (one thread per core unless it said otherwise)."""
     global _BLAS_PINNED
-    if _BLAS_PINNED or any(os.environ.get(name) for name in _BLAS_ENVIRONMENT):
+    if _BLAS_PINNED or any(os.environ.get(name, "1").strip() != "1" for name in _BLAS_ENVIRONMENT):
         return
     from threadpoolctl import threadpool_limits
 
