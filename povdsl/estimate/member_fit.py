@@ -17,12 +17,16 @@ the same bits), and each member is an update:
   n/(n-k) A' diag(e^2) A with A = X (X'X)^-1, and clustered CRV1 (one- or
   two-way) from the cluster sums of x_i e_i; t(n-k) or t(G-1).
 - Logit and probit: statsmodels' own Newton, warm-started from the fit of the
-  common columns with the focus coefficient at zero (computed once per design),
+  common columns with the focus coefficient at zero (computed once per design;
+  for logit, moved on by Newton's first step, which costs O(nk) there),
   with statsmodels' perfect-prediction test done on the linear predictor
   instead of a second predict call. A member whose fit is anything but clean
   (a warning, non-convergence, fitted probabilities near 0 or 1, an exception)
   is refitted by the adapter from statsmodels' cold start, so every failure
   message and warning is exactly the adapter's.
+
+A run names every member's focus coefficient as the sweep's items do
+(`SharedDesign.renamed`), so the members of a design share one label Index.
 
 Rank: the common columns are checked once per design. A member is taken by the
 fast path only when every column, scaled to unit length, is at least
@@ -80,7 +84,7 @@ class _Common:
     zz_inv: np.ndarray  # (Z'Z)^-1
     z_norms2: np.ndarray  # squared column lengths of Z
     order: np.ndarray  # result position -> position in [Z, x] (the focus is last there)
-    labels: np.ndarray  # coefficient labels in result order (object array; the focus slot is rewritten per member)
+    labels: np.ndarray  # coefficient labels in result order (object array; the focus slot is the member's or the sweep's)
     slot: int  # the focus's result position
     variance: Variance
     df: int | None  # t degrees of freedom (None: normal)
@@ -92,7 +96,9 @@ class _Common:
     e0: np.ndarray  # OLS: residuals of y on Z
     tss: float  # OLS: centred total sum of squares
     start: np.ndarray | None  # logit/probit: the common columns' fit, with 0 for the focus, in exog order
+    newton: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None  # logit: at that fit, the weights p(1-p), WZ, (Z'WZ)^-1 and y - p
     null_loglik: float  # logit/probit: the constant-only log-likelihood
+    last_index: list[tuple[str, pd.Index]]  # the labels last built, as one (name, Index) pair (the members of a run share them)
 
 
 _CACHE: weakref.WeakKeyDictionary[Design, _Common | None] = weakref.WeakKeyDictionary()
@@ -100,7 +106,11 @@ _LOCK = threading.Lock()  # Dask workers run members in threads
 
 
 def fit_member(estimator: str, design: Design, options: tuple | Mapping[str, object], vcov: Vcov, compiled: str, column: str, values: np.ndarray) -> Result | None:
-    """The member whose focus column (`compiled` in `design`) is `column` with `values`; None: fit it the adapter's way."""
+    """The member whose focus column (`compiled` in `design`) is `column` with `values`; None: fit it the adapter's way.
+
+    `column` names the focus coefficient and, as in the adapter, the column its errors blame. A run
+    passes the sweep's declared focus for every member (jobs._run_member), so the members of a design
+    share one label Index."""
     if estimator not in LINEAR + BINARY:
         return None
     with _LOCK:
@@ -167,9 +177,10 @@ def _prepare(estimator: str, design: Design, options: tuple | Mapping[str, objec
     codes, sorts, signs = _cluster_sorts(clusters)
     b0 = r_inv @ (q.T @ y)
     e0 = y - z @ b0
-    start, null = None, 0.0
+    start, newton, null = None, None, 0.0
     if not linear:
         start = _common_fit(estimator, y, z, focus, int(str(merged["maxiter"])))
+        newton = _first_step_parts(y, z, np.delete(start, focus)) if start is not None and estimator == "logit" else None
         ones = float(y.sum())
         null = ones * np.log(ones / n) + (n - ones) * np.log1p(-ones / n)
     return _Common(
@@ -197,7 +208,9 @@ def _prepare(estimator: str, design: Design, options: tuple | Mapping[str, objec
         e0=e0,
         tss=float(np.sum((y - y.mean()) ** 2)),
         start=start,
+        newton=newton,
         null_loglik=null,
+        last_index=[],
     )
 
 
@@ -245,6 +258,38 @@ def _common_fit(estimator: str, y: np.ndarray, z: np.ndarray, focus: int, maxite
     return np.insert(np.asarray(res.params, dtype=float), focus, 0.0)
 
 
+def _first_step_parts(y: np.ndarray, z: np.ndarray, b0: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """What the logit Newton step from (b0, 0) needs of the common columns: at b0 the score of Z is zero,
+    so the step is s_x / S along the focus column of the inverse Hessian, S its Schur complement."""
+    with np.errstate(over="ignore"):
+        p = 1.0 / (1.0 + np.exp(-(z @ b0)))
+    w = p * (1.0 - p)
+    wz = z * w[:, None]
+    try:
+        inverse = np.linalg.inv(z.T @ wz)
+    except np.linalg.LinAlgError:
+        return None
+    return w, wz, inverse, y - p
+
+
+def _logit_start(common: _Common, x: np.ndarray) -> np.ndarray | None:
+    """Newton's first iterate from the common fit (focus 0), in O(nk): one statsmodels iteration fewer.
+    Only a start: the fit still runs statsmodels' Newton to its own tolerance."""
+    if common.newton is None or common.start is None:
+        return common.start
+    w, wz, inverse, residual = common.newton
+    zwx = wz.T @ x
+    g = inverse @ zwx
+    schur = float(x @ (w * x) - zwx @ g)
+    if not schur > 0:
+        return common.start
+    step = float(x @ residual) / schur
+    start = common.start.copy()
+    start[np.arange(len(start)) != common.focus] -= g * step
+    start[common.focus] = step
+    return start if np.isfinite(start).all() else common.start
+
+
 # --- per member ----------------------------------------------------------------------------
 
 
@@ -284,10 +329,17 @@ def _update(common: _Common, column: str, x: np.ndarray) -> _Update | None:
     return _Update(r, g, rr, inv)
 
 
-def _labels(common: _Common, column: str) -> pd.Index:
-    labels = common.labels.copy()
-    labels[common.slot] = column
-    return pd.Index(labels, dtype=object)  # assemble relabels members with the sweep's focus; an object Index is the cheap one
+def _labels(common: _Common, name: str) -> pd.Index:
+    """The coefficient labels with the focus named `name`, built once per design for the name its
+    members share (an Index is immutable; building a string Index costs more than a member's algebra)."""
+    for known, index in common.last_index:
+        if known == name:
+            return index
+    labels = common.labels.tolist()
+    labels[common.slot] = name
+    index = pd.Index(labels)  # the adapter's Index type
+    common.last_index[:] = [(name, index)]
+    return index
 
 
 def _linear(common: _Common, column: str, x: np.ndarray) -> Result | None:
@@ -338,10 +390,11 @@ def _binary(common: _Common, column: str, x: np.ndarray) -> Result | None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            if common.variance.kind == "unadjusted" and common.start is not None:
-                params, cov, converged = _newton(model, common.start, maxiter, check)
+            start = _logit_start(common, x)
+            if common.variance.kind == "unadjusted" and start is not None:
+                params, cov, converged = _newton(model, start, maxiter, check)
             else:
-                res = model.fit(start_params=common.start, disp=0, maxiter=maxiter, callback=check, **common.fit_args)
+                res = model.fit(start_params=start, disp=0, maxiter=maxiter, callback=check, **common.fit_args)
                 params, converged = np.asarray(res.params, dtype=float), bool(res.mle_retvals.get("converged", False))
         except Exception:
             return None
@@ -404,10 +457,10 @@ def _perfect_prediction(model, exog: np.ndarray, endog: np.ndarray):
     return check
 
 
-def _result(common: _Common, column: str, params: np.ndarray, cov: np.ndarray, nobs: int, stats: Mapping[str, float], notes: tuple[str, ...]) -> Result:
-    """The member's Result from arrays in [Z, x] order: put in the adapter's coefficient order and labelled once."""
+def _result(common: _Common, name: str, params: np.ndarray, cov: np.ndarray, nobs: int, stats: Mapping[str, float], notes: tuple[str, ...]) -> Result:
+    """The member's Result from arrays in [Z, x] order, in the adapter's coefficient order, its focus named `name`."""
     order = common.order
-    inf = inference(params[order], cov[np.ix_(order, order)], common.df, names=_labels(common, column))
+    inf = inference(params[order], cov[np.ix_(order, order)], common.df, names=_labels(common, name))
     return labelled_result(
         estimator=common.estimator,
         design=common.design,
