@@ -142,11 +142,6 @@ def _shared_design(group: Group, focus: str) -> SharedDesign:
     return SharedDesign(group.model.estimator, group.model.options, group.model, call, var, first, expr_text(substitute(call, var, first)), focus)
 
 
-def run_sweep(model: ModelPlan, frames: Frames, *, workers: int | None = None) -> SweepResult:
-    """One sweep; `run_sweeps` for several at once."""
-    return run_sweeps([model], frames, workers=workers)[model.name]
-
-
 def run_sweeps(models: list[ModelPlan], frames: Frames, *, workers: int | None = None, cache: RunCache | None = None, dask: str | None = None) -> dict[str, SweepResult]:
     """Sweeps alone, through the run's job list (`povdsl run` fits them with the plain models); a sweep that cannot expand raises."""
     from povdsl.estimate.runner import fit_all
@@ -156,12 +151,3 @@ def run_sweeps(models: list[ModelPlan], frames: Frames, *, workers: int | None =
     if fitted.failures:
         raise next(iter(fitted.failures.values()))
     return fitted.sweeps
-
-
-def focus_frame(sweep: SweepResult) -> pd.DataFrame:
-    """Coefficient of the focus term per industry, for inspection and tests."""
-    rows = [
-        (i.code, i.name, i.digits, i.result.params[sweep.focus], i.result.std_errors[sweep.focus], i.result.pvalues[sweep.focus], i.result.nobs)
-        for i in sweep.items
-    ]
-    return pd.DataFrame(rows, columns=["code", "industry", "digits", "coef", "std_error", "pvalue", "nobs"])
