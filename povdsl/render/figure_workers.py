@@ -7,9 +7,10 @@ a spec declares figures, `figure_workers(count)` forks one process right after
 the plan is read. It imports matplotlib and its backends and lays out a
 throw-away figure (fonts, the mathtext parser) while the main process
 loads the data and fits, then forks a warm sibling, so matplotlib is imported
-once. After the fits the main process hands each worker its share of the
-figures, longest first to the least loaded (`deal`), renders the tables, and
-collects the files.
+once. The fits of the figures' models run first, and each figure is handed
+to a free worker as soon as its models are in (costliest first when several
+wait), so the figures are drawn while the other models fit; after the fits
+the main process renders the tables and collects the files.
 
 Each worker draws with the same code and rcParams as drawing in-process
 (`render/figure_files.py`, under `figures.style_context`), so the bytes are
@@ -27,7 +28,7 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,36 +43,68 @@ STOP_SECONDS = 5.0  # a worker that does not stop when asked is terminated
 
 
 class FigureWorkers:
-    """Connections to the drawing processes: `submit(jobs)` and `collect()` once, then `close()`."""
+    """Connections to the drawing processes: `submit` jobs as they become ready, `collect()` once, then `close()`.
+
+    A worker holds at most one job at a time and the main process sends to
+    a worker only once it has read that worker's answer, so neither side can
+    block writing to a full pipe while the other does the same. Waiting jobs
+    go out costliest first, each to the first worker free.
+    """
 
     def __init__(self, connections: list[Connection], process: multiprocessing.process.BaseProcess):
-        self.connections = connections
+        self.idle = list(connections)  # alive, holding no job
+        self.busy: dict[Connection, int] = {}  # worker -> position of the job it draws
         self.process = process  # the first worker; it started (and joins) the others
+        self.connections = connections
         self.jobs: list[Job] = []
-        self.sent: list[tuple[Connection, list[int]]] = []  # (worker, positions of the jobs it was given)
+        self.waiting: list[int] = []  # positions not sent yet
+        self.done: dict[int, Files] = {}
+        self.sent = False
         self.pids: dict[str, int] = {}  # figure name -> the process that drew it (tests)
 
     def submit(self, jobs: Sequence[Job]) -> None:
-        """Hand each worker its share of `jobs` (they draw while the caller goes on); `collect()` returns the files."""
-        self.jobs = list(jobs)
-        shares = deal([cost(spec, model) for spec, model in jobs], len(self.connections))
-        self.sent = [(connection, share) for connection, share in zip(self.connections, shares) if share and _send(connection, [jobs[i] for i in share])]
+        """Queue `jobs` and hand them to free workers (they draw while the caller goes on); `collect()` returns the files."""
+        self.waiting += range(len(self.jobs), len(self.jobs) + len(jobs))
+        self.jobs += jobs
+        self._take(ready_only=True)
+        self._dispatch()
 
     def collect(self) -> list[Files]:
-        """Every submitted job's files, in job order; what a worker could not deliver is drawn here."""
+        """Every submitted job's files, in submission order; what no worker delivered is drawn here."""
         from povdsl.render.figure_files import figure_files
 
-        done: dict[int, Files] = {}
-        for connection, share in self.sent:
-            for i, (pid, files) in zip(share, _receive(connection)):
-                if files is not None:
-                    done[i] = files
-                    self.pids[self.jobs[i][0].name] = pid
+        while self.busy:
+            self._take(ready_only=False)
+            self._dispatch()
         for i, (spec, model) in enumerate(self.jobs):
-            if i not in done:
-                done[i] = figure_files(spec, model)
+            if i not in self.done:  # a worker died or raised, or none is left: drawn (and raised) here
+                self.done[i] = figure_files(spec, model)
                 self.pids[spec.name] = os.getpid()
-        return [done[i] for i in range(len(self.jobs))]
+        return [self.done[i] for i in range(len(self.jobs))]
+
+    def _dispatch(self) -> None:
+        while self.waiting and self.idle:
+            job = max(self.waiting, key=lambda i: (cost(*self.jobs[i]), -i))
+            worker = self.idle.pop(0)
+            if _send(worker, [self.jobs[job]]):
+                self.waiting.remove(job)
+                self.busy[worker] = job
+                self.sent = True
+
+    def _take(self, *, ready_only: bool) -> None:
+        """Read the answers of the busy workers that have one (with `ready_only`), or wait for at least one."""
+        ready = [w for w in self.busy if w.poll(0)] if ready_only else wait(list(self.busy))
+        for worker in ready:
+            assert isinstance(worker, Connection)
+            job = self.busy.pop(worker)
+            answers = _receive(worker)
+            if not answers:  # it died: its job is drawn here, and it gets no other
+                continue
+            pid, files = answers[0]
+            if files is not None:
+                self.done[job] = files
+                self.pids[self.jobs[job][0].name] = pid
+            self.idle.append(worker)
 
     def close(self, *, now: bool = False) -> None:
         """Tell every worker to stop and wait for them; with `now` (or when nothing was drawn) stop the first at once.
@@ -114,17 +147,6 @@ def cost(spec: FigureSpec, model: FigureModel) -> float:
     """
     labels = sum(len(p.rows) + len(p.series) for p in model.panels) + len(model.choices)
     return (len(spec.formats) + 1) * (36 + labels)
-
-
-def deal(costs: Sequence[float], workers: int) -> list[list[int]]:
-    """Job positions per worker: longest first, each to the least loaded worker (ties to the first)."""
-    loads = [0.0] * workers
-    shares: list[list[int]] = [[] for _ in range(workers)]
-    for i in sorted(range(len(costs)), key=lambda i: (-costs[i], i)):
-        least = min(range(workers), key=lambda w: (loads[w], w))
-        shares[least].append(i)
-        loads[least] += costs[i]
-    return [sorted(share) for share in shares]
 
 
 def _start(count: int) -> FigureWorkers | None:

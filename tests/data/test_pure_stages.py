@@ -104,7 +104,7 @@ def test_notices_are_typed_records(tmp_path):
 def test_fitting_and_table_notes_write_nothing_into_frames(paper):
     """Later stages only read Frames: every model of the paper fitted (sweeps aside) and every table's context built."""
     from povdsl.estimate.fitting import fit_model
-    from povdsl.pipeline import table_context
+    from povdsl.run_plan import table_context
 
     plan, frames = paper
     before = pickle.dumps(frames)

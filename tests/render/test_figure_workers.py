@@ -20,7 +20,7 @@ import povdsl.pipeline
 from povdsl.check.plan import FigureSpec
 from povdsl.render.figure_files import figure_files
 from povdsl.render.figure_model import FigureModel, Panel, Point
-from povdsl.render.figure_workers import cost, deal, figure_workers
+from povdsl.render.figure_workers import cost, figure_workers
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2, reason="figure workers fork, on 2+ cores")
 
@@ -84,11 +84,66 @@ def test_a_run_that_fails_before_its_figures_stops_the_workers_at_once():
     assert _gone(workers.process.pid) and _gone(idle.process.pid)
 
 
-def test_deal_gives_the_longest_first_to_the_least_loaded():
-    assert deal([5, 1, 4, 3], 2) == [[0, 1], [2, 3]]  # 5 | 4, then 3 to the 4, then 1 to the 5
-    assert deal([1, 2], 3) == [[1], [0], []]
+def test_jobs_submitted_one_at_a_time_come_back_in_submission_order():
+    """A run submits each figure when its models are in: one job at a time, while the workers may be drawing."""
+    expected = [figure_files(spec, model) for spec, model in JOBS]
+    with figure_workers(len(JOBS)) as workers:
+        assert workers is not None
+        for job in JOBS:
+            workers.submit([job])
+            time.sleep(0.05)
+        drawn = workers.collect()
+    assert drawn == expected
+    assert os.getpid() not in workers.pids.values()
+
+
+def test_a_worker_holds_one_job_and_the_costliest_waiting_goes_first():
     costs = [cost(spec, model) for spec, model in JOBS]
     assert costs[0] > costs[2] > costs[1]  # more rows and formats cost more
+    with figure_workers(2) as workers:
+        assert workers is not None
+        workers.submit(JOBS)
+        assert sorted(workers.busy.values()) == [0, 2] and workers.waiting == [1]  # b waits for the first worker free
+        drawn = workers.collect()
+    assert drawn == [figure_files(spec, model) for spec, model in JOBS]
+
+
+def test_figures_are_submitted_while_later_models_still_fit(tmp_path, monkeypatch):
+    """A figure goes to the workers once its own models are settled, before the run's other fits are done."""
+    import povdsl.render.figure_workers as workers_module
+    import povdsl.run_plan
+
+    spec = tmp_path / "early.pov"
+    spec.write_text(
+        'data households = bundled("zhejiang/households.csv") panel(household, year) region(county)\n'
+        'model m1 "Model 1": log(income) ~ age + edu | ols\n'
+        'model m2 "Model 2": log(income) ~ age + edu + gender | fe(household)\n'
+        'model m3 "Model 3": log(income) ~ age | ols\n'
+        "figure f2 = coef(m2)\n",
+        encoding="utf-8",
+    )
+    events: list[str] = []
+    real_fit_all, real_submit = povdsl.run_plan.fit_all, workers_module.FigureWorkers.submit
+
+    def fit_all(*args, on_ready=None, **kwargs):
+        def ready(name, fitted):
+            events.append(f"settled {name}")
+            if on_ready is not None:
+                on_ready(name, fitted)
+
+        return real_fit_all(*args, on_ready=ready, **kwargs)
+
+    def submit(self, jobs):
+        events.extend(f"submitted {spec.name}" for spec, _ in jobs)
+        real_submit(self, jobs)
+
+    monkeypatch.setattr(povdsl.run_plan, "fit_all", fit_all)
+    monkeypatch.setattr(workers_module.FigureWorkers, "submit", submit)
+    out = povdsl.run(spec, tmp_path / "out")
+    assert events[:2] == ["settled m2", "submitted f2"]  # the figure's model fits first, then its figure is drawn
+    assert sorted(events[2:4]) == ["settled m1", "settled m3"]
+    assert list(out.results) == ["m1", "m2", "m3"]  # reported in the spec's order all the same
+    assert (tmp_path / "out" / "f2.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_a_run_with_figure_workers_writes_what_a_run_without_writes(tmp_path, monkeypatch):
