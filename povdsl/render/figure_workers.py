@@ -29,6 +29,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection, wait
+from multiprocessing.reduction import ForkingPickler
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -85,11 +86,17 @@ class FigureWorkers:
     def _dispatch(self) -> None:
         while self.waiting and self.idle:
             job = max(self.waiting, key=lambda i: (cost(*self.jobs[i]), -i))
+            self.waiting.remove(job)
+            try:
+                message = ForkingPickler.dumps([self.jobs[job]])
+            except Exception:  # a figure that cannot be pickled is drawn here (collect)
+                continue
             worker = self.idle.pop(0)
-            if _send(worker, [self.jobs[job]]):
-                self.waiting.remove(job)
+            if _send_bytes(worker, message):
                 self.busy[worker] = job
                 self.sent = True
+            else:  # the worker is gone: the job waits for another, or is drawn here
+                self.waiting.append(job)
 
     def _take(self, *, ready_only: bool) -> None:
         """Read the answers of the busy workers that have one (with `ready_only`), or wait for at least one."""
@@ -128,7 +135,7 @@ class FigureWorkers:
 @contextmanager
 def figure_workers(figures: int) -> Iterator[FigureWorkers | None]:
     """Drawing processes for a run's `figures` figures, started now; None when figures are drawn in-process."""
-    workers = _start(min(WORKERS, figures)) if figures and (os.cpu_count() or 1) > 1 else None
+    workers = _start(min(WORKERS, figures)) if figures and _cores() > 1 else None
     try:
         yield workers
     except BaseException:
@@ -137,6 +144,14 @@ def figure_workers(figures: int) -> Iterator[FigureWorkers | None]:
         raise
     if workers is not None:
         workers.close()
+
+
+def _cores() -> int:
+    """Cores this process may run on (a container's or taskset's limit, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def cost(spec: FigureSpec, model: FigureModel) -> float:
@@ -243,12 +258,17 @@ def _warm_up() -> None:
     draw(FigureModel(name="warm-up", title="", kind="coef", level=0.95, panels=(Panel("", ("x",), ("",), (point,), xlabel="Estimate"),)))
 
 
-def _send(connection: Connection, message: object) -> bool:
+def _send_bytes(connection: Connection, message: bytes | memoryview) -> bool:
+    """Send a pickled message; False when the other side is gone (BrokenPipeError) or the connection is closed."""
     try:
-        connection.send(message)
+        connection.send_bytes(message)
         return True
-    except (OSError, ValueError):  # the other side is gone (BrokenPipeError), or the connection is closed
+    except (OSError, ValueError):
         return False
+
+
+def _send(connection: Connection, message: object) -> bool:
+    return _send_bytes(connection, ForkingPickler.dumps(message))
 
 
 def _receive(connection: Connection) -> list[tuple[int, Files | None]]:

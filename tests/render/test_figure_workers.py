@@ -8,6 +8,7 @@ same (spec, model) jobs, and a whole `povdsl.run` with the workers switched off.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -95,6 +96,23 @@ def test_jobs_submitted_one_at_a_time_come_back_in_submission_order():
         drawn = workers.collect()
     assert drawn == expected
     assert os.getpid() not in workers.pids.values()
+
+
+def test_a_figure_that_cannot_be_pickled_is_drawn_here():
+    """Pickling is the workers' business, not the figure's: a job that cannot be sent is drawn in this process."""
+
+    @dataclasses.dataclass(frozen=True)
+    class Local(FigureModel):  # a class local to a function cannot be pickled
+        pass
+
+    spec, model = JOBS[1]
+    local = Local(**{f.name: getattr(model, f.name) for f in dataclasses.fields(FigureModel)})
+    with figure_workers(2) as workers:
+        assert workers is not None
+        workers.submit([(spec, local), JOBS[0]])
+        drawn = workers.collect()
+    assert drawn == [figure_files(spec, model), figure_files(*JOBS[0])]
+    assert workers.pids[spec.name] == os.getpid() and workers.pids[JOBS[0][0].name] != os.getpid()
 
 
 def test_a_worker_holds_one_job_and_the_costliest_waiting_goes_first():
