@@ -89,6 +89,11 @@ def run(
     and the fits run, and draw while the tables are rendered; the bytes are
     those of drawing in-process.
     """
+    if dask == "local" and _starting_a_worker():
+        # A script without `if __name__ == "__main__":` is being imported again by a local Dask worker as it
+        # starts (multiprocessing runs the main script in every new process). Leave quietly: the worker fails
+        # to start, and the run that started it reports that once, with the fix (estimate/dask_executor.py).
+        raise SystemExit(1)
     plan = load_plan(path, allow_outside=allow_outside, max_fits=max_fits)
     with figure_workers(len(plan.figures)) as drawers:  # started now: they import matplotlib while this process imports the rest
         from povdsl.run_plan import run_plan
@@ -108,3 +113,10 @@ def run(
             progress=progress,
             max_fits=max_fits,
         )
+
+
+def _starting_a_worker() -> bool:
+    """True while multiprocessing prepares this process (it imports the parent's main script before the child's work)."""
+    import multiprocessing
+
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))

@@ -8,13 +8,14 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def quiet_logger(name: str) -> Iterator[None]:
-    """Only errors from logger `name` while the block runs; its level is put back after (matplotlib's font
-    manager while a figure is saved, distributed's nannies while povdsl's LocalCluster closes)."""
+def quiet_logger(name: str, level: int = logging.ERROR) -> Iterator[None]:
+    """Only records at `level` and above (errors) from logger `name` while the block runs; its level is put back
+    after (matplotlib's font manager while a figure is saved, distributed's nannies while povdsl's LocalCluster
+    closes, and while it starts, when povdsl reports a failure itself)."""
     logger = logging.getLogger(name)
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+    before = logger.level
+    logger.setLevel(level)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        logger.setLevel(before)

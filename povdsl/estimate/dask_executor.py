@@ -9,8 +9,10 @@ Remote workers need povdsl (the same version) installed.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 
@@ -49,9 +51,7 @@ def dask_executor(address: str, workers: int | None, context: WorkerContext, mod
             # loaded machine. Every fit is done by then and povdsl reports a worker that dies during the run, so for a
             # cluster povdsl owns the nannies log errors only. Entered before the cluster: still quiet while it closes.
             stack.enter_context(quiet_logger("distributed.nanny"))
-            cluster = stack.enter_context(
-                LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None)
-            )
+            cluster = stack.enter_context(_local_cluster(LocalCluster, workers or os.cpu_count() or 1))
             client = stack.enter_context(Client(cluster))
         else:
             try:
@@ -60,6 +60,29 @@ def dask_executor(address: str, workers: int | None, context: WorkerContext, mod
                 raise PovdslError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         reference = client.scatter(context, broadcast=True)
         yield client.get_executor(pure=False), reference, (KilledWorker,)
+
+
+def _local_cluster(local_cluster: type, workers: int):
+    """A LocalCluster of `workers` one-thread processes, or one povdsl error saying why it could not start.
+
+    The usual cause is a script that calls `povdsl.run(..., dask="local")` at
+    its top level: every new worker process imports the main script again
+    (multiprocessing does), which would start a cluster of its own; such a
+    worker leaves at once (pipeline.run) and the nannies report that they
+    failed, which they do with a traceback each, silenced here.
+    """
+    try:
+        with quiet_logger("distributed.nanny", level=logging.CRITICAL):
+            return local_cluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    except Exception as exc:
+        main = sys.modules.get("__main__")
+        script = getattr(main, "__file__", None) if getattr(main, "__spec__", None) is None else None
+        hint = (
+            f'; a script that calls povdsl.run(..., dask="local") must do so under `if __name__ == "__main__":` (each worker imports {os.path.basename(script)} again)'
+            if script
+            else ""
+        )
+        raise PovdslError(f"--dask local: the local Dask cluster's workers could not start ({type(exc).__name__}: {exc}){hint}") from None
 
 
 def _preload_fork_server(modules: Sequence[str]) -> None:

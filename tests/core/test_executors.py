@@ -235,3 +235,18 @@ def test_a_local_dask_cluster_keeps_glibc_adaptive_and_closes_a_slow_worker_with
         nanny.removeHandler(collect)
     assert not [m for m in collect.messages if m.startswith(("WARNING", "CRITICAL"))], collect.messages
     assert nanny.level != logging.ERROR  # the level is put back after the cluster
+
+
+def test_an_unguarded_script_asking_for_a_local_dask_cluster_gets_one_error_naming_the_fix(tmp_path):
+    """Every new worker imports the main script again; without a main guard it would start clusters of its own."""
+    pytest.importorskip("distributed")
+    spec = _spec(tmp_path)
+    script = tmp_path / "unguarded.py"
+    script.write_text(f"import povdsl\npovdsl.run({str(spec)!r}, dask='local', workers=2)\nprint('finished')\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=240)
+    assert done.returncode == 1 and "finished" not in done.stdout
+    assert 'must do so under `if __name__ == "__main__":` (each worker imports unguarded.py again)' in done.stderr
+    assert done.stderr.count("Traceback") == 1 and "distributed.nanny" not in done.stderr  # povdsl's error only
+    guarded = tmp_path / "guarded.py"
+    guarded.write_text(f"import povdsl\nif __name__ == '__main__':\n    povdsl.run({str(spec)!r}, dask='local', workers=2)\n    print('finished')\n", encoding="utf-8")
+    assert subprocess.run([sys.executable, str(guarded)], capture_output=True, text=True, cwd=tmp_path, timeout=240).stdout.strip() == "finished"
