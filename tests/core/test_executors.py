@@ -57,6 +57,39 @@ def test_the_same_fits_in_process_on_the_pool_and_on_a_dask_cluster_give_the_sam
     assert here.results["a"].raw is not None and pooled.results["a"].raw is None  # only the backend object stays behind
 
 
+CLUSTERED = """\
+data households = bundled("zhejiang/households.csv") panel(household, year) region(county)
+data counties = bundled("zhejiang/counties.csv") key(county, year)
+data census = bundled("zhejiang/census.csv")
+let poor04 = income < 0.5 * mean(income, year == 2004)
+model s "S" for industry in industries(census, digits=2, year=2004): log(income) ~ clusters(census, digits=2, industry=industry) + age + edu | ols
+  where year == 2004
+  vcov cluster(county)
+model p "P" for industry in industries(census, digits=2, year=2004): poor04 ~ clusters(census, digits=2, industry=industry) + age | logit
+  where year == 2004
+  vcov cluster(county)
+model g "G" for v in [county, household]: log(income) ~ land + age | ols
+  vcov cluster(v)
+"""
+
+
+def test_clustered_sweep_members_are_the_same_bits_on_the_pool_as_in_process(tmp_path, monkeypatch):
+    """Shared-design members (OLS updates, warm-started logits) and a sweep over the cluster variable, with CRV1 on workers."""
+    spec = tmp_path / "clustered.pov"
+    spec.write_text(CLUSTERED, encoding="utf-8")
+    here = run(spec, workers=1)
+    monkeypatch.setattr(executors, "POOL_MIN_WORK", 2)
+    pooled = run(spec, workers=2)
+    for name in ("s", "p", "g"):
+        ours, theirs = here.sweeps[name], pooled.sweeps[name]
+        assert len(ours.items) > 1 and [i.code for i in ours.items] == [i.code for i in theirs.items]
+        assert ours.skipped == theirs.skipped
+        for a, b in zip(ours.items, theirs.items):
+            assert "cluster" in a.result.vcov and a.result.vcov == b.result.vcov
+            for field in ("params", "std_errors", "pvalues"):
+                assert np.array_equal(getattr(a.result, field).to_numpy(), getattr(b.result, field).to_numpy()), (name, a.code, field)
+
+
 # --- a worker that really dies --------------------------------------------------------------------
 
 KILLER: dict = {"values": None, "log": ""}  # set by the test; pool workers are forked, so they see it
