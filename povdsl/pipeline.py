@@ -81,7 +81,7 @@ def run(
     ``cache`` is a folder for the fit cache (estimate/fit_cache.py): fits
     stored there are not run again. The CLI passes `.povdsl-cache/` beside
     the spec; the Python default is no cache. Entry files no run used for 30
-    days are removed; with ``cache_prune`` every one this run did not use. ``progress`` shows a bar on a
+    days are removed; with ``cache_prune`` every one this run did not use that no other spec's index names. ``progress`` shows a bar on a
     terminal's stderr.
 
     Figures are drawn by two forked processes started once the plan is read

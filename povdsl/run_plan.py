@@ -52,7 +52,7 @@ def run_plan(
     plain = [m for m in plan.models if not m.is_sweep]
     sweep_models = [m for m in plan.models if m.is_sweep]
     check_fit_limit(sweep_models, frames, max_fits - len(plain))  # before any fit (docs/sweeps.md, "Limits")
-    fit_cache = FitCache(Path(cache), write_output, prune_unused=cache_prune) if cache is not None else None
+    fit_cache = FitCache(Path(cache), write_output, prune_unused=cache_prune, spec=plan.path) if cache is not None else None
     fingerprint = Fingerprint(plan) if fit_cache is not None else None
     early = EarlyFigures(plan, frames, drawers) if drawers is not None else None
     fitted = fit_all(

@@ -34,8 +34,12 @@ is a miss with a warning. Files are written by the writer the run passes
 through a link).
 
 A run marks the files it reads (their modification time) and removes, at its
-end, entry files no run has used for PRUNE_AFTER_DAYS days; `prune_unused`
-(`povdsl run --cache-prune`) removes every entry file the run did not use.
+end, entry files no run has used for PRUNE_AFTER_DAYS days. Specs in one
+folder share its cache, so each run also records the entry files it used in
+its spec's index (estimate/cache_owners.py), and `prune_unused` (`povdsl run
+--cache-prune`) removes the entry files the run did not use unless another
+spec's index names them. A batch rewritten in fewer parts removes its own
+parts beyond the new count.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ from pathlib import Path
 from povdsl.check import walk
 from povdsl.check.plan import ModelPlan, Plan
 from povdsl.errors import PovdslError
+from povdsl.estimate import cache_owners
 from povdsl.estimate.fit_entries import Corrupt, Uncacheable, decode, encode, storable
 from povdsl.estimate.jobs import Outcome
 from povdsl.language import syntax as s
@@ -69,6 +74,7 @@ PRUNE_AFTER_DAYS = 30
 _EXPRESSIONS = (s.Name, s.Number, s.String, s.OpenBound, s.Call, s.BinOp, s.Negate, s.Compare, s.BoolOp, s.Not, s.Paren, s.Keyword)
 _DIRECTORY_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+_BATCH = re.compile(r"[0-9a-f]{64}")
 _OURS = re.compile(r"\.?[0-9a-f]{64}(\.[0-9]+)?\.json(\.[0-9a-f]{16}\.tmp)?")  # entry files, and a killed writer's temporaries
 
 Writer = Callable[[Path, str, str], object]
@@ -201,14 +207,17 @@ def _part_name(batch: str, part: int) -> str:
 class FitCache:
     """A folder of batch files; `lookup` finds fits by key (a miss, foreign or corrupt entry: absent, with a warning)."""
 
-    def __init__(self, folder: Path, writer: Writer, *, prune_unused: bool = False):
+    def __init__(self, folder: Path, writer: Writer, *, prune_unused: bool = False, spec: str | None = None):
         self.folder = Path(folder)
         self.writer = writer
-        self.prune_unused = prune_unused  # at the end of a run, remove every entry file it did not use
+        self.prune_unused = prune_unused  # at the end of a run, remove the entry files it did not use that no other spec owns
+        self.spec = spec  # the spec this run reads: its index records the entry files the run used (None: no index)
+        self.started = time.time()  # a file changed after this was written by a concurrent run: never pruned as unused
         self.hits = 0
         self.stored = 0  # fits written
         self.used: set[str] = set()  # file names read or written by this run
         self._batches: dict[str, dict[str, object]] = {}  # batch -> key -> its stored entry, as read
+        self._parts: dict[str, int] = {}  # batch -> the part count its first file claimed, as read
         self._write_failed = False
         self.usable = not self.folder.is_symlink()
         if not self.usable:
@@ -259,6 +268,7 @@ class FitCache:
                     break
             else:
                 parts = stored["parts"] if part == 0 else parts
+                self._parts[batch] = parts
                 entries.update(stored["fits"])
             part += 1
         return entries
@@ -271,7 +281,13 @@ class FitCache:
             raise Corrupt("a malformed batch")
         return data
 
-    def _read(self, name: str) -> str:
+    def _read(self, name: str, *, mark: bool = True) -> str:
+        """The text of a regular file of the folder, opened without following links, at most MAX_FILE_BYTES.
+
+        With `mark` the file is marked as used (its modification time, kept by
+        pruning and listed in the spec's index); another spec's index is read
+        without, so that only its own runs keep it.
+        """
         try:
             dir_fd = os.open(self.folder, _DIRECTORY_FLAGS)
         except FileNotFoundError:
@@ -295,11 +311,13 @@ class FitCache:
             data = handle.read(MAX_FILE_BYTES + 1)
             if len(data) > MAX_FILE_BYTES:
                 raise Corrupt(f"it is larger than {MAX_FILE_BYTES} bytes")
-            try:
-                os.utime(handle.fileno())  # used now: kept by pruning (a read-only cache is simply not marked)
-            except OSError:
-                pass
-        self.used.add(name)
+            if mark:
+                try:
+                    os.utime(handle.fileno())  # used now: kept by pruning (a read-only cache is simply not marked)
+                except OSError:
+                    pass
+        if mark:
+            self.used.add(name)
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
@@ -348,23 +366,70 @@ class FitCache:
                 self.writer(self.folder, name, head[:-1] + ',"fits":{' + ",".join(part) + "}}")
                 self.used.add(name)
             self.stored += fresh
+            self._remove_parts_beyond(batch, len(parts))
         except PovdslError as exc:  # the writer refused this file (a link in its place): that batch is not stored
             warnings.warn(f"fit cache entry not written ({exc})", RuntimeWarning, stacklevel=2)
         except OSError as exc:  # a read-only project: run on, once warned
             self._write_failed = True
             warnings.warn(f"fit cache not written ({exc})", RuntimeWarning, stacklevel=2)
 
+    def _remove_parts_beyond(self, batch: str, count: int) -> None:
+        """Remove the batch's parts numbered `count` and up, so a batch rewritten in fewer parts (fewer members
+        after an edit, an interrupted run) leaves none behind.
+
+        The names are the batch's own (`_part_name`), never read from a file:
+        every part up to the count its first file claimed when this run read
+        it (a lost part in between does not stop the removal), then each
+        further one until one is missing. Only regular files are removed,
+        never through a link.
+        """
+        if not _BATCH.fullmatch(batch):
+            return
+        claimed = self._parts.get(batch, 0)
+        self._parts[batch] = count
+        try:
+            dir_fd = os.open(self.folder, _DIRECTORY_FLAGS)
+        except OSError:
+            return
+        try:
+            for part in range(max(count, 1), MAX_PARTS):
+                name = _part_name(batch, part)
+                try:
+                    info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+                except FileNotFoundError:
+                    if part >= claimed:
+                        break
+                    continue
+                except OSError:
+                    continue
+                self.used.discard(name)
+                if stat.S_ISREG(info.st_mode):
+                    try:
+                        os.unlink(name, dir_fd=dir_fd)
+                    except OSError:
+                        continue
+        finally:
+            os.close(dir_fd)
+
     # --- pruning -------------------------------------------------------------------------------------
 
     def prune(self, *, unused: bool | None = None, days: float = PRUNE_AFTER_DAYS) -> int:
-        """Remove entry files this run did not use: all of them (`unused`), else those unused for `days`; the count removed.
+        """At the end of a run: record the entry files it used in its spec's index, then remove the entry files
+        no run has used for `days`, and with `unused` every one this run did not use that no other spec's
+        index names; the count removed.
 
         Only names povdsl writes are considered, links are never followed
-        (a link is left alone), and a file that cannot be removed is skipped.
+        (a link is left alone), a file that cannot be removed is skipped, and
+        a file changed since this run started (a concurrent run's) is never
+        removed as unused. An index is read only to spare what it names: an
+        index that cannot be read spares everything (with a warning), and an
+        index is itself removed only when no run of its spec has written it
+        for `days`.
         """
         if not self.usable:
             return 0
         unused = self.prune_unused if unused is None else unused
+        self._write_index()
         cutoff = time.time() - days * 86400
         try:
             dir_fd = os.open(self.folder, _DIRECTORY_FLAGS)
@@ -372,20 +437,66 @@ class FitCache:
             return 0
         removed = 0
         try:
-            with os.scandir(dir_fd) as listing:
-                for item in listing:
-                    if item.name in self.used or not _OURS.fullmatch(item.name):
-                        continue
+            files = _listing(dir_fd)
+            spared = self._owned_elsewhere(files, cutoff) if unused else frozenset()
+            for name, modified in files.items():
+                if name in self.used:
+                    continue
+                unowned = spared is not None and _OURS.fullmatch(name) is not None and name not in spared and modified < self.started
+                if modified < cutoff or (unused and unowned):
                     try:
-                        info = item.stat(follow_symlinks=False)
-                        if stat.S_ISREG(info.st_mode) and (unused or info.st_mtime < cutoff):
-                            os.unlink(item.name, dir_fd=dir_fd)
-                            removed += 1
+                        os.unlink(name, dir_fd=dir_fd)
+                        removed += 1
                     except OSError:
                         continue
         finally:
             os.close(dir_fd)
         return removed
+
+    def _write_index(self) -> None:
+        """Record this run's entry files in its spec's index (not in a read-only cache, nor one this run did not create)."""
+        if self.spec is None or self._write_failed or not self.folder.is_dir():
+            return
+        name = cache_owners.index_name(self.spec)
+        try:
+            self.writer(self.folder, name, cache_owners.index_text(self.spec, self.used))
+        except PovdslError as exc:  # a link in its place
+            warnings.warn(f"fit cache index not written ({exc})", RuntimeWarning, stacklevel=3)
+        except OSError:  # a read-only cache cannot be pruned either
+            return
+        else:
+            self.used.add(name)
+
+    def _owned_elsewhere(self, files: dict[str, float], cutoff: float) -> frozenset[str] | None:
+        """The entry names the other specs' current indexes name; None (with a warning) when one cannot be read."""
+        own = cache_owners.index_name(self.spec) if self.spec is not None else None
+        spared: set[str] = set()
+        for name, modified in files.items():
+            if name == own or modified < cutoff or not cache_owners.INDEX.fullmatch(name):
+                continue
+            try:
+                spared |= cache_owners.owned(name, self._read(name, mark=False))
+            except FileNotFoundError:
+                continue  # removed meanwhile: its spec owns nothing
+            except (OSError, Corrupt) as exc:
+                warnings.warn(f"fit cache index {self.folder / name} ignored: {exc}; no entry another spec might own is removed", RuntimeWarning, stacklevel=3)
+                return None
+        return frozenset(spared)
+
+
+def _listing(dir_fd: int) -> dict[str, float]:
+    """The regular files of the cache folder with names povdsl writes (entries, indexes, their temporaries), by modification time."""
+    files: dict[str, float] = {}
+    with os.scandir(dir_fd) as listing:
+        for item in listing:
+            if _OURS.fullmatch(item.name) or cache_owners.INDEX_OR_TEMPORARY.fullmatch(item.name):
+                try:
+                    info = item.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if stat.S_ISREG(info.st_mode):
+                    files[item.name] = info.st_mtime
+    return files
 
 
 @dataclass

@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=None, metavar="N", help="processes for the fits (default: all cores, for runs of 64 fits or more)")
     run.add_argument("--cache", type=Path, default=None, metavar="DIR", help="folder of the fit cache (default: .povdsl-cache beside the spec)")
     run.add_argument("--no-cache", action="store_true", help="fit everything again and store nothing")
-    run.add_argument("--cache-prune", action="store_true", help="after the run, remove every cache entry it did not use (entries unused for 30 days always are)")
+    run.add_argument("--cache-prune", action="store_true", help="after the run, remove the cache entries it did not use that no other spec's run uses (entries unused for 30 days always are)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--dask", metavar="ADDRESS", default=None, help="fit on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a LocalCluster here")
     run.add_argument("--max-fits", type=_positive, default=MAX_FITS, metavar="N", help=f"refuse sweeps that expand to more than N fits (default: {MAX_FITS:,})")

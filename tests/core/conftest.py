@@ -19,3 +19,19 @@ def households() -> pd.DataFrame:
     frame = pd.read_csv(bundled_path("zhejiang/households.csv"))
     frame["log_income"] = np.log(frame.income)
     return frame
+
+
+@pytest.fixture
+def fits(monkeypatch):
+    """Every fit actually run (cache misses), by task kind, counted where workers run them (in-process here)."""
+    from povdsl.estimate import jobs as jobs_module
+
+    ran: list[tuple] = []
+    original = jobs_module._run_task
+
+    def counting(context, task, keep_raw):
+        ran.append(task[0] if task[0] == "design" else task[1].name)
+        return original(context, task, keep_raw)
+
+    monkeypatch.setattr(jobs_module, "_run_task", counting)
+    return ran

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from povdsl.estimate import jobs as jobs_module
 from povdsl.pipeline import run
 from povdsl.tools.cli import main
 
@@ -30,20 +29,6 @@ table t2 "Sweep" = s
   layout sweep
   stat none
 """
-
-
-@pytest.fixture
-def fits(monkeypatch):
-    """Every fit actually run (cache misses), by task kind, counted where workers run them (in-process here)."""
-    ran: list[tuple] = []
-    original = jobs_module._run_task
-
-    def counting(context, task, keep_raw):
-        ran.append(task[0] if task[0] == "design" else task[1].name)
-        return original(context, task, keep_raw)
-
-    monkeypatch.setattr(jobs_module, "_run_task", counting)
-    return ran
 
 
 def _run(spec: Path, out: Path, cache: Path | None):
@@ -126,7 +111,8 @@ def test_changed_data_refits_everything(tmp_path, fits):
 
 
 def _entries(cache: Path) -> list[Path]:
-    return sorted(p for p in cache.iterdir() if p.suffix == ".json")
+    """The entry files (batches and their parts), without the specs' indexes."""
+    return sorted(p for p in cache.iterdir() if p.suffix == ".json" and not p.name.endswith(".spec.json"))
 
 
 def _names(spec: Path) -> dict[str, str]:
@@ -286,7 +272,9 @@ def test_entries_unused_for_a_month_are_pruned_and_cache_prune_removes_every_unu
     assert (cache / after["a"]).stat().st_mtime > recent.stat().st_mtime - 3600  # old but used: kept, and marked as used
     assert recent.exists() and other.exists() and linked.is_symlink()  # recent, not ours, a link: left alone
     assert main(["run", str(spec), "--out", str(tmp_path / "o4"), "--cache", str(cache), "--cache-prune", "--quiet"]) == 0
-    assert sorted(p.name for p in cache.iterdir()) == sorted([*after.values(), "notes.txt", linked.name])
+    from povdsl.estimate.cache_owners import index_name
+
+    assert sorted(p.name for p in cache.iterdir()) == sorted([*after.values(), index_name("s.pov"), "notes.txt", linked.name])
     assert fits == []
 
 
