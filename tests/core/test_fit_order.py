@@ -10,24 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from test_executors import SPEC as EXECUTORS  # plain OLS, logit and FE models and an industry sweep (tests/core)
 
 from povdsl.check.specfile import load_plan
 from povdsl.data.frames import RunCache
 from povdsl.data.frames import load as load_frames
 from povdsl.estimate.runner import Fitted, fit_all
 
-SPEC = """\
-data households = bundled("zhejiang/households.csv") panel(household, year) region(county)
-data counties = bundled("zhejiang/counties.csv") key(county, year)
-data census = bundled("zhejiang/census.csv")
-let poor04 = income < 0.5 * mean(income, year == 2004)
-model a "A": log(income) ~ age + edu | ols where year == 2004
-model b "B": poor04 ~ age + edu + gender | logit where year == 2004
-model broken "Broken": log(income) ~ age + I(2 * age) | ols
-model s "S" for industry in industries(census, digits=2, year=2004): poor04 ~ clusters(census, digits=2, industry=industry) + age + edu | logit
-  where year == 2004
-model c "C": log(income) ~ age + land | fe(household)
-"""
+SPEC = EXECUTORS.replace("| ESTIMATOR", "| ols") + 'model broken "Broken": log(income) ~ age + I(2 * age) | ols\n'
 
 
 def _fit(tmp_path: Path, **options) -> Fitted:
