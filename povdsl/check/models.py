@@ -201,11 +201,8 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
 
     def _sweep(self, sweep: s.Sweep) -> None:
         """`for industry in industries(census, digits=3, year=2004, names=industry_names)`."""
-        assert isinstance(sweep.over, s.Call)  # SweepChecks leaves only an industries(...) clause to this check
         over = sweep.over
-        if over.func != "industries":
-            self.error("E173", f"a sweep runs over industries(...), not {over.func}()", over.func_span)
-            return
+        assert isinstance(over, s.Call) and over.func == "industries"  # SweepChecks leaves only an industries(...) clause here (any other source: E501)
         source = over.positional[0] if len(over.positional) == 1 else None
         if not isinstance(source, s.Name) or source.id not in self.data:
             name = source.id if isinstance(source, s.Name) else ""

@@ -200,6 +200,8 @@ def test_split_and_industries_are_bounded_once_the_data_is_read(tmp_path):
         ("model m for g in split(gender): log(income) ~ g | ols", "E510", 13),
         ("model m for c in [age] for c in [edu]: log(income) ~ c | ols", "E503", 28),
         ("model m for c in sw(age): log(income) ~ c | ols", "E202", 18),
+        ("model m for c in log(age): log(income) ~ c | ols", "E501", 18),  # a known function that is no source (E173 is no longer raised)
+        ("model m for c in stepwise(age) for i in log(edu): log(income) ~ c + i | ols", "E501", 41),
     ],
 )
 def test_bad_substitutions_are_one_located_error(tmp_path, body, code, column):
