@@ -87,7 +87,7 @@ def _draw_estimates(ax: Axes, panel: Panel) -> None:
         collection.set_gid("interval-0")
     faces = ["0.1" if p.significant else "white" for p in panel.points]
     ax.scatter(xs, ys, marker="o", c=faces, edgecolors="0.1", linewidths=0.8, zorder=3, gid="estimate-0")
-    ax.set_ylabel(panel.title)
+    ax.set_ylabel(panel.title, parse_math=False)
     ax.spines["bottom"].set_visible(False)
     ax.tick_params(axis="x", bottom=False, labelbottom=False)
 
@@ -95,9 +95,9 @@ def _draw_estimates(ax: Axes, panel: Panel) -> None:
 def _draw_choices(ax: Axes, choices: Sequence[Choice], count: int) -> None:
     for row, choice in enumerate(choices):
         ax.scatter(list(choice.positions), [row] * len(choice.positions), marker="|", s=30, c="0.1", linewidths=1.0, gid=f"choice-{row}")
-    ax.set_yticks(range(len(choices)), [c.row for c in choices])
+    ax.set_yticks(range(len(choices)), [c.row for c in choices], parse_math=False)
     ax.set_ylim(len(choices) - 0.5, -0.5)
     ax.set_xlim(-0.5, count - 0.5)
     ax.set_xticks([])
-    ax.set_xlabel("Specifications, sorted by estimate")
+    ax.set_xlabel("Specifications, sorted by estimate", parse_math=False)
     ax.spines["left"].set_visible(False)

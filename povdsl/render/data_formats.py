@@ -3,7 +3,11 @@
 Both are registry entries of `povdsl.render.formats`.  CSV is for further work
 in a spreadsheet: one line per table row, the stub label first, each cell's
 number in plain ASCII (hyphen-minus, no thousands separator, no parentheses
-or stars), text cells as they are.  JSON is the table model itself
+or stars), text cells as they are, except that a text starting with
+`= + - @` (a title, label or note from an untrusted spec, or an industry name
+from its data) gets a leading apostrophe: a spreadsheet would open it as a
+formula (`=cmd|' /C calc'!A0`, `=WEBSERVICE(...)`), and the apostrophe is the
+usual mark of a text cell.  JSON is the table model itself
 (`dataclasses.asdict`), so another tool can lay the table out its own way.
 """
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -23,10 +28,19 @@ if TYPE_CHECKING:
 JSON_SCHEMA = 3  # raised when the table model's fields change (2: panels' section titles, square brackets, fit width, landscape; 3: fit_style)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula (OWASP's list)
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?")
+
+
+def inert(text: str) -> str:
+    """`text` as a cell no spreadsheet evaluates: numbers as they are, a text that could start a formula behind an apostrophe."""
+    return "'" + text if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text) else text
+
+
 def _plain_number(cell: Cell) -> str:
     if cell.number:
-        return cell.number.replace(MINUS, "-").replace(",", "")
-    return cell.text.replace(MINUS, "-")  # a confidence interval "[-0.12, 0.35]"
+        return inert(cell.number.replace(MINUS, "-").replace(",", ""))
+    return inert(cell.text.replace(MINUS, "-"))  # a confidence interval "[-0.12, 0.35]"
 
 
 def render_csv(table: Table, fmt: OutputFormat, options: RenderOptions) -> str:
@@ -37,15 +51,15 @@ def render_csv(table: Table, fmt: OutputFormat, options: RenderOptions) -> str:
         cells = [""] * table.ncols
         for group in header.groups:
             for column in range(group.first, group.last + 1):
-                cells[column - 1] = group.text
-        writer.writerow([header.label, *cells])
+                cells[column - 1] = inert(group.text)
+        writer.writerow([inert(header.label), *cells])
     for section in table.sections:
         if section.title:
-            writer.writerow([section.title, *[""] * table.ncols])
+            writer.writerow([inert(section.title), *[""] * table.ncols])
         for row in section.rows:
-            writer.writerow([row.label, *(_plain_number(c) for c in row.cells)])
+            writer.writerow([inert(row.label), *(_plain_number(c) for c in row.cells)])
     for row in table.footer:
-        writer.writerow([row.label, *(_plain_number(c) for c in row.cells)])
+        writer.writerow([inert(row.label), *(_plain_number(c) for c in row.cells)])
     return buffer.getvalue()
 
 

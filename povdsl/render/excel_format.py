@@ -4,7 +4,10 @@ Every number cell holds the value as a number, with a number format that
 prints it as the table does: its decimals, thousands separators for counts,
 parentheses or brackets around a statistic, its stars as literal text after
 it (so `2.83**` sorts and sums as 2.83). Text cells (labels, "Yes", an
-interval) hold text. Spanning headers are merged cells; the title sits
+interval) hold text, always as text: openpyxl stores a string that starts
+with "=" as a formula, and a title, label or note comes from an untrusted
+spec (`=cmd|' /C calc'!A0`, `=WEBSERVICE(...)`), so `_text` sets each text
+cell's type itself. Spanning headers are merged cells; the title sits
 above the table and the notes below. The workbook's dates are fixed and its
 zip entries dated 1980-01-01, so the same table gives the same bytes.
 """
@@ -19,6 +22,7 @@ from povdsl.render.docx_format import FIXED_DATE, _fixed_dates
 from povdsl.render.table_model import MINUS, Cell, Row, Table
 
 if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell as SheetCell
     from openpyxl.worksheet.worksheet import Worksheet
 
     from povdsl.render.formats import OutputFormat, RenderOptions
@@ -44,12 +48,20 @@ def cell_value(cell: Cell) -> float | str:
     return cell.text.replace(MINUS, "-")
 
 
+def _text(sheet: Worksheet, line: int, column: int, value: float | str | None) -> SheetCell:
+    """The cell at (line, column) holding `value`; a string is stored as a string, never as a formula."""
+    target = sheet.cell(line, column, value)
+    if isinstance(value, str):
+        target.data_type = "s"
+    return target
+
+
 def _row(sheet: Worksheet, line: int, row: Row) -> None:
     from openpyxl.styles import Alignment
 
-    sheet.cell(line, 1, row.label)
+    _text(sheet, line, 1, row.label)
     for column, cell in enumerate(row.cells, start=2):
-        target = sheet.cell(line, column, cell_value(cell) if (cell.text or cell.number) else None)
+        target = _text(sheet, line, column, cell_value(cell) if (cell.text or cell.number) else None)
         target.alignment = Alignment(horizontal="center")
         if cell.number and not cell.bound:
             target.number_format = number_format(cell)
@@ -70,14 +82,14 @@ def render_xlsx(table: Table, fmt: OutputFormat, options: RenderOptions) -> byte
     sheet = book.active
     assert sheet is not None
     sheet.title = table.name[:31] or "table"
-    sheet.cell(1, 1, table.title).font = Font(bold=True)
+    _text(sheet, 1, 1, table.title).font = Font(bold=True)
     line = 2
     heavy, light = Side(style="medium"), Side(style="thin")
     first_header = line
     for header in table.header:
-        sheet.cell(line, 1, header.label)
+        _text(sheet, line, 1, header.label)
         for group in header.groups:
-            target = sheet.cell(line, group.first + 1, group.text or None)
+            target = _text(sheet, line, group.first + 1, group.text or None)
             target.alignment = Alignment(horizontal="center", wrap_text=True)
             if group.span > 1:
                 sheet.merge_cells(start_row=line, start_column=group.first + 1, end_row=line, end_column=group.last + 1)
@@ -85,7 +97,7 @@ def render_xlsx(table: Table, fmt: OutputFormat, options: RenderOptions) -> byte
     last_header = line - 1
     for section in table.sections:
         if section.title:
-            sheet.cell(line, 1, section.title).font = Font(italic=True)
+            _text(sheet, line, 1, section.title).font = Font(italic=True)
             line += 1
         for row in section.rows:
             _row(sheet, line, row)
@@ -102,7 +114,7 @@ def render_xlsx(table: Table, fmt: OutputFormat, options: RenderOptions) -> byte
             sheet.cell(footer, column).border = Border(top=light)
         sheet.cell(last, column).border = Border(bottom=heavy, top=light if table.footer and last == footer else None)
     if table.notes:
-        sheet.cell(line + 1, 1, "Notes: " + " ".join(table.notes)).font = Font(italic=True)
+        _text(sheet, line + 1, 1, "Notes: " + " ".join(table.notes)).font = Font(italic=True)
     sheet.column_dimensions["A"].width = max(12, min(60, max((len(str(c.value or "")) for c in sheet["A"][1:line]), default=12)))
     if table.landscape:
         sheet.page_setup.orientation = "landscape"

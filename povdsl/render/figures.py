@@ -8,6 +8,12 @@ selected, no display is needed, and nothing is registered globally.
 Deterministic bytes: PDF metadata without dates or producer version, SVG
 element ids hashed from a fixed salt and text as paths, PNG without the
 Software chunk (`DETERMINISTIC` and `_METADATA`).
+
+Every text from the spec (row labels, panel titles, series names, and
+industry names from its data) is drawn with `parse_math=False`: matplotlib
+would read "$...$" in it as mathtext, so `$\\frac$` was a traceback and a
+nested `$x^{y^{...}}$` unbounded work. Only matplotlib's tick numbers use
+mathtext.
 """
 
 from __future__ import annotations
@@ -82,7 +88,9 @@ def draw(model: FigureModel, *, width: float | None = None, height: float | None
             for ax, panel in zip(axes, model.panels):
                 _draw_panel(ax, panel)
             if len(model.panels[0].series) > 1:  # one legend, above the first panel
-                axes[0].legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(4, len(model.panels[0].series)), handletextpad=0.3, columnspacing=1.2)
+                legend = axes[0].legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(4, len(model.panels[0].series)), handletextpad=0.3, columnspacing=1.2)
+                for text in legend.get_texts():
+                    text.set_parse_math(False)
         # Lay out once and freeze: constrained layout run again at each save
         # moves axes by rounding errors, and the SVG's clip ids change with them.
         fig.draw_without_rendering()
@@ -113,12 +121,12 @@ def _draw_panel(ax: Axes, panel: Panel) -> None:
             ax.scatter(xs, ys, marker=marker, c=faces, edgecolors=grey, linewidths=0.8, zorder=3, gid=f"estimate-{k}", label=series or None)
         else:
             ax.plot(xs, ys, linestyle="none", marker=marker, color=grey, markerfacecolor=grey, zorder=3, gid=f"estimate-{k}", label=series or None)
-    ax.set_yticks(range(len(panel.rows)), panel.rows)
+    ax.set_yticks(range(len(panel.rows)), panel.rows, parse_math=False)
     ax.set_ylim(len(panel.rows) - 0.5, -0.5)  # first row on top
-    ax.set_xlabel(panel.xlabel)
+    ax.set_xlabel(panel.xlabel, parse_math=False)
     ax.spines["left"].set_visible(False)
     if panel.title:
-        ax.set_title(panel.title, loc="left")
+        ax.set_title(panel.title, loc="left", parse_math=False)
 
 
 def figure_bytes(fig: Figure, fmt: str) -> bytes:

@@ -128,3 +128,62 @@ def test_titles_labels_and_notes_keep_no_raw_newline_or_markup(tmp_path, fmt, ex
     if fmt == "html":
         assert "<script>" not in text and "<img" not in text
         assert "&lt;script&gt;" in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+# Spreadsheets open a cell that starts with = + - @ as a formula: `=cmd|' /C calc'!A0` is a DDE call, `=HYPERLINK(...)` or
+# `=WEBSERVICE(...)` sends the sheet's contents away. Titles, labels, model labels and notes come from the spec.
+FORMULAS = ("=cmd|' /C calc'!A0", "=HYPERLINK(1)", "@SUM(A1)", "+cmd", "-2+3")
+
+
+def _formula_project(tmp_path: Path) -> Path:
+    (tmp_path / ".povdsl-root").write_text("")
+    (tmp_path / "d.csv").write_text("hh,year,y,x\n" + CSV)
+    spec = tmp_path / "s.pov"
+    spec.write_text(
+        'data d = "d.csv" panel(hh, year)\n'
+        'model m1 "=HYPERLINK(1)": y ~ x | ols\n'
+        "table t1 \"=cmd|' /C calc'!A0\" = m1\n"
+        '  label x = "@SUM(A1)"\n'
+        '  label y = "-2+3"\n'
+        '  note "+cmd"\n',
+        encoding="utf-8",
+    )
+    return spec
+
+
+def test_xlsx_writes_spec_text_as_text_never_as_a_formula(tmp_path):
+    import zipfile
+
+    spec = _formula_project(tmp_path)
+    assert main(["run", str(spec), "--out", str(tmp_path / "tables"), "--format", "xlsx"]) == 0
+    with zipfile.ZipFile(tmp_path / "tables" / "t1.xlsx") as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "<f>" not in sheet and "<f " not in sheet, sheet  # no formula cell at all
+    for text in ("=cmd|' /C calc'!A0", "=HYPERLINK(1)", "@SUM(A1)", "-2+3"):
+        assert f"<t>{text.replace('&', '&amp;')}</t>" in sheet.replace("&apos;", "'"), text
+    assert "+cmd" in sheet
+
+
+def test_csv_cells_never_start_a_formula(tmp_path):
+    import csv
+
+    spec = _formula_project(tmp_path)
+    assert main(["run", str(spec), "--out", str(tmp_path / "tables"), "--format", "csv"]) == 0
+    rows = list(csv.reader((tmp_path / "tables" / "t1.csv").read_text(encoding="utf-8").splitlines()))
+    cells = [cell for row in rows for cell in row]
+    number = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+    starts = [c for c in cells if c.startswith(("=", "+", "-", "@")) and not number.fullmatch(c)]
+    assert starts == [], starts
+    assert "'@SUM(A1)" in cells and "'-2+3" in cells and "'=HYPERLINK(1)" in cells  # the text survives, marked as text
+
+
+def test_figure_text_is_never_parsed_as_mathtext(tmp_path, capsys):
+    """matplotlib reads "$...$" as mathtext: a broken formula was a traceback, a nested one unbounded work; spec text is drawn as it is."""
+    figure = 'figure f1 "F" = coef(m1)\n  label x = "$\\\\frac$ and $x^{y^{z}}$"\n  format svg\n'
+    spec = _project(tmp_path, figure)
+    spec.write_text(spec.read_text(encoding="utf-8").replace('model m1:', 'model m1 "$\\\\sqrt{$":'), encoding="utf-8")
+    out = tmp_path / "tables"
+    assert main(["run", str(spec), "--out", str(out)]) == 0, capsys.readouterr().err
+    svg = (out / "f1.svg").read_text(encoding="utf-8")
+    assert "<!-- $\\frac$ and $x^{y^{z}}$ -->" in svg  # matplotlib's comment before the outlines of a text drawn as it is
+    assert "Traceback" not in capsys.readouterr().err
