@@ -101,6 +101,28 @@ def stray_text(series: pd.Series, column: str) -> StrayText | None:
     return StrayText(column, tuple(dict.fromkeys(texts))[:SHOWN], tuple(int(p) for p in positions), count)
 
 
+def infinite_cells(series: pd.Series) -> tuple[int, tuple[int, ...]] | None:
+    """How many cells of a numeric column are +-inf, and the first rows (1-based positions): None when all are finite or missing.
+
+    A CSV cell "inf" or "-Infinity", or an overflowed export, reads as a
+    float infinity; the backends then fail deep inside (an SVD that does not
+    converge) or drop the row silently, so it is reported with its rows.
+    """
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return None
+    values = series.to_numpy(dtype=float, na_value=np.nan)
+    bad = np.isinf(values)
+    count = int(bad.sum())
+    if count == 0:
+        return None
+    return count, tuple(int(p) + 1 for p in np.flatnonzero(bad)[:SHOWN])
+
+
+def is_date(series: pd.Series) -> bool:
+    """Dates and durations (a Stata .dta date, a parsed timestamp): never a regressor as nanoseconds since 1970."""
+    return bool(pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_timedelta64_dtype(series) or isinstance(series.dtype, pd.PeriodDtype))
+
+
 def text_levels(series: pd.Series, column: str) -> TextLevels:
     """As formulaic codes it: levels sorted, the first is the base."""
     levels = sorted(series.dropna().astype(str).unique().tolist())

@@ -199,7 +199,23 @@ def _csv_header(path: str | Path, compression: str | None) -> tuple[str, ...]:
         row = next(csv.reader([text.rstrip("\r\n")]), [])
     except csv.Error as exc:
         raise FileProblem(f"cannot read the header line of {Path(path).name}: {exc}", "column names are short plain names") from None
+    _refuse_other_separator(path, row)
     return tuple(row)
+
+
+def _refuse_other_separator(path: str | Path, row: list[str]) -> None:
+    """A header that is one name holding `;` or a tab is a file in another dialect (European Excel, TSV): one error, not one per column."""
+    if len(row) != 1:
+        return
+    separator = next((sep for sep in (";", "\t", "|") if sep in row[0]), None)
+    if separator is None:
+        return
+    shown = row[0] if len(row[0]) <= 60 else row[0][:57] + "..."
+    name = {";": "semicolon", "\t": "tab", "|": "bar"}[separator]
+    raise FileProblem(
+        f"{Path(path).name} is not comma-separated: its header is one column, {shown!r}, and looks {name}-separated",
+        f"povdsl reads comma-separated files; save it as CSV with commas (pandas: pd.read_csv(path, sep={separator!r}).to_csv(path, index=False))",
+    )
 
 
 def _parquet_file(path: str | Path):

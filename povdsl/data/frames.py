@@ -18,7 +18,7 @@ import pandas as pd
 from povdsl.check import walk
 from povdsl.check.plan import DataPlan, LetPlan, Plan, WeightsPlan
 from povdsl.data.clusters import cluster_matrix, cluster_table, counts_from_table, prefix_columns
-from povdsl.data.columns import apply_na, is_text, stray_text, text_levels
+from povdsl.data.columns import apply_na, infinite_cells, is_date, is_text, row_list, stray_text, text_levels
 from povdsl.data.evaluate import Evaluator
 from povdsl.data.files import PLAIN, FileProblem, ReadOptions, read_frame
 from povdsl.data.notes import Notice, Threshold
@@ -94,16 +94,23 @@ def read_table(path: str, what: str, options: ReadOptions = PLAIN, span: Span | 
         raise DataError(f"{what}: {exc.message}", span=span, hint=exc.hint) from None
 
 
-def _read_data(d: DataPlan, used: set[str]) -> pd.DataFrame:
+def _read_data(d: DataPlan, used: set[str], groups: set[str]) -> pd.DataFrame:
     frame = apply_na(read_table(d.path, f"data set '{d.name}'", ReadOptions(d.na, d.compression), _at(d.span)), d.na)
-    _refuse_stray_text(d, frame, used)
+    _refuse_unusable_columns(d, frame, used, groups)
     return frame
 
 
-def _refuse_stray_text(d: DataPlan, frame: pd.DataFrame, used: set[str], in_memory: bool = False) -> None:
-    """A used column that is numbers with a few text cells stops the run (never silently a factor)."""
+def _refuse_unusable_columns(d: DataPlan, frame: pd.DataFrame, used: set[str], groups: set[str], in_memory: bool = False) -> None:
+    """A used column that is numbers with a few text cells (never silently a factor), holds an infinity, or is a date stops the run."""
     for column in frame.columns:
         if column in used:
+            _refuse_infinite(d, frame[column], str(column), in_memory)
+            if is_date(frame[column]) and column not in groups | {d.unit, d.time, d.region}:
+                raise DataError(
+                    f"data set '{d.name}': column '{column}' holds dates ({frame[column].dtype}), which a model cannot use as numbers",
+                    span=_at(d.span),
+                    hint=f"derive a number from it before povdsl reads the data (e.g. the year: df[{str(column)!r}].dt.year), or use it only as panel time or a cluster",
+                )
             stray = stray_text(frame[column], str(column))
             if stray is not None:
                 hint = (
@@ -112,6 +119,19 @@ def _refuse_stray_text(d: DataPlan, frame: pd.DataFrame, used: set[str], in_memo
                     else stray.hint()
                 )
                 raise DataError(stray.message(d.name), span=_at(d.span), hint=hint)
+
+
+def _refuse_infinite(d: DataPlan, series: pd.Series, column: str, in_memory: bool) -> None:
+    found = infinite_cells(series)
+    if found is None:
+        return
+    count, rows = found
+    fix = "make them NaN (missing) or fix them" if in_memory else "leave the cells empty if they mean missing, or fix them"
+    raise DataError(
+        f"data set '{d.name}': column '{column}' holds {count} infinite value{'s' if count != 1 else ''} in {row_list(rows, count)}",
+        span=_at(d.span),
+        hint=f"an infinity ('inf' in a CSV, an overflow in the export) is not a number a model can use: {fix}",
+    )
 
 
 def _read_weights(w: WeightsPlan) -> Weights:
@@ -148,11 +168,12 @@ def load(
     cache = cache if cache is not None else RunCache()
     tables = dict(tables or {})
     used = used_names(plan)
+    groups = {g for m in plan.models for g in (*m.vcov_groups, m.entity, m.time) if g}  # only group rows: a date is fine there
     for d in plan.data:
         if d.name not in tables:
-            tables[d.name] = _read_data(d, used)
+            tables[d.name] = _read_data(d, used, groups)
         else:  # a frame given in memory (povdsl.fit): stray text is refused there too, never made a factor
-            _refuse_stray_text(d, tables[d.name], used, in_memory=True)
+            _refuse_unusable_columns(d, tables[d.name], used, groups, in_memory=True)
     built = dict(weights or {})
     for w in plan.weights:
         if w.name not in built:
@@ -160,6 +181,8 @@ def load(
     panel = plan.panel
     if panel is None:
         raise DataError("no data set of units is declared (every data set is key(region, time))")
+    if tables[panel.name].empty:  # a header-only file: every model would fail with its own misleading message
+        raise DataError(f"data set '{panel.name}' has no rows", span=_at(panel.span), hint="the models are fitted on its rows: is it the right file, or was the export cut off after the header?")
     if panel.unit is not None and panel.time is not None:
         refuse_repeated_panel_rows(panel.name, tables[panel.name], panel.unit, panel.time, _at(panel.span))
     unit = tables[panel.name].copy()

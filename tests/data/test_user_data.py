@@ -1,0 +1,106 @@
+"""Data a new user brings (found by trying povdsl on public panels and hand-edited CSVs): each is one located error, never a traceback or a silent number."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+import povdsl
+from povdsl.errors import DataError
+from povdsl.tools.cli import main
+
+
+def _frame(n=60, seed=3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    return pd.DataFrame({"unit": np.repeat(np.arange(n // 3), 3), "t": np.tile([2001, 2002, 2003], n // 3), "x": x, "y": 1.0 + 2.0 * x + rng.normal(size=n)})
+
+
+def _spec(tmp_path, data_text: str, spec_text: str):
+    (tmp_path / "d.csv").write_text(data_text, encoding="utf-8")
+    spec = tmp_path / "s.pov"
+    spec.write_text(spec_text, encoding="utf-8")
+    return spec
+
+
+def test_an_inf_cell_in_a_csv_is_an_error_naming_column_and_rows(tmp_path, capsys):
+    """'inf' and '-inf' cells read as float infinities; the run failed deep in statsmodels ("SVD did not converge")."""
+    df = _frame().astype({"x": object})
+    df.loc[2, "x"] = "inf"
+    df.loc[7, "x"] = "-inf"
+    spec = _spec(tmp_path, df.to_csv(index=False), 'data d = "d.csv"\n\nmodel m: y ~ x | ols\n\ntable t = m\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{spec}:1:1: error: data set 'd': column 'x' holds 2 infinite values in rows 3, 8\n"), err
+    assert "leave the cells empty" in err and "Traceback" not in err and "SVD" not in err
+    df.loc[[2, 7], "x"] = ""  # left empty, as the hint says: the rows are dropped as missing, and the fit is statsmodels'
+    (tmp_path / "d.csv").write_text(df.to_csv(index=False), encoding="utf-8")
+    result = povdsl.run(spec).results["m"]
+    clean = df.drop(index=[2, 7]).astype({"x": float})
+    reference = sm.OLS(clean.y, sm.add_constant(clean.x)).fit()
+    np.testing.assert_allclose(result.params.to_numpy(), reference.params.to_numpy(), rtol=1e-10)
+    assert result.dropped == 2
+
+
+def test_povdsl_fit_refuses_an_infinity_in_a_frame_instead_of_a_statsmodels_traceback():
+    """Was statsmodels' MissingDataError ("exog contains inf or nans"), a traceback through povdsl.fit."""
+    df = _frame()
+    df.loc[4, "y"] = np.inf
+    with pytest.raises(DataError, match=r"column 'y' holds 1 infinite value in row 5") as info:
+        povdsl.fit("y ~ x | ols", df)
+    assert "NaN" in str(info.value)
+
+
+def test_a_date_column_as_a_regressor_is_refused_not_fitted_as_nanoseconds():
+    """A datetime regressor was fitted as nanoseconds since 1970: a coefficient 0.0 and a wrong intercept and slope, silently."""
+    df = _frame()
+    df["when"] = pd.to_datetime(df["t"].astype(str))
+    with pytest.raises(DataError, match=r"column 'when' holds dates \(datetime64") as info:
+        povdsl.fit("y ~ x + when | ols", df)
+    assert ".dt.year" in str(info.value)
+    with pytest.raises(DataError, match="column 'when' holds dates"):
+        povdsl.fit("y ~ x + when | ols", df.assign(when=df["when"] - df["when"].min()))  # a duration too
+
+
+def test_a_date_column_as_panel_time_or_cluster_is_fine_and_equals_the_year():
+    df = _frame()
+    df["when"] = pd.to_datetime(df["t"].astype(str))
+    by_date = povdsl.fit("y ~ x | fe(unit, when)", df, panel=("unit", "when"))
+    by_year = povdsl.fit("y ~ x | fe(unit, t)", df, panel=("unit", "t"))
+    np.testing.assert_allclose(by_date.params.to_numpy(), by_year.params.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(by_date.std_errors.to_numpy(), by_year.std_errors.to_numpy(), rtol=1e-12)
+    clustered = povdsl.fit("y ~ x | ols", df, vcov="cluster(when)")
+    reference = sm.OLS(df.y, sm.add_constant(df.x)).fit(cov_type="cluster", cov_kwds={"groups": df.t})
+    np.testing.assert_allclose(clustered.std_errors.to_numpy(), reference.bse.to_numpy(), rtol=1e-10)
+
+
+def test_a_header_only_file_is_one_error_at_its_declaration(tmp_path, capsys):
+    """Was "text column 'x' becomes -1 dummies (0 levels, base level '')" per column and "no rows satisfy the where condition" with no where."""
+    spec = _spec(tmp_path, "unit,t,x,y\n", 'data d = "d.csv" panel(unit, t)\n\nmodel m: y ~ x | ols\n\ntable t = m\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"{spec}:1:1: error: data set 'd' has no rows\n"
+        "  hint: the models are fitted on its rows: is it the right file, or was the export cut off after the header?\n"
+    ), err
+    with pytest.raises(DataError, match="data set 'data' has no rows"):
+        povdsl.fit("y ~ x | ols", _frame().iloc[:0])
+
+
+@pytest.mark.parametrize(("sep", "name"), [(";", "semicolon"), ("\t", "tab")])
+def test_a_semicolon_or_tab_separated_file_is_one_error_not_one_per_column(tmp_path, capsys, sep, name):
+    """A European-Excel CSV gave five errors: E307 for each panel column and E110 for each variable."""
+    spec = _spec(tmp_path, _frame().to_csv(index=False, sep=sep), 'data d = "d.csv" panel(unit, t)\n\nmodel m: y ~ x | ols\n')
+    assert main(["check", str(spec)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{spec}:1:10: error[E304]: d.csv is not comma-separated: its header is one column, "), err
+    assert f"looks {name}-separated" in err and f"sep={sep!r}" in err
+    assert err.count("error[") == 1 and err.endswith("1 error found\n")
+
+
+def test_a_one_column_csv_is_still_read():
+    from povdsl.data.files import _refuse_other_separator
+
+    _refuse_other_separator("d.csv", ["income"])  # a one-column file without separators is a file, not a dialect
