@@ -145,7 +145,7 @@ class ExpressionChecks(CheckerState):
             self.error("E150", f"unknown weights '{name}'", w.span, did_you_mean(name, self.weights) or "declare it with `weights NAME = inverse(...)`")
             ok = False
         level = self._value(x)
-        if level == "unit" and not self.env.unit_level_w:
+        if level == "unit" and not (self.env.unit_level_w or self._rows_are_regions()):
             self.error(
                 "E151",
                 f"W() needs a region-level variable, but '{expr_text(x)}' varies within regions",
@@ -154,6 +154,15 @@ class ExpressionChecks(CheckerState):
             )
             return None
         return "region" if ok and level is not None else None
+
+    def _rows_are_regions(self) -> bool:
+        """A cross-section declared region(ID) with no key(...) table (Columbus): each row is a region, so W() takes its columns.
+
+        Whether a region really has one row is known only from the data: the
+        data stage refuses a column that varies within a region (as for povdsl.fit).
+        """
+        units = next((p for p in self.data.values() if p.role == "panel"), None)
+        return units is not None and units.unit is None and units.region is not None and not any(p.role == "region" for p in self.data.values())
 
     def _unknown_name(self, e: s.Name):
         if any(not p.readable for p in self.data.values()):

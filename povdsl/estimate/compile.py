@@ -193,7 +193,10 @@ def _collapse_to_regions(f: Frames, x: s.Expr) -> pd.DataFrame:
     grouped = f.unit.groupby(keys, sort=True)
     varying = [n for n in names if (grouped[n].nunique(dropna=False) > 1).any()]
     if varying:
-        raise DataError(f"W() needs a region-level variable, but '{varying[0]}' varies within {' and '.join(keys)}")
+        raise DataError(
+            f"W() needs a region-level variable, but '{varying[0]}' varies within {' and '.join(keys)}",
+            hint=f"W() lags one value per region: give the data one row per {' and '.join(keys)}, or declare the region-level columns in a key(region, time) data set",
+        )
     return grouped[names].first()
 
 

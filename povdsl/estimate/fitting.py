@@ -32,9 +32,7 @@ def fit_unfinished(model: ModelPlan, frames: Frames, cache: RunCache | None = No
         prepared = load(record.prepare)(model, frames, cache)
         return fit_design(model.estimator, prepared.design, model.options, prepared.vcov)
     except (EstimationError, DataError) as exc:
-        message = exc.message if isinstance(exc, EstimationError) else str(exc)
-        hint = exc.hint if isinstance(exc, EstimationError) else None
-        raise EstimationError(message, hint=hint, model=model.name, span=model.span) from None
+        raise EstimationError(exc.message, hint=exc.hint, model=model.name, span=model.span) from None
     except PovdslError:
         raise
     except (ValueError, TypeError, ArithmeticError, LookupError, MemoryError, RuntimeError) as exc:
