@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from povdsl.check.plan import TableSpec
-from povdsl.check.table_layout import FIT_STYLES, SECOND_STATS, STATS
+from povdsl.check.table_layout import FIT_STYLES, MAX_DIGITS, SECOND_STATS, STATS
+from povdsl.diagnostics import did_you_mean
 from povdsl.errors import PovdslError
 from povdsl.estimate.result import Result
 from povdsl.render.formats import RenderOptions, output_format
@@ -45,7 +46,7 @@ class TableView:
 
 
 def table(
-    results: Sequence[Result],
+    results: Sequence[Result] | Result,
     *,
     labels: Mapping[str, str] | None = None,
     names: Sequence[str] | None = None,
@@ -80,7 +81,7 @@ def table(
     `fe_rows` adds a Yes/No row per fixed effect a result absorbed (what a
     spec's `row fe` draws), before the `rows`.
     """
-    results = list(results)
+    results = [results] if isinstance(results, Result) else list(results) if isinstance(results, Sequence) else []
     if not results or not all(isinstance(r, Result) for r in results):
         raise PovdslError("povdsl.table takes a list of Result objects (from povdsl.fit or povdsl.run(...).results)")
     stats = [s.strip() for s in stat.split(",")] if isinstance(stat, str) else list(stat)
@@ -88,12 +89,12 @@ def table(
         raise PovdslError(f"unknown statistic {stat!r}; use one of {', '.join(STATS)}, or two as ('se', 'p')")
     if isinstance(fit_width, str) and fit_width not in FIT_STYLES:
         raise PovdslError(f"fit_width is True, False, or one of {', '.join(FIT_STYLES)}")
-    fit_items = [(item,) if isinstance(item, str) else tuple(item) for item in fit]
-    if any(not 1 <= len(item) <= 3 for item in fit_items):
-        raise PovdslError("a fit item is a name, (name, label) or (name, label, digits)")
-    levels = tuple(float(x) for x in stars)
-    if not all(0 < x < 1 for x in levels) or list(levels) != sorted(levels, reverse=True) or len(levels) > 5:
-        raise PovdslError("stars are at most 5 probabilities in decreasing order, e.g. (0.10, 0.05, 0.01)")
+    fit_items = _fit_items(fit)
+    levels = _star_levels(stars)
+    if digits is not None and (isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= MAX_DIGITS):
+        raise PovdslError(f"digits takes a whole number from 0 to {MAX_DIGITS} (as a spec's `digits`), got {digits!r}")
+    if any(isinstance(texts, str) for texts in (rows or {}).values()):
+        raise PovdslError("each row takes a list of texts, one per result, e.g. {'Controls': ['Yes', 'No']}")
     output_format(format)  # an unknown format fails here, before any work
     headings = list(names) if names is not None else [f"({i + 1})" for i in range(len(results))]
     if len(headings) != len(results):
@@ -137,6 +138,32 @@ def table(
         rows=extra,
     )
     return TableView(build_model_table(spec, columns, _context(columns, labels or {})), format)
+
+
+def _fit_items(fit: Sequence[str | tuple]) -> list[tuple]:
+    """Each item as (name[, label[, digits]]); an unknown statistic is refused as a spec's E193 is, not dropped."""
+    from povdsl.estimate.result import FIT_STATISTICS
+
+    items = [(item,) if isinstance(item, str) else tuple(item) for item in ([fit] if isinstance(fit, str) else fit)]
+    if any(not 1 <= len(item) <= 3 for item in items):
+        raise PovdslError("a fit item is a name, (name, label) or (name, label, digits)")
+    for item in items:
+        if item[0] not in FIT_STATISTICS:
+            hint = did_you_mean(str(item[0]), FIT_STATISTICS) or "the fit statistics are " + ", ".join(sorted(FIT_STATISTICS))
+            raise PovdslError(f"unknown fit statistic {item[0]!r}; {hint}")
+        if len(item) == 3 and (isinstance(item[2], bool) or not isinstance(item[2], int) or not 0 <= item[2] <= MAX_DIGITS):
+            raise PovdslError(f"the digits of fit statistic {item[0]!r} take a whole number from 0 to {MAX_DIGITS}, got {item[2]!r}")
+    return items
+
+
+def _star_levels(stars: Sequence[float]) -> tuple[float, ...]:
+    message = "stars are at most 5 probabilities in decreasing order, e.g. (0.10, 0.05, 0.01)"
+    if isinstance(stars, (str, bytes)) or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in stars):
+        raise PovdslError(message + f", got {stars!r}")
+    levels = tuple(float(x) for x in stars)
+    if not all(0 < x < 1 for x in levels) or list(levels) != sorted(levels, reverse=True) or len(levels) > 5:
+        raise PovdslError(message)
+    return levels
 
 
 def _panels(panels: Mapping[str, Sequence[int]], count: int) -> tuple[tuple[str, tuple[str, ...]], ...]:

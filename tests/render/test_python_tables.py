@@ -87,7 +87,12 @@ def test_summary_reads_like_a_regression_summary(data, fits):
 @pytest.mark.parametrize(
     "kwargs,message",
     [({"stat": "ci"}, "unknown statistic"), ({"stars": (0.01, 0.05)}, "decreasing"), ({"format": "rtf"}, "unknown table format"), ({"names": ["a"]}, "names has 1"),
-     ({"stat": ("se", "se")}, "unknown statistic"), ({"groups": {"G": [1, 3]}}, "adjacent columns"), ({"fit": [("r2", "R2", 3, 4)]}, "a fit item")],
+     ({"stat": ("se", "se")}, "unknown statistic"), ({"groups": {"G": [1, 3]}}, "adjacent columns"), ({"fit": [("r2", "R2", 3, 4)]}, "a fit item"),
+     # found trying the API as a new user: the first two were Python tracebacks, the others silently accepted
+     ({"digits": -1}, "digits takes a whole number from 0 to 8"), ({"stars": "0.1"}, "stars are at most 5 probabilities"),
+     ({"digits": 20}, "digits takes a whole number from 0 to 8"), ({"digits": 2.5}, "digits takes a whole number"),
+     ({"fit": ["r2", "hanson"]}, "unknown fit statistic 'hanson'; did you mean 'hansen'"), ({"fit": [("r2", "R2", -1)]}, "the digits of fit statistic 'r2'"),
+     ({"rows": {"Controls": "ab"}}, "each row takes a list of texts")],
 )
 def test_bad_arguments_are_povdsl_errors(fits, kwargs, message):
     with pytest.raises(PovdslError, match=message):
@@ -129,3 +134,10 @@ def test_panels_and_fixed_effect_rows_give_the_same_table_as_a_spec_run(tmp_path
 def test_panels_put_each_result_in_exactly_one_panel(fits, panels, message):
     with pytest.raises(PovdslError, match=message):
         povdsl.table(fits, panels=panels)
+
+
+def test_one_result_needs_no_list(data, fits):
+    """`povdsl.table(result)` was a TypeError traceback ('Result' object is not iterable)."""
+    assert str(povdsl.table(fits[0], format="csv")) == str(povdsl.table([fits[0]], format="csv"))
+    with pytest.raises(PovdslError, match="takes a list of Result objects"):
+        povdsl.table(data)
