@@ -189,6 +189,8 @@ def load(
     region = _region_frame(plan, tables, panel)
     present = region.index.get_level_values(0).unique() if region is not None else _unit_regions(unit, panel.region)
     notices = _weights_coverage(plan, present, built)
+    if region is not None:
+        notices += _regions_without_data(plan, present, built) + _units_outside_regions(panel, unit, present)
     scalars: dict[str, float] = {}
     frames = Frames(unit, region, built, panel.unit, panel.time, panel.region, scalars=scalars, sources=tables)
     if region is not None:
@@ -275,6 +277,50 @@ def _weights_coverage(plan: Plan, present: pd.Index | None, built: dict[str, Wei
             shown = ", ".join(map(str, isolated[:10])) + (", ..." if len(isolated) > 10 else "")
             notices.append(Notice("warning", f"weights '{name}': {len(isolated)} region{'s' if len(isolated) != 1 else ''} with an all-zero weight row (W(x) is 0 there): {shown}", spans.get(name)))
     return notices
+
+
+def _regions_without_data(plan: Plan, present: pd.Index, built: dict[str, Weights]) -> list[Notice]:
+    """Regions of a weight matrix that the region data lacks: W() of a region variable is missing wherever their weight is not 0.
+
+    Not an error (a kNN matrix may reach only a few regions), but said, since
+    with a dense matrix (inverse travel times) it empties every W() term.
+    """
+    notices = []
+    for w in plan.weights:
+        weights = built.get(w.name)
+        if weights is None:
+            continue
+        extra = weights.regions.difference(present)
+        if len(extra):
+            shown = ", ".join(map(str, extra[:10])) + (", ..." if len(extra) > 10 else "")
+            notices.append(
+                Notice(
+                    "warning",
+                    f"weights '{w.name}': {len(extra)} region{'s' if len(extra) != 1 else ''} of the weight matrix {'have' if len(extra) != 1 else 'has'} no row in the region data ({shown}); W() of a region variable is missing for every region linked to {'them' if len(extra) != 1 else 'it'}",
+                    _at(w.span),
+                )
+            )
+    return notices
+
+
+def _units_outside_regions(panel: DataPlan, unit: pd.DataFrame, present: pd.Index) -> list[Notice]:
+    """Unit rows whose region the region data lacks: their region variables are missing, and the rows dropped, so it is said."""
+    if panel.region is None or panel.region not in unit.columns:
+        return []
+    regions = unit[panel.region]
+    outside = regions.notna().to_numpy() & ~regions.isin(present).to_numpy()
+    count = int(outside.sum())
+    if not count:
+        return []
+    unknown = pd.unique(regions[outside])
+    shown = ", ".join(map(str, unknown[:10])) + (", ..." if len(unknown) > 10 else "")
+    return [
+        Notice(
+            "warning",
+            f"data set '{panel.name}': {count} row{'s have' if count != 1 else ' has'} a {panel.region} the region data lacks ({shown}); their region variables are missing and models drop them",
+            _at(panel.span),
+        )
+    ]
 
 
 def _region_frame(plan: Plan, tables: Mapping[str, pd.DataFrame], panel: DataPlan) -> pd.DataFrame | None:

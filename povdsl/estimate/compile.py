@@ -347,6 +347,8 @@ def compile_model(model: ModelPlan, frames: Frames, cache: RunCache | None = Non
         index = index.intersection(data.index, sort=False)
     if extra:
         index = index.intersection(frame[extra].dropna().index, sort=False)
+    if len(index) == 0:
+        _refuse_empty_sample(columns, frame, extra)
     # keep the frame's row order; when nothing was dropped that is the frame's own index (no hashing of a million labels)
     index = frame.index if len(index) == len(frame.index) else frame.index[frame.index.isin(index)]
     parts = {part: data if data.index.equals(index) else data.loc[index] for part, (data, _, _) in built.items()}
@@ -367,6 +369,27 @@ def compile_model(model: ModelPlan, frames: Frames, cache: RunCache | None = Non
     if "endog" in built:
         formula += f" | {built['endog'][1][4:]} ~ {built['instruments'][1][4:]}"
     return Compiled(design, Vcov.requested(model.vcov_kind, model.vcov_groups), formula, len(frame))
+
+
+def _refuse_empty_sample(columns: dict[str, _Column], frame: pd.DataFrame, extra: list[str]) -> None:
+    """Every row lacks some variable: name the variables missing most, so the cause is found (a W() reaching a region without data)."""
+    missing = {text: int(c.values.isna().sum()) for text, c in columns.items()} | {c: int(frame[c].isna().sum()) for c in extra}
+    everywhere = [text for text, n in missing.items() if n == len(frame)]
+    if everywhere:
+        shown = ", ".join(f"'{text}'" for text in everywhere[:5])
+        message = f"no row has every variable of the model: {shown} {'is' if len(everywhere) == 1 else 'are'} missing in every row"
+    else:
+        counts = sorted(((n, text) for text, n in missing.items() if n), key=lambda p: -p[0])[:3]
+        shown = ", ".join(f"'{text}' in {n:,}" for n, text in counts)
+        message = f"no row has every variable of the model: each row lacks one of them ({shown} of {len(frame):,} rows missing)"
+    spatial = any(c.factor.kind == "spatial" and missing[text] for text, c in columns.items())
+    hint = (
+        "W(x) is missing wherever a region's row of the weight matrix reaches a region without a value of x: "
+        "a region of the weights that the region data lacks, or a missing x there"
+        if spatial
+        else "check for variables that are missing in most rows, or a `where` that keeps only rows where one is missing"
+    )
+    raise DataError(message, hint=hint)
 
 
 def _written_order(layer: ModelTerms, owners: Owners) -> tuple[int, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -104,3 +106,71 @@ def test_a_one_column_csv_is_still_read():
     from povdsl.data.files import _refuse_other_separator
 
     _refuse_other_separator("d.csv", ["income"])  # a one-column file without separators is a file, not a dialect
+
+
+# ------------------------------------------------------------------ the bundled Zhejiang files, edited by hand
+
+ZHEJIANG_MODEL = "model m3: log(income) ~ cluster + W(cluster, traveltime) + age + edu | fe(household)\n\ntable t = m3\n"
+
+
+def _zhejiang(tmp_path, edit) -> Path:
+    from povdsl.check.sources import bundled_root
+
+    (tmp_path / ".povdsl-root").write_text("")
+    source = bundled_root() / "zhejiang"
+    frames = {name: pd.read_csv(source / f"{name}.csv") for name in ("households", "counties", "census", "traveltime")}
+    edit(frames)
+    for name, frame in frames.items():
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    spec = tmp_path / "z.pov"
+    spec.write_text(
+        'data households = "households.csv" panel(household, year) region(county)\ndata counties = "counties.csv" key(county, year)\n'
+        'data census = "census.csv"\nweights traveltime = inverse("traveltime.csv", origin, destination, minutes)\n'
+        "let cluster = clusters(census, digits=4, lq=1.25, min_firms=10)\n" + ZHEJIANG_MODEL
+    )
+    return spec
+
+
+def test_a_county_missing_from_the_region_data_is_named_not_an_empty_design(tmp_path, capsys):
+    """One county dropped from counties.csv made W(cluster, traveltime) missing in 900 of 1,000 rows (a dense W reaches it from
+    everywhere), and the run said only "the design is empty: ... check for variables that are missing in every row"."""
+
+    def drop_county(frames):
+        frames["counties"] = frames["counties"][frames["counties"].county != 331022]
+
+    spec = _zhejiang(tmp_path, drop_county)
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"{spec}:4:1: warning: weights 'traveltime': 1 region of the weight matrix has no row in the region data (331022); "
+        "W() of a region variable is missing for every region linked to it\n"
+    ) in err, err
+    assert f"{spec}:6:1: error: model 'm3': no row has every variable of the model: each row lacks one of them ('W(cluster, traveltime)' in 900, 'cluster' in 100, 'log(income)' in 19 of 1,000 rows missing)" in err
+    assert "hint: W(x) is missing wherever a region's row of the weight matrix reaches a region without a value of x" in err
+    assert "design is empty" not in err and "Traceback" not in err
+
+
+def test_households_in_a_county_the_region_data_lacks_are_said_and_the_rest_fit_as_without_them(tmp_path, capsys):
+    def unknown_county(frames):
+        frames["households"].loc[frames["households"].index[:3], "county"] = 999999
+
+    spec = _zhejiang(tmp_path, unknown_county)
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert f"{spec}:1:1: warning: data set 'households': 3 rows have a county the region data lacks (999999); their region variables are missing and models drop them\n" in err, err
+    edited = povdsl.run(spec).results["m3"]
+    kept = pd.read_csv(tmp_path / "households.csv").iloc[3:]
+    kept.to_csv(tmp_path / "households.csv", index=False)
+    without = povdsl.run(spec).results["m3"]
+    np.testing.assert_allclose(edited.params.to_numpy(), without.params.to_numpy(), rtol=1e-10)
+    assert edited.nobs == without.nobs and edited.dropped == without.dropped + 3
+
+
+def test_a_model_whose_rows_each_lack_a_variable_names_the_variables():
+    df = _frame()
+    df["z"] = np.where(np.arange(len(df)) % 2 == 0, np.nan, 1.0)
+    df["w"] = np.where(np.arange(len(df)) % 2 == 1, np.nan, 1.0)
+    with pytest.raises(povdsl.EstimationError, match=r"each row lacks one of them \('z' in 30, 'w' in 30 of 60 rows missing\)"):
+        povdsl.fit("y ~ x + z + w | ols", df)
+    with pytest.raises(povdsl.EstimationError, match=r"'z' is missing in every row"):
+        povdsl.fit("y ~ x + z | ols", df.assign(z=np.nan))
