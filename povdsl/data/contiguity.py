@@ -3,8 +3,10 @@
 `weights contig = queen("regions.shp", county)` reads a polygon shapefile
 (the .shp with its .shx and .dbf beside it, through libpysal's own pure-Python
 readers) or a GeoJSON file (the standard library's json, shapes by shapely,
-which libpysal requires) and asks libpysal's Queen or Rook for the neighbours:
-queen counts a shared vertex, rook only a shared edge. Neither needs GDAL or
+which libpysal requires) and joins the polygons by libpysal's Queen or Rook rule (`_links`):
+queen counts a shared vertex, rook only a shared edge, of libpysal's own
+vertex lists, with a sort instead of libpysal's set merging, which is
+quadratic in a polygon's shared vertices. Neither needs GDAL or
 geopandas' readers. The region id of each polygon is the named attribute
 column; the result is povdsl's sparse Weights like any other, so W() and the
 spatial estimators take it alike.
@@ -24,10 +26,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from povdsl.data.files import FileProblem
 from povdsl.data.polygon_files import CONTIGUITY, MAX_REGIONS, checked, geojson_features, polygon_format, sidecars
-from povdsl.data.weights import Weights
+from povdsl.data.weights import MAX_LINKS, Weights
 from povdsl.errors import DataError
 
 
@@ -96,6 +99,61 @@ def _geojson(path: Path, id_column: str) -> tuple[list, list]:
     return polygons, ids
 
 
+def _links(polygons: list, builder: str, source: str) -> sparse.csr_matrix:
+    """The binary contiguity matrix by libpysal's rule, in time and memory linear in the vertices.
+
+    libpysal's Queen and Rook join two polygons that share a vertex (queen) or
+    an edge (rook) of `_get_verts`, and so does this function, from those
+    same vertices. libpysal merges the sets of polygons at each vertex into
+    each polygon's neighbour set by copying it, which is quadratic in a
+    polygon's shared vertices (one polygon of 100,000 vertices, each touched
+    by a small triangle: minutes), and forms every pair at a point where many
+    polygons meet (3,000 wedges around one point: 9 million links, a
+    gigabyte). Here the pairs come from sorting the (vertex or edge, polygon)
+    rows: a point shared by two polygons, nearly all of them, gives its pair
+    directly, and the pairs of points shared by more are counted against
+    MAX_LINKS before they are formed.
+    """
+    from libpysal.weights._contW_lists import _get_verts
+
+    keys, owners = [], []
+    for i, polygon in enumerate(polygons):
+        verts = np.asarray(_get_verts(polygon), dtype=float).reshape(-1, 2)
+        if builder == "rook":  # an edge is its two end points, in sorted order (libpysal: tuple(sorted([a, b])))
+            a, b = verts[:-1], verts[1:]
+            swap = ((b[:, 0] < a[:, 0]) | ((b[:, 0] == a[:, 0]) & (b[:, 1] < a[:, 1])))[:, None]
+            verts = np.hstack([np.where(swap, b, a), np.where(swap, a, b)])
+        keys.append(verts)
+        owners.append(np.full(len(verts), float(i)))
+    n = len(polygons)
+    table = np.unique(np.column_stack([np.concatenate(keys), np.concatenate(owners)]), axis=0)  # one row per (point, polygon), by point
+    owner = table[:, -1].astype(np.int64)
+    point = table[:, :-1]
+    starts = np.flatnonzero(np.concatenate([[True], np.any(point[1:] != point[:-1], axis=1)]))
+    sizes = np.diff(np.append(starts, len(table)))
+    pairs = int(np.sum(sizes[sizes > 2] * (sizes[sizes > 2] - 1)))
+    if pairs > MAX_LINKS:
+        raise DataError(f"{source}: {pairs:,} neighbour pairs where three or more polygons meet, over the limit of {MAX_LINKS:,}", hint="contiguity needs a map of regions, not polygons stacked on one point or edge")
+    two = starts[sizes == 2]
+    rows, cols = [owner[two], owner[two + 1]], [owner[two + 1], owner[two]]
+    many, size = starts[sizes > 2], sizes[sizes > 2]
+    if len(many):
+        member = np.repeat(many, size) + np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)  # rows of each point's polygons
+        times = np.repeat(size, size)
+        left = np.repeat(member, times)
+        right = np.repeat(np.repeat(many, size), times) + np.arange(times.sum()) - np.repeat(np.cumsum(times) - times, times)
+        distinct = left != right
+        rows.append(owner[left[distinct]])
+        cols.append(owner[right[distinct]])
+    row, col = np.concatenate(rows), np.concatenate(cols)
+    matrix = sparse.csr_matrix((np.ones(len(row)), (row, col)), shape=(n, n))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    if matrix.nnz > MAX_LINKS:
+        raise DataError(f"{source}: {matrix.nnz:,} neighbour pairs, over the limit of {MAX_LINKS:,}")
+    return matrix
+
+
 def from_polygons(path: str | Path, id_column: str, builder: str, *, row_standardize: bool = False) -> Weights:
     """Queen or rook contiguity over the polygons of ``path``, regions named by ``id_column``."""
     if builder not in CONTIGUITY:
@@ -108,7 +166,7 @@ def from_polygons(path: str | Path, id_column: str, builder: str, *, row_standar
     except FileProblem as exc:
         raise DataError(exc.message, hint=exc.hint) from None
     try:
-        from libpysal import weights as lw
+        import libpysal  # noqa: F401  (the readers and the vertex rule are libpysal's)
     except ImportError:
         raise DataError(f'{builder}() weights need libpysal: pip install "povdsl[spatial]"') from None
     try:
@@ -120,8 +178,7 @@ def from_polygons(path: str | Path, id_column: str, builder: str, *, row_standar
             index = pd.Index(ids)
             if index.has_duplicates:
                 raise DataError(f"region id(s) {', '.join(map(str, index[index.duplicated()].unique()[:5]))} appear on several polygons of {p.name}")
-            w = (lw.Queen if builder == "queen" else lw.Rook).from_iterable(polygons, ids=list(range(len(ids))))
-            matrix = w.sparse  # rows and columns in the order of the file's polygons
+            matrix = _links(polygons, builder, p.name)  # rows and columns in the order of the file's polygons
     except (DataError, MemoryError):
         raise
     except Exception as exc:  # a malformed file fails inside the readers in many ways; each is a located error

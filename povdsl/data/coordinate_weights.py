@@ -6,6 +6,12 @@ sparse Weights like any inverse() matrix, so W() and the spatial estimators
 take it alike. libpysal is the optional `spatial` extra, imported here only.
 Kernel weights get a zero diagonal: a spatial lag must not include the
 region itself (libpysal's kernels put K(0) there).
+
+The coordinates file is untrusted and small files can ask for n^2 links
+(`k=19999`, a band or bandwidth wider than the map), so `_links_within` and
+`_nearest` count the links a call would make (scipy's cKDTree counts pairs
+within a distance without forming them) and refuse more than MAX_LINKS
+before libpysal builds anything.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from povdsl.data.weights import Weights
+from povdsl.data.weights import MAX_LINKS, Weights
 from povdsl.errors import DataError
 from povdsl.language.functions import KERNELS
 
@@ -57,17 +63,26 @@ def from_coordinates(
         k = 5 if k is None else k
         if not 1 <= k < n:
             raise DataError(f"knn() needs 1 <= k < {n} (the number of regions), got k={k}")
+        _nearest(n, k, builder)
         w = lw.KNN.from_array(coords, k=k)
         text = f"{k} nearest neighbours (libpysal KNN)"
     elif builder == "distance_band":
         if threshold is None or threshold <= 0:
             raise DataError("distance_band() needs threshold=, a positive distance")
+        _links_within(coords, threshold, builder, "threshold")
         with np.errstate(divide="ignore"):  # libpysal raises the zero self-distance to alpha before dropping it
             w = lw.DistanceBand.from_array(coords, threshold=threshold, binary=binary, alpha=alpha, silence_warnings=True)
         text = f"neighbours within {threshold:g} (libpysal DistanceBand" + (")" if binary else f", weights d^{alpha:g})")
     elif builder == "kernel":
         if function not in KERNELS:
             raise DataError(f"kernel() function '{function}' is not known; use one of {', '.join(KERNELS)}")
+        neighbours = 2 if k is None else k  # libpysal's default
+        _nearest(n, neighbours + 1, builder)  # libpysal asks for k + 1 nearest (the region itself too)
+        if fixed:
+            from scipy.spatial import cKDTree
+
+            reach = bandwidth if bandwidth is not None else float(cKDTree(coords).query(coords, k=min(neighbours + 1, n))[0].max()) * 1.0000001  # libpysal's _set_bw
+            _links_within(coords, reach, builder, "bandwidth")
         kwargs = {"function": function, "fixed": fixed}
         if bandwidth is not None:
             kwargs["bandwidth"] = bandwidth
@@ -84,6 +99,22 @@ def from_coordinates(
         matrix = standardized(matrix)
     text += ", row-standardised" if row_standardize else ", not row-standardised"
     return Weights(matrix, ids, text)
+
+
+def _nearest(n: int, k: int, builder: str) -> None:
+    """Refuse k neighbours for each of n regions when that is over MAX_LINKS."""
+    if n * k > MAX_LINKS:
+        raise DataError(f"{builder}() with k={k} on {n:,} regions makes {n * k:,} links, over the limit of {MAX_LINKS:,}", hint="use a smaller k")
+
+
+def _links_within(coords: np.ndarray, distance: float, builder: str, option: str) -> None:
+    """Refuse a distance within which the regions have more than MAX_LINKS pairs (counted, never formed)."""
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(coords)
+    links = int(tree.count_neighbors(tree, distance)) - len(coords)  # ordered pairs within the distance, less each region with itself
+    if links > MAX_LINKS:
+        raise DataError(f"{builder}() with {option} {distance:g} links {links:,} pairs of regions, over the limit of {MAX_LINKS:,}", hint=f"use a smaller {option}")
 
 
 def standardized(matrix: sparse.spmatrix) -> sparse.csr_matrix:

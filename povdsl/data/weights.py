@@ -20,6 +20,13 @@ from povdsl.errors import DataError
 # would take more memory than the dense array: W @ x is then also faster.
 _CSR_BYTES_PER_ENTRY = 12
 _CHUNK_ROWS = 1 << 20  # rows of the long table converted at a time, to bound temporary memory
+# Nonzero entries of a matrix built from coordinates or polygons. A small
+# untrusted file can ask for n^2 of them (20,000 points with knn k=19,999,
+# a distance band wider than the map, 3,000 wedges around one point), and
+# libpysal holds each link as Python objects (some 250 bytes), so the count
+# is checked before libpysal builds anything: 2,000,000 links (10,000
+# regions with 200 neighbours each) stay under half a gigabyte.
+MAX_LINKS = 2_000_000
 
 
 def dense_is_smaller(entries: int, regions: int) -> bool:
