@@ -116,7 +116,9 @@ def _refuse_second_vcov(model: str) -> None:
 
 
 def _unprefixed(d: Diagnostic) -> Diagnostic:
-    """Point into the user's model line, not into the declaration povdsl wrapped it in."""
+    """Point into the user's model line, not into the declaration povdsl wrapped it in; a spec's hint becomes the call's."""
+    if d.code == "E171":  # there is no `data` line to add panel(...) to: the frame's index is an argument
+        d = replace(d, message=d.message.replace("data set 'data' is a cross-section", "the data is a cross-section"), hint="pass the panel's unit and time columns: povdsl.fit(..., panel=(unit, time))")
     sp = d.span
     if sp is None or sp.line != 1:
         return d

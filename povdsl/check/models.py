@@ -115,7 +115,7 @@ class ModelChecks(ExpressionChecks, TableLayoutChecks):
         if d.vcov is not None:
             vcov_kind = d.vcov.kind
             if vcov_kind not in VCOV_KINDS:
-                self.error("E180", f"unknown variance '{vcov_kind}'", d.vcov.span, did_you_mean(vcov_kind, VCOV_KINDS) or "use unadjusted, robust or cluster(var)")
+                self.error("E180", f"unknown variance '{vcov_kind}'", d.vcov.span, _variance_hint(vcov_kind))
             elif vcov_kind == "cluster":
                 if not 1 <= len(d.vcov.groups) <= 2:
                     self.error("E181", "cluster() takes one or two variables", d.vcov.span)
@@ -418,3 +418,18 @@ def _listed(what: str, names: Iterable[str], most: int = 12) -> str | None:
     """A hint naming every choice when there are few (a misspelt name with nothing close still gets a way forward)."""
     choices = sorted(names)
     return f"{what} {', '.join(choices)}" if 0 < len(choices) <= most else None
+
+
+def _variance_hint(kind: str) -> str:
+    """Stata's and sandwich's spellings get povdsl's; anything else the nearest kind or the list."""
+    lowered = kind.lower()
+    if lowered in ("hc1", "hc0", "hc2", "hc3", "het", "hetero", "heteroskedastic", "white"):
+        return "write `robust`: povdsl's heteroskedasticity-robust variance is HC1 (Stata's `, robust`); HC0, HC2 and HC3 are not offered"
+    if lowered in ("iid", "ols", "classical", "homoskedastic", "standard"):
+        return "write `unadjusted` for the classical variance"
+    if lowered in ("cl", "crv1", "clustered", "cluster_robust"):
+        return "write `cluster(var)`, or `cluster(a, b)` for two-way clustering"
+    if lowered != kind and lowered in VCOV_KINDS:
+        return f"did you mean '{lowered}'?"
+    return did_you_mean(kind, VCOV_KINDS) or "use unadjusted, robust or cluster(var)"
+

@@ -42,7 +42,7 @@ def bind_estimator(est: s.Estimator, checker, terms: list | None) -> Binding | N
     still checked, but nothing is said about the regressors (no cascade)."""
     sig = REGISTRY.get(est.name)
     if sig is None:
-        checker.error("E200", f"unknown estimator '{est.name}'", est.span, did_you_mean(est.name, REGISTRY) or f"estimators: {', '.join(REGISTRY)}")
+        checker.error("E200", f"unknown estimator '{est.name}'", est.span, (f"did you mean '{est.name.lower()}'?" if est.name.lower() in REGISTRY else did_you_mean(est.name, REGISTRY)) or f"estimators: {', '.join(REGISTRY)}")
         return None
     from povdsl.check.spatial_binding import bind_spatial
 

@@ -72,6 +72,7 @@ class Evaluator:
                 for side, value in ((a, left), (b, right)):
                     if isinstance(value, float) and not isinstance(side, s.Number):
                         self.thresholds.append((expr_text(e), value))
+                _refuse_text_against_numbers(e, a, left, b, right)
                 return _compare(_COMPARE[op], left, right, self.frame.index)
             case s.BoolOp(op=op, left=a, right=b):
                 fn = (lambda x, y: x & y) if op == "and" else (lambda x, y: x | y)
@@ -96,6 +97,42 @@ class Evaluator:
         if values.empty:
             raise DataError(f"'{expr_text(e)}' has no non-missing values to aggregate")
         return float(values.mean() if func == "mean" else values.median())
+
+
+def _is_text_column(value) -> bool:
+    return isinstance(value, pd.Series) and (pd.api.types.is_object_dtype(value) or pd.api.types.is_string_dtype(value))
+
+
+def _is_number_column(value) -> bool:
+    return isinstance(value, pd.Series) and pd.api.types.is_numeric_dtype(value) and not pd.api.types.is_bool_dtype(value)
+
+
+def _refuse_text_against_numbers(e: s.Compare, a: s.Expr, left, b: s.Expr, right) -> None:
+    """`year == "2004"` on a numeric year, or `county == 3` on a text county, is False on every row: an empty sample, silently."""
+    for side, value, other in ((a, left, b), (b, right, a)):
+        if isinstance(other, s.String) and _is_number_column(value):
+            raise DataError(
+                f"'{expr_text(e)}' compares the numbers of '{expr_text(side)}' with the text \"{other.value}\", which no number equals",
+                hint=f"drop the quotes: {_unquoted(e, other)}" if _is_numeral(other.value) else "compare it with a number, or check the column",
+            )
+        if isinstance(other, s.Number) and _is_text_column(value) and value.notna().any():
+            raise DataError(
+                f"'{expr_text(e)}' compares the text column '{expr_text(side)}' with the number {other.text}, which no text equals",
+                hint=f'quote it: {expr_text(side)} {e.op} "{other.text}"',
+            )
+
+
+def _unquoted(e: s.Compare, text: s.String) -> str:
+    number = s.Number(text.value.strip())
+    return expr_text(s.Compare(e.op, number if e.left is text else e.left, number if e.right is text else e.right))
+
+
+def _is_numeral(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _as_series(value, index) -> pd.Series:

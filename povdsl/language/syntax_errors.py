@@ -135,7 +135,11 @@ def _token_hint(token: Token, expected) -> str | None:
         return "use '==' to compare"
     if token.type == "NAME" and "VBAR" in expected:
         return "separate the estimator from the formula with '|', e.g. `y ~ x | ols`"
+    if token == "~" and "RPAR" in expected:  # `iv(x ~ z)`: an IV formula written as in linearmodels or pyfixest
+        return "a call's arguments are not a formula; an IV model lists its instruments and endogenous regressors by name: `y ~ x + w | iv(iv=z, endog=x)`"
     if token == "~" and "COLON" in expected:
+        return 'a model needs a colon after its name or label: `model m1 "Model 1": y ~ x | ols`'
+    if token.type in ("NAME", "NUMBER") and {"COLON", "FOR", "STRING"} <= set(expected):  # `model m y ~ x | ols` (no label)
         return 'a model needs a colon after its name or label: `model m1 "Model 1": y ~ x | ols`'
     if token.type == "NAME":  # a misspelt keyword (`stta t`, `landscpe`, `wher`)
         keywords = [name.lower() for name in expected if name not in _TOKEN_WORDS and name.isalpha()]

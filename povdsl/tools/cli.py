@@ -89,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args) -> int:
     from povdsl.pipeline import run
 
+    if not args.spec.exists() and not args.spec.is_symlink():  # as `check`, `explain` and `fmt` say it: exit 2 (a link or a folder is E006)
+        print(escape_controls(f"povdsl: no such file: {args.spec}"), file=sys.stderr)
+        return EXIT_USAGE
     formats = tuple(dict.fromkeys(args.format or ["latex"]))
     with warnings.catch_warnings(record=True) as caught:  # said once each below, as povdsl's own lines
         warnings.simplefilter("default")
