@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from povdsl.check.nodes import _literal, _walk
 from povdsl.check.signatures import MAX_LAG
 from povdsl.check.state import CheckerState
@@ -168,7 +171,14 @@ class ExpressionChecks(CheckerState):
         if any(not p.readable for p in self.data.values()):
             return  # a data file that could not be read was reported once; its names are not reported again
         pool = list(self.scope) + list(self.macros)
-        self.error("E110", f"unknown variable '{e.id}'", e.span, did_you_mean(e.id, pool))
+        hint = did_you_mean(e.id, pool)
+        near = next((name for name in pool if hint == f"did you mean '{name}'?"), None)
+        if near is not None and not _SPEC_NAME.fullmatch(near):  # 'ln exper', 'expérience': no spec can write it
+            hint = (
+                f"the data has a column '{near}', which a spec cannot name (names are ASCII letters, digits and _): "
+                f"rename it in the data file, e.g. to '{_spec_name(near)}'"
+            )
+        self.error("E110", f"unknown variable '{e.id}'", e.span, hint)
 
     # ---------------------------------------------------------- formulas
 
@@ -294,3 +304,14 @@ class ExpressionChecks(CheckerState):
             (s.Number("1" if key == INTERCEPT else "0", span=term.span), 1, None) if key in (INTERCEPT, NO_INTERCEPT) else (term.expr, 1, macro)
             for key, term, macro in self.side_terms(e, origin)
         ]
+
+
+_SPEC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _spec_name(column: str) -> str:
+    """A name a spec can write for a column: accents dropped, every other character an underscore."""
+    ascii_text = unicodedata.normalize("NFKD", column).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^A-Za-z0-9_]", "_", ascii_text).strip("_") or "column"
+    return name if not name[0].isdigit() else f"_{name}"
+

@@ -92,3 +92,18 @@ def test_run_of_a_missing_spec_is_a_usage_error_as_check_is(tmp_path, capsys):
     assert main(["run", str(missing), "--out", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err == f"povdsl: no such file: {missing}\n"
     assert main(["check", str(missing)]) == 2
+
+
+@pytest.mark.parametrize(("column", "written", "name"), [("expérience", "experience", "experience"), ("ln exper", "ln_exper", "ln_exper"), ("Union-member", "Union_member", "Union_member")])
+def test_a_column_no_spec_can_name_is_said_with_a_name_to_rename_it_to(tmp_path, column, written, name):
+    """The hint was "did you mean 'ln exper'?", a name the spec language cannot write."""
+    (tmp_path / ".povdsl-root").write_text("")
+    pd.DataFrame({"nr": [1, 2], "year": [1980, 1980], "lwage": [1.0, 2.0], column: [1.0, 3.0]}).to_csv(tmp_path / "d.csv", index=False)
+    spec = tmp_path / "s.pov"
+    spec.write_text(f'data d = "d.csv" panel(nr, year)\nmodel m: lwage ~ {written} | ols\n', encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        povdsl.load(spec)
+    (d,) = info.value.diagnostics
+    assert d.code == "E110" and d.hint == (
+        f"the data has a column '{column}', which a spec cannot name (names are ASCII letters, digits and _): rename it in the data file, e.g. to '{name}'"
+    )
