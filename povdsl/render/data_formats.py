@@ -20,7 +20,7 @@ import re
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from povdsl.render.table_model import MINUS, Cell, Table
+from povdsl.render.table_model import Cell, Table, ascii_number
 
 if TYPE_CHECKING:
     from povdsl.render.formats import OutputFormat, RenderOptions
@@ -39,8 +39,8 @@ def inert(text: str) -> str:
 
 def _plain_number(cell: Cell) -> str:
     if cell.number:
-        return inert(cell.number.replace(MINUS, "-").replace(",", ""))
-    return inert(cell.text.replace(MINUS, "-"))  # a confidence interval "[-0.12, 0.35]"
+        return inert(ascii_number(cell.number).replace(",", ""))  # "-3.21e-17", "10234"
+    return inert(ascii_number(cell.text))  # a confidence interval "[-0.12, 0.35]"
 
 
 def render_csv(table: Table, fmt: OutputFormat, options: RenderOptions) -> str:

@@ -19,7 +19,7 @@ import zipfile
 from typing import TYPE_CHECKING
 
 from povdsl.render.docx_format import FIXED_DATE, _fixed_dates
-from povdsl.render.table_model import MINUS, Cell, Row, Table
+from povdsl.render.table_model import MINUS, Cell, Row, Table, ascii_number
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell as SheetCell
@@ -29,10 +29,10 @@ if TYPE_CHECKING:
 
 
 def number_format(cell: Cell) -> str:
-    """The Excel format that prints the cell's value as its text: "0.00", "#,##0", "(0.00)", '0.00"**"'."""
-    number = cell.number.replace(MINUS, "-")
+    """The Excel format that prints the cell's value as its text: "0.00", "#,##0", "(0.00)", '0.00"**"', "0.00E+00"."""
+    number, _, exponent = ascii_number(cell.number).partition("e")
     whole, _, decimals = number.lstrip("-").partition(".")
-    core = ("#,##0" if "," in whole else "0") + ("." + "0" * len(decimals) if decimals else "")
+    core = ("#,##0" if "," in whole else "0") + ("." + "0" * len(decimals) if decimals else "") + ("E+00" if exponent else "")
     if cell.bracketed:
         core = f"[{core}]" if cell.square else f"({core})"
         core = core.replace("[", "\\[").replace("]", "\\]")
@@ -44,7 +44,7 @@ def number_format(cell: Cell) -> str:
 def cell_value(cell: Cell) -> float | str:
     """A number when the cell is one (thousands separators and the real minus removed), else its text."""
     if cell.number and not cell.bound:
-        return float(cell.number.replace(MINUS, "-").replace(",", ""))
+        return float(ascii_number(cell.number).replace(",", ""))
     return cell.text.replace(MINUS, "-")
 
 

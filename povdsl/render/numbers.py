@@ -5,7 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from povdsl.render.table_model import INTEGER_STATS, MINUS, Cell, Decimals
+from povdsl.render.table_model import INTEGER_STATS, MINUS, SUPERSCRIPT, TIMES, Cell, Decimals
+
+# A number printed with fixed decimals gets at most this many.  Under `digits N
+# sig` a number whose N figures would need more (a coefficient below about
+# 1e-13) prints in scientific notation instead, 3.21×10⁻¹⁷, never as a row of
+# zeros.  Decision 82.
+MAX_DECIMALS = 15
 
 
 def format_number(value: float, decimals: int) -> str:
@@ -22,16 +28,31 @@ def significant_decimals(value: float, figures: int) -> int:
     """Decimals that show `figures` significant figures: 0.0994 -> 4 for 3 figures, 123.4 -> 0."""
     if value is None or not math.isfinite(value) or value == 0:
         return max(figures - 1, 0)
-    return min(max(figures - 1 - math.floor(math.log10(abs(value))), 0), 15)
+    return min(max(figures - 1 - math.floor(math.log10(abs(value))), 0), MAX_DECIMALS)
 
 
-def places(value: float, count: int, decimals: Decimals) -> int:
-    """`count` decimals, or as many as `count` significant figures need when the table asks for figures."""
-    return significant_decimals(value, count) if decimals.significant else count
+def format_figures(value: float, figures: int) -> str:
+    """`figures` significant figures: fixed decimals while they need at most MAX_DECIMALS (0.0994, 12.3),
+    else scientific notation with a real minus and a superscript exponent (−3.21×10⁻¹⁷), as a reader writes it.
+
+    Each format prints "×10⁻¹⁷" its own way (LaTeX as math, siunitx, CSV, JSON
+    and Excel as 3.21e-17: `table_model.ascii_number`).
+    """
+    if value is None or not math.isfinite(value):
+        return ""
+    if value == 0 or figures - 1 - math.floor(math.log10(abs(value))) <= MAX_DECIMALS:
+        return format_number(value, significant_decimals(value, figures))
+    mantissa, _, exponent = f"{value:.{max(figures - 1, 0)}e}".partition("e")
+    return mantissa.replace("-", MINUS) + TIMES + "10" + str(int(exponent)).translate(SUPERSCRIPT)
+
+
+def format_places(value: float, count: int, decimals: Decimals) -> str:
+    """`count` decimals, or `count` significant figures when the table asks for figures."""
+    return format_figures(value, count) if decimals.significant else format_number(value, count)
 
 
 def coef_decimals(value: float, decimals: Decimals) -> int:
-    """`coef` decimals, or more so that a small value's first significant digit shows."""
+    """`coef` decimals, or more so that a small value's first significant digit shows (figures: `format_figures`)."""
     if decimals.significant:
         return significant_decimals(value, decimals.coef)
     if value is None or not math.isfinite(value) or value == 0:
@@ -41,6 +62,8 @@ def coef_decimals(value: float, decimals: Decimals) -> int:
 
 
 def format_coef(value: float, decimals: Decimals) -> str:
+    if decimals.significant:
+        return format_figures(value, decimals.coef)
     return format_number(value, coef_decimals(value, decimals))
 
 
@@ -85,7 +108,7 @@ def format_pvalue(pvalue: float, decimals: Decimals) -> str:
     """A p-value with the table's decimals or figures; under figures, "<0.0001" below the floor (never 0.000000000000000)."""
     if decimals.significant and pvalue is not None and math.isfinite(pvalue) and pvalue < PVALUE_FLOOR:
         return "<" + format_level(PVALUE_FLOOR)
-    return format_number(pvalue, places(pvalue, decimals.pvalue, decimals))
+    return format_places(pvalue, decimals.pvalue, decimals)
 
 
 def statistic_cell(kind: str, coef: float, std_error: float, tstat: float, pvalue: float, decimals: Decimals, *, square: bool = False) -> Cell:
@@ -95,7 +118,7 @@ def statistic_cell(kind: str, coef: float, std_error: float, tstat: float, pvalu
     elif kind == "p":
         number = format_pvalue(pvalue, decimals)
     else:
-        number = format_number(tstat, places(tstat, decimals.tstat, decimals))
+        number = format_places(tstat, decimals.tstat, decimals)
     if not number:
         return Cell()
     return Cell(text=f"[{number}]" if square else f"({number})", number=number, bracketed=True, square=square)
@@ -122,5 +145,5 @@ def fit_cell(key: str, value: float | None, decimals: Decimals) -> Cell:
     if key in INTEGER_STATS:
         number = format_count(value)
     else:
-        number = format_number(value, places(value, decimals.fit_overrides.get(key, decimals.fit), decimals))
+        number = format_places(value, decimals.fit_overrides.get(key, decimals.fit), decimals)
     return Cell(text=number, number=number)

@@ -15,6 +15,18 @@ from types import MappingProxyType
 
 MINUS = "\N{MINUS SIGN}"  # U+2212; each renderer maps it to its own minus
 EN_DASH = "\N{EN DASH}"
+TIMES = "\N{MULTIPLICATION SIGN}"  # scientific notation: "3.21×10⁻¹⁷"
+SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")  # an exponent's digits and sign
+ASCII_EXPONENT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+SCIENTIFIC = re.compile(f"{TIMES}10([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")  # the "×10⁻¹⁷" of a number in scientific notation
+
+
+def ascii_number(text: str) -> str:
+    """A number as printed ("−3.21×10⁻¹⁷", "[−0.12, 0.35]") with the ASCII signs a program reads ("-3.21e-17").
+
+    Thousands separators are left to the caller: in an interval the comma separates the bounds.
+    """
+    return SCIENTIFIC.sub(lambda m: "e" + m.group(1).translate(ASCII_EXPONENT), text).replace(MINUS, "-")
 
 DEFAULT_ESTIMATOR_LABELS = MappingProxyType(
     {

@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 
 from povdsl.render.formats import FORMATS, FormatError, OutputFormat, RenderOptions, output_format
-from povdsl.render.table_model import MINUS, Table
+from povdsl.render.table_model import ASCII_EXPONENT, MINUS, SCIENTIFIC, Table, ascii_number
 
 # One entry per character, so escaping is a lookup and never string surgery.
 LATEX_ESCAPES = str.maketrans(
@@ -55,12 +55,17 @@ MARKDOWN_MARKUP = re.compile(r"([<&])(?=[A-Za-z0-9/!?#])")
 # \label keys: keep them to letters, digits, colons and hyphens.
 LABEL_KEY = str.maketrans({c: "-" for c in " _\\{}#%&$~^"})
 
-# siunitx parses ASCII: a hyphen-minus for the sign and no thousands commas.
-SIUNITX_NUMBER = str.maketrans({MINUS: "-", ",": None})
+# siunitx parses ASCII: a hyphen-minus for the sign, no thousands commas, and an exponent as "e-17".
+NO_COMMAS = str.maketrans({",": None})
 
 
 def latex_escape(text: object) -> str:
-    return str(text).translate(LATEX_ESCAPES)
+    """Text with TeX's special characters escaped; a number's "×10⁻¹⁷" as math, ×10^{-17}."""
+    return SCIENTIFIC.sub(_latex_power, str(text).translate(LATEX_ESCAPES))
+
+
+def _latex_power(match: re.Match[str]) -> str:
+    return r"\ensuremath{\times 10^{" + match.group(1).translate(ASCII_EXPONENT) + "}}"
 
 
 def markdown_escape(text: object) -> str:
@@ -82,7 +87,7 @@ def latex_label(text: object) -> str:
 
 
 def siunitx_number(text: object) -> str:
-    return str(text).translate(SIUNITX_NUMBER)
+    return ascii_number(str(text)).translate(NO_COMMAS)
 
 
 def _loader() -> jinja2.BaseLoader:
@@ -138,10 +143,13 @@ def siunitx_formats(table: Table) -> tuple[str, ...]:
         ]
         bounded = any(n.startswith("<") for n in numbers)  # a p-value "<0.0001": siunitx's comparator
         signed = any(n.startswith("-") for n in numbers)
-        parts = [n.lstrip("<-").partition(".") for n in numbers] or [("0", "", "")]
+        mantissas, exponents = zip(*(n.partition("e")[::2] for n in numbers)) if numbers else (("0",), ("",))
+        parts = [m.lstrip("<-").partition(".") for m in mantissas]
         integers = max(len(p[0]) for p in parts)
         decimals = max(len(p[2]) for p in parts)
-        formats.append(f"{'<' if bounded else ''}{'-' if signed else ''}{integers}.{decimals}" if kind == "number" else "")
+        powers = [e for e in exponents if e]  # scientific notation (`digits N sig` below ~1e-13): room for "e-17"
+        power = f"e{'-' if any(e.startswith('-') for e in powers) else ''}{max(len(e.lstrip('-')) for e in powers)}" if powers else ""
+        formats.append(f"{'<' if bounded else ''}{'-' if signed else ''}{integers}.{decimals}{power}" if kind == "number" else "")
     return tuple(formats)
 
 

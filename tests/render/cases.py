@@ -253,10 +253,25 @@ def grid_table():
     return build_member_table(GRID_SPEC, fair_grid_entries(), GRID_CONTEXT)
 
 
+# `digits 3 sig` with coefficients far below 1e-15: the linear probability
+# model with GPA measured in units 1e17 times larger and PSI in units -1e16
+# times larger, so those coefficients and standard errors are the fitted ones
+# divided by 1e17 and -1e16 exactly (t and p unchanged); each prints in
+# scientific notation with three figures.
+SCIENTIFIC_SPEC = replace(MODEL_SPEC, name="spector_scientific", models=("m2",), digits=3, significant_figures=True, stat="se", fit_stats=("r2",))
+
+
+def scientific_table():
+    lpm = spector_results()[1]
+    scale = pd.Series({"GPA": 1e17, "PSI": -1e16}).reindex(lpm.params.index, fill_value=1.0)
+    rescaled = replace(lpm, params=lpm.params / scale, std_errors=lpm.std_errors / scale.abs(), tstats=lpm.tstats * np.sign(scale), raw=None)
+    return build_model_table(SCIENTIFIC_SPEC, [rescaled], MODEL_CONTEXT)
+
+
 # case name -> table builder; golden file is golden/<case>.<extension>
 CASES = {
     "model": model_table, "sweep": sweep_table, "digits": digits_table, "significant": significant_table,
-    "groups": groups_table, "panels": panels_table, "grid": grid_table,
+    "groups": groups_table, "panels": panels_table, "grid": grid_table, "scientific": scientific_table,
 }
 
 

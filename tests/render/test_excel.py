@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from povdsl.render.formats import FORMATS
-from povdsl.render.table_model import MINUS
+from povdsl.render.table_model import ASCII_EXPONENT, MINUS, SCIENTIFIC, ascii_number
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -27,11 +27,14 @@ GOLDEN = Path(__file__).with_name("golden")
 
 
 def _printed(value: float, fmt: str) -> str:
-    """What Excel shows for `value` under the formats povdsl writes (decimals, #,##0, brackets, literal stars)."""
+    """What Excel shows for `value` under the formats povdsl writes (decimals, #,##0, 0.00E+00, brackets, literal stars)."""
     stars = "".join(re.findall(r'"([^"]*)"', fmt))
     core = re.sub(r'"[^"]*"', "", fmt).replace("\\[", "[").replace("\\]", "]")
     opening, closing = ("(", ")") if core.startswith("(") else ("[", "]") if core.startswith("[") else ("", "")
     core = core.strip("()[]")
+    if core.endswith("E+00"):  # scientific: "4.64E-18", a real minus for the mantissa only
+        text = f"{value:.{len(core.removesuffix('E+00').partition('.')[2])}E}"
+        return opening + (MINUS + text[1:] if text.startswith("-") else text) + closing + stars
     decimals = len(core.partition(".")[2])
     text = f"{value:,.{decimals}f}" if core.startswith("#,##0") else f"{value:.{decimals}f}"
     if float(text.replace(",", "")) == 0:
@@ -79,8 +82,9 @@ def _check_row(sheet, line: int, row) -> None:
         stored = sheet.cell(line, column)
         if cell.number and not cell.bound:
             assert isinstance(stored.value, (int, float))
-            assert stored.value == float(cell.number.replace(MINUS, "-").replace(",", ""))
-            assert _printed(stored.value, stored.number_format) == cell.display
+            assert stored.value == float(ascii_number(cell.number).replace(",", ""))
+            shown = SCIENTIFIC.sub(lambda m: "E" + m.group(1).translate(ASCII_EXPONENT), cell.display)  # Excel writes 4.64E-18
+            assert _printed(stored.value, stored.number_format) == shown
         else:  # text, or a p-value bound "(<0.0001)" that no number format prints
             assert (stored.value or "") == cell.text.replace(MINUS, "-")
 

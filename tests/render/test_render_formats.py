@@ -137,3 +137,27 @@ def test_html_cells_read_back_equal_the_table_model(tables, case, standalone):
     expected += [[("th", 1, row.label)] + [("td", 1, cell.display) for cell in row.cells] for row in table.footer]
     expected.append([("td", table.ncols + 1, "Notes: " + " ".join(table.notes))])
     assert parser.rows == expected
+
+
+def test_coefficients_below_1e15_keep_their_figures_in_every_format(tables):
+    """`digits 3 sig` on coefficients of order 1e-17: each format carries the fitted value (statsmodels' fit divided
+    by its exact rescaling), to 3 figures, in its own notation, never a row of zeros."""
+    import csv
+    import io
+    import json
+
+    fitted = regen.spector_results()[1]
+    truth = {"GPA": fitted.params["GPA"] / 1e17, "PSI": fitted.params["PSI"] / -1e16}
+    table = tables["scientific"]
+    rows = list(csv.reader(io.StringIO(render(table, "csv"))))
+    printed = {label: float(value) for label, value in rows if label in ("Grade point average", regen.SPECIAL_LABEL)}
+    assert printed["Grade point average"] == pytest.approx(truth["GPA"], rel=5e-3) and abs(printed["Grade point average"]) < 1e-17
+    assert printed[regen.SPECIAL_LABEL] == pytest.approx(truth["PSI"], rel=5e-3) and printed[regen.SPECIAL_LABEL] < 0
+    shown = "4.64×10⁻¹⁸"  # the figures of truth["GPA"], as a reader writes them
+    assert f"{truth['GPA']:.2e}" == "4.64e-18"
+    model = json.loads(render(table, "json"))["table"]  # the table model as printed, like its "−" signs
+    assert model["sections"][0]["rows"][0]["cells"][0]["number"] == shown
+    assert f"{shown}***" in render(table, "markdown") and f"{shown}***" in render(table, "html")
+    assert r"\ensuremath{\times 10^{-18}}" in render(table, "latex")
+    aligned = render(table, "latex", siunitx=True)
+    assert "4.64e-18" in aligned and "table-format=-1.4e-2," in aligned  # siunitx reads the exponent; the column reserves it

@@ -10,6 +10,8 @@ import pytest
 
 from povdsl.check.plan import TableSpec
 from povdsl.estimate.result import Result
+from povdsl.render.numbers import format_figures
+from povdsl.render.table_model import ascii_number
 from povdsl.render.tables import (
     MINUS,
     Decimals,
@@ -71,6 +73,29 @@ def test_a_tiny_p_value_under_significant_figures_is_a_bound_not_fifteen_zeros()
     assert statistic_cell("p", 1.0, 0.1, 10.0, 0.0001, figures).text == "(0.000100)"
     fixed = statistic_cell("p", 1.0, 0.1, 10.0, 1e-20, Decimals.uniform(3))
     assert fixed.text == "(0.000)" and not fixed.bound
+
+
+def test_significant_figures_beyond_fifteen_decimals_print_in_scientific_notation():
+    """`digits 3 sig`: 3.2e-17 prints 3.20×10⁻¹⁷ (was 0.000000000000000); fixed decimals keep their cap."""
+    figures = Decimals.uniform(3, significant=True)
+    assert format_coef(1.23e-13, figures) == "0.000000000000123"  # 15 decimals: still fixed
+    assert format_coef(1.23e-14, figures) == "1.23×10⁻¹⁴"  # 16 would be needed
+    assert format_coef(-3.2e-17, figures) == f"{MINUS}3.20×10⁻¹⁷"
+    assert format_coef(9.996e-17, figures) == "1.00×10⁻¹⁶"  # rounding carries into the exponent
+    assert format_coef(0.0, figures) == "0.00"
+    assert format_figures(4.2e-300, 1) == "4×10⁻³⁰⁰" and format_figures(math.nan, 3) == ""
+    assert statistic_cell("t", 1.0, 0.1, 2.5e-18, 0.5, figures).text == "(2.50×10⁻¹⁸)"
+    assert statistic_cell("se", 1.0, 5e-20, 2.0, 0.5, figures).number == "5.00×10⁻²⁰"
+    assert format_coef(1e-17, Decimals()) == "0.0000" and format_coef(1e-17, Decimals.uniform(3)) == "0.000"  # fixed: as documented
+
+
+@pytest.mark.parametrize("value", [3.2e-17, -7.77e-30, 1.0e-16, -9.9949e-20, 6.02e-23])
+def test_a_number_in_scientific_notation_reads_back_as_its_value(value):
+    """The printed figures are the value's: the ASCII form every data format writes parses to the value rounded to 3 figures."""
+    printed = format_figures(value, 3)
+    assert "×10" in printed
+    assert float(ascii_number(printed)) == float(f"{value:.2e}")
+    assert math.isclose(float(ascii_number(printed)), value, rel_tol=5e-3)
 
 
 def test_coefficients_get_two_decimals_and_more_only_to_show_a_significant_digit():
