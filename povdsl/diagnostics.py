@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from povdsl.errors import Diagnostic
+from povdsl.errors import Diagnostic, Span
 
 MAX_SHOWN = 50  # more than this and the rest is counted, not printed
 SUGGESTION_BUDGET = 100_000  # name comparisons one check may spend on did-you-mean hints (~0.3 s)
@@ -67,25 +67,30 @@ def format_diagnostic(d: Diagnostic, sources: Mapping[str, str]) -> str:
         return head + (f"\n  = hint: {escape_controls(d.hint)}" if d.hint else "")
     sp = d.span
     lines = [escape_controls(f"{sp.path}:{sp.line}:{sp.col}: {d.severity}[{d.code}]: {d.message}")]
-    text = sources.get(sp.path)
-    if text is not None:
-        source_lines = text.split("\n")  # the parser counts "\n" only
-        if 1 <= sp.line <= len(source_lines):
-            shown = _printable(source_lines[sp.line - 1].rstrip("\r").expandtabs(1))
-            if len(shown) > 200:  # keep huge lines readable
-                start = max(0, sp.col - 100)
-                shown = shown[start : start + 200]
-                col = sp.col - start
-            else:
-                col = sp.col
-            width = (sp.end_col - sp.col) if sp.end_line == sp.line else len(shown) - col + 1
-            width = max(1, min(width, len(shown) - col + 1 if len(shown) >= col else 1))
-            gutter = f"{sp.line} | "
-            lines.append(gutter + shown)
-            lines.append(" " * (len(gutter) + col - 1) + "^" * width)
+    lines += source_excerpt(sp, sources.get(sp.path))
     if d.hint:
         lines.append(f"  = hint: {escape_controls(d.hint)}")
     return "\n".join(lines)
+
+
+def source_excerpt(sp: Span, text: str | None) -> list[str]:
+    """The span's source line and a caret under it: what every located message shows below its first line."""
+    if text is None:
+        return []
+    source_lines = text.split("\n")  # the parser counts "\n" only
+    if not 1 <= sp.line <= len(source_lines):
+        return []
+    shown = _printable(source_lines[sp.line - 1].rstrip("\r").expandtabs(1))
+    if len(shown) > 200:  # keep huge lines readable
+        start = max(0, sp.col - 100)
+        shown = shown[start : start + 200]
+        col = sp.col - start
+    else:
+        col = sp.col
+    width = (sp.end_col - sp.col) if sp.end_line == sp.line else len(shown) - col + 1
+    width = max(1, min(width, len(shown) - col + 1 if len(shown) >= col else 1))
+    gutter = f"{sp.line} | "
+    return [gutter + shown, " " * (len(gutter) + col - 1) + "^" * width]
 
 
 def format_diagnostics(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str]) -> str:

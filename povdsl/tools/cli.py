@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 
 from povdsl.check.sweeps import MAX_FITS, fit_count_text
-from povdsl.diagnostics import escape_controls
+from povdsl.diagnostics import escape_controls, source_excerpt
 from povdsl.errors import PovdslError, SpecError
 from povdsl.render.formats import FORMATS
 
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_PROBLEM
     except PovdslError as exc:  # data problems: EstimationError and DataError carry the declaration's span
-        print(escape_controls(f"{_location(getattr(exc, 'span', None))}error: {exc}", keep_newlines=True), file=sys.stderr)
+        print(_located_error(exc), file=sys.stderr)
         return EXIT_PROBLEM
     except OSError as exc:
         print(escape_controls(f"povdsl: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")), file=sys.stderr)
@@ -116,7 +116,7 @@ def _run(args) -> int:
         print(f"povdsl: warning: {message}", file=sys.stderr)
     _report_data_notes(output)
     for failure in output.failures:  # each failed model, located; its tables were not written
-        print(f"{_location(getattr(failure, 'span', None))}error: {failure}", file=sys.stderr)
+        print(_located_error(failure), file=sys.stderr)
     for name in output.skipped_tables:
         print(f"povdsl: '{name}' not written: one of its models could not be fitted", file=sys.stderr)
     if args.pdf:
@@ -143,6 +143,24 @@ def _run(args) -> int:
 
 def _location(span) -> str:
     return f"{span.path}:{span.line}:{span.col}: " if span else ""
+
+
+def _located_error(exc: BaseException) -> str:
+    """A data or fit error as a spec error reads: `path:line:col: error: ...`, the declaration's line and a caret, then the hint."""
+    span = getattr(exc, "span", None)
+    first, *rest = escape_controls(str(exc), keep_newlines=True).split("\n")
+    lines = [f"{_location(span)}error: {first}"]
+    if span is not None:
+        lines += source_excerpt(span, _spec_text(span.path))
+    return "\n".join(lines + rest)
+
+
+def _spec_text(path: str) -> str | None:
+    """The spec a span points into (the file povdsl just read), or None if it is gone: then no excerpt."""
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except (OSError, ValueError):
+        return None
 
 
 def _report_data_notes(output) -> None:

@@ -85,6 +85,8 @@ def test_a_header_only_file_is_one_error_at_its_declaration(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err == (
         f"{spec}:1:1: error: data set 'd' has no rows\n"
+        '1 | data d = "d.csv" panel(unit, t)\n'
+        "    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
         "  hint: the models are fitted on its rows: is it the right file, or was the export cut off after the header?\n"
     ), err
     with pytest.raises(DataError, match="data set 'data' has no rows"):
@@ -174,3 +176,17 @@ def test_a_model_whose_rows_each_lack_a_variable_names_the_variables():
         povdsl.fit("y ~ x + z + w | ols", df)
     with pytest.raises(povdsl.EstimationError, match=r"'z' is missing in every row"):
         povdsl.fit("y ~ x + z | ols", df.assign(z=np.nan))
+
+
+def test_a_failed_fit_shows_its_declaration_and_a_caret_as_a_spec_error_does(tmp_path, capsys):
+    """Data and fit errors were one line and a hint, with no source line or caret under the declaration."""
+    df = _frame().assign(c=1.0)
+    spec = _spec(tmp_path, df.to_csv(index=False), 'data d = "d.csv"\n\n# collinear\nmodel m: y ~ x + c | ols\n\ntable t = m\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[:4] == [
+        f"{spec}:4:1: error: model 'm': regressors: 'c' is collinear with 'Intercept'",
+        "4 | model m: y ~ x + c | ols",
+        "    ^^^^^^^^^^^^^^^^^^^^^^^^",
+        "  hint: drop one of the collinear terms from the formula",
+    ], lines
