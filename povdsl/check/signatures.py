@@ -70,11 +70,12 @@ def _registry_options(est, checker, args, structural: frozenset[str] = frozenset
             bound[name] = True
         elif spec.type == "flag" and isinstance(value, s.Name) and value.id in ("true", "false"):
             bound[name] = value.id == "true"
-        elif spec.type in ("int", "float") and isinstance(value, s.Number) and (spec.type == "float" or value.text.isdigit()):
-            bound[name] = int(value.text) if spec.type == "int" else value.value
+        elif spec.type == "float" and isinstance(value, s.Number):
+            bound[name] = value.value
+        elif spec.type == "int" and isinstance(value, s.Number) and value.text.isdigit() and spec.accepts(int(value.text)):
+            bound[name] = int(value.text)
         else:
-            want = "true or false" if spec.type == "flag" else "a whole number" if spec.type == "int" else "a number"
-            checker.error("E217", f"option '{name}' of {est.name}() takes {want}", a.span)
+            checker.error("E217", f"option '{name}' of {est.name}() takes {spec.wanted()}", a.span)
             ok = False
         if name in bound and sum(1 for x in args if (x.id if isinstance(x, s.Name) else getattr(x, "name", None)) == name) > 1:
             checker.error("E204", f"option '{name}' given twice", a.span)

@@ -58,7 +58,7 @@ def bind_spatial(est: s.Estimator, sig, checker, terms):
         value = kw.value
         if spec.type == "flag" and isinstance(value, s.Name) and value.id in ("true", "false"):
             options[kw.name] = value.id == "true"
-        elif spec.type == "int" and isinstance(value, s.Number) and value.text.isdigit():
+        elif spec.type == "int" and isinstance(value, s.Number) and value.text.isdigit() and spec.accepts(int(value.text)):
             options[kw.name] = int(value.text)
         elif kw.name == "fe" and isinstance(value, s.Name):
             if value.id not in checker.scope:
@@ -68,7 +68,7 @@ def bind_spatial(est: s.Estimator, sig, checker, terms):
         elif kw.name in CHOICES and isinstance(value, s.Name) and value.id in CHOICES[kw.name]:
             options[kw.name] = value.id
         else:
-            want = {"flag": "true or false", "int": "a whole number"}.get(spec.type, "one of " + ", ".join(CHOICES.get(kw.name, ("a column name",))))
+            want = spec.wanted() if spec.type in ("flag", "int") else "one of " + ", ".join(CHOICES.get(kw.name, ("a column name",)))
             checker.error("E217", f"option '{kw.name}' of {est.name}() takes {want}", value.span)
             ok = False
     if ok and options.get("fe") and (options.get("method") == "gmm" or est.name not in ("sar", "sem")):
