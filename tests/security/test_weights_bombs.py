@@ -131,3 +131,17 @@ def test_contiguity_equals_libpysals_on_a_mixed_map(tmp_path, builder, cls):
     theirs = getattr(libpysal.weights, cls).from_iterable(shapes, ids=list(range(len(shapes)))).sparse
     assert ours.nnz > len(shapes)
     assert abs(ours - theirs).sum() == 0
+
+
+@pytest.mark.parametrize("model", ["y ~ v | sem(w, ldet=ord) where year == 2000", "y ~ v | sar(w, ldet=full) where year == 2000", "y ~ v | sar(w, fe=id)"], ids=["ord", "full", "panel"])
+def test_a_dense_log_determinant_on_thousands_of_regions_is_refused(tmp_path, model):
+    """4,000 regions (a 200 kB file): `ldet=ord`/`full` and spreg's panel likelihood form a dense 4,000 x 4,000 W, O(n^3) each time."""
+    n = 4_000
+    spec = _project(tmp_path, n, 'knn("points.csv", id, x, y, k=4)')
+    _points(tmp_path, n)
+    rng = np.random.default_rng(2)
+    (tmp_path / "units.csv").write_text("id,year,v,y\n" + "".join(f"{i},{t},{rng.random():.4f},{rng.random():.4f}\n" for t in (2000, 2001) for i in range(n)))
+    spec.write_text(spec.read_text(encoding="utf-8").replace("y ~ v + W(g, w) | ols", model), encoding="utf-8")
+    result, used = _measured(_stage, str(spec), "run", cpu=CPU, rss=RSS)
+    assert used.within(CPU, RSS), f"{used} ({result['outcome']})"
+    assert result["outcome"] == "PovdslError" and "forms a dense 4,000 x 4,000 matrix" in result["text"], result

@@ -11,10 +11,21 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import linalg as spla
 
+from povdsl.errors import EstimationError
 from povdsl.estimate.spatial.lattice import SampleWeights
 
 DENSE_LIMIT = 400  # regions up to which eigenvalues of the dense W are computed (O(n^3): ~2 s at 500)
+# Regions above which no dense n x n matrix is formed, even when the spec asks for one (`ldet=full`,
+# `ldet=ord`, a spatial panel by spreg, whose likelihood is dense): 32 MB and O(n^3) per log-determinant.
+# A few hundred kB of untrusted data with 20,000 regions otherwise asked for 3.2 GB and hours.
+DENSE_MAX = 2000
 MARGIN = 1e-6  # distance kept from the singular ends of the stable interval
+
+
+def refuse_dense(n: int, what: str, dense: bool = True, hint: str = "use ldet=lu or ldet=auto (sparse log-determinants)") -> None:
+    """An error when `what` would form a dense n x n matrix on more than DENSE_MAX regions."""
+    if dense and n > DENSE_MAX:
+        raise EstimationError(f"{what} forms a dense {n:,} x {n:,} matrix; it is allowed up to {DENSE_MAX:,} regions", hint=hint)
 
 
 class LogDet:
@@ -23,6 +34,7 @@ class LogDet:
     def __init__(self, w: SampleWeights, method: str = "auto"):
         self.w = w
         self.method = ("ord" if w.n <= DENSE_LIMIT else "lu") if method == "auto" else method
+        refuse_dense(w.n, f"ldet={self.method}", self.method in ("ord", "full"))
         self.eigenvalues: np.ndarray | None = None
         if self.method == "ord":
             self.eigenvalues = np.linalg.eigvals(w.matrix.toarray())

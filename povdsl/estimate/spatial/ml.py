@@ -27,6 +27,7 @@ from povdsl.estimate.spatial.fit import (
     regressor_arrays,
 )
 from povdsl.estimate.spatial.lattice import SampleWeights
+from povdsl.estimate.spatial.logdet import refuse_dense
 from povdsl.estimate.spatial.ml_sparse import fit_sparse
 
 DENSE_LIMIT = 400  # regions up to which the log-determinant is the dense one (spreg's default "full")
@@ -39,6 +40,7 @@ def ldet_method(n: int, ldet: str) -> str:
         raise EstimationError(f"unknown log-determinant method '{ldet}'", hint="use auto, full, lu or ord")
     if ldet == "auto":
         return "full" if n <= DENSE_LIMIT else "LU"
+    refuse_dense(n, f"ldet={ldet}", ldet in ("full", "ord"))
     return "LU" if ldet == "lu" else ldet
 
 

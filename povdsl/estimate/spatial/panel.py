@@ -16,6 +16,7 @@ from povdsl.errors import EstimationError
 from povdsl.estimate.spatial.backend import call, require
 from povdsl.estimate.spatial.fit import INTERCEPT, SpatialFit, named, named_cov
 from povdsl.estimate.spatial.lattice import SampleWeights
+from povdsl.estimate.spatial.logdet import refuse_dense
 from povdsl.estimate.spatial.ml import durbin_names
 
 
@@ -42,6 +43,7 @@ def panel_order(entity: pd.Series, time: pd.Series, w: SampleWeights) -> np.ndar
 
 def fit_panel_fe(model: str, y: pd.Series, X: pd.DataFrame, w: SampleWeights, entity: pd.Series, time: pd.Series, *, epsilon: float = 1e-7) -> SpatialFit:
     """`sar(w, fe=unit)` or `sem(w, fe=unit)`."""
+    refuse_dense(w.n, f"{model}(w, fe=...) by spreg's ML", hint="spreg's panel likelihood is dense in the regions; fit one period at a time with sar(w) or sem(w)")
     order = panel_order(entity, time, w)
     names = [str(c) for c in X.columns if c != INTERCEPT]
     if not names:
