@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from cache_helpers import age, entry_names
 
 from povdsl.estimate import fit_cache
 from povdsl.estimate.cache_owners import index_name
@@ -28,23 +29,12 @@ table u "U" = l
 B = A.replace("age + edu | lpm", "age + capital | lpm")  # a and l's fits are the same as A's; b is its own
 
 
-def _names(spec: Path) -> dict[str, str]:
-    """The entry file of each plain model (its key) and of each sweep (its batch), computed as the run does."""
-    from povdsl.check.specfile import load_plan
-    from povdsl.estimate.fit_cache import Fingerprint, fit_key, sweep_batch
-
-    plan = load_plan(spec)
-    fingerprint = Fingerprint(plan)
-    return {m.name: f"{sweep_batch(m.name, fingerprint) if m.is_sweep else fit_key(m, (), False, fingerprint)}.json" for m in plan.models}
 
 
 def _run(spec: Path, out: str, *, prune: bool = False):
     return run(spec, spec.parent / out, formats=("markdown",), cache=spec.parent / ".povdsl-cache", cache_prune=prune, workers=1)
 
 
-def _age(path: Path, days: float) -> None:
-    old = path.lstat().st_mtime - days * 86400
-    os.utime(path, (old, old), follow_symlinks=False)
 
 
 @pytest.fixture
@@ -62,15 +52,15 @@ def shared(tmp_path, fits):
 
 def test_cache_prune_keeps_another_specs_entries_in_a_shared_folder(shared, fits):
     a, b, cache = shared
-    before_a, names_b = _names(a), _names(b)
+    before_a, names_b = entry_names(a), entry_names(b)
     assert before_a["a"] == names_b["a"] and before_a["l"] != names_b["l"]  # a's fit is shared; each spec has its own sweep batch
     a.write_text(A.replace("age + edu | ols", "age + edu + gender | ols").replace("age + edu | lpm", "age + edu + gender | lpm"), encoding="utf-8")
     orphan = cache / ("e" * 64 + ".json")  # an entry no spec's index names (a diff's, an older povdsl's)
     orphan.write_text("{}", encoding="utf-8")
-    _age(orphan, 1)
+    age(orphan, 1)
     _run(a, "oa2", prune=True)
     assert sorted(fits) == ["a", "b"]
-    after_a = _names(a)
+    after_a = entry_names(a)
     assert not (cache / before_a["b"]).exists() and not orphan.exists()  # a's own stale entry and an unowned one: removed
     assert all((cache / name).exists() for name in [*names_b.values(), *after_a.values()])  # b's, shared with a's old one
     fits.clear()
@@ -84,19 +74,19 @@ def test_cache_prune_keeps_another_specs_entries_in_a_shared_folder(shared, fits
 
 def test_an_index_unused_for_a_month_owns_nothing_and_is_removed(shared, fits):
     a, b, cache = shared
-    b_only = cache / _names(b)["b"]
+    b_only = cache / entry_names(b)["b"]
     stale = cache / index_name("b.pov")
-    assert json.loads(stale.read_text(encoding="utf-8"))["entries"] == sorted(_names(b).values())
-    _age(stale, 40)
+    assert json.loads(stale.read_text(encoding="utf-8"))["entries"] == sorted(entry_names(b).values())
+    age(stale, 40)
     _run(a, "oa2", prune=True)
     assert fits == [] and not stale.exists() and not b_only.exists()  # b.pov's index is stale, so its entries are unowned
-    assert all((cache / name).exists() for name in _names(a).values())
+    assert all((cache / name).exists() for name in entry_names(a).values())
 
 
 def test_the_thirty_day_rule_still_removes_another_specs_old_entries(shared, fits):
     a, b, cache = shared
-    b_only = cache / _names(b)["b"]
-    _age(b_only, 40)
+    b_only = cache / entry_names(b)["b"]
+    age(b_only, 40)
     _run(a, "oa2")  # no --cache-prune: only the age rule
     assert not b_only.exists() and (cache / index_name("b.pov")).exists()
     _run(b, "ob2")
@@ -128,7 +118,7 @@ def test_a_malformed_index_spares_everything_and_deletes_nothing_outside(shared,
     a, b, cache = shared
     victim = cache.parent / ("d" * 64 + ".json")  # entry-shaped, outside the cache folder
     victim.write_text("{}", encoding="utf-8")
-    before_b, stale_a = _names(b), cache / _names(a)["b"]
+    before_b, stale_a = entry_names(b), cache / entry_names(a)["b"]
     index = cache / index_name("b.pov")
     index.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     a.write_text(A.replace("age + edu | lpm", "age + edu + gender | lpm"), encoding="utf-8")
@@ -143,7 +133,7 @@ def test_a_malformed_index_spares_everything_and_deletes_nothing_outside(shared,
 
 def test_an_index_names_what_it_spares_and_never_what_is_removed(shared, fits, tmp_path):
     a, _, cache = shared
-    stale_a = cache / _names(a)["b"]
+    stale_a = cache / entry_names(a)["b"]
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     (outside / "x.txt").write_text("kept", encoding="utf-8")
@@ -166,7 +156,7 @@ def test_a_file_written_during_the_run_is_not_pruned_as_unused(tmp_path):
     before, during = tmp_path / ("a" * 64 + ".json"), tmp_path / ("b" * 64 + ".json")
     before.write_text("{}", encoding="utf-8")
     during.write_text("{}", encoding="utf-8")  # by a concurrent run of another spec, whose index is not written yet
-    _age(before, 1)
+    age(before, 1)
     os.utime(during, (cache.started + 1, cache.started + 1))
     assert cache.prune() == 1
     assert not before.exists() and during.exists()
@@ -180,14 +170,21 @@ def _parts(cache: Path, batch: str) -> list[str]:
     return sorted(p.name for p in cache.iterdir() if p.name.startswith(batch.removesuffix(".json")))
 
 
-def test_a_batch_rewritten_in_fewer_parts_removes_its_stale_parts(tmp_path, fits, monkeypatch):
-    monkeypatch.setattr(fit_cache, "MAX_FILE_BYTES", 2_000)  # one fit per part
+@pytest.fixture
+def four_parts(tmp_path, monkeypatch):
+    """LONG run once with one fit per part: (spec, its sweep's batch file name, the batch's stem)."""
+    monkeypatch.setattr(fit_cache, "MAX_FILE_BYTES", 2_000)
     spec = tmp_path / "a.pov"
     spec.write_text(LONG, encoding="utf-8")
     _run(spec, "o1")
-    batch = _names(spec)["l"]
+    batch = entry_names(spec)["l"]
     stem = batch.removesuffix(".json")
     assert _parts(tmp_path / ".povdsl-cache", batch) == sorted([batch, f"{stem}.1.json", f"{stem}.2.json", f"{stem}.3.json"])
+    return spec, batch, stem
+
+
+def test_a_batch_rewritten_in_fewer_parts_removes_its_stale_parts(tmp_path, fits, four_parts):
+    spec, batch, stem = four_parts
     outside = tmp_path / "kept.txt"
     outside.write_text("kept", encoding="utf-8")
     (tmp_path / ".povdsl-cache" / f"{stem}.2.json").unlink()
@@ -205,13 +202,8 @@ def test_a_batch_rewritten_in_fewer_parts_removes_its_stale_parts(tmp_path, fits
     assert fits == []
 
 
-def test_parts_beyond_a_lost_one_are_removed_too(tmp_path, fits, monkeypatch):
-    monkeypatch.setattr(fit_cache, "MAX_FILE_BYTES", 2_000)
-    spec = tmp_path / "a.pov"
-    spec.write_text(LONG, encoding="utf-8")
-    _run(spec, "o1")
-    batch = _names(spec)["l"]
-    stem = batch.removesuffix(".json")
+def test_parts_beyond_a_lost_one_are_removed_too(tmp_path, fits, four_parts, monkeypatch):
+    spec, batch, stem = four_parts
     cache = tmp_path / ".povdsl-cache"
     (cache / f"{stem}.1.json").unlink()  # a lost part: its fits and those after it are refitted, and the batch is rewritten
     monkeypatch.setattr(fit_cache, "MAX_FILE_BYTES", 16 * 2**20)  # now in one file

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from cache_helpers import age, entry_names
 
 from povdsl.pipeline import run
 from povdsl.tools.cli import main
@@ -115,14 +116,6 @@ def _entries(cache: Path) -> list[Path]:
     return sorted(p for p in cache.iterdir() if p.suffix == ".json" and not p.name.endswith(".spec.json"))
 
 
-def _names(spec: Path) -> dict[str, str]:
-    """The entry file of each plain model (its key) and of each sweep (its batch), computed as the run does."""
-    from povdsl.check.specfile import load_plan
-    from povdsl.estimate.fit_cache import Fingerprint, fit_key, sweep_batch
-
-    plan = load_plan(spec)
-    fingerprint = Fingerprint(plan)
-    return {m.name: f"{sweep_batch(m.name, fingerprint) if m.is_sweep else fit_key(m, (), False, fingerprint)}.json" for m in plan.models}
 
 
 TWO_SWEEPS = SPEC + """\
@@ -136,7 +129,7 @@ table t3 "Second sweep" = s2
 
 def test_corrupt_foreign_oversized_and_linked_entries_are_ignored_with_a_warning(tmp_path, fits):
     spec, cache = _first_run(tmp_path, TWO_SWEEPS, "fresh")
-    names = _names(spec)
+    names = entry_names(spec)
     assert sorted(p.name for p in _entries(cache)) == sorted(names.values())  # one file per plain model, one per sweep
     members = fits.count("design") // 2  # s and s2 run over the same industries, each on its shared design
     assert members > 3 and len(fits) == 3 + 2 * members
@@ -165,7 +158,7 @@ def test_corrupt_foreign_oversized_and_linked_entries_are_ignored_with_a_warning
 
 def test_one_bad_fit_in_a_batch_refits_that_fit_alone(tmp_path, fits):
     spec, cache = _first_run(tmp_path, SPEC, "fresh")
-    batch = cache / _names(spec)["s"]
+    batch = cache / entry_names(spec)["s"]
     stored = json.loads(batch.read_text(encoding="utf-8"))
     assert stored["parts"] == 1 and len(stored["fits"]) == fits.count("design") > 3
     victim = sorted(stored["fits"])[1]
@@ -184,7 +177,7 @@ def test_a_batch_too_large_for_one_file_continues_in_parts(tmp_path, fits, monke
     monkeypatch.setattr(fit_cache, "MAX_FILE_BYTES", 20_000)  # a few fits per file
     spec, cache = _first_run(tmp_path, SPEC, "fresh")
     members = fits.count("design")
-    stem = _names(spec)["s"].removesuffix(".json")
+    stem = entry_names(spec)["s"].removesuffix(".json")
     parts = sorted(cache.glob(f"{stem}*.json"))
     assert len(parts) > 2 and all(p.stat().st_size <= 20_000 for p in parts)
     assert sum(len(json.loads(p.read_text(encoding="utf-8"))["fits"]) for p in parts) == members
@@ -244,17 +237,14 @@ def test_an_industries_member_is_keyed_without_building_its_model(tmp_path, fits
     assert _tables(tmp_path / "warm") == _tables(tmp_path / "fresh")
 
 
-def _age(path: Path, days: float) -> None:
-    old = path.lstat().st_mtime - days * 86400
-    os.utime(path, (old, old), follow_symlinks=False)
 
 
 def test_entries_unused_for_a_month_are_pruned_and_cache_prune_removes_every_unused_one(tmp_path, fits):
     spec, cache = _first_run(tmp_path, SPEC, "o1")
-    before = _names(spec)
+    before = entry_names(spec)
     spec.write_text(SPEC.replace("age + land", "age + capital"), encoding="utf-8")
     _run(spec, tmp_path / "o2", cache)
-    after = _names(spec)
+    after = entry_names(spec)
     stale = cache / before["c"]  # c's entry before the edit: no run uses it now
     assert stale.exists() and before["c"] != after["c"]
     recent = cache / ("e" * 64 + ".json")
@@ -264,7 +254,7 @@ def test_entries_unused_for_a_month_are_pruned_and_cache_prune_removes_every_unu
     linked = cache / ("f" * 64 + ".json")
     os.symlink(other, linked)
     for path in (stale, cache / after["a"], other, linked):
-        _age(path, 40)
+        age(path, 40)
     fits.clear()
     _run(spec, tmp_path / "o3", cache)
     assert fits == []
@@ -357,7 +347,7 @@ def test_an_interrupted_run_writes_the_finished_fits_of_an_unfinished_sweep(tmp_
         with pytest.raises(KeyboardInterrupt):
             _run(spec, tmp_path / "o1", tmp_path / "cache")
     assert len(fits) == 6
-    kept = json.loads((tmp_path / "cache" / _names(spec)["s"]).read_text(encoding="utf-8"))
+    kept = json.loads((tmp_path / "cache" / entry_names(spec)["s"]).read_text(encoding="utf-8"))
     assert len(kept["fits"]) == 3  # the sweep's batch was not complete: written on the way out
     fits.clear()
     _run(spec, tmp_path / "o2", tmp_path / "cache")
