@@ -260,7 +260,9 @@ class Table:
 # Line and paragraph breaks and every other control character: a title or an
 # industry name with a raw newline would end a Markdown row, split a LaTeX
 # \caption over a paragraph, or start a new line in a file a shell reads.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# Surrogates and U+FFFE/U+FFFF too: XML has no place for them, and Word and
+# Excel files are XML (lxml refused them with a traceback).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]+")
 
 
 def _one_line(value: object) -> object:

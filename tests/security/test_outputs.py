@@ -187,3 +187,17 @@ def test_figure_text_is_never_parsed_as_mathtext(tmp_path, capsys):
     svg = (out / "f1.svg").read_text(encoding="utf-8")
     assert "<!-- $\\frac$ and $x^{y^{z}}$ -->" in svg  # matplotlib's comment before the outlines of a text drawn as it is
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["docx", "xlsx"])
+def test_word_and_excel_take_text_xml_cannot_hold(tmp_path, capsys, fmt):
+    """A raw control character or U+FFFE in a spec string (or a data value) was an lxml traceback; it becomes a space."""
+    spec = _project(tmp_path, '  label x = "a\x01b\ufffec"\n  note "d\x0be\uffff"\n', title="t\x1b[31m\x08")
+    assert main(["run", str(spec), "--out", str(tmp_path / "tables"), "--format", fmt]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "tables" / f"t1.{fmt}") as document:
+        text = "".join(document.read(name).decode("utf-8") for name in document.namelist() if name.endswith(".xml"))
+    assert "a b c" in text and "d e " in text
+    assert re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", text) is None
