@@ -126,7 +126,12 @@ class Weights:
         distances = numbers.to_numpy(dtype=float)
         missing = origins.isna().to_numpy() | destinations.isna().to_numpy() | np.isnan(distances)
         if missing.any():
-            raise DataError(f"the weights table has {int(missing.sum())} rows with missing values")
+            count = int(missing.sum())
+            where = row_list(tuple(int(i) + 1 for i in np.flatnonzero(missing)[:SHOWN]), count)
+            raise DataError(
+                f"the weights table has {count} row{'s' if count != 1 else ''} with a missing {origin}, {destination} or {value}: {where}",
+                hint="every row names an origin, a destination and a value: fill or delete these rows",
+            )
         del missing
         regions = pd.Index(sorted(set(pd.unique(origins.to_numpy()).tolist()) | set(pd.unique(destinations.to_numpy()).tolist())))
         rows, cols, dist = _positions(table, origin, destination, value, regions, distances)
@@ -203,8 +208,11 @@ def _positions(
         off = r != c
         bad = off & (d <= 0)
         if bad.any():
-            row = table.iloc[start + int(np.flatnonzero(bad)[0])]
-            raise DataError(f"{value} must be positive between different regions; ({row[origin]}, {row[destination]}) has {row[value]}")
+            at = start + int(np.flatnonzero(bad)[0])  # read cell by cell: a row of mixed columns would print ids as floats
+            raise DataError(
+                f"{value} must be positive between different regions; ({table[origin].iloc[at]}, {table[destination].iloc[at]}) has {table[value].iloc[at]} in row {at + 1}",
+                hint="inverse() weighs a pair by 1 / value, which a zero or negative value does not have; only a region's pair with itself may be 0",
+            )
         count = int(np.count_nonzero(off))
         rows[filled : filled + count], cols[filled : filled + count], dist[filled : filled + count] = r[off], c[off], d[off]
         filled += count
@@ -214,8 +222,14 @@ def _positions(
         ordered = np.sort(np.concatenate(keys))
         duplicated = bool((ordered[1:] == ordered[:-1]).any())
     if duplicated:
-        dup = table[table.duplicated([origin, destination])].iloc[0]
-        raise DataError(f"the weights table lists the pair ({dup[origin]}, {dup[destination]}) twice")
+        pairs = table[[origin, destination]]
+        second = int(np.flatnonzero(pairs.duplicated().to_numpy())[0])
+        o, d = pairs[origin].iloc[second], pairs[destination].iloc[second]
+        first = int(np.flatnonzero(((pairs[origin] == o) & (pairs[destination] == d)).to_numpy())[0])
+        raise DataError(
+            f"the weights table lists the pair ({o}, {d}) twice, in rows {first + 1} and {second + 1}",
+            hint="one row per origin and destination: drop or aggregate the repeated pairs",
+        )
     return rows[:filled], cols[:filled], dist[:filled]
 
 

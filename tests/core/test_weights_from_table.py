@@ -92,15 +92,17 @@ def test_duplicate_pair_is_named(chunk, monkeypatch):
     monkeypatch.setattr(weights_module, "_CHUNK_ROWS", chunk)
     table = _table(12, 0.5, seed=1)
     doubled = pd.concat([table, table.iloc[[5]]], ignore_index=True)
-    row = table.iloc[5]
-    with pytest.raises(DataError, match=rf"lists the pair \({row['origin']}, {row['destination']}\) twice"):
+    origin, destination = table["origin"].iloc[5], table["destination"].iloc[5]  # ids as the file has them, not a mixed row's floats
+    with pytest.raises(DataError, match=rf"lists the pair \({origin}, {destination}\) twice, in rows 6 and {len(doubled)}\n"):
         Weights.from_table(doubled, "origin", "destination", "minutes")
 
 
 def test_non_positive_distance_and_missing_values_are_refused():
     table = _table(10, 1.0, seed=2)
     off = table.index[table["origin"] != table["destination"]][0]
-    with pytest.raises(DataError, match="must be positive between different regions"):
+    pair = f"({table['origin'].iloc[off]}, {table['destination'].iloc[off]})"
+    with pytest.raises(DataError, match=rf"must be positive between different regions; \{pair[:-1]}\) has 0.0 in row {off + 1}\n") as info:
         Weights.from_table(table.assign(minutes=table["minutes"].where(table.index != off, 0.0)), "origin", "destination", "minutes")
-    with pytest.raises(DataError, match="1 rows with missing values"):
+    assert "1 / value" in (info.value.hint or "")
+    with pytest.raises(DataError, match=rf"has 1 row with a missing origin, destination or minutes: row {off + 1}\n"):
         Weights.from_table(table.assign(minutes=table["minutes"].where(table.index != off)), "origin", "destination", "minutes")

@@ -190,3 +190,18 @@ def test_a_failed_fit_shows_its_declaration_and_a_caret_as_a_spec_error_does(tmp
         "    ^^^^^^^^^^^^^^^^^^^^^^^^",
         "  hint: drop one of the collinear terms from the formula",
     ], lines
+
+
+def test_a_bad_travel_time_names_integer_regions_and_its_row(tmp_path, capsys):
+    """A 0 minutes between two counties was reported as "(330102.0, 330103.0) has 0.0": ids as floats, no row, no hint."""
+
+    def zero(frames):
+        frames["traveltime"].loc[1, "minutes"] = 0.0
+
+    spec = _zhejiang(tmp_path, zero)
+    table = pd.read_csv(tmp_path / "traveltime.csv")
+    origin, destination = table.origin.iloc[1], table.destination.iloc[1]
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"{spec}:4:1: error: weights 'traveltime': minutes must be positive between different regions; ({origin}, {destination}) has 0.0 in row 2\n" in err, err
+    assert ".0," not in err.splitlines()[0] and "hint: inverse() weighs a pair by 1 / value" in err
