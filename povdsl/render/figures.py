@@ -132,7 +132,9 @@ def _draw_panel(ax: Axes, panel: Panel) -> None:
 def figure_bytes(fig: Figure, fmt: str) -> bytes:
     """The figure in `fmt` ("pdf", "svg", "png"): same figure, same bytes."""
     if fmt not in FIGURE_FORMATS:
-        raise ValueError(f"unknown figure format {fmt!r}; choose one of {', '.join(FIGURE_FORMATS)}")
+        from povdsl.render.formats import FormatError
+
+        raise FormatError(f"unknown figure format {fmt!r}; choose one of {', '.join(FIGURE_FORMATS)}")
     buffer = io.BytesIO()
     with style_context(getattr(fig, "povdsl_style", DEFAULT_STYLE)), quiet_logger(FONT_LOGGER):
         options: dict[str, object] = {"format": fmt, "metadata": dict(_METADATA[fmt])}

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from povdsl.check.plan import TableSpec, TermSelector
+from povdsl.errors import PovdslError
 from povdsl.render.figure_model import (
     FigureModel,
     Panel,
@@ -153,7 +154,10 @@ def coefplot(
     """
     from povdsl.render.figures import draw
 
-    listed = [results] if not isinstance(results, Sequence) else list(results)
+    listed = _results(results, "coefplot")
+    _check_arguments(level, width, height, style)
+    if names and len(names) != len(listed):
+        raise FigureArgumentError(f"names has {len(names)} entries for {len(listed)} results")
     chosen = selection(keep, drop, order, labels)
     check_selectors(chosen, listed, [])
     model = coef_model(listed, level=level, chosen=chosen, names=names)
@@ -176,9 +180,13 @@ def sweepplot(
     labelled by the members' names; several sweeps are stacked panels titled
     by `titles` (default: the sweeps' model names).
     """
+    from povdsl.estimate.sweep import SweepResult
     from povdsl.render.figures import draw
 
     listed = list(sweeps) if isinstance(sweeps, Sequence) else [sweeps]
+    if not listed or not all(isinstance(s, SweepResult) for s in listed):
+        raise FigureArgumentError("sweepplot takes sweeps, e.g. povdsl.run(spec).sweeps['inc04_3']; for Results use coefplot")
+    _check_arguments(level, width, height, style)
     return draw(sweep_model(listed, titles=titles, level=level), width=width, height=height, style=style)
 
 
@@ -204,11 +212,12 @@ def impactsplot(
     """
     from povdsl.render.figures import draw
 
-    listed = [results] if not isinstance(results, Sequence) else list(results)
+    listed = _results(results, "impactsplot")
+    _check_arguments(level, width, height, style)
     # SEM and SLX Results carry exact impacts too (for tables), but this figure is of the lag models' simulated ones
     missing = [model_name(r, i) for i, r in enumerate(listed) if r.impacts is None or r.estimator not in ("sar", "sdm", "sac")]
     if missing:
-        raise ValueError(f"no impacts in {', '.join(missing)}: impacts come from spatial lag models (sar, sdm, sac)")
+        raise FigureArgumentError(f"no impacts in {', '.join(missing)}: impacts come from spatial lag models (sar, sdm, sac)")
     chosen = selection(keep, drop, order, labels)
     check_selectors(chosen, listed, [])
     return draw(impacts_model(listed, level=level, chosen=chosen, titles=titles), width=width, height=height, style=style)
@@ -224,9 +233,39 @@ def save_figure(fig: Figure, path: str | Path, fmt: str | None = None) -> Path:
     return target
 
 
-def _check_level(level: float) -> None:
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie between 0 and 1, e.g. 0.95; got {level!r}")
+class FigureArgumentError(PovdslError, ValueError):
+    """A bad argument of a public plotting call: a povdsl error, and still the ValueError it used to be."""
+
+
+def _results(results: object, call: str) -> list[Result]:
+    from povdsl.estimate.result import Result
+
+    listed = [results] if isinstance(results, Result) else list(results) if isinstance(results, Sequence) else []
+    if not listed or not all(isinstance(r, Result) for r in listed):
+        raise FigureArgumentError(f"{call} takes a Result or a list of them (from povdsl.fit or povdsl.run(...).results)")
+    return listed
+
+
+def _check_arguments(level: object, width: object, height: object, style: object) -> None:
+    """The public calls' numbers and style, refused as povdsl errors before matplotlib raises its own."""
+    import math
+
+    from povdsl.render.figure_style import STYLES
+
+    _check_level(level)
+    for name, value in (("width", width), ("height", height)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0):
+            raise FigureArgumentError(f"{name} is a size in inches above 0, got {value!r}")
+    if isinstance(style, str) and style not in STYLES:
+        import matplotlib.style
+
+        if style not in matplotlib.style.available and not Path(style).is_file():
+            raise FigureArgumentError(f"unknown style {style!r}; use {', '.join(STYLES)}, a matplotlib style name or a .mplstyle file")
+
+
+def _check_level(level: object) -> None:
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise FigureArgumentError(f"level must lie between 0 and 1, e.g. 0.95; got {level!r}")
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -15,6 +15,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 import povdsl
+from povdsl.errors import PovdslError
 from povdsl.estimate.sweep import SweepItem, SweepResult
 from povdsl.render.figure_model import critical_value, reference_df
 from povdsl.render.figures import figure_bytes
@@ -176,6 +177,36 @@ def test_save_figure_writes_the_same_bytes(fits, tmp_path):
         figure_bytes(fig, "jpg")
     with pytest.raises(ValueError, match="level"):
         povdsl.coefplot(list(fits), level=95)
+
+
+@pytest.mark.parametrize(
+    ("call", "kwargs", "message"),
+    [
+        ("coefplot", {"level": "0.9"}, "level must lie between 0 and 1"),  # was TypeError: '<' not supported
+        ("coefplot", {"width": -1}, "width is a size in inches above 0"),  # was matplotlib's ValueError
+        ("coefplot", {"height": float("nan")}, "height is a size in inches above 0"),
+        ("coefplot", {"style": "nope"}, "unknown style 'nope'"),  # was OSError from matplotlib.style
+        ("coefplot", {"names": ["one"]}, "names has 1 entries for 2 results"),  # was silently accepted
+    ],
+)
+def test_bad_arguments_of_the_plotting_calls_are_povdsl_errors(fits, call, kwargs, message):
+    """Found calling the plots as a new user would: tracebacks from matplotlib and Python, or a figure with a nameless model."""
+    with pytest.raises(PovdslError, match=message):
+        getattr(povdsl, call)(list(fits), **kwargs)
+
+
+def test_what_a_plotting_call_draws_is_checked(fits, spector):
+    with pytest.raises(PovdslError, match="coefplot takes a Result or a list of them"):
+        povdsl.coefplot([])  # was an empty figure
+    with pytest.raises(PovdslError, match="coefplot takes a Result or a list of them"):
+        povdsl.coefplot([spector])  # was AttributeError: 'DataFrame' object has no attribute 'params'
+    with pytest.raises(PovdslError, match="sweepplot takes sweeps"):
+        povdsl.sweepplot(fits[0])  # was AttributeError: 'Result' object has no attribute 'items'
+    with pytest.raises(PovdslError, match="no impacts in"):
+        povdsl.impactsplot(fits[0])
+    with pytest.raises(PovdslError, match="unknown figure format 'jpg'"):
+        povdsl.save_figure(povdsl.coefplot(fits[0]), "coef.jpg")
+    assert povdsl.coefplot(fits[0], style="ggplot").get_size_inches()[0] == pytest.approx(345 / 72.27)  # matplotlib's own styles stay usable
 
 
 # ---------------------------------------------------------------- golden SVG
