@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from povdsl.errors import EstimationError
-from povdsl.estimate.adapters.base import COLLINEARITY_TOLERANCE, check_binary_outcome, check_full_rank, check_sample, labelled_result
+from povdsl.estimate.adapters.base import COLLINEARITY_TOLERANCE, check_binary_outcome, check_full_rank, check_outcome_varies, check_sample, labelled_result
 from povdsl.estimate.adapters.variance import inference
 from povdsl.estimate.design import Design, Vcov
 from povdsl.estimate.registry import REGISTRY, get
@@ -148,6 +148,8 @@ def _prepare(estimator: str, design: Design, options: tuple | Mapping[str, objec
         check_sample(n, k)
         if estimator != "ols":
             check_binary_outcome(design.y, estimator)
+        else:
+            check_outcome_varies(design.y, estimator)
         y, exog = design.y.to_numpy(dtype=float), design.exog.to_numpy(dtype=float)
         z = np.delete(exog, focus, axis=1)
         check_full_rank(pd.DataFrame(z), role="regressors")

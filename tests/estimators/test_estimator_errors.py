@@ -181,3 +181,36 @@ def test_gmm_clustered_on_fewer_clusters_than_moments_says_so():
     assert "vcov robust" in (caught.value.hint or "")
     enough = povdsl.fit("income ~ x1 + x2 + x3 | gmm(iv=z, endog=x1)", data, vcov="cluster(household)")
     assert enough.variance.kind == "cluster"
+
+
+# found fitting wage_panel subsets as a new user: a constant outcome "fitted" every slope as 0 with a 0 standard error
+# (and statsmodels' divide-by-zero warnings on stderr); one cluster was a ZeroDivisionError for ols
+
+
+@pytest.mark.parametrize("name", ["ols", "fe", "re", "iv", "gmm"])
+def test_a_constant_outcome_is_refused_with_its_value(name):
+    import povdsl
+
+    data = DATA.assign(flat=2.5)
+    line = {"iv": "flat ~ x1 + x2 | iv(iv=z, endog=x1)", "gmm": "flat ~ x1 + x2 | gmm(iv=z, endog=x1)"}.get(name, f"flat ~ x1 + x2 | {name}(household)" if name in ("fe", "re") else "flat ~ x1 + x2 | ols")
+    with pytest.raises(EstimationError, match=rf"the outcome 'flat' is 2.5 in every row of the sample: there is nothing for {'iv' if name == 'gmm' else name} to explain"):
+        povdsl.fit(line, data, panel=("household", "year"))
+
+
+def test_a_constant_outcome_in_a_sweep_member_is_the_same_error(tmp_path):
+    import povdsl
+
+    DATA.assign(flat=1.0).to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / ".povdsl-root").write_text("")
+    spec = tmp_path / "s.pov"
+    spec.write_text('data d = "d.csv"\nmodel s for c in [x2, z]: flat ~ x1 + c | ols\ntable t = s\n  layout sweep\n')
+    skipped = povdsl.run(spec, keep_going=True).sweeps["s"].skipped  # failed members are listed, with their reason
+    assert len(skipped) == 2 and all("the outcome 'flat' is 1 in every row of the sample" in why for _, why in skipped), skipped
+
+
+@pytest.mark.parametrize("line", ["income ~ x1 | ols", "poor ~ x1 | logit", "poor ~ x1 | lpm", "income ~ x1 | iv(iv=z, endog=x1)"])
+def test_one_cluster_is_refused_by_every_estimator(line):
+    import povdsl
+
+    with pytest.raises(EstimationError, match="the cluster variable 'g' has 1 distinct value in the estimation sample"):
+        povdsl.fit(line, DATA.assign(g=7), vcov="cluster(g)")

@@ -138,6 +138,16 @@ def check_repeated_units(entity: pd.Series, estimator: str) -> None:
         )
 
 
+def check_outcome_varies(y: pd.Series, estimator: str) -> None:
+    """A constant outcome has nothing to explain: every slope 0 with a zero standard error, t statistics 0/0."""
+    values = y.to_numpy(dtype=float)
+    if len(values) and np.all(values == values[0]):
+        raise EstimationError(
+            f"the outcome '{y.name}' is {values[0]:g} in every row of the sample: there is nothing for {estimator} to explain",
+            hint="check the sample filter (`where`) and the outcome column",
+        )
+
+
 def check_binary_outcome(y: pd.Series, estimator: str) -> None:
     values = pd.unique(y.to_numpy())
     if not set(values.tolist()) <= {0, 1}:
@@ -157,7 +167,7 @@ def check_binary_outcome(y: pd.Series, estimator: str) -> None:
 
 
 def cluster_frame(design: Design, vcov: Vcov, *, max_ways: int, backend: str) -> pd.DataFrame:
-    """The cluster variables as integer codes, after checking the backend can use that many."""
+    """The cluster variables as integer codes, after checking the backend can use that many and each has two clusters."""
     if not vcov.clusters:
         raise EstimationError("clustered variance requested without a cluster variable", hint="write e.g. `cluster(county)`")
     if len(vcov.clusters) > max_ways:
@@ -170,8 +180,12 @@ def cluster_frame(design: Design, vcov: Vcov, *, max_ways: int, backend: str) ->
     missing = [name for name in vcov.clusters if design.groups is None or name not in design.groups]
     if missing or design.groups is None:
         raise EstimationError(f"cluster variable(s) {', '.join(missing)} not in the design's groups")
+    from povdsl.estimate.adapters.variance import cluster_counts
+
     groups = design.groups.loc[:, ~design.groups.columns.duplicated()][list(dict.fromkeys(vcov.clusters))]
-    return pd.DataFrame({name: pd.factorize(groups[name])[0] for name in groups}, index=groups.index)
+    codes = pd.DataFrame({name: pd.factorize(groups[name])[0] for name in groups}, index=groups.index)
+    cluster_counts(codes)  # one cluster: G/(G-1) divides by zero (was a ZeroDivisionError for ols)
+    return codes
 
 
 def cluster_text(vcov: Vcov) -> str:

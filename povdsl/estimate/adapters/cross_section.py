@@ -22,6 +22,7 @@ from povdsl.estimate.adapters.base import (
     build_result,
     check_binary_outcome,
     check_full_rank,
+    check_outcome_varies,
     check_sample,
     cluster_frame,
     cluster_text,
@@ -106,6 +107,8 @@ def _fit_linear(name: str, binary: bool):
         check_sample(len(design.y), design.exog.shape[1])
         if binary:
             check_binary_outcome(design.y, name)
+        else:
+            check_outcome_varies(design.y, name)
         check_full_rank(design.exog, role="regressors")
         resolved = get(name).resolved_vcov(vcov)
         fit_args, text = _statsmodels_cov(design, resolved, "HC1")

@@ -19,6 +19,7 @@ from povdsl.estimate.adapters.base import (
     COLLINEARITY_TOLERANCE,
     build_result,
     check_full_rank,
+    check_outcome_varies,
     check_repeated_units,
     check_sample,
     cluster_frame,
@@ -59,6 +60,7 @@ def fit_fe(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
     slope_names = [c for c in names if c != "Intercept"]
     absorbed = sum(f.levels for f in factors) - (len(factors) - 1)
     check_sample(len(design.y), len(names) + absorbed, "parameters (including absorbed effects)")
+    check_outcome_varies(design.y, "fe")
     y = design.y.to_numpy(dtype=float)
     slopes = design.exog[slope_names].to_numpy(dtype=float)
     demeaned = demeaned_design(y, slopes, factors)

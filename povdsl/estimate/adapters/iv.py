@@ -22,6 +22,7 @@ from povdsl.estimate.adapters.base import (
     as_float,
     check_full_rank,
     check_full_rank_within,
+    check_outcome_varies,
     check_repeated_units,
     check_sample,
     cluster_frame,
@@ -80,6 +81,7 @@ def _check_identification(design: Design, inputs: IVInputs) -> None:
     exog = inputs.exog if inputs.exog is not None else pd.DataFrame(index=inputs.y.index)
     n_params = exog.shape[1] + inputs.endog.shape[1]
     check_sample(len(inputs.y), n_params + inputs.n_absorbed, "parameters (including absorbed means)" if inputs.n_absorbed else "parameters")
+    check_outcome_varies(design.y, "iv")
     regressors = pd.concat([exog, inputs.endog], axis=1)
     moments = pd.concat([exog, inputs.instruments], axis=1)
     if inputs.n_absorbed:

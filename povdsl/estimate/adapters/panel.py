@@ -18,6 +18,7 @@ from povdsl.errors import EstimationError
 from povdsl.estimate.adapters.base import (
     as_float,
     check_full_rank,
+    check_outcome_varies,
     check_repeated_units,
     check_sample,
     cluster_frame,
@@ -91,6 +92,7 @@ def fit_re(design: Design, options: Mapping[str, object], vcov: Vcov) -> Result:
     assert design.entity is not None
     check_repeated_units(design.entity, "re")
     check_sample(len(y), exog.shape[1])
+    check_outcome_varies(design.y, "re")
     check_full_rank(design.exog, role="regressors")
     resolved = get("re").resolved_vcov(vcov)
     fit_args, text, clusters = _panel_cov(design, resolved, y.index)
