@@ -290,7 +290,7 @@ def _read_frame(path: str | Path, options: ReadOptions) -> pd.DataFrame:
             _excel_header(path)
             frame = pd.read_excel(path, engine="openpyxl", keep_default_na=False, na_values=[""])
         else:
-            frame = pd.read_stata(path, convert_categoricals=False)
+            frame = _stata_missing_strings(pd.read_stata(path, convert_categoricals=False))
     except FileProblem:
         raise
     except ImportError as exc:
@@ -301,6 +301,19 @@ def _read_frame(path: str | Path, options: ReadOptions) -> pd.DataFrame:
         raise FileProblem(f"cannot read {Path(path).name} as {kind}: {_short(exc)}") from None
     if len(frame.columns) == 0:
         raise FileProblem(f"{Path(path).name} has no columns", "the first line names the columns")
+    return frame
+
+
+def _stata_missing_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Stata stores a missing string as "", which pandas reads as text: an empty cell, missing as in a CSV."""
+    import pandas as pd
+
+    for column in frame.columns:
+        series = frame[column]
+        if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+            empty = (series == "").to_numpy(dtype=bool, na_value=False)
+            if empty.any():
+                frame[column] = series.mask(empty)
     return frame
 
 

@@ -333,7 +333,12 @@ def compile_model(model: ModelPlan, frames: Frames, cache: RunCache | None = Non
     for f in layer.factors():
         columns[f.text] = _Column(f"_v{len(columns)}", f, m.values(f))
     if _is_categorical(columns[layer.outcome.text]):
-        raise DataError(f"the outcome '{layer.outcome.text}' must be one numeric column; it holds text or categories")
+        values = columns[layer.outcome.text].values
+        as_text = pd.to_numeric(values.dropna(), errors="coerce").notna().all() and values.notna().any()
+        raise DataError(
+            f"the outcome '{layer.outcome.text}' must be one numeric column; it holds {'numbers stored as text' if as_text else 'text or categories'}",
+            hint="store it as numbers in the data file (Stata: destring)" if as_text else None,
+        )
     blocks = {"y": (Term((layer.outcome,)),), "exog": layer.exog}
     if layer.endog:
         blocks |= {"endog": layer.endog, "instruments": layer.instruments}

@@ -205,3 +205,29 @@ def test_a_bad_travel_time_names_integer_regions_and_its_row(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{spec}:4:1: error: weights 'traveltime': minutes must be positive between different regions; ({origin}, {destination}) has 0.0 in row 2\n" in err, err
     assert ".0," not in err.splitlines()[0] and "hint: inverse() weighs a pair by 1 / value" in err
+
+
+def test_a_missing_stata_string_is_missing_not_a_level_named_empty(tmp_path):
+    """Stata writes a missing string as "": read as text, it became its own dummy (C(sector)[T.]), silently."""
+    rng = np.random.default_rng(8)
+    n = 90
+    df = pd.DataFrame({"x": rng.normal(size=n), "sector": rng.choice(["agri", "manu", "serv"], n)})
+    df["y"] = 1.0 + df.x + (df.sector == "manu") + rng.normal(size=n)
+    df.loc[[4, 17, 60], "sector"] = ""
+    (tmp_path / ".povdsl-root").write_text("")
+    df.to_stata(tmp_path / "d.dta", write_index=False)
+    spec = tmp_path / "s.pov"
+    spec.write_text('data d = "d.dta"\nmodel m: y ~ x + C(sector) | ols\n')
+    result = povdsl.run(spec).results["m"]
+    kept = df.drop(index=[4, 17, 60])
+    reference = sm.OLS(kept.y, sm.add_constant(pd.get_dummies(kept[["x", "sector"]], drop_first=True, dtype=float))).fit()
+    assert list(result.params.index) == ["Intercept", "x", "C(sector)[T.manu]", "C(sector)[T.serv]"]
+    np.testing.assert_allclose(result.params.to_numpy(), reference.params.to_numpy(), rtol=1e-10)
+    assert result.dropped == 3
+
+
+def test_an_outcome_of_numbers_stored_as_text_says_so():
+    df = _frame().astype({"y": str})
+    with pytest.raises(povdsl.EstimationError, match="holds numbers stored as text") as info:
+        povdsl.fit("y ~ x | ols", df)
+    assert "destring" in (info.value.hint or "")
