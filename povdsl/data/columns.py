@@ -9,6 +9,7 @@ not a number is reported with the column, the values and some rows.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,6 +100,25 @@ def stray_text(series: pd.Series, column: str) -> StrayText | None:
     texts = series[bad].astype(str).tolist()
     positions = np.flatnonzero(bad)[:SHOWN] + 1
     return StrayText(column, tuple(dict.fromkeys(texts))[:SHOWN], tuple(int(p) for p in positions), count)
+
+
+_COMMA_NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+(\.\d*)?|\d+,\d+)")
+
+
+def comma_numbers(series: pd.Series) -> tuple[str, ...] | None:
+    """A text column whose cells are all numbers, some written with a comma ("2,672", "1,25"): a few such cells, or None.
+
+    A thousands separator or a decimal comma (a spreadsheet's export in many
+    locales) makes pandas read the column as text, which would become one
+    dummy per value, or stray text whose `na=` hint would be wrong.
+    """
+    if not is_text(series):
+        return None
+    filled = series.dropna().astype(str).str.strip()
+    rest = filled[pd.to_numeric(filled, errors="coerce").isna().to_numpy()]
+    if rest.empty or not rest.str.fullmatch(_COMMA_NUMBER).all():
+        return None
+    return tuple(dict.fromkeys(rest.tolist()))[:SHOWN]
 
 
 def infinite_cells(series: pd.Series) -> tuple[int, tuple[int, ...]] | None:

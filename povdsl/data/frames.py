@@ -18,7 +18,7 @@ import pandas as pd
 from povdsl.check import walk
 from povdsl.check.plan import DataPlan, LetPlan, Plan, WeightsPlan
 from povdsl.data.clusters import cluster_matrix, cluster_table, counts_from_table, prefix_columns
-from povdsl.data.columns import apply_na, infinite_cells, is_date, is_text, row_list, stray_text, text_levels
+from povdsl.data.columns import apply_na, comma_numbers, infinite_cells, is_date, is_text, row_list, stray_text, text_levels
 from povdsl.data.evaluate import Evaluator
 from povdsl.data.files import PLAIN, FileProblem, ReadOptions, read_frame
 from povdsl.data.notes import Notice, Threshold
@@ -105,6 +105,13 @@ def _refuse_unusable_columns(d: DataPlan, frame: pd.DataFrame, used: set[str], g
     for column in frame.columns:
         if column in used:
             _refuse_infinite(d, frame[column], str(column), in_memory)
+            commas = comma_numbers(frame[column])
+            if commas is not None:
+                raise DataError(
+                    f"data set '{d.name}': column '{column}' holds numbers written with a comma ({', '.join(map(repr, commas))}), which are read as text",
+                    span=_at(d.span),
+                    hint="povdsl reads numbers with a decimal point and no thousands separator (2672, 1.25): save the file that way, or convert the column",
+                )
             if is_date(frame[column]) and column not in groups | {d.unit, d.time, d.region}:
                 raise DataError(
                     f"data set '{d.name}': column '{column}' holds dates ({frame[column].dtype}), which a model cannot use as numbers",

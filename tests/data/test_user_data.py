@@ -231,3 +231,40 @@ def test_an_outcome_of_numbers_stored_as_text_says_so():
     with pytest.raises(povdsl.EstimationError, match="holds numbers stored as text") as info:
         povdsl.fit("y ~ x | ols", df)
     assert "destring" in (info.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("cells", "shown"),
+    [
+        (lambda x: f"{x * 1000:,.0f}", "thousands separators: the column became one dummy per value, with only a note"),
+        (lambda x: f"{x:.3f}".replace(".", ","), "a decimal comma: 'holds text or categories'"),
+    ],
+)
+def test_numbers_written_with_a_comma_are_one_error_not_dummies(tmp_path, capsys, cells, shown):
+    df = _frame().assign(x=lambda d: d.x.abs() + 1)
+    written = df.assign(x=df.x.map(cells))
+    spec = _spec(tmp_path, written.to_csv(index=False), 'data d = "d.csv"\n\nmodel m: y ~ x | ols\n\ntable t = m\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1, shown
+    err = capsys.readouterr().err
+    first = ", ".join(repr(v) for v in written.x.iloc[:5])
+    assert err.startswith(f"{spec}:1:1: error: data set 'd': column 'x' holds numbers written with a comma ({first}), which are read as text\n"), err
+    assert "decimal point and no thousands separator" in err and "dummies" not in err and not (tmp_path / "out" / "t.tex").exists()
+
+
+def test_a_few_decimal_commas_are_not_told_to_be_na_markers(tmp_path, capsys):
+    """Two cells '1,25' and '0,5' in a numeric column got the hint na="1,25", "0,5": they would have become missing."""
+    df = _frame().astype({"y": object})
+    df.loc[[3, 8], "y"] = ["1,25", "0,5"]
+    spec = _spec(tmp_path, df.to_csv(index=False), 'data d = "d.csv"\n\nmodel m: y ~ x | ols\n')
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "column 'y' holds numbers written with a comma ('1,25', '0,5')" in err and "na=" not in err
+
+
+def test_text_that_only_looks_like_numbers_in_part_is_still_stray_text_or_a_factor():
+    from povdsl.data.columns import comma_numbers
+
+    assert comma_numbers(pd.Series(["1,5", "n/a", "2"])) is None  # not all numbers: the stray-text rule decides
+    assert comma_numbers(pd.Series(["Smith, John", "Doe, Jane"])) is None
+    assert comma_numbers(pd.Series([1.5, 2.0])) is None
+    assert comma_numbers(pd.Series(["1,234.5", "12", None])) == ("1,234.5",)
