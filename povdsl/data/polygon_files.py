@@ -89,6 +89,8 @@ def geojson_features(path: Path) -> list[dict]:
             document = json.load(fh)
     except (ValueError, UnicodeDecodeError) as exc:
         raise FileProblem(f"{path.name} is not valid JSON: {str(exc)[:200]}") from None
+    except RecursionError:  # json nests by recursion: 200,000 brackets were a traceback
+        raise FileProblem(f"{path.name} nests its JSON too deeply to be GeoJSON", "contiguity weights need one polygon feature per region") from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection" or not isinstance(document.get("features"), list):
         raise FileProblem(f"{path.name} is not a GeoJSON FeatureCollection", "contiguity weights need one polygon feature per region")
     features = document["features"]

@@ -6,6 +6,7 @@ The ceilings are the child's CPU time and peak RSS as the kernel counts them
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -27,3 +28,17 @@ def test_a_long_short_panel_cannot_ask_for_thousands_of_gmm_instruments(tmp_path
     assert used.within(CPU, RSS), f"{used} ({result['outcome']})"
     assert result["outcome"] == "PovdslError" and f"over the limit of {MAX_INSTRUMENTS:,}" in result["text"], result
     assert "collapse" in result["text"]
+
+
+def test_a_deeply_nested_geojson_is_a_located_error(tmp_path: Path, capsys):
+    """200,000 nested brackets in a 400 kB GeoJSON: json's RecursionError was a traceback from `povdsl check`."""
+    from povdsl.tools.cli import main
+
+    (tmp_path / ".povdsl-root").write_text("")
+    (tmp_path / "d.csv").write_text("id,year,y,x\n1,2000,1,2\n")
+    (tmp_path / "map.geojson").write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": 1}, "geometry": {"type": "Polygon", "coordinates": ' + "[" * 200_000 + "]" * 200_000 + "}}]}")
+    spec = tmp_path / "s.pov"
+    spec.write_text('data d = "d.csv" panel(id, year) region(id)\nweights w = queen("map.geojson", id)\nmodel m: y ~ x + W(x, w) | ols\n', encoding="utf-8")
+    assert main(["check", str(spec)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and re.search(re.escape(str(spec)) + r":2:\d+: error\[E\d{3}\].*nests its JSON too deeply", err), err
