@@ -11,6 +11,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -24,11 +25,20 @@ _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operat
 _UNARY = {"log": np.log, "exp": np.exp, "sqrt": np.sqrt, "abs": np.abs}
 
 
+class Columns(Protocol):
+    """What the evaluator reads: columns by name and their index (a DataFrame, or frames.py's frame with the lets computed so far)."""
+
+    @property
+    def index(self) -> pd.Index: ...
+
+    def __getitem__(self, name: str) -> Any: ...
+
+
 @dataclass
 class Evaluator:
     """Evaluates on one frame; W() lags go through `spatial` (region frames only)."""
 
-    frame: pd.DataFrame
+    frame: Columns
     scalars: Mapping[str, float] = field(default_factory=dict)
     spatial: Callable[[pd.Series, str], pd.Series] | None = None  # W @ x by weights name, for region frames
     thresholds: list[tuple[str, float]] = field(default_factory=list)  # computed cut-offs, e.g. poverty lines

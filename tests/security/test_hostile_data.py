@@ -42,3 +42,35 @@ def test_a_deeply_nested_geojson_is_a_located_error(tmp_path: Path, capsys):
     assert main(["check", str(spec)]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and re.search(re.escape(str(spec)) + r":2:\d+: error\[E\d{3}\].*nests its JSON too deeply", err), err
+
+
+def _units(tmp_path: Path) -> None:
+    (tmp_path / ".povdsl-root").write_text("")
+    rng = np.random.default_rng(0)
+    (tmp_path / "d.csv").write_text("hh,year,county,y,x\n" + "".join(f"{h},{t},{h % 5},{rng.normal():.5f},{rng.normal():.5f}\n" for h in range(30) for t in (2004, 2005, 2006)))
+
+
+def test_a_region_file_of_twenty_thousand_columns_is_read_in_linear_time(tmp_path: Path):
+    """700 kB of key(region, time) data with 20,000 columns: each was set on the units' frame alone, in time growing with the columns (minutes)."""
+    _units(tmp_path)
+    n = 20_000
+    (tmp_path / "r.csv").write_text("county,year," + ",".join(f"c{i}" for i in range(n)) + "\n" + "".join(f"{c},{t}," + ",".join([str(c * 3 + t % 2)] * n) + "\n" for c in range(5) for t in (2004, 2005, 2006)))
+    spec = tmp_path / "s.pov"
+    spec.write_text('data d = "d.csv" panel(hh, year) region(county)\ndata r = "r.csv" key(county, year)\nmodel m: y ~ x + c1 | ols\ntable t = m\n', encoding="utf-8")
+    result, used = _measured(_stage, str(spec), "run", cpu=CPU, rss=RSS)
+    assert used.within(CPU, RSS), f"{used} ({result['outcome']})"
+    assert result == {"outcome": "ok"}
+    assert (tmp_path / "tables" / "t.tex").exists()
+
+
+def test_a_chain_of_ten_thousand_lets_runs_in_linear_time(tmp_path: Path):
+    """let a1 = a0 + 1, ..., a10000: each let's column was set on the frame alone, in time growing with the columns (a minute)."""
+    _units(tmp_path)
+    n = 10_000
+    spec = tmp_path / "s.pov"
+    spec.write_text('data d = "d.csv" panel(hh, year)\nlet a0 = x\n' + "".join(f"let a{i} = a{i - 1} + 1\n" for i in range(1, n + 1)) + f"model m: y ~ a{n} | ols\ntable t = m\n", encoding="utf-8")
+    result, used = _measured(_stage, str(spec), "run", cpu=CPU, rss=RSS)
+    assert used.within(CPU, RSS), f"{used} ({result['outcome']})"
+    assert result == {"outcome": "ok"}
+    table = (tmp_path / "tables" / "t.tex").read_text(encoding="utf-8")
+    assert f"a{n}" in table.replace("\\_", "_")
