@@ -27,7 +27,7 @@ from povdsl.render.figure_workers import FigureWorkers
 from povdsl.render.formats import RenderOptions, output_format
 from povdsl.render.output import write_output
 from povdsl.render.sweep_tables import MemberEntry, build_member_table
-from povdsl.render.tables import InstrumentNote, SweepEntry, Table, TableContext, WeightNote, build_model_table, build_sweep_table
+from povdsl.render.tables import InstrumentNote, SweepEntry, Table, TableContext, WeightNote, build_model_table, build_sweep_table, sweep_variance
 
 
 def run_plan(
@@ -263,9 +263,14 @@ def skipped_notes(plan: Plan, spec, sweeps) -> tuple[str, ...]:
 
 
 def sweep_context(plan: Plan, frames: Frames, spec, sweeps) -> TableContext:
-    labels = dict(spec.labels)
-    base = table_context(plan, frames, spec, {})
-    variance = {
-        labels.get(expr_text(plan.model(n).outcome), expr_text(plan.model(n).outcome)): sweeps[n].items[0].result.vcov for n in spec.models if sweeps[n].items
+    return replace(table_context(plan, frames, spec, {}), variance=sweep_variances(plan, spec, sweeps))
+
+
+def sweep_variances(plan: Plan, spec, sweeps) -> dict[str, str]:
+    """Each sweep's variance as its table's notes say it (render.tables.sweep_variance), by model label."""
+    labels = [plan.model(n).label or n for n in spec.models]
+    return {
+        label if labels.count(label) == 1 else f"{label} ({name})": sweep_variance(sweeps[name].items)
+        for name, label in zip(spec.models, labels)
+        if sweeps[name].items
     }
-    return replace(base, variance=variance)

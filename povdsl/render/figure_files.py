@@ -16,7 +16,7 @@ from povdsl.render.figure_model import FigureModel
 from povdsl.render.figure_style import FIGURE_FORMATS
 from povdsl.render.plots import coef_model, figure_notes, impacts_model, selection, sweep_model
 from povdsl.render.table_model import TableContext, _one_line
-from povdsl.render.tables import model_name
+from povdsl.render.tables import model_name, sweep_variance
 from povdsl.render.term_selection import check_selectors
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def figure_model(
         from povdsl.render.curve import curve_model
 
         sweep = sweeps[spec.models[0]]
-        variances = [(models[0].label, sweep.items[0].result.vcov)] if sweep.items else []
+        variances = [(models[0].label, sweep_variance(sweep.items))] if sweep.items else []
         notes = figure_notes("curve", spec.level, variances, context, (*spec.notes, *extra_notes))
         term = spec.term or sweep.focus
         members = [(item.values, item.result) for item in sweep.items]
@@ -59,7 +59,7 @@ def figure_model(
     else:
         drawn = [sweeps[m] for m in spec.models]
         labels = [m.label for m in models]
-        variances = [(label, s.items[0].result.vcov) for label, s in zip(labels, drawn) if s.items]
+        variances = [(label, sweep_variance(s.items)) for label, s in zip(labels, drawn) if s.items]
         notes = figure_notes("sweep", spec.level, variances, context, (*spec.notes, *extra_notes))
         model = sweep_model(drawn, titles=labels if len(drawn) > 1 else (), name=spec.name, title=spec.title, level=spec.level, notes=notes)
     result = _one_line(model)

@@ -277,9 +277,22 @@ def count_range_cell(counts: Sequence[int]) -> Cell:
     return Cell(text, number=text if len(ordered) == 1 else "")
 
 
+def sweep_variance(items) -> str:
+    """A sweep's variance as notes say it: one description when every member (SweepItem) has it, else each
+    description with the members that have it, by their values (a sweep over the cluster variable)."""
+    members: dict[str, list[str]] = {}
+    for item in items:
+        members.setdefault(item.result.vcov, []).append(", ".join(f"{var} = {value}" for var, value in item.values))
+    if len(members) == 1:
+        return next(iter(members))
+    return "; ".join(f"{vcov} ({join_words(values)})" for vcov, values in members.items())
+
+
 def sweep_closing_notes(spec: TableSpec, context: TableContext) -> list[str]:
-    """A sweep table's last notes: its variances, the context's notes, the spec's own."""
-    return sentence("Standard errors: ", join_words(list(dict.fromkeys(context.variance.values())))) + context_notes(context) + list(spec.notes)
+    """A sweep table's last notes: its variances (one, or each with its models), the context's notes, the spec's own."""
+    variances = list(context.variance.items())
+    said = variances[0][1] if len({v for _, v in variances}) == 1 else grouped_by_models(variances)
+    return sentence("Standard errors: ", said) + context_notes(context) + list(spec.notes)
 
 
 def build_sweep_table(spec: TableSpec, entries: Sequence[SweepEntry], context: TableContext) -> Table:
