@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from povdsl.render.figure_model import Choice, FigureModel, Panel, Point, format_percent, result_points
+from povdsl.render.figure_style import drawn
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -87,7 +88,7 @@ def _draw_estimates(ax: Axes, panel: Panel) -> None:
         collection.set_gid("interval-0")
     faces = ["0.1" if p.significant else "white" for p in panel.points]
     ax.scatter(xs, ys, marker="o", c=faces, edgecolors="0.1", linewidths=0.8, zorder=3, gid="estimate-0")
-    ax.set_ylabel(panel.title, parse_math=False)
+    ax.set_ylabel(drawn(panel.title), parse_math=False)
     ax.spines["bottom"].set_visible(False)
     ax.tick_params(axis="x", bottom=False, labelbottom=False)
 
@@ -95,7 +96,7 @@ def _draw_estimates(ax: Axes, panel: Panel) -> None:
 def _draw_choices(ax: Axes, choices: Sequence[Choice], count: int) -> None:
     for row, choice in enumerate(choices):
         ax.scatter(list(choice.positions), [row] * len(choice.positions), marker="|", s=30, c="0.1", linewidths=1.0, gid=f"choice-{row}")
-    ax.set_yticks(range(len(choices)), [c.row for c in choices], parse_math=False)
+    ax.set_yticks(range(len(choices)), [drawn(c.row) for c in choices], parse_math=False)
     ax.set_ylim(len(choices) - 0.5, -0.5)
     ax.set_xlim(-0.5, count - 0.5)
     ax.set_xticks([])

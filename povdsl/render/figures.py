@@ -39,6 +39,7 @@ from povdsl.render.figure_style import (
     STYLES,
     TEXT_WIDTH_IN,
     default_height,
+    drawn,
 )
 
 if TYPE_CHECKING:
@@ -118,15 +119,15 @@ def _draw_panel(ax: Axes, panel: Panel) -> None:
             collection.set_gid(f"interval-{k}")
         if panel.highlight:
             faces = [grey if pt.significant else "white" for pt in points]
-            ax.scatter(xs, ys, marker=marker, c=faces, edgecolors=grey, linewidths=0.8, zorder=3, gid=f"estimate-{k}", label=series or None)
+            ax.scatter(xs, ys, marker=marker, c=faces, edgecolors=grey, linewidths=0.8, zorder=3, gid=f"estimate-{k}", label=drawn(series) or None)
         else:
-            ax.plot(xs, ys, linestyle="none", marker=marker, color=grey, markerfacecolor=grey, zorder=3, gid=f"estimate-{k}", label=series or None)
-    ax.set_yticks(range(len(panel.rows)), panel.rows, parse_math=False)
+            ax.plot(xs, ys, linestyle="none", marker=marker, color=grey, markerfacecolor=grey, zorder=3, gid=f"estimate-{k}", label=drawn(series) or None)
+    ax.set_yticks(range(len(panel.rows)), [drawn(row) for row in panel.rows], parse_math=False)
     ax.set_ylim(len(panel.rows) - 0.5, -0.5)  # first row on top
-    ax.set_xlabel(panel.xlabel, parse_math=False)
+    ax.set_xlabel(drawn(panel.xlabel), parse_math=False)
     ax.spines["left"].set_visible(False)
     if panel.title:
-        ax.set_title(panel.title, loc="left", parse_math=False)
+        ax.set_title(drawn(panel.title), loc="left", parse_math=False)
 
 
 def figure_bytes(fig: Figure, fmt: str) -> bytes:

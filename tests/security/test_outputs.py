@@ -132,22 +132,11 @@ def test_titles_labels_and_notes_keep_no_raw_newline_or_markup(tmp_path, fmt, ex
 
 # Spreadsheets open a cell that starts with = + - @ as a formula: `=cmd|' /C calc'!A0` is a DDE call, `=HYPERLINK(...)` or
 # `=WEBSERVICE(...)` sends the sheet's contents away. Titles, labels, model labels and notes come from the spec.
-FORMULAS = ("=cmd|' /C calc'!A0", "=HYPERLINK(1)", "@SUM(A1)", "+cmd", "-2+3")
 
 
 def _formula_project(tmp_path: Path) -> Path:
-    (tmp_path / ".povdsl-root").write_text("")
-    (tmp_path / "d.csv").write_text("hh,year,y,x\n" + CSV)
-    spec = tmp_path / "s.pov"
-    spec.write_text(
-        'data d = "d.csv" panel(hh, year)\n'
-        'model m1 "=HYPERLINK(1)": y ~ x | ols\n'
-        "table t1 \"=cmd|' /C calc'!A0\" = m1\n"
-        '  label x = "@SUM(A1)"\n'
-        '  label y = "-2+3"\n'
-        '  note "+cmd"\n',
-        encoding="utf-8",
-    )
+    spec = _project(tmp_path, '  label x = "@SUM(A1)"\n  label y = "-2+3"\n  note "+cmd"\n', title="=cmd|' /C calc'!A0")
+    spec.write_text(spec.read_text(encoding="utf-8").replace("model m1:", 'model m1 "=HYPERLINK(1)":'), encoding="utf-8")
     return spec
 
 
