@@ -180,7 +180,7 @@ _BUILTIN = (
     EstimatorSpec(
         "fe", "FE", "fixed effects: fe(unit), fe(unit, time) or fe(unit, time, industry, ...)", "panel", f"{ADAPTERS}.fe:fit_fe",
         f"{CALLS}:describe_fe", options=FE_OPTIONS, default_vcov="cluster", statistics=("r2_within", "loglik", "ngroups"),
-        needs_panel=True, panel_columns=0, absorbs=True,
+        panel_columns=0, absorbs=True,  # it names every column it absorbs: a cross-section works too (fixest's `y ~ x | a + b`)
         conventions=FIXED,
     ),
     EstimatorSpec(

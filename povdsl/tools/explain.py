@@ -133,7 +133,7 @@ def _static_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
     from povdsl.estimate.design import (
         Vcov,  # the estimation half (pandas, statsmodels) loads only when a model is explained
     )
-    from povdsl.estimate.registry import REGISTRY
+    from povdsl.estimate.registry import REGISTRY, absorbed_effects
 
     estimator = REGISTRY[m.estimator]
     options = {**estimator.option_defaults(), **dict(m.options)}
@@ -141,21 +141,24 @@ def _static_rows(plan: Plan, m: ModelPlan) -> list[tuple[str, str]]:
     vcov = estimator.resolved_vcov(requested)
     rows = [("estimator", f"{m.estimator} ({estimator.label})")]
     rows.append(("options", ", ".join(f"{k}={_value(v)}" for k, v in sorted(options.items())) or "none"))
-    if m.entity or estimator.needs_panel:
+    cross_section = not any(d.role == "panel" and d.unit is not None for d in plan.data)
+    if estimator.absorbs and cross_section:  # fe on a cross-section: the columns it names, no panel
+        rows.append(("absorbed", ", ".join(absorbed_effects(m.estimator, m.entity, m.time, options)) or "-"))
+    elif m.entity or estimator.needs_panel:
         rows.append(("panel", f"unit {m.entity or '-'}, time {m.time or '-'}"))
     if m.endog:
         rows.append(("endogenous", ", ".join(expr_text(t) for t in m.endog)))
         rows.append(("instruments", ", ".join(expr_text(t) for t in m.instruments)))
     rows.append(("sample", _sample(m)))
-    rows.append(("variance", _variance(vcov, requested, m)))
+    rows.append(("variance", _variance(vcov, requested, m, "the first absorbed column" if cross_section else "the panel unit")))
     rows.append(("convention", estimator.convention(vcov.kind, options)))
     rows.append(("python", estimator.call_text(_design_names(m), options, vcov)))
     return rows
 
 
-def _variance(vcov: Vcov, requested: Vcov, m: ModelPlan) -> str:
+def _variance(vcov: Vcov, requested: Vcov, m: ModelPlan, unit: str) -> str:
     if vcov.kind == "cluster":
-        by = " and ".join(vcov.clusters) if vcov.clusters else f"{m.entity or 'unit'}, the panel unit"
+        by = " and ".join(vcov.clusters) if vcov.clusters else f"{m.entity or 'unit'}, {unit}"
         text = f"clustered by {by}"
     else:
         text = vcov.kind

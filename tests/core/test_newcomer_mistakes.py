@@ -80,9 +80,9 @@ def test_text_compared_with_text_and_numbers_with_numbers_still_select():
 
 def test_fit_on_a_cross_section_says_to_pass_panel():
     with pytest.raises(SpecError) as info:
-        povdsl.fit("y ~ x | fe(county)", _frame())
+        povdsl.fit("y ~ x | re(county)", _frame())
     (d,) = info.value.diagnostics
-    assert d.code == "E171" and d.message == "fe() needs a panel, and the data is a cross-section"
+    assert d.code == "E171" and d.message == "re() needs a panel, and the data is a cross-section"
     assert d.hint == "pass the panel's unit and time columns: povdsl.fit(..., panel=(unit, time))"
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from povdsl.errors import PovdslError
 from povdsl.pipeline import run
 from povdsl.tools.cli import main
 
@@ -47,7 +48,7 @@ def test_a_cross_section_serves_iv(tmp_path):
     np.testing.assert_allclose(result.params["w"], reference.params["w"], rtol=1e-8)
 
 
-@pytest.mark.parametrize("estimator, where", [("fe(u)", 32), ("re(u)", 32), ("iv(iv=z, endog=x, fe=u)", 32)])
+@pytest.mark.parametrize("estimator, where", [("re(u)", 32), ("iv(iv=z, endog=x, fe=u)", 32)])
 def test_panel_estimators_on_a_cross_section_get_one_located_error(tmp_path, capsys, estimator, where):
     df = _frame()
     df["u"] = np.arange(len(df))
@@ -57,6 +58,28 @@ def test_panel_estimators_on_a_cross_section_get_one_located_error(tmp_path, cap
     err = capsys.readouterr().err
     assert err.count("error[") == 1, err
     assert f"{spec}:3:{where - 9}: error[E171]: {estimator.split('(')[0]}() needs a panel, and data set 'd' is a cross-section" in err
+
+
+def test_fe_on_a_cross_section_absorbs_the_named_group_as_pyfixest_does(tmp_path, capsys):
+    """fe names every column it absorbs, so a cross-section needs no panel(...): fixest's `y ~ x | g`, clustered by g."""
+    import pyfixest as pf
+
+    df = _frame()
+    df["g"] = np.arange(len(df)) % 7
+    df.to_csv(tmp_path / "d.csv", index=False)
+    result = run(_spec(tmp_path, "d.csv", "model m: y ~ x + z | fe(g)")).results["m"]
+    reference = pf.feols("y ~ x + z | g", data=df, vcov={"CRV1": "g"})
+    np.testing.assert_allclose(result.params[["x", "z"]], reference.coef()[["x", "z"]], rtol=1e-10)
+    np.testing.assert_allclose(result.std_errors[["x", "z"]], reference.se()[["x", "z"]], rtol=1e-8)
+    assert result.vcov == "clustered by g" and result.absorbed == ("g",)
+    assert main(["explain", str(tmp_path / "s.pov")]) == 0
+    said = capsys.readouterr().out
+    assert "absorbed     g\n" in said and "clustered by g, the first absorbed column (default of fe)" in said and "panel " not in said
+    df["u"] = np.arange(len(df))  # a column with one row per value absorbs everything: said, with the way out
+    df.to_csv(tmp_path / "d.csv", index=False)
+    with pytest.raises(PovdslError, match="appears in one row only") as info:
+        run(_spec(tmp_path, "d.csv", "model m: y ~ x + z | fe(u)"))
+    assert "a group such as a county" in str(info.value)
 
 
 def test_a_missing_data_file_is_one_diagnostic_not_one_per_variable(tmp_path, capsys):

@@ -19,7 +19,7 @@ EXPECTED = {
     "lpm": ("LPM", False, False, True, "robust", (), "plain"),
     "logit": ("Logit", False, False, True, "unadjusted", ("margins", "maxiter"), "plain"),
     "probit": ("Probit", False, False, True, "unadjusted", ("margins", "maxiter"), "plain"),
-    "fe": ("FE", True, False, False, "cluster", ("time_effects",), "panel"),
+    "fe": ("FE", False, False, False, "cluster", ("time_effects",), "panel"),  # names what it absorbs: cross-sections too
     "re": ("RE", True, False, False, "unadjusted", (), "panel"),
     "iv": ("2SLS", False, True, False, "robust", ("absorb", "small"), "instrumental"),
     "gmm": ("IV-GMM", False, True, False, "robust", ("absorb", "small", "steps"), "instrumental"),

@@ -134,7 +134,7 @@ def check_repeated_units(entity: pd.Series, estimator: str) -> None:
     if len(entity) and entity.nunique() == len(entity):
         raise EstimationError(
             f"{estimator}: each value of '{entity.name}' appears in one row only, so unit effects would absorb every observation",
-            hint=f"{estimator} needs a panel (several rows per unit); for a cross-section use ols, or iv/gmm without fe=",
+            hint="absorb a column with several rows per value (on a cross-section, a group such as a county), or use ols, or iv/gmm without fe=",
         )
 
 
