@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from povdsl.tools.diff import compare_results
@@ -77,7 +79,31 @@ def test_cli_results_text_and_json(tmp_path, capsys):
     assert run_cli(["--results", "--format", "json", *files]) == 1
     results = json.loads(capsys.readouterr().out)["files"][0]["results"]
     assert results["unchanged_models"] == ["a", "b"] and results["failed"] == []
-    assert set(results["moved"][0]) == {"model", "term", "old_coef", "new_coef", "old_p", "new_p", "old_stars", "new_stars"}
+    assert set(results["moved"][0]) == {"model", "term", "old_coef", "new_coef", "old_p", "new_p", "old_stars", "new_stars", "old_se", "new_se"}
+
+
+def test_a_variance_edit_moves_standard_errors_not_coefficients_and_is_reported(tmp_path, capsys):
+    """Found by a new-user trial: `vcov robust` -> `vcov cluster(county)` kept every coefficient and star, and was 'unchanged'."""
+    import statsmodels.formula.api as smf
+
+    from povdsl.datasets import bundled_path
+
+    old = HEAD + 'model a "A": log(income) ~ age + edu | ols\n  vcov robust\n'
+    (tmp_path / "old.pov").write_text(old)
+    (tmp_path / "new.pov").write_text(old.replace("vcov robust", "vcov cluster(county)"))
+    report = compare_results(old, str(tmp_path / "old.pov"), (tmp_path / "new.pov").read_text(), str(tmp_path / "new.pov"))
+    assert report.unchanged == () and {m.term for m in report.moved} == {"Intercept", "age", "edu"}
+    households = pd.read_csv(bundled_path("zhejiang/households.csv"))
+    households["log_income"] = np.log(households.income)
+    households = households.dropna(subset=["log_income", "age", "edu"])  # the rows povdsl keeps (missing values dropped)
+    model = smf.ols("log_income ~ age + edu", households)
+    robust, clustered = model.fit(cov_type="HC1"), model.fit(cov_type="cluster", cov_kwds={"groups": households.county})
+    for m in report.moved:
+        assert m.se_only and m.old_coef == pytest.approx(robust.params[m.term], rel=1e-9)
+        assert m.old_se == pytest.approx(robust.bse[m.term], rel=1e-6) and m.new_se == pytest.approx(clustered.bse[m.term], rel=1e-6)
+    assert run_cli(["--results", str(tmp_path / "old.pov"), str(tmp_path / "new.pov")]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"^  a  edu  (-?\d+\.\d{4}\**) \(se \d+\.\d{4}\) -> \1 \(se \d+\.\d{4}\)$", out, re.MULTILINE), out
 
 
 def test_rtol_hides_small_moves_but_not_significance(spec_path):

@@ -24,7 +24,7 @@ STAR_LEVELS = (0.10, 0.05, 0.01)  # the tables' default stars
 
 @dataclass(frozen=True, slots=True)
 class MovedEstimate:
-    """One coefficient whose value or significance differs between the versions."""
+    """One coefficient whose value, standard error or significance differs between the versions."""
 
     model: str
     term: str
@@ -32,6 +32,9 @@ class MovedEstimate:
     new_coef: float | None
     old_p: float | None
     new_p: float | None
+    old_se: float | None = None
+    new_se: float | None = None
+    se_only: bool = False  # the coefficient held (within rtol) and its standard error moved (a `vcov` edit): the text line shows both SEs
 
     def as_json(self) -> dict:
         return {
@@ -43,13 +46,15 @@ class MovedEstimate:
             "new_p": _finite(self.new_p),
             "old_stars": _stars(self.old_p),
             "new_stars": _stars(self.new_p),
+            "old_se": _finite(self.old_se),
+            "new_se": _finite(self.new_se),
         }
 
 
 @dataclass(frozen=True, slots=True)
 class ResultsReport:
     moved: tuple[MovedEstimate, ...]
-    unchanged: tuple[str, ...]  # models fitted on both sides whose numbers did not move
+    unchanged: tuple[str, ...]  # models fitted on both sides whose coefficients and standard errors did not move
     failed: tuple[tuple[str, str], ...]  # (model, message): a side that could not be fitted
     fits: int  # fits actually run (cache misses), so reuse can be checked
 
@@ -72,6 +77,10 @@ def _stars(p: float | None) -> str:
 
 def _estimate_text(coef: float | None, p: float | None) -> str:
     return "(absent)" if coef is None else f"{coef:.4f}{_stars(p)}"
+
+
+def _number(x: float | None) -> str:
+    return "-" if x is None else f"{x:.4f}"
 
 
 def compare_results(
@@ -154,30 +163,39 @@ def compare_results(
 
 
 def _moved(model: str, before, after, rtol: float) -> list[MovedEstimate]:
-    import math
-
+    """Estimates whose coefficient or standard error moved by more than `rtol`, or whose stars changed."""
     out = []
     terms = list(before.params.index) + [t for t in after.params.index if t not in before.params.index]
     for term in terms:
-        old_coef = float(before.params[term]) if term in before.params.index else None
-        new_coef = float(after.params[term]) if term in after.params.index else None
-        old_p = float(before.pvalues[term]) if term in before.pvalues.index else None
-        new_p = float(after.pvalues[term]) if term in after.pvalues.index else None
-        same_value = (
-            old_coef is not None
-            and new_coef is not None
-            and (math.isclose(old_coef, new_coef, rel_tol=rtol, abs_tol=0.0) or (math.isnan(old_coef) and math.isnan(new_coef)))
-        )
-        if not same_value or _stars(old_p) != _stars(new_p):
-            out.append(MovedEstimate(model, term, old_coef, new_coef, old_p, new_p))
+        old_coef, new_coef = _value(before.params, term), _value(after.params, term)
+        old_p, new_p = _value(before.pvalues, term), _value(after.pvalues, term)
+        old_se, new_se = _value(before.std_errors, term), _value(after.std_errors, term)
+        same_coef, same_se = _same(old_coef, new_coef, rtol), _same(old_se, new_se, rtol)
+        if not same_coef or not same_se or _stars(old_p) != _stars(new_p):
+            out.append(MovedEstimate(model, term, old_coef, new_coef, old_p, new_p, old_se, new_se, same_coef and not same_se))
     return out
+
+
+def _value(series, term: str) -> float | None:
+    return float(series[term]) if term in series.index else None
+
+
+def _same(old: float | None, new: float | None, rtol: float) -> bool:
+    import math
+
+    if old is None or new is None:
+        return False
+    return math.isclose(old, new, rel_tol=rtol, abs_tol=0.0) or (math.isnan(old) and math.isnan(new))
 
 
 def format_results(report: ResultsReport, rtol: float) -> str:
     """`m3  cluster  0.0100** -> 0.0082*`, one line per moved estimate; unchanged models in one line."""
     lines = [f"results (rtol {rtol:g})"]
     for m in report.moved:
-        lines.append(f"  {m.model}  {m.term}  {_estimate_text(m.old_coef, m.old_p)} -> {_estimate_text(m.new_coef, m.new_p)}")
+        old, new = _estimate_text(m.old_coef, m.old_p), _estimate_text(m.new_coef, m.new_p)
+        if m.se_only:
+            old, new = f"{old} (se {_number(m.old_se)})", f"{new} (se {_number(m.new_se)})"
+        lines.append(f"  {m.model}  {m.term}  {old} -> {new}")
     for model, error in report.failed:
         lines.append(f"  {model}  fit failed: {error}")
     if report.unchanged:
