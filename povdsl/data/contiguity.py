@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import sparse
 
 from povdsl.data.files import FileProblem
-from povdsl.data.polygon_files import CONTIGUITY, MAX_REGIONS, checked, geojson_features, polygon_format, sidecars
+from povdsl.data.polygon_files import CONTIGUITY, MAX_REGIONS, checked, dbf_records, geojson_features, polygon_format, sidecars
 from povdsl.data.weights import MAX_LINKS, Weights
 from povdsl.errors import DataError
 
@@ -66,6 +66,9 @@ def _shapefile(path: Path, id_column: str) -> tuple[list, list]:
         polygons = shapes.read()
     finally:
         shapes.close()
+    records = dbf_records(dbf)
+    if records != len(polygons):
+        raise DataError(f"{dbf.name} has {records} records but {path.name} has {len(polygons)} shapes")
     table = DBF(str(dbf), "r")
     try:
         if id_column not in table.header:

@@ -58,7 +58,26 @@ def polygon_columns(path: str | Path) -> tuple[str, ...]:
         for feature in features:
             names.update(dict.fromkeys(str(k) for k in (feature.get("properties") or {})))
         return tuple(names)
+    dbf_records(sidecars(p)[1])
     return _dbf_fields(sidecars(p)[1])
+
+
+def dbf_records(path: Path) -> int:
+    """The record count a dBASE header claims, refused unless the file is long enough to hold them.
+
+    libpysal's reader trusts the count: a 7 kB file whose header claimed
+    2,147,483,647 records made it take 17 GB before the kernel killed the run.
+    """
+    size = os.stat(path).st_size
+    with open(path, "rb") as fh:
+        head = fh.read(32)
+    if len(head) < 32:
+        raise FileProblem(f"{path.name} is not a dBASE file (too short)")
+    records = struct.unpack("<I", head[4:8])[0]
+    header_length, record_length = struct.unpack("<HH", head[8:12])
+    if header_length + records * record_length > size:
+        raise FileProblem(f"{path.name} claims {records:,} records of {record_length} bytes, but has {size:,} bytes", "is it the .dbf written with this shapefile?")
+    return records
 
 
 def _dbf_fields(path: Path) -> tuple[str, ...]:

@@ -89,3 +89,40 @@ def test_a_figure_label_of_300000_characters_is_cut_before_matplotlib_lays_it_ou
     svg = (tmp_path / "tables" / "f.svg").read_text(encoding="utf-8")
     assert "<!-- " + "W" * (MAX_DRAWN_CHARACTERS - 3) + "... -->" in svg
     assert all((tmp_path / "tables" / f"f.{ext}").stat().st_size > 0 for ext in ("pdf", "png", "tex"))
+
+
+def test_a_dbf_header_claiming_two_billion_records_is_refused(tmp_path: Path, capsys):
+    """Columbus's .dbf with its record count set to 2**31 - 1: libpysal's reader trusted it and took 17 GB."""
+    import shutil
+    import struct
+
+    import pytest
+
+    libpysal = pytest.importorskip("libpysal")
+    from povdsl.data.contiguity import from_polygons
+    from povdsl.errors import DataError
+    from povdsl.tools.cli import main
+
+    source = Path(libpysal.examples.get_path("columbus.shp")).parent
+    for ext in ("shp", "shx", "dbf"):
+        shutil.copy(source / f"columbus.{ext}", tmp_path / f"map.{ext}")
+    dbf = bytearray((tmp_path / "map.dbf").read_bytes())
+    dbf[4:8] = struct.pack("<I", 2**31 - 1)
+    (tmp_path / "map.dbf").write_bytes(bytes(dbf))
+    _units(tmp_path)
+    spec = tmp_path / "s.pov"
+    spec.write_text('data d = "d.csv" panel(hh, year) region(county)\nweights w = queen("map.shp", POLYID)\nmodel m: y ~ x + W(x, w) | ols\n', encoding="utf-8")
+    assert main(["check", str(spec)]) == 1
+    err = capsys.readouterr().err
+    assert re.search(re.escape(str(spec)) + r":2:\d+: error\[E\d{3}\].*claims 2,147,483,647 records", err) and "Traceback" not in err, err
+
+    def build() -> dict:
+        try:
+            from_polygons(tmp_path / "map.shp", "POLYID", "queen")
+        except DataError as exc:
+            return {"outcome": "DataError", "text": exc.message}
+        return {"outcome": "ok"}
+
+    result, used = _measured(build, cpu=CPU, rss=RSS)
+    assert used.within(CPU, RSS), f"{used} ({result})"
+    assert result["outcome"] == "DataError" and "claims 2,147,483,647 records" in result["text"], result
