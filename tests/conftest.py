@@ -1,4 +1,4 @@
-"""What every test folder shares: the `--regen` option and one run of the paper per session.
+"""What every test folder shares: the `--regen` option, one run of the paper per session, a private cache folder.
 
 Golden files (rendered tables, `povdsl check` diagnostics, `povdsl diff`
 reports) are compared byte for byte by the `golden` fixture.  After an
@@ -11,6 +11,7 @@ diff before committing:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PAPER_SPEC = ROOT / "spec" / "zhejiang.pov"
 PAPER_FORMATS = ("latex", "markdown", "html")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """This session's own per-user cache folder (Lark's tables, the fit cache's seal key), whatever HOME is on the machine."""
+    if not os.environ.get("XDG_CACHE_HOME"):
+        folder = tmp_path_factory.mktemp("xdg-cache")
+        folder.chmod(0o700)
+        os.environ["XDG_CACHE_HOME"] = str(folder)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -24,7 +24,9 @@ interrupted run, so Ctrl-C keeps what finished. A batch larger than
 MAX_FILE_BYTES continues in numbered parts.
 
 Cache folders travel in pull requests like everything else, so an entry is
-data, never code, and never trusted: JSON holding every float as its exact
+data, never code, and never trusted: each file is sealed with a key only
+this user holds (estimate/fit_seal.py), so one committed by someone else is
+never read; and it is JSON holding every float as its exact
 hex form (no pickle; estimate/fit_entries.py), read only when it is a
 regular file (opened with O_NOFOLLOW from a folder opened with O_NOFOLLOW),
 at most MAX_FILE_BYTES, whose stored batch name equals the one asked for,
@@ -62,11 +64,12 @@ from povdsl.check.plan import ModelPlan, Plan
 from povdsl.errors import PovdslError
 from povdsl.estimate import cache_owners
 from povdsl.estimate.fit_entries import Corrupt, Uncacheable, decode, encode, storable
+from povdsl.estimate.fit_seal import seal, seal_key, unseal
 from povdsl.estimate.jobs import Outcome
 from povdsl.language import syntax as s
 from povdsl.language.printer import expr_text
 
-FORMAT = "povdsl-fits/2"
+FORMAT = "povdsl-fits/3"  # 3: files sealed (estimate/fit_seal.py)
 MAX_ENTRY_BYTES = 8 * 2**20  # one fit: a Result of a 2,000-column design is ~1/4 of this; anything larger is not stored
 MAX_FILE_BYTES = 16 * 2**20  # one file of a batch; a larger batch continues in parts
 MAX_PARTS = 4096
@@ -219,9 +222,16 @@ class FitCache:
         self._batches: dict[str, dict[str, object]] = {}  # batch -> key -> its stored entry, as read
         self._parts: dict[str, int] = {}  # batch -> the part count its first file claimed, as read
         self._write_failed = False
-        self.usable = not self.folder.is_symlink()
-        if not self.usable:
+        self.key = seal_key()
+        self.usable = not self.folder.is_symlink() and self.key is not None
+        if self.folder.is_symlink():
             warnings.warn(f"fit cache folder {self.folder} is a symbolic link; povdsl neither reads nor writes through links, so nothing is cached", RuntimeWarning, stacklevel=2)
+        elif self.key is None:
+            warnings.warn(
+                "fit cache off: its files are sealed with a key kept in a private per-user folder ($XDG_CACHE_HOME/povdsl or ~/.cache/povdsl), and there is none",
+                RuntimeWarning,
+                stacklevel=2,
+            )
 
     # --- reading -------------------------------------------------------------------------------------
 
@@ -274,7 +284,8 @@ class FitCache:
         return entries
 
     def _part(self, name: str, batch: str, part: int) -> dict:
-        data = json.loads(self._read(name))
+        assert self.key is not None  # usable
+        data = json.loads(unseal(self._read(name), self.key))
         if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("batch") != batch or data.get("part") != part:
             raise Corrupt("it was not written for this fit (format or key differ)")
         if not isinstance(data.get("parts"), int) or isinstance(data["parts"], bool) or not part < data["parts"] <= MAX_PARTS or not isinstance(data.get("fits"), dict):
@@ -363,7 +374,8 @@ class FitCache:
             for number, part in enumerate(parts):
                 head = json.dumps({"format": FORMAT, "batch": batch, "part": number, "parts": len(parts)}, separators=(",", ":"))
                 name = _part_name(batch, number)
-                self.writer(self.folder, name, head[:-1] + ',"fits":{' + ",".join(part) + "}}")
+                assert self.key is not None  # usable
+                self.writer(self.folder, name, seal(head[:-1] + ',"fits":{' + ",".join(part) + "}}", self.key))
                 self.used.add(name)
             self.stored += fresh
             self._remove_parts_beyond(batch, len(parts))

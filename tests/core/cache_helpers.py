@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -20,3 +21,21 @@ def age(path: Path, days: float) -> None:
     """Make the file (or link) look `days` days older, as a month without runs would."""
     old = path.lstat().st_mtime - days * 86400
     os.utime(path, (old, old), follow_symlinks=False)
+
+
+def read_entry(path: Path) -> dict:
+    """An entry file's JSON behind its seal (estimate/fit_seal.py), as the run reads it."""
+    from povdsl.estimate.fit_seal import seal_key, unseal
+
+    key = seal_key()
+    assert key is not None
+    return json.loads(unseal(path.read_text(encoding="utf-8"), key))
+
+
+def write_entry(path: Path, data: object) -> None:
+    """Write JSON as an entry file this user's runs trust: sealed with this user's key (a test's tampering, not a foreign file)."""
+    from povdsl.estimate.fit_seal import seal, seal_key
+
+    key = seal_key()
+    assert key is not None
+    path.write_text(seal(json.dumps(data), key), encoding="utf-8")

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from cache_helpers import age, entry_names
+from cache_helpers import age, entry_names, read_entry
 
 from povdsl.estimate import fit_cache
 from povdsl.estimate.cache_owners import index_name
@@ -212,4 +212,4 @@ def test_parts_beyond_a_lost_one_are_removed_too(tmp_path, fits, four_parts, mon
         _run(spec, "o2")
     assert len(fits) == 3
     assert _parts(cache, batch) == [batch]  # parts 2 and 3, beyond the lost one and not read, are gone
-    assert len(json.loads((cache / batch).read_text(encoding="utf-8"))["fits"]) == 4
+    assert len(read_entry(cache / batch)["fits"]) == 4

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from cache_helpers import age, entry_names
+from cache_helpers import age, entry_names, read_entry, write_entry
 
 from povdsl.pipeline import run
 from povdsl.tools.cli import main
@@ -134,8 +134,8 @@ def test_corrupt_foreign_oversized_and_linked_entries_are_ignored_with_a_warning
     members = fits.count("design") // 2  # s and s2 run over the same industries, each on its shared design
     assert members > 3 and len(fits) == 3 + 2 * members
     (cache / names["a"]).write_text("{not json", encoding="utf-8")  # corrupt
-    foreign = json.loads((cache / names["c"]).read_text(encoding="utf-8"))
-    (cache / names["b"]).write_text(json.dumps(foreign), encoding="utf-8")  # a valid entry, written for another fit
+    foreign = read_entry(cache / names["c"])
+    write_entry(cache / names["b"], foreign)  # a valid entry, written for another fit
     (cache / names["s"]).write_bytes(b" " * (17 * 2**20))  # oversized
     secret = tmp_path / "secret.json"
     secret.write_text(json.dumps(foreign), encoding="utf-8")
@@ -156,14 +156,59 @@ def test_corrupt_foreign_oversized_and_linked_entries_are_ignored_with_a_warning
     assert fits == ["c"]  # the rewritten files are read back; the link is still refused
 
 
+@pytest.fixture
+def own_key(tmp_path, monkeypatch):
+    """A fresh per-user cache folder, so this test makes (and finds) its own key."""
+    from povdsl.estimate.fit_seal import seal_key
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    seal_key.cache_clear()
+    yield tmp_path / "xdg" / "povdsl"
+    seal_key.cache_clear()
+
+
+def test_an_entry_not_sealed_by_this_user_is_refitted_never_read(tmp_path, fits, own_key):
+    """A pull request can commit a cache entry under a key anyone can compute; its numbers must never reach a table."""
+    import stat
+
+    from povdsl.estimate.fit_seal import KEY_FILE, seal, seal_key
+
+    spec, cache = _first_run(tmp_path, SPEC, "fresh")
+    names = entry_names(spec)
+    genuine = read_entry(cache / names["a"])
+    genuine["fits"][next(iter(genuine["fits"]))]["outcome"]["result"]["nobs"] = 1  # forged: any field
+    (cache / names["a"]).write_text(seal(json.dumps(genuine), b"k" * 32), encoding="utf-8")  # sealed by another key
+    (cache / names["b"]).write_text(json.dumps(read_entry(cache / names["b"])), encoding="utf-8")  # no seal at all
+    fits.clear()
+    with pytest.warns(RuntimeWarning, match="seal does not verify") as caught:
+        _run(spec, tmp_path / "again", cache)
+    assert sum("seal does not verify" in str(w.message) for w in caught) == 2
+    assert sorted(fits) == ["a", "b"]  # both refitted; the other entries were read
+    assert _tables(tmp_path / "again") == _tables(tmp_path / "fresh")
+    key = own_key / KEY_FILE
+    assert seal_key() == key.read_bytes() and len(seal_key() or b"") == 32
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600  # only this user may read it
+
+
+def test_without_a_private_folder_for_the_key_the_cache_is_off_and_says_so(tmp_path, fits, monkeypatch):
+    from povdsl.estimate import fit_cache
+
+    monkeypatch.setattr(fit_cache, "seal_key", lambda: None)
+    spec = tmp_path / "s.pov"
+    spec.write_text(SPEC, encoding="utf-8")
+    with pytest.warns(RuntimeWarning, match="fit cache off"):
+        _run(spec, tmp_path / "out", tmp_path / "cache")
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
+
+
 def test_one_bad_fit_in_a_batch_refits_that_fit_alone(tmp_path, fits):
     spec, cache = _first_run(tmp_path, SPEC, "fresh")
     batch = cache / entry_names(spec)["s"]
-    stored = json.loads(batch.read_text(encoding="utf-8"))
+    stored = read_entry(batch)
     assert stored["parts"] == 1 and len(stored["fits"]) == fits.count("design") > 3
     victim = sorted(stored["fits"])[1]
     stored["fits"][victim]["outcome"]["result"]["nobs"] = {"s": "12"}
-    batch.write_text(json.dumps(stored), encoding="utf-8")
+    write_entry(batch, stored)
     fits.clear()
     with pytest.warns(RuntimeWarning, match=f"fit cache entry {victim}"):
         _run(spec, tmp_path / "again", cache)
@@ -180,7 +225,7 @@ def test_a_batch_too_large_for_one_file_continues_in_parts(tmp_path, fits, monke
     stem = entry_names(spec)["s"].removesuffix(".json")
     parts = sorted(cache.glob(f"{stem}*.json"))
     assert len(parts) > 2 and all(p.stat().st_size <= 20_000 for p in parts)
-    assert sum(len(json.loads(p.read_text(encoding="utf-8"))["fits"]) for p in parts) == members
+    assert sum(len(read_entry(p)["fits"]) for p in parts) == members
     fits.clear()
     _run(spec, tmp_path / "warm", cache)
     assert fits == []
@@ -283,11 +328,11 @@ def test_entries_unused_for_a_month_are_pruned_and_cache_prune_removes_every_unu
 def test_a_tampered_entry_is_refitted_never_trusted(tmp_path, fits, tamper):
     spec, cache = _first_run(tmp_path, PLAIN, "fresh")
     for path in _entries(cache):
-        batch = json.loads(path.read_text(encoding="utf-8"))
+        batch = read_entry(path)
         for entry in batch["fits"].values():
             if "result" in entry["outcome"]:
                 tamper(entry)
-        path.write_text(json.dumps(batch), encoding="utf-8")
+        write_entry(path, batch)
     fits.clear()
     with pytest.warns(RuntimeWarning, match="fit cache entry"):
         _run(spec, tmp_path / "again", cache)
@@ -347,7 +392,7 @@ def test_an_interrupted_run_writes_the_finished_fits_of_an_unfinished_sweep(tmp_
         with pytest.raises(KeyboardInterrupt):
             _run(spec, tmp_path / "o1", tmp_path / "cache")
     assert len(fits) == 6
-    kept = json.loads((tmp_path / "cache" / entry_names(spec)["s"]).read_text(encoding="utf-8"))
+    kept = read_entry(tmp_path / "cache" / entry_names(spec)["s"])
     assert len(kept["fits"]) == 3  # the sweep's batch was not complete: written on the way out
     fits.clear()
     _run(spec, tmp_path / "o2", tmp_path / "cache")
