@@ -2,7 +2,8 @@
 
 A path in a spec resolves relative to the spec file and must stay inside the
 spec's project folder -- the nearest ancestor of the spec holding
-pyproject.toml, .git or .povdsl-root, else the spec's own folder -- unless
+pyproject.toml, .git or .povdsl-root, below the home folder, else the
+spec's own folder -- unless
 the caller allows more folders (`--allow-outside`).
 `bundled("zhejiang/households.csv")` names a file shipped inside povdsl.
 URLs are refused: a spec never makes povdsl reach the network.
@@ -37,10 +38,26 @@ def project_root(spec_path: Path) -> Path:
 
 
 def _root_above(folder: Path) -> Path:
+    """The nearest marked folder from `folder` up, but never the home folder or one above it (unless `folder` is it).
+
+    A checkout without a marker (a downloaded archive) under a home folder
+    that is itself a git repository (dotfiles) would otherwise make the whole
+    home folder the project, and a spec could read ~/.ssh as data.
+    """
+    home = _home()
     for candidate in (folder, *folder.parents):
+        if candidate != folder and home is not None and (candidate == home or candidate in home.parents):
+            break
         if (candidate / "pyproject.toml").exists() or (candidate / ".git").exists() or (candidate / ".povdsl-root").exists():
             return candidate
     return folder
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, OSError):  # no home (a service account): nothing to stop at
+        return None
 
 
 def resolve_path(raw: str, spec_path: Path | None, allow_outside: tuple[Path, ...] = ()) -> Path:

@@ -63,6 +63,26 @@ def test_absolute_path_inside_the_project_is_allowed(tree):
     assert load_plan(spec).data[0].columns == ("hh", "year", "y", "x")
 
 
+def test_a_marker_in_the_home_folder_does_not_make_home_the_project(tmp_path, monkeypatch):
+    """An unmarked checkout (a downloaded archive) under a home folder that is a git repository (dotfiles):
+    the project is the spec's folder, not the home folder, so ~/.ssh is outside it."""
+    home = tmp_path / "home"
+    (home / ".git").mkdir(parents=True)
+    (home / ".ssh").mkdir()
+    (home / ".ssh" / "id.csv").write_text(CSV)
+    checkout = home / "downloads" / "pr-123"
+    checkout.mkdir(parents=True)
+    (checkout / "d.csv").write_text(CSV)
+    monkeypatch.setenv("HOME", str(home))
+    assert load_plan(_spec(checkout, '"d.csv"')).data[0].columns == ("hh", "year", "y", "x")
+    error = _refused(_spec(checkout, '"../../.ssh/id.csv"'))
+    assert f"outside the spec's project folder {checkout.resolve()}" in str(error)
+    (home / "project" / "specs").mkdir(parents=True)  # a marked project below home is still one project
+    (home / "project" / "pyproject.toml").write_text("")
+    (home / "project" / "d.csv").write_text(CSV)
+    assert load_plan(_spec(home / "project" / "specs", '"../d.csv"')).data[0].columns == ("hh", "year", "y", "x")
+
+
 @pytest.mark.parametrize("raw", ["../../outside/d.csv", "../data/../../outside/d.csv", "../../../../../../../../etc/passwd"])
 def test_traversal_is_refused(tree, raw):
     error = _refused(_spec(tree["specs"], f'"{raw}"'))
