@@ -269,9 +269,9 @@ class FitCache:
             try:
                 stored = self._part(name, batch, part)
             except FileNotFoundError:
-                if part:
-                    warnings.warn(f"fit cache entry {self.folder / name} ignored: it is missing", RuntimeWarning, stacklevel=3)
-                break
+                if not part:
+                    break
+                warnings.warn(f"fit cache entry {self.folder / name} ignored: it is missing", RuntimeWarning, stacklevel=3)  # its fits alone are refitted
             except (OSError, Corrupt, ValueError, RecursionError) as exc:
                 warnings.warn(f"fit cache entry {self.folder / name} ignored: {exc}", RuntimeWarning, stacklevel=3)
                 if part == 0:

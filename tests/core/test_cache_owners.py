@@ -205,11 +205,11 @@ def test_a_batch_rewritten_in_fewer_parts_removes_its_stale_parts(tmp_path, fits
 def test_parts_beyond_a_lost_one_are_removed_too(tmp_path, fits, four_parts, monkeypatch):
     spec, batch, stem = four_parts
     cache = tmp_path / ".povdsl-cache"
-    (cache / f"{stem}.1.json").unlink()  # a lost part: its fits and those after it are refitted, and the batch is rewritten
+    (cache / f"{stem}.1.json").unlink()  # a lost part: its fit alone is refitted (the parts after it are read), and the batch is rewritten
     monkeypatch.setattr(fit_cache, "MAX_FILE_BYTES", 16 * 2**20)  # now in one file
     fits.clear()
     with pytest.warns(RuntimeWarning, match="it is missing"):
         _run(spec, "o2")
-    assert len(fits) == 3
-    assert _parts(cache, batch) == [batch]  # parts 2 and 3, beyond the lost one and not read, are gone
+    assert len(fits) == 1
+    assert _parts(cache, batch) == [batch]  # parts 2 and 3, beyond the new single file, are gone
     assert len(read_entry(cache / batch)["fits"]) == 4
