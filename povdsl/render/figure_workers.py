@@ -88,7 +88,7 @@ class FigureWorkers:
             job = max(self.waiting, key=lambda i: (cost(*self.jobs[i]), -i))
             self.waiting.remove(job)
             try:
-                message = ForkingPickler.dumps([self.jobs[job]])
+                message = ForkingPickler.dumps(self.jobs[job])
             except Exception:  # a figure that cannot be pickled is drawn here (collect)
                 continue
             worker = self.idle.pop(0)
@@ -104,10 +104,10 @@ class FigureWorkers:
         for worker in ready:
             assert isinstance(worker, Connection)
             job = self.busy.pop(worker)
-            answers = _receive(worker)
-            if not answers:  # it died: its job is drawn here, and it gets no other
+            answer = _receive(worker)
+            if answer is None:  # it died: its job is drawn here, and it gets no other
                 continue
-            pid, files = answers[0]
+            pid, files = answer
             if files is not None:
                 self.done[job] = files
                 self.pids[self.jobs[job][0].name] = pid
@@ -220,24 +220,23 @@ def _close(connections: list[Connection]) -> None:
 
 
 def _serve(connection: Connection) -> None:
-    """Draw each list of jobs received and send back (pid, files or None) per job, until told to stop."""
+    """Draw each job received and send back (pid, its files or None), until told to stop."""
     from povdsl.render.figure_files import figure_files
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
-            jobs = connection.recv()
+            job = connection.recv()
         except (EOFError, OSError):  # the main process is gone
             return
-        if jobs is None:
+        if job is None:
             return
-        answers: list[tuple[int, Files | None]] = []
-        for spec, model in jobs:
-            try:
-                answers.append((os.getpid(), figure_files(spec, model)))
-            except Exception:  # drawn again in the main process, which raises it there
-                answers.append((os.getpid(), None))
-        if not _send(connection, answers):
+        files: Files | None
+        try:
+            files = figure_files(*job)
+        except Exception:  # drawn again in the main process, which raises it there
+            files = None
+        if not _send(connection, (os.getpid(), files)):
             return
 
 
@@ -271,9 +270,10 @@ def _send(connection: Connection, message: object) -> bool:
     return _send_bytes(connection, ForkingPickler.dumps(message))
 
 
-def _receive(connection: Connection) -> list[tuple[int, Files | None]]:
+def _receive(connection: Connection) -> tuple[int, Files | None] | None:
+    """A worker's answer, (pid, files or None); None when it died (its job is drawn in the main process)."""
     try:
-        answers = connection.recv()
-    except (EOFError, OSError):  # the worker died: its share is drawn in the main process
-        return []
-    return answers if isinstance(answers, list) else []
+        answer = connection.recv()
+    except (EOFError, OSError):
+        return None
+    return answer if isinstance(answer, tuple) and len(answer) == 2 else None

@@ -8,6 +8,7 @@ lives for one run.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -181,8 +182,6 @@ def _value(series, term: str) -> float | None:
 
 
 def _same(old: float | None, new: float | None, rtol: float) -> bool:
-    import math
-
     if old is None or new is None:
         return False
     return math.isclose(old, new, rel_tol=rtol, abs_tol=0.0) or (math.isnan(old) and math.isnan(new))
